@@ -1,0 +1,23 @@
+/**
+ * Chain keys (iterate_chain_key()): a rolling hash of the held-lock ids of one irq
+ * context, so a chain that was validated once costs a lookup afterwards. The state is
+ * a 53-bit integer (safe in a double): 32 high bits and 21 low bits mixed separately.
+ */
+export const INITIAL_CHAIN_KEY = Number.MAX_SAFE_INTEGER;
+const LOW = 0x200000; // 2^21
+
+export function iterateChainKey(key: number, id: number): number {
+  let a = Math.floor(key / LOW) | 0;
+  let b = key % LOW | 0;
+  a = Math.imul(a ^ id, 0x9e3779b1);
+  a ^= a >>> 15;
+  a = Math.imul(a, 0x85ebca6b) ^ b;
+  b = Math.imul((b + id + 0x7f4a7c15) | 0, 0xc2b2ae35);
+  b ^= (b >>> 13) ^ a;
+  return (a >>> 0) * LOW + ((b >>> 0) & (LOW - 1));
+}
+
+/** hlock_id(): the class index with the read mode folded in, so reads and writes chain apart. */
+export function hlockId(classId: number, read: number): number {
+  return classId * 4 + read;
+}

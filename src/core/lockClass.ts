@@ -1,0 +1,74 @@
+/**
+ * Lock classes and keys. A class is (key, subclass), created by the first instance
+ * that is acquired with it; its wait types and lock type are copied from that
+ * instance's map and never change afterwards (register_lock_class()).
+ */
+import type { LockType } from './waitType';
+
+/** A lock_class_key: one per lock initialisation site; names the classes it creates. */
+export class LockClassKey {
+  /** classes by subclass (key->subkeys + subclass) */
+  readonly subclasses: (LockClass | undefined)[] = [];
+  constructor(
+    readonly id: number,
+    readonly name: string,
+  ) {}
+}
+
+/** A dependency list entry (struct lock_list): an edge to `cls`. */
+export interface Dependency {
+  readonly cls: LockClass;
+  /** DEP_{SR,ER,SN,EN} bits seen for this edge, in this list's direction */
+  dep: number;
+  distance: number;
+  /** where the dependency was first recorded (the lock_list trace) */
+  readonly at: string;
+}
+
+export class LockClass {
+  /** usage bits (LOCKF_*) */
+  usageMask = 0;
+  /** where each usage bit was first set (usage_traces[]) */
+  readonly usageAt: string[] = [];
+  /** locks_after: classes taken while this one is held */
+  readonly after: Dependency[] = [];
+  /** locks_before: classes held when this one was taken */
+  readonly before: Dependency[] = [];
+  /** locks_after indexed by target class id */
+  readonly afterById = new Map<number, Dependency>();
+  readonly beforeById = new Map<number, Dependency>();
+  /** BFS bookkeeping (kept on the class, as the kernel's dep_gen_id, so a search allocates nothing per node) */
+  bfsGen = 0;
+  bfsParent: LockClass | null = null;
+  bfsDep: Dependency | null = null;
+  bfsOnlyXr = false;
+
+  constructor(
+    /** class_idx */
+    readonly id: number,
+    readonly key: LockClassKey,
+    readonly subclass: number,
+    /** class name without decorations */
+    readonly baseName: string,
+    /** name_version: 2, 3, ... for different keys sharing a name */
+    readonly nameVersion: number,
+    /** resolved wait_type_inner */
+    readonly inner: number,
+    /** resolved wait_type_outer (0 = same as inner) */
+    readonly outer: number,
+    readonly lockType: LockType,
+  ) {}
+
+  /** The name as __print_lock_name() prints it. */
+  get name(): string {
+    let s = this.baseName;
+    if (this.nameVersion > 1) s += `#${this.nameVersion}`;
+    if (this.subclass) s += `/${this.subclass}`;
+    return s;
+  }
+
+  /** What `-{O:I}` prints as O. */
+  get printedOuter(): number {
+    return this.outer || this.inner;
+  }
+}

@@ -1,0 +1,764 @@
+/**
+ * The validator engine: kernel/locking/lockdep.c's acquire/release path over a
+ * primitive-agnostic model. It knows lock classes, held-lock stacks, wait types,
+ * irq usage bits and the dependency graph; it knows no primitive by name.
+ *
+ * Order of checks in acquire() is the kernel's (__lock_acquire): class lookup,
+ * nest_lock merge, check_wait_context, mark_usage, chain key, nest_lock held?,
+ * validate_chain (cache lookup; on a miss check_deadlock and check_prevs_add), push,
+ * MAX_LOCK_DEPTH.
+ *
+ * Reports never stop the model: the engine records the violation, keeps the held
+ * stack consistent (the lock is still acquired, the offending dependency is not
+ * added) and goes on. Whether later reports are shown is the sink's policy. The one
+ * exception is a capacity limit: like the kernel, lockdep then switches itself off.
+ */
+import createDebug from 'debug';
+import type {
+  CircularDependency,
+  IrqStateSnapshot,
+  LockdepLimitReached,
+  PathEntry,
+  Violation,
+  ViolationBase,
+} from '../report/violation';
+import { hlockId, INITIAL_CHAIN_KEY, iterateChainKey } from './chainKey';
+import type { Derived, KernelConfig } from './config';
+import { LockClass, LockClassKey, type Dependency } from './lockClass';
+import type { LockdepMap } from './lockdepMap';
+import { classSnapshot, lockSnapshot, usageTraces } from './snapshot';
+import { HeldLock, type Task } from './task';
+import {
+  exclusiveBit,
+  exclusiveMask,
+  findExclusiveMatch,
+  LOCK_ENABLED_HARDIRQ,
+  LOCK_ENABLED_SOFTIRQ,
+  LOCK_USAGE_DIR_MASK,
+  LOCK_USAGE_READ_MASK,
+  LOCK_USAGE_STATES,
+  LOCK_USED,
+  LOCK_USED_IN_HARDIRQ,
+  LOCK_USED_IN_SOFTIRQ,
+  LOCK_USED_READ,
+  LOCKF_ENABLED_IRQ_ALL,
+  LOCKF_IRQ,
+  LOCKF_USED,
+  LOCKF_USED_IN_IRQ_ALL,
+  LOCKF_USED_READ,
+  originalMask,
+  stateName,
+  usageStr,
+} from './usage';
+import { LD_LOCK } from './waitType';
+
+const log = createDebug('lockdep:core');
+
+/** Dependency kinds (DEP_*_BIT): shared/exclusive -> recursive/non-recursive. */
+const DEP_SR_MASK = 1;
+const DEP_SN_MASK = 4;
+const DEP_EN_MASK = 8;
+
+/** __calc_dep_bit(prev, next) as a mask. */
+function calcDep(prevRead: number, nextRead: number): number {
+  return 1 << ((prevRead === 0 ? 1 : 0) + (nextRead !== 2 ? 2 : 0));
+}
+
+/** What the engine needs from the kernel around it. */
+export interface EngineHost {
+  readonly config: KernelConfig;
+  readonly derived: Derived;
+  /** fields shared by every violation, captured now */
+  base(task: Task): ViolationBase;
+  irqState(task: Task): IrqStateSnapshot;
+  report(v: Violation): void;
+}
+
+interface SavedHeld {
+  map: LockdepMap;
+  subclass: number;
+  trylock: boolean;
+  read: 0 | 1 | 2;
+  check: boolean;
+  hardirqsOff: boolean;
+  nestLock: LockdepMap | null;
+  at: string;
+  references: number;
+}
+
+type BfsResult = LockClass | null | 'overflow';
+
+export class Lockdep {
+  readonly classes: LockClass[] = [];
+  private readonly keys = new Map<string, LockClassKey>();
+  private readonly maxVersion = new Map<string, number>();
+  private readonly chains = new Set<number>();
+  private chainHlocks = 0;
+  /** dependency list entries in use (two per dependency) */
+  entries = 0;
+  /** set when a capacity limit was hit: lockdep is off from then on, as in the kernel */
+  off: LockdepLimitReached['limit'] | null = null;
+  private gen = 0;
+  private readonly queue: LockClass[] = [];
+  private readonly limits: KernelConfig['limits'];
+
+  constructor(private readonly host: EngineHost) {
+    this.limits = host.config.limits;
+  }
+
+  /** Statistics in the spirit of /proc/lockdep_stats. */
+  stats(): { classes: number; dependencies: number; chains: number; chainHlocks: number } {
+    return { classes: this.classes.length, dependencies: this.entries / 2, chains: this.chains.size, chainHlocks: this.chainHlocks };
+  }
+
+  /** The key of a lock initialisation site; the same name gives the same key. */
+  keyFor(name: string): LockClassKey {
+    let k = this.keys.get(name);
+    if (!k) {
+      k = new LockClassKey(this.keys.size + 1, name);
+      this.keys.set(name, k);
+    }
+    return k;
+  }
+
+  /** A key of its own even if the name is taken (a second init site): prints as name#2. */
+  newKey(name: string): LockClassKey {
+    return new LockClassKey(this.keys.size + 1 + this.classes.length, name);
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Class lookup (look_up_lock_class / register_lock_class)
+
+  private lookupClass(map: LockdepMap, subclass: number): LockClass | undefined {
+    if (subclass < 2) {
+      const c = map.classCache[subclass];
+      if (c) return c;
+    }
+    return map.key.subclasses[subclass];
+  }
+
+  private registerClass(task: Task, map: LockdepMap, subclass: number): LockClass | null {
+    const found = this.lookupClass(map, subclass);
+    if (found) {
+      if (subclass < 2) map.classCache[subclass] = found;
+      return found;
+    }
+    if (this.classes.length >= this.limits.maxClasses) {
+      this.limit(task, 'MAX_LOCKDEP_KEYS', 'BUG: MAX_LOCKDEP_KEYS too low!');
+      return null;
+    }
+    const key = map.key;
+    // count_matching_names(): a key keeps its version across subclasses.
+    let version = 0;
+    for (const c of key.subclasses) if (c) version = c.nameVersion;
+    if (!version) {
+      version = (this.maxVersion.get(key.name) ?? 0) + 1;
+      this.maxVersion.set(key.name, version);
+    }
+    const d = this.host.derived;
+    const resolve = (w: number): number => (w <= 2 || this.host.config.proveRawLockNesting ? w : w - 1);
+    const cls = new LockClass(
+      this.classes.length + 1,
+      key,
+      subclass,
+      key.name,
+      version,
+      resolve(map.inner),
+      resolve(map.outer),
+      map.lockType,
+    );
+    void d;
+    this.classes.push(cls);
+    key.subclasses[subclass] = cls;
+    if (subclass < 2) map.classCache[subclass] = cls;
+    if (log.enabled) log('new class %s inner=%d outer=%d', cls.name, cls.inner, cls.outer);
+    return cls;
+  }
+
+  private limit(task: Task, limit: LockdepLimitReached['limit'], message: string): void {
+    if (this.off) return;
+    this.off = limit;
+    this.host.report({ kind: 'lockdep-limit', ...this.host.base(task), limit, message });
+  }
+
+  // ---------------------------------------------------------------------------------
+  // lock_acquire / lock_release
+
+  /**
+   * lock_acquire(). Returns false when lockdep did not track the acquisition (NMI,
+   * lockdep off after a capacity limit).
+   */
+  acquire(
+    task: Task,
+    map: LockdepMap,
+    subclass: number,
+    trylock: boolean,
+    read: 0 | 1 | 2,
+    check: boolean,
+    nestLock: LockdepMap | null,
+    at: string,
+    hardirqsOff: boolean,
+    references = 0,
+  ): boolean {
+    if (this.off) return false;
+    if (task.lockdepRecursion) {
+      // lockdep_off() inside NMI: only the {INITIAL USE} -> {IN-NMI} check remains.
+      if (!trylock) this.verifyLockUnused(task, map, subclass, read, at);
+      return false;
+    }
+    if (subclass >= 8) {
+      this.limit(task, 'MAX_LOCKDEP_SUBCLASSES', `BUG: looking up invalid subclass: ${subclass}`);
+      return false;
+    }
+    const cls = this.registerClass(task, map, subclass);
+    if (!cls) return false;
+
+    const depth = task.depth;
+    if (depth && nestLock) {
+      const top = task.held[depth - 1];
+      if (top.cls === cls) {
+        // Same class under its nest_lock: merge into a reference count, nothing pushed.
+        if (!references) references = 1;
+        if (!top.references) top.references = 1;
+        top.references += references;
+        return true;
+      }
+    }
+
+    const h = task.slot(depth);
+    h.map = map;
+    h.cls = cls;
+    h.irqContext = task.irqContext();
+    h.trylock = trylock;
+    h.read = read;
+    h.check = check;
+    h.hardirqsOff = hardirqsOff;
+    h.references = references;
+    h.nestLock = nestLock;
+    h.at = at;
+    h.subclass = subclass;
+
+    this.checkWaitContext(task, h);
+    if (check) this.markUsage(task, h);
+    else this.markLock(task, h, LOCK_USED);
+    if (this.off) return false;
+
+    let key = task.curChainKey;
+    let head = depth === 0;
+    h.prevChainKey = key;
+    if (depth && task.held[depth - 1].irqContext !== h.irqContext) {
+      key = INITIAL_CHAIN_KEY;
+      head = true;
+    }
+    key = iterateChainKey(key, hlockId(cls.id, read));
+
+    if (nestLock && !this.isHeld(task, nestLock)) {
+      this.host.report({ kind: 'nested-lock-not-taken', ...this.host.base(task), lock: lockSnapshot(h), nestLock: nestLock.name });
+    }
+
+    if (!trylock && check && this.chainMiss(task, h, key)) {
+      if (this.off) return false;
+      const ret = this.checkDeadlock(task, h);
+      if (ret === 1 && !head) this.checkPrevsAdd(task, h);
+      if (this.off) return false;
+    }
+
+    task.curChainKey = key;
+    task.depth = depth + 1;
+    if (task.depth === this.limits.maxLockDepth) {
+      this.host.report({ kind: 'max-lock-depth', ...this.host.base(task), depth: task.depth, max: this.limits.maxLockDepth });
+    }
+    return true;
+  }
+
+  /** lock_release(). Returns false when the lock was not held (bad unlock balance reported). */
+  release(task: Task, map: LockdepMap, at: string): boolean {
+    if (this.off || task.lockdepRecursion) return true;
+    const depth = task.depth;
+    const i = depth > 0 ? this.findHeld(task, map, depth) : -1;
+    if (i < 0) {
+      this.host.report({ kind: 'bad-unlock-balance', ...this.host.base(task), lockName: map.name, at });
+      return false;
+    }
+    const h = task.held[i];
+    if (h.references) {
+      h.references--;
+      if (h.references) return true;
+    }
+    task.depth = i;
+    task.curChainKey = h.prevChainKey;
+    if (i === depth - 1) return true;
+    // Unlocking out of order: re-acquire what was above, recomputing chain keys (and
+    // validating any chain that is new), as reacquire_held_locks() does.
+    const saved: SavedHeld[] = [];
+    for (let j = i + 1; j < depth; j++) {
+      const s = task.held[j];
+      saved.push({
+        map: s.map, subclass: s.cls.subclass, trylock: s.trylock, read: s.read, check: s.check,
+        hardirqsOff: s.hardirqsOff, nestLock: s.nestLock, at: s.at, references: s.references,
+      });
+    }
+    for (const s of saved) {
+      this.acquire(task, s.map, s.subclass, s.trylock, s.read, s.check, s.nestLock, s.at, s.hardirqsOff, s.references);
+    }
+    return true;
+  }
+
+  /** find_held_lock(): the top entry always matches; below it, stop at an irq-context change. */
+  private findHeld(task: Task, map: LockdepMap, depth: number): number {
+    let i = depth - 1;
+    if (this.matchHeld(task.held[i], map)) return i;
+    for (i--; i >= 0; i--) {
+      if (task.held[i + 1].irqContext !== task.held[i].irqContext) return -1;
+      if (this.matchHeld(task.held[i], map)) return i;
+    }
+    return -1;
+  }
+
+  private matchHeld(h: HeldLock, map: LockdepMap): boolean {
+    if (h.map === map) return true;
+    if (h.references) {
+      const c = map.classCache[0] ?? map.key.subclasses[0];
+      if (c && h.cls === c && h.nestLock) return true;
+    }
+    return false;
+  }
+
+  /** __lock_is_held(lock, -1) */
+  isHeld(task: Task, map: LockdepMap): boolean {
+    for (let i = 0; i < task.depth; i++) if (this.matchHeld(task.held[i], map)) return true;
+    return false;
+  }
+
+  /** debug_check_no_locks_freed() for one map: a lock (re)initialised or freed while held. */
+  checkFreed(task: Task, map: LockdepMap): boolean {
+    if (this.off) return true;
+    for (let i = 0; i < task.depth; i++) {
+      const h = task.held[i];
+      if (h.map === map) {
+        this.host.report({ kind: 'held-lock-freed', ...this.host.base(task), lock: lockSnapshot(h) });
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Wait context (check_wait_context / task_wait_context)
+
+  /** task_wait_context(): the ceiling set by the execution context alone. */
+  taskWaitContext(task: Task): number {
+    const d = this.host.derived;
+    if (task.hardirqContext && !task.threadFrames) {
+      return task.hardirqThreaded || task.irqConfig ? d.waitConfig : d.waitSpin;
+    }
+    if (task.softirqContext && !task.threadFrames) return d.waitConfig;
+    return d.waitMax;
+  }
+
+  private checkWaitContext(task: Task, next: HeldLock): boolean {
+    const inner = next.cls.inner;
+    if (inner === 0 || next.trylock) return true;
+    const outer = next.cls.outer || inner;
+    let start = task.depth;
+    while (start > 0 && task.held[start - 1].irqContext === next.irqContext) start--;
+    let curr = this.taskWaitContext(task);
+    let culprit = -1;
+    for (let i = start; i < task.depth; i++) {
+      const c = task.held[i].cls;
+      const p = c.inner;
+      if (!p) continue;
+      if (c.lockType === LD_LOCK.WAIT_OVERRIDE) {
+        // An override map replaces the running value rather than narrowing it.
+        curr = p;
+        culprit = i;
+      } else if (p < curr) {
+        curr = p;
+        culprit = i;
+      }
+    }
+    if (outer <= curr) return true;
+    this.host.report({
+      kind: 'invalid-wait-context',
+      ...this.host.base(task),
+      lock: lockSnapshot(next),
+      context: this.taskWaitContext(task),
+      limit: curr,
+      culprit,
+    });
+    return false;
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Irq usage (mark_usage / mark_lock / mark_lock_irq)
+
+  private markUsage(task: Task, h: HeldLock): boolean {
+    const inHard = task.hardirqContext > 0 && !task.threadFrames;
+    const inSoft = task.softirqContext > 0 && !task.threadFrames;
+    const r = h.read ? LOCK_USAGE_READ_MASK : 0;
+    if (!h.trylock) {
+      if (inHard && !this.markLock(task, h, LOCK_USED_IN_HARDIRQ + r)) return false;
+      if (inSoft && !this.markLock(task, h, LOCK_USED_IN_SOFTIRQ + r)) return false;
+    }
+    if (!h.hardirqsOff) {
+      if (!this.markLock(task, h, LOCK_ENABLED_HARDIRQ + r)) return false;
+      if (task.softirqsEnabled && !this.markLock(task, h, LOCK_ENABLED_SOFTIRQ + r)) return false;
+    }
+    return this.markLock(task, h, LOCK_USED);
+  }
+
+  private markLock(task: Task, h: HeldLock, bit: number): boolean {
+    if (bit === LOCK_USED && h.read) bit = LOCK_USED_READ;
+    const c = h.cls;
+    const m = 1 << bit;
+    if (c.usageMask & m) return true;
+    c.usageMask |= m;
+    c.usageAt[bit] = h.at;
+    if (bit >= LOCK_USED) return true;
+    return this.markLockIrq(task, h, bit);
+  }
+
+  private markLockIrq(task: Task, h: HeldLock, bit: number): boolean {
+    const excl = exclusiveBit(bit);
+    const read = bit & LOCK_USAGE_READ_MASK;
+    const dir = bit & LOCK_USAGE_DIR_MASK;
+    if (!this.validState(task, h, bit, excl)) return false;
+    if (!read && !this.validState(task, h, bit, excl + LOCK_USAGE_READ_MASK)) return false;
+    return dir ? this.checkUsageBackwards(task, h, excl) : this.checkUsageForwards(task, h, excl);
+  }
+
+  private validState(task: Task, h: HeldLock, newBit: number, badBit: number): boolean {
+    if (!(h.cls.usageMask & (1 << badBit))) return true;
+    this.reportUsageBug(task, h, badBit, newBit);
+    return false;
+  }
+
+  private reportUsageBug(task: Task, h: HeldLock, prevBit: number, newBit: number): void {
+    this.host.report({
+      kind: 'inconsistent-lock-state',
+      ...this.host.base(task),
+      lock: lockSnapshot(h),
+      previousUsage: usageStr(prevBit),
+      newUsage: usageStr(newBit),
+      irq: this.host.irqState(task),
+      registeredAt: h.cls.usageAt[prevBit] ?? '',
+    });
+  }
+
+  /** Enabling irqs marks every held lock ENABLED (mark_held_locks()). */
+  markHeldLocks(task: Task, baseBit: number): boolean {
+    if (this.off || task.lockdepRecursion) return true;
+    for (let i = 0; i < task.depth; i++) {
+      const h = task.held[i];
+      if (!h.check) continue;
+      if (!this.markLock(task, h, baseBit + (h.read ? LOCK_USAGE_READ_MASK : 0))) return false;
+    }
+    return true;
+  }
+
+  /** lockdep_hardirqs_on() bookkeeping, after the caller flipped the flag. */
+  hardirqsOn(task: Task): void {
+    if (!this.markHeldLocks(task, LOCK_ENABLED_HARDIRQ)) return;
+    if (task.softirqsEnabled) this.markHeldLocks(task, LOCK_ENABLED_SOFTIRQ);
+  }
+
+  /** lockdep_softirqs_on() bookkeeping, after the caller flipped the flag. */
+  softirqsOn(task: Task): void {
+    if (!task.irqsOff) this.markHeldLocks(task, LOCK_ENABLED_SOFTIRQ);
+  }
+
+  /** verify_lock_unused(): an NMI taking a lock that is used anywhere else. */
+  private verifyLockUnused(task: Task, map: LockdepMap, subclass: number, read: 0 | 1 | 2, at: string): void {
+    const cls = subclass < 8 ? this.lookupClass(map, subclass) : undefined;
+    if (!cls) return;
+    const mask = LOCKF_USED | (read ? 0 : LOCKF_USED_READ);
+    if (!(cls.usageMask & mask)) return;
+    const h = new HeldLock();
+    h.map = map;
+    h.cls = cls;
+    h.irqContext = 2;
+    h.read = read;
+    h.hardirqsOff = true;
+    h.at = at;
+    this.reportUsageBug(task, h, LOCK_USED, LOCK_USAGE_STATES);
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Graph search (__bfs): per-class visited marks, strong-path rule, kernel queue size.
+
+  private bfs(
+    root: LockClass,
+    rootOnlyXr: boolean,
+    forward: boolean,
+    match: (c: LockClass) => boolean,
+    skipPerCpu: boolean,
+  ): BfsResult {
+    const gen = ++this.gen;
+    const q = this.queue;
+    const cap = this.limits.bfsQueue - 1;
+    let head = 0;
+    let tail = 0;
+    root.bfsGen = gen;
+    root.bfsParent = null;
+    root.bfsDep = null;
+    root.bfsOnlyXr = rootOnlyXr;
+    if (skipPerCpu && this.usageSkip(root)) return null;
+    if (match(root)) return root;
+    if ((forward ? root.after : root.before).length) q[tail++] = root;
+    while (head < tail) {
+      const parent = q[head++];
+      const list = forward ? parent.after : parent.before;
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i];
+        const c = e.cls;
+        if (c.bfsGen === gen) continue;
+        c.bfsGen = gen;
+        let dep = e.dep;
+        // -(*R)-> followed by -(S*)-> is not a strong dependency path.
+        if (parent.bfsOnlyXr) dep &= ~(DEP_SR_MASK | DEP_SN_MASK);
+        if (!dep) continue;
+        c.bfsOnlyXr = !(dep & (DEP_SN_MASK | DEP_EN_MASK));
+        c.bfsParent = parent;
+        c.bfsDep = e;
+        if (skipPerCpu && this.usageSkip(c)) continue;
+        if (match(c)) return c;
+        if ((forward ? c.after : c.before).length) {
+          if (tail - head >= cap) return 'overflow';
+          q[tail++] = c;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** usage_skip(): per-CPU (local_lock) and wait-override classes are not irq-inversion nodes. */
+  private usageSkip(c: LockClass): boolean {
+    if (c.lockType === LD_LOCK.NORMAL) return false;
+    if (c.lockType === LD_LOCK.PERCPU && c.inner < this.host.derived.waitConfig) return false;
+    return true;
+  }
+
+  private bfsError(task: Task): void {
+    this.limit(task, 'BFS_QUEUE', 'lockdep bfs error:-1');
+  }
+
+  /** Path from a BFS hit back to the root, hit first (print_shortest_lock_dependencies order). */
+  private pathFrom(hit: LockClass, rootAt: string): PathEntry[] {
+    const out: PathEntry[] = [];
+    for (let c: LockClass | null = hit; c; c = c.bfsParent) {
+      out.push({ class: classSnapshot(c), at: c.bfsDep ? c.bfsDep.at : rootAt, usageTraces: usageTraces(c) });
+    }
+    return out;
+  }
+
+  private checkUsageForwards(task: Task, h: HeldLock, bit: number): boolean {
+    const readBit = bit + LOCK_USAGE_READ_MASK;
+    const mask = (1 << bit) | (1 << readBit);
+    const hit = this.bfs(h.cls, h.read === 2, true, (c) => this.usageMatch(c, mask), true);
+    if (hit === 'overflow') {
+      this.bfsError(task);
+      return false;
+    }
+    if (!hit) return true;
+    this.reportInversion(task, h, hit, true, stateName(hit.usageMask & (1 << bit) ? bit : readBit));
+    return false;
+  }
+
+  private checkUsageBackwards(task: Task, h: HeldLock, bit: number): boolean {
+    const readBit = bit + LOCK_USAGE_READ_MASK;
+    const mask = (1 << bit) | (1 << readBit);
+    const hit = this.bfs(h.cls, h.read !== 0, false, (c) => this.usageMatch(c, mask), true);
+    if (hit === 'overflow') {
+      this.bfsError(task);
+      return false;
+    }
+    if (!hit) return true;
+    this.reportInversion(task, h, hit, false, stateName(hit.usageMask & (1 << bit) ? bit : readBit));
+    return false;
+  }
+
+  /** usage_match(): behind a recursive-read-only step, only write usage counts. */
+  private usageMatch(c: LockClass, mask: number): boolean {
+    return c.bfsOnlyXr ? (c.usageMask & LOCKF_IRQ & mask) !== 0 : (c.usageMask & mask) !== 0;
+  }
+
+  private reportInversion(task: Task, h: HeldLock, other: LockClass, forwards: boolean, irqState: ReturnType<typeof stateName>): void {
+    this.host.report({
+      kind: 'irq-inversion',
+      ...this.host.base(task),
+      forwards,
+      irqState,
+      irq: this.host.irqState(task),
+      lock: lockSnapshot(h),
+      other: classSnapshot(other),
+      otherAt: other.bfsDep ? other.bfsDep.at : h.at,
+      path: this.pathFrom(other, h.at),
+    });
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Chains and dependencies (validate_chain / check_deadlock / check_prevs_add)
+
+  /** lookup_chain_cache_add(): true on a miss (the chain is new and must be validated). */
+  private chainMiss(task: Task, h: HeldLock, key: number): boolean {
+    if (this.chains.has(key)) return false;
+    if (this.chains.size >= this.limits.maxChains) {
+      this.limit(task, 'MAX_LOCKDEP_CHAINS', 'BUG: MAX_LOCKDEP_CHAINS too low!');
+      return false;
+    }
+    let len = 1;
+    for (let i = task.depth - 1; i >= 0 && task.held[i].irqContext === h.irqContext; i--) len++;
+    if (this.chainHlocks + len > this.limits.maxChainHlocks) {
+      this.limit(task, 'MAX_LOCKDEP_CHAIN_HLOCKS', 'BUG: MAX_LOCKDEP_CHAIN_HLOCKS too low!');
+      return false;
+    }
+    this.chainHlocks += len;
+    this.chains.add(key);
+    return true;
+  }
+
+  /** check_deadlock(): 0 reported, 1 fine, 2 nested under its nest_lock (no new dependency). */
+  private checkDeadlock(task: Task, next: HeldLock): 0 | 1 | 2 {
+    let nest = false;
+    for (let i = 0; i < task.depth; i++) {
+      const prev = task.held[i];
+      if (next.nestLock && prev.map === next.nestLock) nest = true;
+      if (prev.cls !== next.cls) continue;
+      // read-after-read recursion of the same class is allowed for recursive readers
+      if (next.read === 2 && prev.read) continue;
+      if (nest) return 2;
+      this.host.report({ kind: 'recursive-locking', ...this.host.base(task), lock: lockSnapshot(next), prev: lockSnapshot(prev) });
+      return 0;
+    }
+    return 1;
+  }
+
+  private checkPrevsAdd(task: Task, next: HeldLock): void {
+    const depth = task.depth;
+    for (let i = depth - 1; i >= 0; i--) {
+      const prev = task.held[i];
+      if (prev.check) {
+        this.checkPrevAdd(task, prev, next, depth - i);
+        if (this.off) return;
+        // Stop after the first non-trylock entry: it already has its own dependencies.
+        if (!prev.trylock) break;
+      }
+      if (i > 0 && task.held[i - 1].irqContext !== prev.irqContext) break;
+    }
+  }
+
+  private checkPrevAdd(task: Task, prev: HeldLock, next: HeldLock, distance: number): void {
+    if (!this.checkNoncircular(task, next, prev)) return;
+    if (!this.checkIrqUsage(task, prev, next)) return;
+    const existing = prev.cls.afterById.get(next.cls.id);
+    if (existing) {
+      if (distance === 1) existing.distance = 1;
+      existing.dep |= calcDep(prev.read, next.read);
+      const back = next.cls.beforeById.get(prev.cls.id);
+      if (back) {
+        if (distance === 1) back.distance = 1;
+        back.dep |= calcDep(next.read, prev.read);
+      }
+      return;
+    }
+    if (this.entries + 2 > this.limits.maxEntries) {
+      this.limit(task, 'MAX_LOCKDEP_ENTRIES', 'BUG: MAX_LOCKDEP_ENTRIES too low!');
+      return;
+    }
+    this.addDependency(prev.cls, next.cls, calcDep(prev.read, next.read), calcDep(next.read, prev.read), distance, next.at);
+  }
+
+  /** Record prev -> next in both lists (add_lock_to_list() twice). */
+  addDependency(prev: LockClass, next: LockClass, dep: number, depb: number, distance: number, at: string): void {
+    const f: Dependency = { cls: next, dep, distance, at };
+    const b: Dependency = { cls: prev, dep: depb, distance, at };
+    prev.after.push(f);
+    prev.afterById.set(next.id, f);
+    next.before.push(b);
+    next.beforeById.set(prev.id, b);
+    this.entries += 2;
+  }
+
+  /** check_noncircular(): can `next` already reach `prev`? */
+  private checkNoncircular(task: Task, next: HeldLock, prev: HeldLock): boolean {
+    const target = prev.cls;
+    const prevExclusive = prev.read === 0;
+    const hit = this.bfs(next.cls, next.read === 2, true, (c) => c === target && (prevExclusive || !c.bfsOnlyXr), false);
+    if (hit === 'overflow') {
+      this.bfsError(task);
+      return false;
+    }
+    if (!hit) return true;
+    if (next.cls === prev.cls) {
+      this.host.report({ kind: 'recursive-locking', ...this.host.base(task), lock: lockSnapshot(next), prev: lockSnapshot(prev) });
+      return false;
+    }
+    const chain: CircularDependency['chain'][number][] = [];
+    let depth = 0;
+    for (let c: LockClass | null = hit.bfsParent; c; c = c.bfsParent) depth++;
+    for (let c: LockClass | null = hit, d = depth; c; c = c.bfsParent, d--) {
+      chain.push({ depth: d, class: classSnapshot(c), at: c.bfsDep ? c.bfsDep.at : next.at });
+    }
+    this.host.report({
+      kind: 'circular-dependency',
+      ...this.host.base(task),
+      lock: lockSnapshot(next),
+      prev: lockSnapshot(prev),
+      chain,
+    });
+    return false;
+  }
+
+  /**
+   * check_irq_usage(): would prev -> next connect an irq-safe lock (behind prev) to an
+   * irq-unsafe lock (ahead of next)?
+   */
+  private checkIrqUsage(task: Task, prev: HeldLock, next: HeldLock): boolean {
+    let usage = 0;
+    const back = this.bfs(prev.cls, prev.read !== 0, false, (c) => {
+      usage |= c.bfsOnlyXr ? c.usageMask & LOCKF_IRQ : c.usageMask;
+      return false;
+    }, true);
+    if (back === 'overflow') {
+      this.bfsError(task);
+      return false;
+    }
+    usage &= LOCKF_USED_IN_IRQ_ALL;
+    if (!usage) return true;
+    const forwardMask = exclusiveMask(usage);
+    const fwd = this.bfs(next.cls, next.read === 2, true, (c) => this.usageMatch(c, forwardMask), true);
+    if (fwd === 'overflow') {
+      this.bfsError(task);
+      return false;
+    }
+    if (!fwd) return true;
+    const unsafeCls = fwd;
+    const forwardPath = this.pathFrom(unsafeCls, next.at);
+    const backwardMask = originalMask(unsafeCls.usageMask & LOCKF_ENABLED_IRQ_ALL);
+    const bwd = this.bfs(prev.cls, prev.read !== 0, false, (c) => this.usageMatch(c, backwardMask), true);
+    if (bwd === 'overflow') {
+      this.bfsError(task);
+      return false;
+    }
+    if (!bwd) return true;
+    const pair = findExclusiveMatch(bwd.usageMask, unsafeCls.usageMask);
+    if (!pair) return true;
+    const [backwardBit, forwardBit] = pair;
+    this.host.report({
+      kind: 'irq-unsafe-order',
+      ...this.host.base(task),
+      irqState: stateName(backwardBit),
+      unsafeState: stateName(forwardBit),
+      irq: this.host.irqState(task),
+      lock: lockSnapshot(next),
+      prev: lockSnapshot(prev),
+      safe: classSnapshot(bwd),
+      safeAt: bwd.usageAt[backwardBit] ?? '',
+      unsafe: classSnapshot(unsafeCls),
+      unsafeAt: unsafeCls.usageAt[forwardBit] ?? '',
+      backwardPath: this.pathFrom(bwd, prev.at),
+      forwardPath,
+    });
+    return false;
+  }
+}

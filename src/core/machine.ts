@@ -1,0 +1,488 @@
+/**
+ * The machine: CPUs, tasks, execution contexts and the scheduler checks, around the
+ * lockdep engine. Operations here are the kernel's own low-level ones
+ * (preempt_count_add, local_irq_disable, __irq_enter, ...), with lockdep's irq
+ * tracking hooked in where the kernel hooks it. Lock primitives and interrupt
+ * threading live a layer up; nothing here knows a primitive by name.
+ */
+import createDebug from 'debug';
+import type { IrqStateSnapshot, TaskSnapshot, Violation, ViolationBase } from '../report/violation';
+import { deriveConfig, type Derived, type KernelConfig } from './config';
+import { UsageError } from './errors';
+import { Lockdep } from './lockdep';
+import { LockdepMap } from './lockdepMap';
+import {
+  HARDIRQ_MASK,
+  HARDIRQ_OFFSET,
+  MIGHT_RESCHED_RCU_SHIFT,
+  NMI_OFFSET,
+  PREEMPT_MASK,
+  SOFTIRQ_DISABLE_OFFSET,
+  SOFTIRQ_MASK,
+  SOFTIRQ_OFFSET,
+} from './preemptCount';
+import { ViolationSink } from './sink';
+import { heldSnapshot } from './snapshot';
+import { Task } from './task';
+import type { LockType, WaitLevel } from './waitType';
+
+const log = createDebug('lockdep:machine');
+
+export interface Cpu {
+  readonly id: number;
+  current: Task;
+  /** the idle task (swapper/N) */
+  readonly idle: Task;
+}
+
+export interface AcquireOptions {
+  readonly subclass?: number;
+  readonly trylock?: boolean;
+  readonly read?: 0 | 1 | 2;
+  /** false for annotations lockdep only wait-type checks (rcu_lock_acquire) */
+  readonly check?: boolean;
+  readonly nestLock?: LockdepMap | null;
+  readonly at?: string;
+}
+
+export class Machine {
+  readonly derived: Derived;
+  readonly sink: ViolationSink;
+  readonly lockdep: Lockdep;
+  readonly cpus: Cpu[] = [];
+  readonly tasks: Task[] = [];
+  private readonly byName = new Map<string, Task>();
+  private nextPid = 1;
+  private mapCount = 0;
+  /** the CPU operations apply to */
+  cpu = 0;
+  /** index of the operation in progress, as violations record it */
+  event = -1;
+  private eventOverride: number | null = null;
+  private opDepth = 0;
+
+  constructor(
+    readonly config: KernelConfig,
+    makeError: (v: Violation, all: readonly Violation[]) => Error,
+  ) {
+    this.derived = deriveConfig(config);
+    this.sink = new ViolationSink(config.policy, makeError);
+    this.lockdep = new Lockdep({
+      config,
+      derived: this.derived,
+      base: (t) => this.base(t),
+      irqState: (t) => this.irqState(t),
+      report: (v) => this.sink.report(v),
+    });
+    for (let i = 0; i < config.cpus; i++) {
+      const idle = new Task(0, `swapper/${i}`);
+      idle.cpu = i;
+      this.cpus.push({ id: i, current: idle, idle });
+    }
+    const init = this.task('init');
+    this.switchTo(init, 0);
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Operations and events
+
+  /**
+   * Run one public operation. Violations raised inside are delivered (and, under the
+   * `throw` policy, thrown) only when the outermost operation has finished.
+   */
+  op<T>(fn: () => T): T {
+    if (this.opDepth === 0) this.event = this.eventOverride ?? this.event + 1;
+    this.opDepth++;
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      this.opDepth--;
+    }
+    if (this.opDepth === 0) this.sink.flush();
+    return result;
+  }
+
+  /** Number the next operations as event `index` (trace replay). */
+  setEvent(index: number | null): void {
+    this.eventOverride = index;
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Tasks and CPUs
+
+  /** The task called `comm`, created on first use. */
+  task(comm: string): Task {
+    let t = this.byName.get(comm);
+    if (!t) {
+      t = new Task(this.nextPid++, comm);
+      this.tasks.push(t);
+      this.byName.set(comm, t);
+    }
+    return t;
+  }
+
+  findTask(comm: string): Task | undefined {
+    return this.byName.get(comm);
+  }
+
+  /** `current` on the CPU operations apply to. */
+  get current(): Task {
+    return this.cpus[this.cpu].current;
+  }
+
+  checkCpu(cpu: number): void {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.cpus.length) {
+      throw new UsageError(`cpu ${cpu} does not exist (this kernel has ${this.cpus.length} CPUs: 0..${this.cpus.length - 1})`);
+    }
+  }
+
+  /**
+   * Make `task` current on `cpu`. The task it replaces is switched out as by a
+   * preemption, which is a bug when that task is atomic.
+   */
+  switchTo(task: Task, cpu: number): void {
+    this.checkCpu(cpu);
+    const c = this.cpus[cpu];
+    this.cpu = cpu;
+    if (c.current === task) return;
+    if (task.exited) throw new UsageError(`task ${task.comm} has exited`);
+    const out = c.current;
+    if (out !== c.idle && !out.exited) this.checkPreemptible(out, `switching ${out.comm} out for ${task.comm} on CPU ${cpu}`);
+    if (out !== c.idle) out.cpu = -1;
+    if (task.cpu >= 0 && task.cpu !== cpu) {
+      const other = this.cpus[task.cpu];
+      other.current = other.idle;
+    }
+    task.cpu = cpu;
+    c.current = task;
+    if (log.enabled) log('cpu%d: %s -> %s', cpu, out.comm, task.comm);
+  }
+
+  /** A task may only be switched out when it could be preempted or chose to schedule. */
+  private checkPreemptible(t: Task, reason: string): void {
+    if (this.preemptCount(t) !== 0 || t.irqsOff) this.scheduleBug(t, reason);
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Maps
+
+  /** A new lockdep_map for a lock instance. */
+  createMap(name: string, key: string | undefined, inner: WaitLevel, outer: WaitLevel, lockType: LockType, ownKey = false): LockdepMap {
+    const keyName = key ?? name;
+    const k = ownKey ? this.lockdep.newKey(keyName) : this.lockdep.keyFor(keyName);
+    const n = this.mapCount++;
+    const address = `ffffffff${(0x82000000 + n * 0x40).toString(16).padStart(8, '0')}`;
+    return new LockdepMap(this, name, k, inner, outer, lockType, address);
+  }
+
+  ownMap(map: LockdepMap): void {
+    if (map.owner !== this) throw new UsageError(`lock ${map.name} belongs to another kernel`, 'foreign-object');
+  }
+
+  acquire(map: LockdepMap, o: AcquireOptions = {}): boolean {
+    this.ownMap(map);
+    const subclass = o.subclass ?? 0;
+    if (!Number.isInteger(subclass) || subclass < 0) throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
+    const t = this.current;
+    return this.lockdep.acquire(t, map, subclass, o.trylock ?? false, o.read ?? 0, o.check ?? true, o.nestLock ?? null, o.at ?? map.name, t.irqsOff);
+  }
+
+  release(map: LockdepMap, at?: string): boolean {
+    this.ownMap(map);
+    return this.lockdep.release(this.current, map, at ?? map.name);
+  }
+
+  isHeld(map: LockdepMap, task: Task = this.current): boolean {
+    return this.lockdep.isHeld(task, map);
+  }
+
+  // ---------------------------------------------------------------------------------
+  // preempt_count and irq flags
+
+  /** preempt_count() as the kernel computes it for this task. */
+  preemptCount(t: Task): number {
+    return t.preemptCount;
+  }
+
+  preemptCountAdd(val: number, at = 'preempt_disable'): void {
+    const t = this.current;
+    if ((t.preemptCount & PREEMPT_MASK) + (val & PREEMPT_MASK) > PREEMPT_MASK) {
+      this.warn(t, '(preempt_count() & PREEMPT_MASK) >= PREEMPT_MASK - 10', 'preempt_count_add');
+      return;
+    }
+    if ((t.preemptCount & PREEMPT_MASK) === 0 && val & PREEMPT_MASK) t.preemptDisabledAt = at;
+    t.preemptCount += val;
+  }
+
+  preemptCountSub(val: number): boolean {
+    const t = this.current;
+    if (val > t.preemptCount || ((val & PREEMPT_MASK) && (t.preemptCount & PREEMPT_MASK) < (val & PREEMPT_MASK))) {
+      this.warn(t, 'val > preempt_count()', 'preempt_count_sub');
+      return false;
+    }
+    t.preemptCount -= val;
+    return true;
+  }
+
+  /** local_irq_disable() with lockdep_hardirqs_off(). */
+  irqDisable(): void {
+    this.current.irqsOff = true;
+  }
+
+  /** local_irq_enable() with lockdep_hardirqs_on(). */
+  irqEnable(): void {
+    const t = this.current;
+    if (!t.irqsOff) return;
+    if (t.hardirqContext && !t.threadFrames && !t.lockdepRecursion) {
+      // "Can't allow enabling interrupts while in an interrupt handler"
+      this.warn(t, 'lockdep_hardirq_context()', 'lockdep_hardirqs_on_prepare');
+    }
+    t.irqsOff = false;
+    if (!t.hardirqContext || t.threadFrames) this.lockdep.hardirqsOn(t);
+  }
+
+  /** local_irq_save(): returns the flags to restore. */
+  irqSave(): boolean {
+    const was = this.current.irqsOff;
+    this.irqDisable();
+    return was;
+  }
+
+  irqRestore(flags: boolean): void {
+    if (flags) this.irqDisable();
+    else this.irqEnable();
+  }
+
+  /** Lockdep's softirqs_off/on bookkeeping around a BH-disable count change. */
+  softirqsOff(): void {
+    this.current.softirqsEnabled = false;
+  }
+
+  softirqsOn(): void {
+    const t = this.current;
+    if (t.softirqsEnabled) return;
+    t.softirqsEnabled = true;
+    this.lockdep.softirqsOn(t);
+  }
+
+  /** softirq_count(): from preempt_count on !RT, from softirq_disable_cnt on RT. */
+  softirqCount(t: Task): number {
+    return this.derived.rt ? t.softirqDisableCnt & SOFTIRQ_MASK : t.preemptCount & SOFTIRQ_MASK;
+  }
+
+  /** !RT __local_bh_disable_ip(cnt): the count lives in preempt_count. */
+  bhDisableCount(cnt: number): void {
+    const t = this.current;
+    const before = this.softirqCount(t);
+    if (this.derived.rt) t.softirqDisableCnt += cnt;
+    else this.preemptCountAdd(cnt, 'local_bh_disable');
+    if (before === 0 && this.softirqCount(t) !== 0) this.softirqsOff();
+  }
+
+  /** !RT __local_bh_enable_ip(cnt). Returns false on underflow (reported). */
+  bhEnableCount(cnt: number): boolean {
+    const t = this.current;
+    if (this.softirqCount(t) < (cnt & SOFTIRQ_MASK)) {
+      this.warn(t, 'val > preempt_count()', '__local_bh_enable_ip');
+      return false;
+    }
+    if (this.derived.rt) t.softirqDisableCnt -= cnt;
+    else t.preemptCount -= cnt;
+    if (this.softirqCount(t) === 0) this.softirqsOn();
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Interrupt contexts
+
+  /** local_irq_disable(); __irq_enter(); [lockdep_hardirq_threaded()] */
+  hardirqEnter(threaded: boolean): void {
+    const t = this.current;
+    t.frames.push({ kind: 'hardirq', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.preemptCount, depth: t.depth });
+    t.irqsOff = true;
+    t.preemptCount += HARDIRQ_OFFSET;
+    t.hardirqContext++;
+    if (t.hardirqContext === 1) t.hardirqThreaded = false;
+    if (threaded) t.hardirqThreaded = true;
+  }
+
+  /** __irq_exit(); then the interrupted irq state comes back. */
+  hardirqExit(): boolean {
+    const t = this.current;
+    const f = this.popFrame(t, 'hardirq', '__irq_exit', 'val > preempt_count()');
+    if (!f) return false;
+    t.hardirqContext--;
+    t.preemptCount -= HARDIRQ_OFFSET;
+    t.hardirqThreaded = f.hardirqThreaded;
+    this.irqRestore(f.irqsOff);
+    return true;
+  }
+
+  /** lockdep_softirq_start(): softirq processing; leaves the lockdep hardirq context. */
+  softirqContextEnter(): void {
+    const t = this.current;
+    t.frames.push({ kind: 'softirq', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.hardirqContext, depth: t.depth });
+    t.hardirqContext = 0;
+    if (!this.derived.rt) t.softirqContext++;
+  }
+
+  softirqContextExit(): boolean {
+    const t = this.current;
+    const f = this.popFrame(t, 'softirq', 'lockdep_softirq_end', 'current->softirq_context < 0');
+    if (!f) return false;
+    if (!this.derived.rt) t.softirqContext--;
+    t.hardirqContext = f.preemptCount;
+    return true;
+  }
+
+  /** nmi_enter(): lockdep_off(), NMI and HARDIRQ counts. */
+  nmiEnter(): void {
+    const t = this.current;
+    t.frames.push({ kind: 'nmi', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.preemptCount, depth: t.depth });
+    t.lockdepRecursion++;
+    t.preemptCount += NMI_OFFSET + HARDIRQ_OFFSET;
+    t.irqsOff = true;
+  }
+
+  nmiExit(): boolean {
+    const t = this.current;
+    const f = this.popFrame(t, 'nmi', '__nmi_exit', 'in_nmi()');
+    if (!f) return false;
+    t.preemptCount -= NMI_OFFSET + HARDIRQ_OFFSET;
+    t.lockdepRecursion--;
+    t.irqsOff = f.irqsOff;
+    return true;
+  }
+
+  /**
+   * A force-threaded handler: it runs in its irq thread, i.e. task context with
+   * preemption and interrupts enabled and its own held-lock context.
+   */
+  irqThreadEnter(): void {
+    const t = this.current;
+    t.frames.push({ kind: 'irq-thread', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.preemptCount, depth: t.depth });
+    t.threadFrames++;
+    t.preemptCount = 0;
+    t.irqsOff = false;
+  }
+
+  irqThreadExit(): boolean {
+    const t = this.current;
+    const f = this.popFrame(t, 'irq-thread', 'irq_thread_fn', 'irq thread exit without entry');
+    if (!f) return false;
+    if (t.depth > f.depth) {
+      // An irq thread returning with locks held: lockdep_sys_exit-style report.
+      this.sink.report({ kind: 'lock-held-at-exit', ...this.base(t) });
+    }
+    t.threadFrames--;
+    t.preemptCount = f.preemptCount;
+    t.irqsOff = f.irqsOff;
+    return true;
+  }
+
+  private popFrame(t: Task, kind: 'hardirq' | 'softirq' | 'nmi' | 'irq-thread', where: string, condition: string) {
+    const f = t.frames[t.frames.length - 1];
+    if (!f || f.kind !== kind) {
+      this.warn(t, condition, where);
+      return null;
+    }
+    t.frames.pop();
+    return f;
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Scheduler checks
+
+  /**
+   * __might_resched(): report unless preempt_count and RCU nesting are exactly as
+   * expected and interrupts are on.
+   */
+  mightResched(offsets: number, site: string, reason: string): void {
+    if (!this.config.debugAtomicSleep) return;
+    const t = this.current;
+    const pc = this.preemptCount(t);
+    const rcu = this.derived.preemptRcu ? t.rcuDepth : 0;
+    if ((pc + (rcu << MIGHT_RESCHED_RCU_SHIFT) === offsets && !t.irqsOff && t.nonBlock === 0) || this.config.booting) return;
+    this.sink.report({
+      kind: 'sleeping-in-atomic',
+      ...this.base(t),
+      site,
+      inAtomic: pc !== 0,
+      irqsDisabled: t.irqsOff,
+      nonBlock: t.nonBlock,
+      preemptCount: pc,
+      expectedPreemptCount: offsets & 0xff,
+      rcuDepth: this.derived.preemptRcu ? rcu : null,
+      expectedRcuDepth: this.derived.preemptRcu ? offsets >> MIGHT_RESCHED_RCU_SHIFT : null,
+      reason,
+      preemptDisabledAt: pc !== (offsets & 0xff) && (pc & PREEMPT_MASK) ? t.preemptDisabledAt || null : null,
+    });
+  }
+
+  /** might_sleep() */
+  mightSleep(site: string, reason: string): void {
+    this.mightResched(0, site, reason);
+  }
+
+  /** schedule(): schedule_debug() finds preempt_count above the scheduler's own +1. */
+  schedule(reason: string): void {
+    const t = this.current;
+    if (this.preemptCount(t) !== 0) this.scheduleBug(t, reason);
+  }
+
+  private scheduleBug(t: Task, reason: string): void {
+    this.sink.report({
+      kind: 'scheduling-while-atomic',
+      ...this.base(t),
+      preemptCount: this.preemptCount(t) + 1,
+      irqsDisabled: t.irqsOff,
+      reason,
+      preemptDisabledAt: t.preemptCount & PREEMPT_MASK ? t.preemptDisabledAt || null : null,
+    });
+  }
+
+  /** do_exit(): debug_check_no_locks_held(). The task is gone afterwards. */
+  exitTask(t: Task): void {
+    if (t.depth > 0 && !this.lockdep.off) this.sink.report({ kind: 'lock-held-at-exit', ...this.base(t) });
+    t.exited = true;
+    if (t.cpu >= 0) {
+      const c = this.cpus[t.cpu];
+      c.current = c.idle;
+      t.cpu = -1;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Report helpers
+
+  warn(t: Task, condition: string, where: string): void {
+    this.sink.report({ kind: 'debug-locks-warning', ...this.base(t), condition, where });
+  }
+
+  taskSnapshot(t: Task): TaskSnapshot {
+    return { comm: t.comm, pid: t.pid, cpu: t.cpu < 0 ? this.cpu : t.cpu };
+  }
+
+  base(t: Task): ViolationBase {
+    return {
+      event: this.event,
+      task: this.taskSnapshot(t),
+      held: heldSnapshot(t),
+      ident: `${this.config.release} ${this.config.version}`,
+    };
+  }
+
+  irqState(t: Task): IrqStateSnapshot {
+    return {
+      hardirqContext: t.threadFrames ? 0 : t.hardirqContext,
+      hardirqCount: (t.preemptCount & HARDIRQ_MASK) >> 16,
+      softirqContext: t.threadFrames ? 0 : t.softirqContext,
+      softirqCount: this.softirqCount(t) >> 8,
+      hardirqsEnabled: !t.irqsOff,
+      softirqsEnabled: t.softirqsEnabled,
+    };
+  }
+}
+
+export { SOFTIRQ_OFFSET, SOFTIRQ_DISABLE_OFFSET, HARDIRQ_OFFSET };

@@ -1,0 +1,90 @@
+/**
+ * A task and its execution context: held-lock stack, preempt_count laid out like the
+ * kernel's, lockdep's irq tracking, hardirq/softirq/NMI nesting. Interrupts run on top
+ * of the task they interrupt, so their state lives here too (the kernel keeps
+ * hardirq_context per CPU; one current task per CPU makes that equivalent).
+ */
+import type { LockClass } from './lockClass';
+import type { LockdepMap } from './lockdepMap';
+import { INITIAL_CHAIN_KEY } from './chainKey';
+
+/** struct held_lock */
+export class HeldLock {
+  map!: LockdepMap;
+  cls!: LockClass;
+  /** task_irq_context() at acquisition: 2*hardirq + softirq; 4+ for an irq-thread frame */
+  irqContext = 0;
+  trylock = false;
+  read: 0 | 1 | 2 = 0;
+  check = true;
+  hardirqsOff = false;
+  references = 0;
+  nestLock: LockdepMap | null = null;
+  /** chain key before this lock was added */
+  prevChainKey = 0;
+  at = '';
+  subclass = 0;
+}
+
+/** Saved state for returning from an interrupt or an irq-thread frame. */
+export interface ContextFrame {
+  readonly kind: 'hardirq' | 'softirq' | 'nmi' | 'irq-thread';
+  readonly irqsOff: boolean;
+  readonly hardirqThreaded: boolean;
+  readonly preemptCount: number;
+  readonly depth: number;
+}
+
+
+export class Task {
+  /** held_locks[]; entries are reused, so pushing allocates nothing once warm */
+  readonly held: HeldLock[] = [];
+  depth = 0;
+  curChainKey: number = INITIAL_CHAIN_KEY;
+  preemptCount = 0;
+  /** local irq flag as lockdep tracks it (hardirqs_enabled is its negation) */
+  irqsOff = false;
+  /** lockdep's softirqs_enabled */
+  softirqsEnabled = true;
+  hardirqContext = 0;
+  hardirqThreaded = false;
+  irqConfig = 0;
+  softirqContext = 0;
+  /** irq-thread frames (forced-threaded handlers running as a task) */
+  threadFrames = 0;
+  /** lockdep_recursion: non-zero inside NMI (lockdep_off()) */
+  lockdepRecursion = 0;
+  /** rcu_read_lock_nesting (CONFIG_PREEMPT_RCU) */
+  rcuDepth = 0;
+  /** PREEMPT_RT: softirq_disable_cnt */
+  softirqDisableCnt = 0;
+  migrateDisable = 0;
+  nonBlock = 0;
+  exited = false;
+  /** the CPU this task runs on, or -1 when not running */
+  cpu = -1;
+  readonly frames: ContextFrame[] = [];
+  /** where preemption was last disabled (DEBUG_PREEMPT's "Preemption disabled at:") */
+  preemptDisabledAt = '';
+
+  constructor(
+    readonly pid: number,
+    readonly comm: string,
+  ) {}
+
+  /** task_irq_context() */
+  irqContext(): number {
+    if (this.threadFrames) return 4 + this.threadFrames;
+    return (this.hardirqContext ? 2 : 0) + (this.softirqContext ? 1 : 0);
+  }
+
+  /** Next reusable held-lock slot. */
+  slot(i: number): HeldLock {
+    let h = this.held[i];
+    if (!h) {
+      h = new HeldLock();
+      this.held[i] = h;
+    }
+    return h;
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Shared kernel machinery the lock primitives are built from: RCU read-side maps,
+ * local_bh_disable()/enable() (with PREEMPT_RT's bh_lock_map and softirq_ctrl.lock),
+ * preemptible(), migrate_disable(), and the PREEMPT_RT sleeping-spinlock path
+ * (rtlock_might_resched(), rcu_read_lock(), migrate_disable()).
+ *
+ * Everything here is a sequence of machine operations, the way kernel code is a
+ * sequence of calls; no check is written here, they all come from the validator.
+ */
+import type { Machine } from '../core/machine';
+import type { LockdepMap } from '../core/lockdepMap';
+import { MIGHT_RESCHED_RCU_SHIFT, PREEMPT_OFFSET, SOFTIRQ_DISABLE_OFFSET, SOFTIRQ_OFFSET } from '../core/preemptCount';
+import { LD_LOCK, LD_WAIT } from '../core/waitType';
+
+/** Per-task flag: did local_bh_disable() on RT take softirq_ctrl.lock and rcu_read_lock()? */
+const bhLocked = new WeakMap<object, boolean>();
+
+export class Runtime {
+  readonly rt: boolean;
+  /** rcu_lock_map: inner CONFIG, outer FREE ("PREEMPT_RT implies PREEMPT_RCU") */
+  readonly rcuLockMap: LockdepMap;
+  /** rcu_bh_lock_map: inner CONFIG, outer FREE */
+  readonly rcuBhLockMap: LockdepMap;
+  /** rcu_sched_lock_map: inner SPIN, outer FREE */
+  readonly rcuSchedLockMap: LockdepMap;
+  /** PREEMPT_RT's bh_lock_map ("local_bh"): inner CONFIG, outer FREE, per-CPU */
+  readonly bhLockMap: LockdepMap;
+  /** PREEMPT_RT's softirq_ctrl.lock, one per CPU (a local_lock_t, i.e. an RT spinlock) */
+  readonly softirqCtrlLock: LockdepMap[];
+
+  constructor(readonly m: Machine) {
+    this.rt = m.derived.rt;
+    this.rcuLockMap = m.createMap('rcu_read_lock', undefined, LD_WAIT.CONFIG, LD_WAIT.FREE, LD_LOCK.NORMAL);
+    this.rcuBhLockMap = m.createMap('rcu_read_lock_bh', undefined, LD_WAIT.CONFIG, LD_WAIT.FREE, LD_LOCK.NORMAL);
+    this.rcuSchedLockMap = m.createMap('rcu_read_lock_sched', undefined, LD_WAIT.SPIN, LD_WAIT.FREE, LD_LOCK.NORMAL);
+    this.bhLockMap = m.createMap('local_bh', undefined, LD_WAIT.CONFIG, LD_WAIT.FREE, LD_LOCK.PERCPU);
+    this.softirqCtrlLock = m.cpus.map(() => m.createMap('softirq_ctrl.lock', undefined, LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.PERCPU));
+  }
+
+  /** preemptible(): only with CONFIG_PREEMPTION; needs preempt_count 0 and irqs on. */
+  preemptible(): boolean {
+    const t = this.m.current;
+    return this.m.derived.preemption && this.m.preemptCount(t) === 0 && !t.irqsOff;
+  }
+
+  preemptDisable(at = 'preempt_disable'): void {
+    this.m.preemptCountAdd(PREEMPT_OFFSET, at);
+  }
+
+  preemptEnable(): boolean {
+    return this.m.preemptCountSub(PREEMPT_OFFSET);
+  }
+
+  migrateDisable(): void {
+    this.m.current.migrateDisable++;
+  }
+
+  migrateEnable(): void {
+    const t = this.m.current;
+    if (t.migrateDisable > 0) t.migrateDisable--;
+    else this.m.warn(t, 'current->migration_disabled == 0', 'migrate_enable');
+  }
+
+  // ---------------------------------------------------------------------------------
+  // RCU read side (include/linux/rcupdate.h)
+
+  /** __rcu_read_lock(): nesting count with PREEMPT_RCU, preempt_disable() without. */
+  private rcuEnter(): void {
+    if (this.m.derived.preemptRcu) this.m.current.rcuDepth++;
+    else this.preemptDisable('rcu_read_lock');
+  }
+
+  private rcuLeave(): void {
+    if (this.m.derived.preemptRcu) {
+      const t = this.m.current;
+      if (t.rcuDepth > 0) t.rcuDepth--;
+      else this.m.warn(t, 'rcu_preempt_depth() < 0', '__rcu_read_unlock');
+    } else this.preemptEnable();
+  }
+
+  /** rcu_read_lock(): __rcu_read_lock() then rcu_lock_acquire() (read=2, check=0). */
+  rcuReadLock(at = 'rcu_read_lock'): void {
+    this.rcuEnter();
+    this.m.acquire(this.rcuLockMap, { read: 2, check: false, at });
+  }
+
+  rcuReadUnlock(at = 'rcu_read_unlock'): void {
+    if (this.m.release(this.rcuLockMap, at)) this.rcuLeave();
+  }
+
+  rcuReadLockBh(at = 'rcu_read_lock_bh'): void {
+    this.localBhDisable(SOFTIRQ_DISABLE_OFFSET, at);
+    this.m.acquire(this.rcuBhLockMap, { read: 2, check: false, at });
+  }
+
+  rcuReadUnlockBh(at = 'rcu_read_unlock_bh'): void {
+    if (this.m.release(this.rcuBhLockMap, at)) this.localBhEnable(SOFTIRQ_DISABLE_OFFSET, at);
+  }
+
+  rcuReadLockSched(at = 'rcu_read_lock_sched'): void {
+    this.preemptDisable(at);
+    this.m.acquire(this.rcuSchedLockMap, { read: 2, check: false, at });
+  }
+
+  rcuReadUnlockSched(at = 'rcu_read_unlock_sched'): void {
+    if (this.m.release(this.rcuSchedLockMap, at)) this.preemptEnable();
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Bottom halves (kernel/softirq.c)
+
+  /** __local_bh_disable_ip(cnt) */
+  localBhDisable(cnt: number, at = 'local_bh_disable'): void {
+    if (!this.rt) {
+      this.m.bhDisableCount(cnt);
+      return;
+    }
+    const t = this.m.current;
+    this.m.acquire(this.bhLockMap, { read: 2, at });
+    if (t.softirqDisableCnt === 0) {
+      const lock = this.preemptible();
+      bhLocked.set(t, lock);
+      if (lock) {
+        this.rtSpinLock(this.softirqCtrlLock[this.m.cpu], { at }, true);
+        this.rcuReadLock(at);
+      }
+    }
+    this.m.bhDisableCount(cnt);
+  }
+
+  /** __local_bh_enable_ip(cnt) */
+  localBhEnable(cnt: number, at = 'local_bh_enable'): void {
+    if (!this.rt) {
+      this.m.bhEnableCount(cnt);
+      return;
+    }
+    const t = this.m.current;
+    if (!this.m.release(this.bhLockMap, at)) return;
+    if (!this.m.bhEnableCount(cnt)) return;
+    if (t.softirqDisableCnt === 0 && bhLocked.get(t)) {
+      bhLocked.set(t, false);
+      this.rcuReadUnlock(at);
+      this.rtSpinUnlock(this.softirqCtrlLock.find((mp) => this.m.isHeld(mp)) ?? this.softirqCtrlLock[this.m.cpu], at);
+    }
+  }
+
+  /** Start serving softirqs: handle_softirqs()/ksoftirqd take BH with SOFTIRQ_OFFSET, then lockdep_softirq_start(). */
+  softirqEnter(at = 'handle_softirqs'): void {
+    this.localBhDisable(SOFTIRQ_OFFSET, at);
+    this.m.softirqContextEnter();
+  }
+
+  softirqExit(at = 'handle_softirqs'): void {
+    if (this.m.softirqContextExit()) this.localBhEnable(SOFTIRQ_OFFSET, at);
+  }
+
+  // ---------------------------------------------------------------------------------
+  // PREEMPT_RT sleeping spinlocks (kernel/locking/spinlock_rt.c)
+
+  /** rtlock_might_resched(): any RCU nesting is fine, preempt_count must be 0, irqs on. */
+  rtlockMightResched(what: string): void {
+    const depth = this.m.derived.preemptRcu ? this.m.current.rcuDepth : 0;
+    this.m.mightResched(depth << MIGHT_RESCHED_RCU_SHIFT, 'kernel/locking/spinlock_rt.c:48', what);
+  }
+
+  /** The rtmutex would block: the task schedules (schedule_rtlock()). */
+  contend(map: LockdepMap, what: string): void {
+    this.m.schedule(`${what}: ${map.name} is held by another task`);
+  }
+
+  /**
+   * rt_spin_lock(): lockdep acquire, rtlock_might_resched(), block if contended,
+   * rcu_read_lock(), migrate_disable(). `quiet` skips ownership (per-CPU internal locks).
+   */
+  rtSpinLock(map: LockdepMap, o: { subclass?: number; nestLock?: LockdepMap | null; at?: string }, quiet = false): void {
+    const at = o.at ?? 'rt_spin_lock';
+    this.m.acquire(map, { subclass: o.subclass, nestLock: o.nestLock, at });
+    this.rtlockMightResched(`spin_lock(${map.name}) on PREEMPT_RT`);
+    if (!quiet && map.holders > 0) this.contend(map, 'rt_spin_lock');
+    map.holders++;
+    this.rcuReadLock(at);
+    this.migrateDisable();
+  }
+
+  rtSpinTrylock(map: LockdepMap, at = 'rt_spin_trylock'): boolean {
+    if (map.holders > 0) return false;
+    this.m.acquire(map, { trylock: true, at });
+    map.holders++;
+    this.rcuReadLock(at);
+    this.migrateDisable();
+    return true;
+  }
+
+  rtSpinUnlock(map: LockdepMap, at = 'rt_spin_unlock'): void {
+    if (!this.m.release(map, at)) return;
+    this.migrateEnable();
+    this.rcuReadUnlock(at);
+    if (map.holders > 0) map.holders--;
+  }
+}

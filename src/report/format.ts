@@ -1,0 +1,478 @@
+/**
+ * Kernel-style text for violations, laid out line for line like the kernel's printk
+ * output (kernel/locking/lockdep.c print_* functions, kernel/sched/core.c
+ * __might_resched() and __schedule_bug()). Stack traces are the model's acquisition
+ * sites; addresses are deterministic fakes, so output is stable and diffable.
+ */
+import type {
+  BadUnlockBalance,
+  CircularDependency,
+  ClassSnapshot,
+  DebugLocksWarning,
+  HeldLockFreed,
+  InconsistentLockState,
+  InvalidWaitContext,
+  IrqInversion,
+  IrqStateSnapshot,
+  IrqUnsafeOrder,
+  LockdepLimitReached,
+  LockHeldAtExit,
+  LockSnapshot,
+  MaxLockDepth,
+  NestedLockNotTaken,
+  PathEntry,
+  RecursiveLocking,
+  SchedulingWhileAtomic,
+  SleepingInAtomic,
+  TaskSnapshot,
+  Violation,
+} from './violation';
+import { assertNever } from './violation';
+
+const NO_ADDR = '0000000000000000';
+
+function who(t: TaskSnapshot): string {
+  return `${t.comm}/${t.pid}`;
+}
+
+function ident(v: Violation): string {
+  return `${v.ident} Not tainted`;
+}
+
+/** print_lock_name(): ` (name){usage}-{o:i}` */
+export function lockName(c: { name: string; usage: string; outer: number; inner: number }): string {
+  return ` (${c.name}){${c.usage}}-{${c.outer}:${c.inner}}`;
+}
+
+/** print_lock(): `<addr> (name){usage}-{o:i}, at: <site>` */
+export function lockLine(l: LockSnapshot): string {
+  return `${l.address}${lockName(l)}, at: ${l.at}`;
+}
+
+/** lockdep_print_held_locks() */
+export function heldLocks(v: Violation): string[] {
+  const n = v.held.length;
+  if (n === 0) return [`no locks held by ${who(v.task)}.`];
+  const out = [`${n} lock${n > 1 ? 's' : ''} held by ${who(v.task)}:`];
+  v.held.forEach((h, i) => out.push(` #${i}: ${lockLine(h)}`));
+  return out;
+}
+
+/** dump_stack(): the model has one frame, the site of the event. */
+function dumpStack(v: Violation, site: string): string[] {
+  return [
+    `CPU: ${v.task.cpu} UID: 0 PID: ${v.task.pid} Comm: ${v.task.comm} Not tainted ${v.ident}`,
+    'Call Trace:',
+    ' <TASK>',
+    ` ${site}`,
+    ' </TASK>',
+  ];
+}
+
+/** Title block: empty line, `=` row, title, ident, `-` row. */
+function header(v: Violation, title: string, width = title.length): string[] {
+  return ['', '='.repeat(width), title, ident(v), '-'.repeat(width)];
+}
+
+/** print_lock_trace(trace, spaces): one frame per line, indented 1+spaces. */
+function trace(site: string, spaces: number): string {
+  return `${' '.repeat(spaces + 1)}${site}`;
+}
+
+function irqTraceEvents(): string[] {
+  return [
+    'irq event stamp: 0',
+    `hardirqs last  enabled at (0): [<${NO_ADDR}>] 0x0`,
+    `hardirqs last disabled at (0): [<${NO_ADDR}>] 0x0`,
+    `softirqs last  enabled at (0): [<${NO_ADDR}>] 0x0`,
+    `softirqs last disabled at (0): [<${NO_ADDR}>] 0x0`,
+  ];
+}
+
+function irqState(s: IrqStateSnapshot): string {
+  return `[HC${s.hardirqContext}[${s.hardirqCount}]:SC${s.softirqContext}[${s.softirqCount}]:HE${s.hardirqsEnabled ? 1 : 0}:SE${s.softirqsEnabled ? 1 : 0}]`;
+}
+
+function currentSite(v: Violation): string {
+  switch (v.kind) {
+    case 'invalid-wait-context':
+    case 'recursive-locking':
+    case 'circular-dependency':
+    case 'inconsistent-lock-state':
+    case 'irq-unsafe-order':
+    case 'irq-inversion':
+    case 'nested-lock-not-taken':
+    case 'held-lock-freed':
+      return v.lock.at;
+    case 'bad-unlock-balance':
+      return v.at;
+    case 'sleeping-in-atomic':
+      return v.site;
+    case 'debug-locks-warning':
+      return v.where;
+    default:
+      return v.held.length ? v.held[v.held.length - 1].at : 'lockdep';
+  }
+}
+
+function backtrace(v: Violation): string[] {
+  return ['stack backtrace:', ...dumpStack(v, currentSite(v))];
+}
+
+function invalidWaitContext(v: InvalidWaitContext): string[] {
+  return [
+    ...header(v, '[ BUG: Invalid wait context ]'),
+    `${who(v.task)} is trying to lock:`,
+    lockLine(v.lock),
+    'other info that might help us debug this:',
+    `context-{${v.context}:${v.context}}`,
+    ...heldLocks(v),
+    ...backtrace(v),
+  ];
+}
+
+function sleepingInAtomic(v: SleepingInAtomic): string[] {
+  const out = [
+    `BUG: sleeping function called from invalid context at ${v.site}`,
+    `in_atomic(): ${v.inAtomic ? 1 : 0}, irqs_disabled(): ${v.irqsDisabled ? 1 : 0}, non_block: ${v.nonBlock}, pid: ${v.task.pid}, name: ${v.task.comm}`,
+    `preempt_count: ${v.preemptCount.toString(16)}, expected: ${v.expectedPreemptCount.toString(16)}`,
+  ];
+  if (v.rcuDepth !== null) out.push(`RCU nest depth: ${v.rcuDepth}, expected: ${v.expectedRcuDepth ?? 0}`);
+  out.push(...heldLocks(v));
+  if (v.irqsDisabled) out.push(...irqTraceEvents());
+  if (v.preemptDisabledAt) out.push('Preemption disabled at:', `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
+  out.push(...dumpStack(v, v.site));
+  return out;
+}
+
+function schedulingWhileAtomic(v: SchedulingWhileAtomic): string[] {
+  const out = [`BUG: scheduling while atomic: ${who(v.task)}/0x${v.preemptCount.toString(16).padStart(8, '0')}`, ...heldLocks(v), 'Modules linked in:'];
+  if (v.irqsDisabled) out.push(...irqTraceEvents());
+  if (v.preemptDisabledAt) out.push('Preemption disabled at:', `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
+  out.push(...dumpStack(v, 'schedule'));
+  return out;
+}
+
+function badUnlock(v: BadUnlockBalance): string[] {
+  return [
+    ...header(v, 'WARNING: bad unlock balance detected!'),
+    `${who(v.task)} is trying to release lock (${v.lockName}) at:`,
+    `[<${NO_ADDR}>] ${v.at}`,
+    'but there are no more locks to release!',
+    '',
+    'other info that might help us debug this:',
+    ...heldLocks(v),
+    '',
+    ...backtrace(v),
+  ];
+}
+
+function maxLockDepth(v: MaxLockDepth): string[] {
+  return [
+    'BUG: MAX_LOCK_DEPTH too low!',
+    'turning off the locking correctness validator.',
+    `depth: ${v.depth}  max: ${v.max}!`,
+    ...heldLocks(v),
+    ...dumpStack(v, currentSite(v)),
+  ];
+}
+
+function heldAtExit(v: LockHeldAtExit): string[] {
+  return [
+    '',
+    '====================================',
+    `WARNING: ${who(v.task)} still has locks held!`,
+    ident(v),
+    '------------------------------------',
+    ...heldLocks(v),
+    '',
+    ...backtrace(v),
+  ];
+}
+
+function recursive(v: RecursiveLocking): string[] {
+  return [
+    ...header(v, 'WARNING: possible recursive locking detected'),
+    `${who(v.task)} is trying to acquire lock:`,
+    lockLine(v.lock),
+    '',
+    'but task is already holding lock:',
+    lockLine(v.prev),
+    '',
+    'other info that might help us debug this:',
+    ' Possible unsafe locking scenario:',
+    '',
+    '       CPU0',
+    '       ----',
+    `  lock(${v.prev.name});`,
+    `  lock(${v.lock.name});`,
+    '',
+    ' *** DEADLOCK ***',
+    '',
+    ' May be due to missing lock nesting notation',
+    '',
+    ...heldLocks(v),
+    '',
+    ...backtrace(v),
+  ];
+}
+
+function circular(v: CircularDependency): string[] {
+  const out = [
+    ...header(v, 'WARNING: possible circular locking dependency detected'),
+    `${who(v.task)} is trying to acquire lock:`,
+    lockLine(v.lock),
+    '',
+    'but task is already holding lock:',
+    lockLine(v.prev),
+    '',
+    'which lock already depends on the new lock.',
+    '',
+    '',
+    'the existing dependency chain (in reverse order) is:',
+  ];
+  for (const e of v.chain) out.push('', `-> #${e.depth}${lockName(e.class)}:`, trace(e.at, 6));
+  out.push('', 'other info that might help us debug this:', '');
+  const source = v.lock.name;
+  const target = v.prev.name;
+  const parent = v.chain.length > 1 ? v.chain[1].class.name : source;
+  if (parent !== source) out.push('Chain exists of:', `  ${source} --> ${parent} --> ${target}`, '');
+  out.push(
+    ' Possible unsafe locking scenario:',
+    '',
+    '       CPU0                    CPU1',
+    '       ----                    ----',
+    `  ${v.prev.read ? 'rlock' : 'lock'}(${target});`,
+    `                               lock(${parent});`,
+    `                               lock(${target});`,
+    `  ${v.lock.read ? 'rlock' : 'lock'}(${source});`,
+    '',
+    ' *** DEADLOCK ***',
+    '',
+    ...heldLocks(v),
+    '',
+    ...backtrace(v),
+  );
+  return out;
+}
+
+function inconsistent(v: InconsistentLockState): string[] {
+  return [
+    ...header(v, 'WARNING: inconsistent lock state'),
+    `inconsistent {${v.previousUsage}} -> {${v.newUsage}} usage.`,
+    `${who(v.task)} ${irqState(v.irq)} takes:`,
+    lockLine(v.lock),
+    `{${v.previousUsage}} state was registered at:`,
+    trace(v.registeredAt, 1),
+    ...irqTraceEvents(),
+    '',
+    'other info that might help us debug this:',
+    ' Possible unsafe locking scenario:',
+    '',
+    '       CPU0',
+    '       ----',
+    `  lock(${v.lock.name});`,
+    '  <Interrupt>',
+    `    lock(${v.lock.name});`,
+    '',
+    ' *** DEADLOCK ***',
+    '',
+    ...heldLocks(v),
+    '',
+    ...backtrace(v),
+  ];
+}
+
+/** print_shortest_lock_dependencies(): leaf first, each with its usage traces. */
+function shortestPath(path: readonly PathEntry[]): string[] {
+  const out: string[] = [];
+  let depth = path.length - 1;
+  for (const e of path) {
+    const pad = ' '.repeat(depth);
+    out.push(`${pad}->${lockName(e.class)} {`);
+    for (const u of e.usageTraces) out.push(`${pad}   ${u.usage} at:`, trace(u.at, depth + 2));
+    out.push(`${pad} }`, `${pad} ... key      at: [<${NO_ADDR}>] ${e.class.name}`, `${pad} ... acquired at:`, trace(e.at, depth + 1), '');
+    depth--;
+  }
+  return out;
+}
+
+function irqScenario(unsafe: ClassSnapshot, safe: ClassSnapshot, middle: ClassSnapshot | null): string[] {
+  const out: string[] = [];
+  if (middle && middle.name !== safe.name) out.push('Chain exists of:', `  ${safe.name} --> ${middle.name} --> ${unsafe.name}`, '');
+  out.push(
+    ' Possible interrupt unsafe locking scenario:',
+    '',
+    '       CPU0                    CPU1',
+    '       ----                    ----',
+    `  lock(${unsafe.name});`,
+    '                               local_irq_disable();',
+    `                               lock(${safe.name});`,
+    `                               lock(${(middle ?? safe).name});`,
+    '  <Interrupt>',
+    `    lock(${safe.name});`,
+    '',
+    ' *** DEADLOCK ***',
+    '',
+  );
+  return out;
+}
+
+function irqUnsafeOrder(v: IrqUnsafeOrder): string[] {
+  const s = v.irqState;
+  const title = `WARNING: ${s}-safe -> ${s}-unsafe lock order detected`;
+  const middle: ClassSnapshot = { name: v.prev.name, usage: v.prev.usage, outer: v.prev.outer, inner: v.prev.inner };
+  return [
+    ...header(v, title, 53),
+    `${who(v.task)} ${irqState(v.irq)} is trying to acquire:`,
+    lockLine(v.lock),
+    '',
+    'and this task is already holding:',
+    lockLine(v.prev),
+    'which would create a new lock dependency:',
+    `${lockName(v.prev)} ->${lockName(v.lock)}`,
+    '',
+    `but this new dependency connects a ${s}-irq-safe lock:`,
+    lockName(v.safe),
+    '',
+    `... which became ${s}-irq-safe at:`,
+    trace(v.safeAt, 1),
+    '',
+    `to a ${s}-irq-unsafe lock:`,
+    lockName(v.unsafe),
+    '',
+    `... which became ${s}-irq-unsafe at:`,
+    '...',
+    trace(v.unsafeAt, 1),
+    '',
+    'other info that might help us debug this:',
+    '',
+    ...irqScenario(v.unsafe, v.safe, middle),
+    ...heldLocks(v),
+    `the dependencies between ${s}-irq-safe lock and the holding lock:`,
+    ...shortestPath(v.backwardPath),
+    '',
+    `the dependencies between the lock to be acquired and ${s}-irq-unsafe lock:`,
+    ...shortestPath(v.forwardPath),
+    '',
+    ...backtrace(v),
+  ];
+}
+
+function irqInversion(v: IrqInversion): string[] {
+  const lockCls: ClassSnapshot = { name: v.lock.name, usage: v.lock.usage, outer: v.lock.outer, inner: v.lock.inner };
+  const middle = v.path.length > 2 ? v.path[1].class : null;
+  const [safe, unsafe] = v.forwards ? [lockCls, v.other] : [v.other, lockCls];
+  return [
+    ...header(v, 'WARNING: possible irq lock inversion dependency detected'),
+    `${who(v.task)} just changed the state of lock:`,
+    lockLine(v.lock),
+    v.forwards
+      ? `but this lock took another, ${v.irqState}-unsafe lock in the past:`
+      : `but this lock was taken by another, ${v.irqState}-safe lock in the past:`,
+    lockName(v.other),
+    '',
+    '',
+    'and interrupts could create inverse lock ordering between them.',
+    '',
+    '',
+    'other info that might help us debug this:',
+    ...irqScenario(unsafe, safe, middle),
+    ...heldLocks(v),
+    '',
+    'the shortest dependencies between 2nd lock and 1st lock:',
+    ...shortestPath(v.path),
+    '',
+    ...backtrace(v),
+  ];
+}
+
+function nestedNotTaken(v: NestedLockNotTaken): string[] {
+  return [
+    ...header(v, 'WARNING: Nested lock was not taken'),
+    `${who(v.task)} is trying to lock:`,
+    lockLine(v.lock),
+    '',
+    'but this task is not holding:',
+    v.nestLock,
+    '',
+    ...backtrace(v),
+  ];
+}
+
+function heldLockFreed(v: HeldLockFreed): string[] {
+  return [
+    ...header(v, 'WARNING: held lock freed!'),
+    `${who(v.task)} is freeing memory ${v.lock.address}-${v.lock.address}, with a lock still held there!`,
+    lockLine(v.lock),
+    ...heldLocks(v),
+    '',
+    ...backtrace(v),
+  ];
+}
+
+function limit(v: LockdepLimitReached): string[] {
+  if (v.limit === 'BFS_QUEUE') {
+    return ['------------[ cut here ]------------', v.message, `WARNING: CPU: ${v.task.cpu} PID: ${v.task.pid} at kernel/locking/lockdep.c print_bfs_bug`, ...dumpStack(v, 'print_bfs_bug')];
+  }
+  return [v.message, 'turning off the locking correctness validator.', ...dumpStack(v, currentSite(v))];
+}
+
+function debugWarn(v: DebugLocksWarning): string[] {
+  return [
+    '------------[ cut here ]------------',
+    `DEBUG_LOCKS_WARN_ON(${v.condition})`,
+    `WARNING: CPU: ${v.task.cpu} PID: ${v.task.pid} at ${v.where}`,
+    'Modules linked in:',
+    ...dumpStack(v, v.where),
+    '---[ end trace 0000000000000000 ]---',
+  ];
+}
+
+/** The kernel's text for one violation, lines joined with `\n`. */
+export function formatViolation(v: Violation): string {
+  return formatLines(v).join('\n');
+}
+
+export function formatLines(v: Violation): string[] {
+  switch (v.kind) {
+    case 'invalid-wait-context': return invalidWaitContext(v);
+    case 'sleeping-in-atomic': return sleepingInAtomic(v);
+    case 'scheduling-while-atomic': return schedulingWhileAtomic(v);
+    case 'bad-unlock-balance': return badUnlock(v);
+    case 'max-lock-depth': return maxLockDepth(v);
+    case 'lock-held-at-exit': return heldAtExit(v);
+    case 'recursive-locking': return recursive(v);
+    case 'circular-dependency': return circular(v);
+    case 'inconsistent-lock-state': return inconsistent(v);
+    case 'irq-unsafe-order': return irqUnsafeOrder(v);
+    case 'irq-inversion': return irqInversion(v);
+    case 'nested-lock-not-taken': return nestedNotTaken(v);
+    case 'held-lock-freed': return heldLockFreed(v);
+    case 'lockdep-limit': return limit(v);
+    case 'debug-locks-warning': return debugWarn(v);
+    default: return assertNever(v);
+  }
+}
+
+/** The title line a reader would search for (the kernel's first non-rule line). */
+export function violationTitle(v: Violation): string {
+  switch (v.kind) {
+    case 'invalid-wait-context': return '[ BUG: Invalid wait context ]';
+    case 'sleeping-in-atomic': return 'BUG: sleeping function called from invalid context';
+    case 'scheduling-while-atomic': return 'BUG: scheduling while atomic';
+    case 'bad-unlock-balance': return 'WARNING: bad unlock balance detected!';
+    case 'max-lock-depth': return 'BUG: MAX_LOCK_DEPTH too low!';
+    case 'lock-held-at-exit': return `WARNING: ${who(v.task)} still has locks held!`;
+    case 'recursive-locking': return 'WARNING: possible recursive locking detected';
+    case 'circular-dependency': return 'WARNING: possible circular locking dependency detected';
+    case 'inconsistent-lock-state': return 'WARNING: inconsistent lock state';
+    case 'irq-unsafe-order': return `WARNING: ${v.irqState}-safe -> ${v.irqState}-unsafe lock order detected`;
+    case 'irq-inversion': return 'WARNING: possible irq lock inversion dependency detected';
+    case 'nested-lock-not-taken': return 'WARNING: Nested lock was not taken';
+    case 'held-lock-freed': return 'WARNING: held lock freed!';
+    case 'lockdep-limit': return v.message;
+    case 'debug-locks-warning': return `DEBUG_LOCKS_WARN_ON(${v.condition})`;
+    default: return assertNever(v);
+  }
+}
