@@ -182,6 +182,7 @@ export class Machine {
 
   acquire(map: LockdepMap, o: AcquireOptions = {}): boolean {
     this.ownMap(map);
+    if (o.nestLock) this.ownMap(o.nestLock);
     const subclass = o.subclass ?? 0;
     if (!Number.isInteger(subclass) || subclass < 0) throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
     const t = this.current;
