@@ -260,16 +260,30 @@ export class Kernel {
   }
 
   /**
-   * Make task `comm` (created on first use) current on `cpu` (default: where it runs,
-   * else CPU 0). Switching out a task that cannot be preempted is reported.
+   * Make task `comm` (created on first use) current on `cpu`. By default a running task
+   * stays where it runs and a task that is not running wakes on the first idle CPU
+   * (CPU 0 when none is idle). Switching out a task that cannot be preempted is reported.
    */
   switchTo(comm: string, cpu?: number): void {
     this.m.op(() => {
+      if (typeof comm !== 'string' || comm.length === 0) throw new UsageError(`a task needs a non-empty name, got ${JSON.stringify(comm)}`);
       const t = this.m.findTask(comm);
       if (t && t.exited) throw new UsageError(`task ${comm} has exited`);
       const task = t ?? this.m.task(comm);
-      this.m.switchTo(task, cpu ?? (task.cpu >= 0 ? task.cpu : 0));
+      this.m.switchTo(task, cpu ?? this.defaultCpu(task));
     });
+  }
+
+  /** Where `comm` would run if switched to without naming a CPU. */
+  cpuOf(comm: string): number {
+    const t = this.m.findTask(comm);
+    return t ? this.defaultCpu(t) : this.defaultCpu(null);
+  }
+
+  private defaultCpu(task: Task | null): number {
+    if (task && task.cpu >= 0) return task.cpu;
+    const idle = this.m.cpus.find((c) => c.current === c.idle);
+    return idle ? idle.id : 0;
   }
 
   /** Run `fn` as task `comm` on `cpu`. */

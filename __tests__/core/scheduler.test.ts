@@ -149,6 +149,14 @@ describe('schedule_debug()', () => {
     expect(k.violations).toEqual([]);
   });
 
+  it('a task that is not running wakes on an idle CPU, so it does not preempt an atomic task', () => {
+    const k = createKernel({ cpus: 2 });
+    k.rawSpinlock('r').lock();
+    k.switchTo('other');
+    expect(k.cpu).toBe(1);
+    expect(k.violations).toEqual([]);
+  });
+
   it('switching a CPU away from an atomic task is scheduling while atomic', () => {
     const k = createKernel();
     k.rawSpinlock('r').lock();
