@@ -27,3 +27,46 @@ export { violationToJson } from './report/json';
 export { LockdepViolationError } from './report/error';
 export { VIOLATION_KINDS, isLockdepReport, violationLock, violationSignature } from './report/violation';
 export type * from './report/violation';
+export { renderGraph } from './graph/render';
+export type { GraphFormat, GraphOptions } from './graph/render';
+export { TraceError } from './trace/errors';
+export type { TraceErrorCode, SourcePosition } from './trace/errors';
+export { TRACE_VERSION, LOCK_TYPE_TAGS, RCU_LOCKS, MATRIX_CONFIG_IDS } from './trace/schema';
+export type { Trace, TraceHeader, TraceEvent, LockDecl, PrimitiveLockDecl, MapLockDecl, LockTypeTag, TraceExpect, ExpectedViolation, MatrixConfigId } from './trace/schema';
+export { OPS, CORE_OPS } from './trace/ops';
+export type { OpSpec, OpTable, ReplayState } from './trace/ops';
+export { field } from './trace/fields';
+export type { FieldValidator, FieldIssue } from './trace/fields';
+export { parseTrace, streamTraceFile, TraceReader } from './trace/reader';
+export type { TraceConsumer, TraceFormat } from './trace/reader';
+export { serializeTrace } from './trace/serialize';
+export { Replayer } from './trace/replay';
+export type { ReplayOptions, ReplayResult } from './trace/replay';
+export { replayTrace, replayTraceFile, checkResultToJson } from './trace/check';
+export type { CheckJson } from './trace/check';
+export { runMatrix, runMatrixFile, MATRIX_COLUMNS } from './trace/matrix';
+export type { MatrixResult, MatrixRow, MatrixColumn, MatrixOptions } from './trace/matrix';
+export { verifyExpectations } from './trace/expect';
+export { violationRecord } from './report/json';
+export type { ViolationRecord } from './report/json';
+// models: page allocator, RCU, kvfree_rcu strategies and the scenario matrix
+export { createModelSystem, attachModels } from './models/system';
+export type { ModelSystem, ModelSystemOptions } from './models/system';
+export { ModelEnv, DelayedWork, HrTimer } from './models/env';
+export { PageAllocator, PAGE_ALLOCATOR_VERSIONS } from './models/mm/pageAlloc';
+export type { Page, PageAllocatorOptions, PageAllocatorStats, PageAllocatorVersion, Watermark } from './models/mm/pageAlloc';
+export * as gfp from './models/mm/gfp';
+export { Rcu, RcuWork } from './models/rcu/rcu';
+export type { RcuStats } from './models/rcu/rcu';
+export { KvfreeRcu } from './models/rcu/kvfree';
+export type { KvfreeCounters, KvfreeOptions, Placement } from './models/rcu/kvfree';
+export { STRATEGIES, STRATEGY_NAMES, getStrategy } from './models/strategies';
+export type { KvfreeStrategy, KvfreeStrategyName, UnderLockAlloc } from './models/strategies';
+export {
+  runScenarioMatrix, runScenarioCell, formatScenarioMatrix, runWorkload, formatWorkloads, applyAllocatorState, inCallerContext, splatTag,
+  MATRIX_CONFIGS, CALLER_CONTEXTS, ALLOCATOR_STATES,
+} from './models/scenarios';
+export type {
+  AllocatorState, CallerContext, CellResult, CellOptions, MatrixConfig, MatrixOptions as ScenarioMatrixOptions, ScenarioCall, ScenarioMatrix,
+  WorkloadOptions, WorkloadResult,
+} from './models/scenarios';

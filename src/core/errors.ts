@@ -7,7 +7,8 @@ export type LockdepErrorCode =
   | 'invalid-config'
   | 'invalid-argument'
   | 'foreign-object'
-  | 'violation';
+  | 'violation'
+  | 'invalid-trace';
 
 export class LockdepError extends Error {
   readonly code: LockdepErrorCode;

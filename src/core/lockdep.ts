@@ -88,11 +88,58 @@ interface SavedHeld {
 
 type BfsResult = LockClass | null | 'overflow';
 
+/**
+ * The chain hash (chainhashentry / lookup_chain_cache): an open-addressing set of 53-bit
+ * chain keys in a Float64Array, so a cache hit costs a few array reads, not a Set lookup
+ * of a boxed double. -1 marks an empty slot (keys are never negative).
+ */
+class ChainTable {
+  private keys = new Float64Array(1024).fill(-1);
+  private mask = 1023;
+  size = 0;
+
+  private static slot(key: number, mask: number): number {
+    // mix the high and low words: chain keys are already well-mixed hashes
+    return ((key | 0) ^ ((key / 4294967296) | 0)) & mask;
+  }
+
+  has(key: number): boolean {
+    const keys = this.keys;
+    const mask = this.mask;
+    for (let i = ChainTable.slot(key, mask); ; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) return true;
+      if (k === -1) return false;
+    }
+  }
+
+  add(key: number): void {
+    if ((this.size + 1) * 2 > this.mask) this.grow();
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = ChainTable.slot(key, mask);
+    while (keys[i] !== -1) {
+      if (keys[i] === key) return;
+      i = (i + 1) & mask;
+    }
+    keys[i] = key;
+    this.size++;
+  }
+
+  private grow(): void {
+    const old = this.keys;
+    this.mask = old.length * 2 - 1;
+    this.keys = new Float64Array(old.length * 2).fill(-1);
+    this.size = 0;
+    for (let i = 0; i < old.length; i++) if (old[i] !== -1) this.add(old[i]);
+  }
+}
+
 export class Lockdep {
   readonly classes: LockClass[] = [];
   private readonly keys = new Map<string, LockClassKey>();
   private readonly maxVersion = new Map<string, number>();
-  private readonly chains = new Set<number>();
+  private readonly chains = new ChainTable();
   private chainHlocks = 0;
   /** dependency list entries in use (two per dependency) */
   entries = 0;

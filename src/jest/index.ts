@@ -25,7 +25,7 @@ export interface ViolationMatch {
 }
 
 interface MatcherContext {
-  readonly isNot: boolean;
+  readonly isNot?: boolean;
 }
 
 interface MatcherResult {

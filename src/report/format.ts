@@ -283,23 +283,61 @@ function inconsistent(v: InconsistentLockState): string[] {
   ];
 }
 
-/** print_shortest_lock_dependencies(): leaf first, each with its usage traces. */
+/**
+ * print_lock_class_header(): `%*s->` + the class, then one `%*s   <usage> at:` line per
+ * usage bit with its trace. The trace indent is what the kernel computes from printk()'s
+ * return values: depth + (depth + 3 + strlen(usage)) + strlen(" at:"), plus the one-space
+ * field of print_lock_trace(); hence the ragged alignment of real splats.
+ */
+function classHeader(e: PathEntry, depth: number): string[] {
+  const pad = ' '.repeat(depth);
+  const out = [`${pad}->${lockName(e.class)} {`];
+  for (const u of e.usageTraces) out.push(`${pad}   ${u.usage} at:`, trace(u.at, 2 * depth + 7 + u.usage.length));
+  out.push(`${pad} }`, `${pad} ... key      at: [<${NO_ADDR}>] ${e.class.name}`);
+  return out;
+}
+
+/**
+ * print_shortest_lock_dependencies(): leaf first, each class with the trace of the
+ * dependency that reached it (`... acquired at:`, print_lock_trace(trace, 2)).
+ */
 function shortestPath(path: readonly PathEntry[]): string[] {
   const out: string[] = [];
   let depth = path.length - 1;
   for (const e of path) {
-    const pad = ' '.repeat(depth);
-    out.push(`${pad}->${lockName(e.class)} {`);
-    for (const u of e.usageTraces) out.push(`${pad}   ${u.usage} at:`, trace(u.at, depth + 2));
-    out.push(`${pad} }`, `${pad} ... key      at: [<${NO_ADDR}>] ${e.class.name}`, `${pad} ... acquired at:`, trace(e.at, depth + 1), '');
+    out.push(...classHeader(e, depth), `${' '.repeat(depth)} ... acquired at:`, trace(e.at, 2), '');
     depth--;
   }
   return out;
 }
 
-function irqScenario(unsafe: ClassSnapshot, safe: ClassSnapshot, middle: ClassSnapshot | null): string[] {
+/**
+ * print_shortest_lock_dependencies_backwards(): a backwards path prints L1 -> .. -> Ln in
+ * dependency order; an entry's `... acquired at:` is the trace recorded on the entry
+ * printed before it, so the leaf has none.
+ */
+function shortestPathBackwards(path: readonly PathEntry[]): string[] {
   const out: string[] = [];
-  if (middle && middle.name !== safe.name) out.push('Chain exists of:', `  ${safe.name} --> ${middle.name} --> ${unsafe.name}`, '');
+  let depth = path.length - 1;
+  let prevAt: string | null = null;
+  for (const e of path) {
+    out.push(...classHeader(e, depth));
+    if (prevAt !== null) out.push(`${' '.repeat(depth)} ... acquired at:`, trace(prevAt, 2), '');
+    prevAt = e.at;
+    depth--;
+  }
+  return out;
+}
+
+/**
+ * print_irq_lock_scenario(safe, unsafe, prev_class, next_class): the middle lock is
+ * prev_class unless that is the safe lock itself, then next_class; the chain line is
+ * printed only when the middle lock is not the unsafe one.
+ */
+function irqScenario(safe: ClassSnapshot, unsafe: ClassSnapshot, prevClass: ClassSnapshot, nextClass: ClassSnapshot): string[] {
+  const middle = prevClass.name === safe.name ? nextClass : prevClass;
+  const out: string[] = [];
+  if (middle.name !== unsafe.name) out.push('Chain exists of:', `  ${safe.name} --> ${middle.name} --> ${unsafe.name}`, '');
   out.push(
     ' Possible interrupt unsafe locking scenario:',
     '',
@@ -308,7 +346,7 @@ function irqScenario(unsafe: ClassSnapshot, safe: ClassSnapshot, middle: ClassSn
     `  lock(${unsafe.name});`,
     '                               local_irq_disable();',
     `                               lock(${safe.name});`,
-    `                               lock(${(middle ?? safe).name});`,
+    `                               lock(${middle.name});`,
     '  <Interrupt>',
     `    lock(${safe.name});`,
     '',
@@ -318,11 +356,15 @@ function irqScenario(unsafe: ClassSnapshot, safe: ClassSnapshot, middle: ClassSn
   return out;
 }
 
+function classOf(l: LockSnapshot): ClassSnapshot {
+  return { name: l.name, usage: l.usage, outer: l.outer, inner: l.inner };
+}
+
 function irqUnsafeOrder(v: IrqUnsafeOrder): string[] {
   const s = v.irqState;
   const title = `WARNING: ${s}-safe -> ${s}-unsafe lock order detected`;
-  const middle: ClassSnapshot = { name: v.prev.name, usage: v.prev.usage, outer: v.prev.outer, inner: v.prev.inner };
   return [
+    // print_bad_irq_dependency() prints fixed 53-character rules, not the title width
     ...header(v, title, 53),
     `${who(v.task)} ${irqState(v.irq)} is trying to acquire:`,
     lockLine(v.lock),
@@ -347,12 +389,15 @@ function irqUnsafeOrder(v: IrqUnsafeOrder): string[] {
     '',
     'other info that might help us debug this:',
     '',
-    ...irqScenario(v.unsafe, v.safe, middle),
+    ...irqScenario(v.safe, v.unsafe, classOf(v.prev), classOf(v.lock)),
     ...heldLocks(v),
-    `the dependencies between ${s}-irq-safe lock and the holding lock:`,
-    ...shortestPath(v.backwardPath),
     '',
-    `the dependencies between the lock to be acquired and ${s}-irq-unsafe lock:`,
+    `the dependencies between ${s}-irq-safe lock and the holding lock:`,
+    ...shortestPathBackwards(v.backwardPath),
+    '',
+    // two pr_warn() calls, hence two lines
+    'the dependencies between the lock to be acquired',
+    ` and ${s}-irq-unsafe lock:`,
     ...shortestPath(v.forwardPath),
     '',
     ...backtrace(v),
@@ -360,9 +405,12 @@ function irqUnsafeOrder(v: IrqUnsafeOrder): string[] {
 }
 
 function irqInversion(v: IrqInversion): string[] {
-  const lockCls: ClassSnapshot = { name: v.lock.name, usage: v.lock.usage, outer: v.lock.outer, inner: v.lock.inner };
-  const middle = v.path.length > 2 ? v.path[1].class : null;
-  const [safe, unsafe] = v.forwards ? [lockCls, v.other] : [v.other, lockCls];
+  const root = classOf(v.lock);
+  // The middle lock is the one next to the root on the path (path is other ... root).
+  const middle = v.path.length >= 2 ? v.path[v.path.length - 2].class : null;
+  const scenario = v.forwards
+    ? irqScenario(root, v.other, middle ?? root, v.other)
+    : irqScenario(v.other, root, middle ?? v.other, root);
   return [
     ...header(v, 'WARNING: possible irq lock inversion dependency detected'),
     `${who(v.task)} just changed the state of lock:`,
@@ -377,7 +425,7 @@ function irqInversion(v: IrqInversion): string[] {
     '',
     '',
     'other info that might help us debug this:',
-    ...irqScenario(unsafe, safe, middle),
+    ...scenario,
     ...heldLocks(v),
     '',
     'the shortest dependencies between 2nd lock and 1st lock:',
@@ -388,6 +436,7 @@ function irqInversion(v: IrqInversion): string[] {
 }
 
 function nestedNotTaken(v: NestedLockNotTaken): string[] {
+  // print_lock_nested_lock_not_held() dumps the stack, then the held locks, then the stack again
   return [
     ...header(v, 'WARNING: Nested lock was not taken'),
     `${who(v.task)} is trying to lock:`,
@@ -397,13 +446,23 @@ function nestedNotTaken(v: NestedLockNotTaken): string[] {
     v.nestLock,
     '',
     ...backtrace(v),
+    '',
+    'other info that might help us debug this:',
+    ...heldLocks(v),
+    '',
+    ...backtrace(v),
   ];
+}
+
+/** The end of a lock object for `%px-%px`: the model's maps sit in 0x40-byte slots. */
+function lastByte(address: string): string {
+  return (BigInt(`0x${address}`) + 0x3fn).toString(16).padStart(address.length, '0');
 }
 
 function heldLockFreed(v: HeldLockFreed): string[] {
   return [
     ...header(v, 'WARNING: held lock freed!'),
-    `${who(v.task)} is freeing memory ${v.lock.address}-${v.lock.address}, with a lock still held there!`,
+    `${who(v.task)} is freeing memory ${v.lock.address}-${lastByte(v.lock.address)}, with a lock still held there!`,
     lockLine(v.lock),
     ...heldLocks(v),
     '',

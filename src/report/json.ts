@@ -1,8 +1,37 @@
-/** Stable JSON form of a violation: its data plus `title` and `text`. */
+/** Stable JSON forms of a violation. */
 import { formatViolation, violationTitle } from './format';
-import { violationLock, type Violation } from './violation';
+import { violationLock, type LockSnapshot, type TaskSnapshot, type Violation, type ViolationKind } from './violation';
 
-
+/** The violation's data plus `title`, `lockName` (violationLock()) and `text` (the splat). */
 export function violationToJson(v: Violation): Record<string, unknown> {
   return { ...v, title: violationTitle(v), lockName: violationLock(v), text: formatViolation(v) };
+}
+
+/**
+ * The record `lockdep check --format json` prints (docs/cli.md): `kind`, `event`, `task`,
+ * `lock` (the class name as printed, or null), `title`, `text`, then the kind's own fields.
+ * A kind whose data has a lock snapshot under `lock` carries it as `lockSnapshot`, since
+ * `lock` is the name here.
+ */
+export interface ViolationRecord {
+  readonly kind: ViolationKind;
+  readonly event: number;
+  readonly task: TaskSnapshot;
+  readonly lock: string | null;
+  readonly title: string;
+  readonly text: string;
+  readonly lockSnapshot?: LockSnapshot;
+  readonly [field: string]: unknown;
+}
+
+export function violationRecord(v: Violation): ViolationRecord {
+  const { kind, event, task, title, text, lockName, ...fields } = violationToJson(v) as Record<string, unknown> & Violation & { title: string; text: string; lockName: string | null };
+  const rest: Record<string, unknown> = { ...fields };
+  if ('lock' in rest) {
+    rest.lockSnapshot = rest.lock;
+    delete rest.lock;
+  }
+  // bad-unlock-balance names its lock in its own data: keep that field
+  if (v.kind === 'bad-unlock-balance') rest.lockName = v.lockName;
+  return { kind, event, task, lock: lockName, title, text, ...rest };
 }

@@ -1,0 +1,94 @@
+/**
+ * Importing ftrace text (trace buffer with latency flags, and `trace-cmd report`):
+ * interleaved CPUs, irq entry/exit, softirqs, trylocks, the class table and unknown names.
+ */
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { parseClassTable } from '../../src/interop/classTable';
+import { checkFtraceFile, formatFtraceSummary, ftraceToTrace } from '../../src/interop/ftrace';
+import { InteropError } from '../../src/interop/errors';
+import { replayTrace } from '../../src/interop/replay';
+
+const DIR = join(__dirname, '..', 'fixtures', 'ftrace');
+const read = (f: string) => readFileSync(join(DIR, f), 'utf8');
+const classes = parseClassTable(JSON.parse(read('classes.json')));
+
+function rows(violations: readonly { kind: string; lock?: { name: string } }[]): string[] {
+  return violations.map((v) => `${v.kind} ${'lock' in v && v.lock ? v.lock.name : '-'}`);
+}
+
+describe('trace buffer text with latency flags (mixed.txt)', () => {
+  it('groups events by task and CPU and turns the flags into irq state and contexts', () => {
+    const { trace, summary } = ftraceToTrace(read('mixed.txt'), classes);
+    expect(summary.tasks).toBe(2);
+    expect(summary.cpus).toBe(2);
+    const kw = trace.events.filter((e) => e.task === 'kworker/0:1-23');
+    expect(kw.every((e) => e.cpu === 0)).toBe(true);
+    expect(kw[0]).toMatchObject({ op: 'irq_disable' });
+    const bash = trace.events.filter((e) => e.task === 'bash-1234').map((e) => e.op);
+    expect(bash.slice(0, 5)).toEqual(['lock', 'irq_enter', 'lock', 'unlock', 'irq_exit']);
+    // the timer interrupt is a per-CPU interrupt: never threaded
+    expect(trace.events.find((e) => e.op === 'irq_enter')).toMatchObject({ threaded: false });
+    // the trylock keeps its flag
+    expect(trace.events.find((e) => e.lock === '&p->alloc_lock@ffff888100a00040' && e.op === 'lock')).toMatchObject({ try: true });
+    // a release of a lock taken before the trace began is skipped and counted
+    expect(summary.unmatchedReleases).toBe(1);
+  });
+
+  it('replays to the expected reports: spinlock_t under raw_spinlock_t, spinlock_t in a non-threaded hardirq; the trylock is exempt', () => {
+    const { trace } = ftraceToTrace(read('mixed.txt'), classes);
+    const full = replayTrace(trace, { preempt: 'full', proveRawLockNesting: true }).violations;
+    expect(rows(full as never)).toEqual(['invalid-wait-context &n->list_lock', 'invalid-wait-context &zone->lock']);
+    expect(replayTrace(trace, { preempt: 'full', proveRawLockNesting: false }).violations).toEqual([]);
+  });
+
+  it('lists unknown lock names instead of guessing, and replays them unchecked', () => {
+    const { trace, summary } = ftraceToTrace(read('mixed.txt'));
+    expect(summary.unknownLocks.map((u) => u.name).sort()).toEqual(['&my_drv->lock', '&p->alloc_lock', '&priv->mtx']);
+    expect(trace.locks?.['&priv->mtx@ffff888104b00000']).toEqual({ wait: { inner: 'inv' }, class: '&priv->mtx' });
+    expect(formatFtraceSummary(summary).join('\n')).toMatch(/unknown lock names .*: 3\n  &my_drv->lock \(2 events\)/);
+    // with the class table, nothing is unknown
+    expect(ftraceToTrace(read('mixed.txt'), classes).summary.unknownLocks).toEqual([]);
+  });
+});
+
+describe('trace-cmd report text without flags (trace-cmd.txt)', () => {
+  const { trace } = ftraceToTrace(read('trace-cmd.txt'), classes);
+  it('a mutex in a threadable irq handler and in a softirq: invalid without RT; on RT the handler is threaded (a trylock under raw is exempt)', () => {
+    const full = replayTrace(trace, { preempt: 'full', proveRawLockNesting: true }).violations;
+    // ... and used in a hardirq and then with hardirqs enabled (in the softirq): inconsistent lock state
+    expect(new Set(rows(full as never))).toEqual(new Set(['invalid-wait-context &priv->mtx', 'sleeping-in-atomic -', 'inconsistent-lock-state &priv->mtx']));
+    const rt = replayTrace(trace, { preempt: 'rt', proveRawLockNesting: true }).violations;
+    // the only report left on RT is the softirq one (local_bh is CONFIG)
+    expect(rt.filter((v) => v.kind === 'invalid-wait-context')).toHaveLength(1);
+    expect(rt.find((v) => v.kind === 'invalid-wait-context')!.held.map((h) => h.name)).toContain('local_bh');
+  });
+});
+
+describe('streaming replay of a file', () => {
+  it('replays in two passes with progress callbacks and the same verdict as in memory', async () => {
+    const progress: number[] = [];
+    const r = await checkFtraceFile(join(DIR, 'mixed.txt'), {
+      classes,
+      overrides: { preempt: 'full', proveRawLockNesting: true },
+      onProgress: (n) => progress.push(n),
+      progressEvery: 5,
+    });
+    expect(rows(r.result.violations as never)).toEqual(['invalid-wait-context &n->list_lock', 'invalid-wait-context &zone->lock']);
+    expect(progress.length).toBeGreaterThan(2);
+    expect(r.summary.unknownLocks).toEqual([]);
+  });
+});
+
+describe('class table', () => {
+  it('rejects a bad entry with its path', () => {
+    expect(() => parseClassTable({ classes: { x: 'spinlok' } })).toThrow(InteropError);
+    expect(() => parseClassTable({ classes: { x: 'spinlok' } })).toThrow(/classes\.x: unknown lock type "spinlok"/);
+    expect(() => parseClassTable({ patterns: [{ match: '(', type: 'mutex' }] })).toThrow(/not a valid regular expression/);
+  });
+  it('accepts a flat map and explicit wait types', () => {
+    const t = parseClassTable({ a: 'mutex', b: { wait: { inner: 'spin', outer: 'free' } } });
+    expect(t.names.get('a')).toEqual({ kind: 'primitive', type: 'mutex' });
+    expect(t.names.get('b')).toEqual({ kind: 'map', decl: { wait: { inner: 'spin', outer: 'free' } } });
+  });
+});

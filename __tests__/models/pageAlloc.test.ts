@@ -1,0 +1,162 @@
+/**
+ * The modelled page allocator: GFP reserve rules (__zone_watermark_ok), the reference rows
+ * 40-45 of kvfree-rcu-model.md §6 (a plain GFP_ATOMIC/GFP_NOWAIT allocation in various
+ * contexts), alloc_pages_nolock() and the proposed __GFP_NO_LOCKS.
+ */
+import { createModelSystem, type ModelSystem } from '../../src/models/system';
+import { GFP_ATOMIC, GFP_KERNEL, GFP_NOWAIT, __GFP_NO_LOCKS, __GFP_NOWARN, __GFP_NORETRY, parseGfp, formatGfp, gfpToAllocFlags, ALLOC_NON_BLOCK, ALLOC_MIN_RESERVE } from '../../src/models/mm/gfp';
+import { inCallerContext, splatTag, type CallerContext } from '../../src/models/scenarios';
+import type { PageAllocatorVersion } from '../../src/models/mm/pageAlloc';
+import type { PreemptModel } from '../../src/core/config';
+
+function sys(preempt: PreemptModel, prln: boolean, version: PageAllocatorVersion = 'main'): ModelSystem {
+  const s = createModelSystem({ preempt, proveRawLockNesting: prln, cpus: 2 }, { strategy: 'mainline', allocator: { version } });
+  s.kernel.switchTo('caller', 0);
+  return s;
+}
+
+describe('GFP flags', () => {
+  it('parses and formats kernel spellings', () => {
+    expect(parseGfp('GFP_NOWAIT|__GFP_NOWARN')).toBe(GFP_NOWAIT | __GFP_NOWARN);
+    expect(formatGfp(GFP_KERNEL | __GFP_NORETRY)).toBe('GFP_KERNEL|__GFP_NORETRY');
+    expect(parseGfp('0')).toBe(0);
+    expect(() => parseGfp('GFP_BOGUS')).toThrow(/unknown gfp flag/);
+  });
+
+  it('gfp_to_alloc_flags(): GFP_ATOMIC gets MIN_RESERVE|NON_BLOCK, GFP_NOWAIT NON_BLOCK only, GFP_KERNEL neither', () => {
+    expect(gfpToAllocFlags(GFP_ATOMIC) & (ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK)).toBe(ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK);
+    expect(gfpToAllocFlags(GFP_NOWAIT) & (ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK)).toBe(ALLOC_NON_BLOCK);
+    expect(gfpToAllocFlags(GFP_KERNEL) & (ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK)).toBe(0);
+  });
+});
+
+describe('watermarks and reserves (__zone_watermark_ok)', () => {
+  // [mask, free pages as a fraction of WMARK_MIN, succeeds?, rule]
+  const rows: Array<[string, number, number, boolean, string]> = [
+    ['GFP_ATOMIC', GFP_ATOMIC, 0.5, true, 'GFP_ATOMIC may go down to 37.5 % of the mark'],
+    ['GFP_ATOMIC', GFP_ATOMIC, 0.3, false, 'below 37.5 % even GFP_ATOMIC fails'],
+    ['GFP_NOWAIT', GFP_NOWAIT, 0.9, false, 'ALLOC_NON_BLOCK without __GFP_HIGH gets no discount'],
+    ['GFP_NOWAIT', GFP_NOWAIT, 1.1, true, 'above MIN the slow path succeeds without reclaim'],
+    ['GFP_KERNEL|__GFP_NORETRY', GFP_KERNEL | __GFP_NORETRY, 0.9, false, 'one light reclaim pass (32 pages) is not enough here'],
+  ];
+  it.each(rows)('%s with free = %f x min -> %s (%s)', (_n, gfp, frac, ok) => {
+    const s = sys('full', true);
+    s.mm.emptyPcp();
+    s.mm.setFreePages(Math.floor(s.mm.watermarks.min * frac));
+    s.mm.setReclaimable(0);
+    expect(s.mm.allocPages(gfp) !== null).toBe(ok);
+  });
+
+  it('GFP_KERNEL direct reclaim brings a zone just under MIN back (and sleeps: might_sleep + schedule)', () => {
+    const s = sys('full', true);
+    s.mm.emptyPcp();
+    s.mm.setFreePages(s.mm.watermarks.min - 5);
+    expect(s.mm.allocPages(GFP_KERNEL | __GFP_NORETRY)).not.toBeNull();
+    expect(s.mm.stats.directReclaims).toBe(1);
+    expect(s.kernel.violations).toEqual([]);
+  });
+
+  it('GFP_NOWAIT wakes a sleeping kswapd, which reclaims up to the high mark when the workers run', () => {
+    const s = sys('full', false);
+    s.mm.emptyPcp();
+    s.mm.setBelowWatermark('min');
+    expect(s.mm.allocPages(GFP_NOWAIT)).toBeNull();
+    expect(s.mm.stats.kswapdWakeups).toBe(1);
+    s.runWorkers();
+    expect(s.mm.kswapdAsleep).toBe(true);
+    expect(s.mm.freePages).toBeGreaterThan(s.mm.watermarks.high);
+    expect(s.mm.allocPages(GFP_NOWAIT)).not.toBeNull();
+  });
+
+  it('allocation failure is a null result with warn_alloc() unless __GFP_NOWARN', () => {
+    const s = sys('full', true);
+    s.mm.emptyPcp();
+    s.mm.setBelowWatermark('atomic');
+    s.mm.setReclaimable(0);
+    expect(s.mm.allocPages(GFP_ATOMIC)).toBeNull();
+    expect(s.mm.allocPages(GFP_ATOMIC | __GFP_NOWARN)).toBeNull();
+    expect(s.mm.stats.allocWarnings).toBe(1);
+  });
+});
+
+describe('§6 reference rows 40-45: a plain GFP_ATOMIC allocation', () => {
+  // [row, preempt, prln, caller, pcp empty?, expected splats]
+  const rows: Array<[string, PreemptModel, boolean, CallerContext, boolean, string[]]> = [
+    ['#40 pcp_spin_trylock is exempt from the wait-context check', 'full', true, 'raw', false, []],
+    ['#41 pcp miss under a raw lock: zone->lock', 'full', true, 'raw', true, ['IWC(&zone->lock)']],
+    ['#42 hardirq baseline is SPIN: IWC with no lock held', 'full', true, 'hardirq', true, ['IWC(&zone->lock)']],
+    ['#43 softirq baseline is CONFIG: silent', 'full', true, 'softirq', true, []],
+    ['#44 preempt_disable() is invisible to lockdep', 'full', true, 'preempt-off', true, []],
+    ['#45 RT: zone->lock is an rtmutex: sleeping function called from invalid context', 'rt', true, 'preempt-off', true, ['SFCIC']],
+    ['#45 RT under a raw lock: IWC and SFCIC', 'rt', true, 'raw', true, ['IWC(&zone->lock)', 'SFCIC']],
+    ['PRLN off: CONFIG == SPIN, silent', 'full', false, 'raw', true, []],
+  ];
+  it.each(rows)('%s', (_row, preempt, prln, caller, empty, splats) => {
+    const s = sys(preempt, prln);
+    if (empty) s.mm.emptyPcp();
+    const page = inCallerContext(s, caller, () => s.mm.allocPages(GFP_ATOMIC));
+    expect(page).not.toBeNull();
+    expect(s.kernel.violations.map(splatTag)).toEqual(splats);
+  });
+
+  it('#45 contended on RT: the rtmutex blocks: scheduling while atomic', () => {
+    const s = sys('rt', true);
+    s.mm.emptyPcp();
+    s.mm.contendZoneLock(1);
+    inCallerContext(s, 'preempt-off', () => s.mm.allocPages(GFP_ATOMIC));
+    expect(s.kernel.violations.map(splatTag)).toEqual(['SFCIC', 'SWA']);
+  });
+
+  it('v5.14 pagesets.lock is a local_lock_t: even a pcp hit under a raw lock splats with PRLN (inferred row in §3.2)', () => {
+    const s = sys('full', true, 'v5.14');
+    inCallerContext(s, 'raw', () => s.mm.allocPages(GFP_ATOMIC));
+    expect(s.kernel.violations.map(splatTag)).toEqual(['IWC(pagesets.lock)']);
+  });
+
+  it('GFP_KERNEL under a raw lock: might_alloc() reports before anything is locked', () => {
+    const s = sys('none', false);
+    inCallerContext(s, 'raw', () => s.mm.allocPages(GFP_KERNEL));
+    expect(s.kernel.violations.map(splatTag)).toEqual(['SFCIC']);
+  });
+});
+
+describe('alloc_pages_nolock() and __GFP_NO_LOCKS', () => {
+  it('returns NULL from hardirq and NMI on PREEMPT_RT, before touching any lock', () => {
+    const s = sys('rt', true);
+    expect(s.kernel.hardirq(() => s.mm.allocPagesNolock())).toBeNull();
+    expect(s.kernel.nmi(() => s.mm.allocPagesNolock())).toBeNull();
+    expect(s.kernel.violations).toEqual([]);
+    expect(s.mm.allocPagesNolock()).not.toBeNull();
+  });
+
+  it('works from hardirq on !RT, even refilling pcp with a zone->lock trylock', () => {
+    const s = sys('full', true);
+    s.mm.emptyPcp();
+    expect(s.kernel.hardirq(() => s.mm.allocPagesNolock())).not.toBeNull();
+    expect(s.mm.stats.pcpRefills).toBe(1);
+    expect(s.kernel.violations).toEqual([]);
+  });
+
+  it('NULL on zone->lock contention, below MIN, and for orders pcp does not serve; never wakes kswapd', () => {
+    const s = sys('full', true);
+    s.mm.emptyPcp();
+    s.mm.contendZoneLock(1);
+    expect(s.mm.allocPagesNolock()).toBeNull();
+    s.mm.releaseZoneLock();
+    expect(s.mm.allocPagesNolock(4)).toBeNull();
+    s.mm.setBelowWatermark('min');
+    expect(s.mm.allocPagesNolock()).toBeNull();
+    expect(s.mm.stats.kswapdWakeups).toBe(0);
+    expect(() => s.mm.allocPagesNolock(0, GFP_KERNEL)).toThrow(/only __GFP_ACCOUNT/);
+  });
+
+  it('__GFP_NO_LOCKS: pcp only, NULL when empty, no slow path, order-0 only', () => {
+    const s = sys('full', true, 'v5.9');
+    expect(s.mm.allocPages(GFP_NOWAIT | __GFP_NO_LOCKS)).not.toBeNull();
+    s.mm.emptyPcp();
+    expect(inCallerContext(s, 'raw', () => s.mm.allocPages(GFP_NOWAIT | __GFP_NO_LOCKS))).toBeNull();
+    expect(s.mm.allocPages(GFP_NOWAIT | __GFP_NO_LOCKS, 1)).toBeNull();
+    expect(s.mm.stats.slowpaths).toBe(0);
+    expect(s.kernel.violations).toEqual([]);
+  });
+});

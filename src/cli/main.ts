@@ -1,0 +1,280 @@
+/**
+ * The `lockdep` command: `check` replays a trace under one kernel configuration,
+ * `matrix` under eight. Exit codes: 0 clean, 1 violations found, 2 bad input or usage,
+ * 3 an internal error (a bug in lockdep; reported in one line, never a stack trace).
+ *
+ * main() takes its output streams as arguments so tests run it in-process.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { LockdepError } from '../core/errors';
+import type { KernelOptions } from '../core/config';
+import { feedTrace, replayTraceFile } from '../trace/check';
+import { renderGraph } from '../graph/render';
+import { Replayer } from '../trace/replay';
+import type { TraceDecls, TraceEvent, TraceHeader } from '../trace/schema';
+import { TraceError } from '../trace/errors';
+import { runMatrixFile } from '../trace/matrix';
+import { OPS } from '../trace/ops';
+import { parseCheckArgs, parseMatrixArgs, UsageMistake } from './args';
+import { checkJson, checkText, matrixJson, matrixText } from './output';
+
+/** Where the CLI writes; process.stdout/stderr by default. */
+export interface CliIO {
+  readonly stdout: { write(s: string): unknown };
+  readonly stderr: { write(s: string): unknown; readonly isTTY?: boolean };
+}
+
+export const EXIT_CLEAN = 0;
+export const EXIT_VIOLATIONS = 1;
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_INTERNAL = 3;
+
+const MAIN_HELP = `Usage: lockdep <command> [options]
+
+Replay lock traces through a model of the Linux kernel's lock validator.
+
+Commands:
+  check <trace>    replay a trace under one kernel configuration; print kernel-style splats
+  matrix <trace>   replay a trace under every preemption model x PROVE_RAW_LOCK_NESTING y/n
+  graph <trace>    replay a trace and draw the learned lock dependency graph (DOT or Mermaid)
+  help [command]   show help for a command
+
+Options:
+  -h, --help       show this help
+  -V, --version    print the version
+
+Exit codes: 0 no violations, 1 violations found, 2 bad input or usage, 3 internal error.
+Trace format: docs/trace-format.md. Commands and JSON output: docs/cli.md.
+`;
+
+function checkHelp(): string {
+  const ops = Object.entries(OPS)
+    .map(([name, spec]) => `  ${name.padEnd(16)} ${spec.summary}`)
+    .join('\n');
+  return `Usage: lockdep check <trace> [options]
+
+Replay <trace> (a .json document or JSON Lines, streamed) on a modelled kernel and print
+every violation as the kernel would, then a one-line summary.
+
+Options (override the trace's "config"):
+  --preempt none|voluntary|full|rt   preemption model (rt is PREEMPT_RT)
+  --prove-raw-lock-nesting           CONFIG_PROVE_RAW_LOCK_NESTING=y
+  --no-prove-raw-lock-nesting        CONFIG_PROVE_RAW_LOCK_NESTING=n
+  --debug-atomic-sleep               CONFIG_DEBUG_ATOMIC_SLEEP=y (might_sleep() reports)
+  --no-debug-atomic-sleep            CONFIG_DEBUG_ATOMIC_SLEEP=n
+  --first                            stop reporting after the first lockdep splat, as the kernel does
+  --format text|json                 output format (default text)
+  -q, --quiet                        no progress on stderr
+  -h, --help                         show this help
+
+Exit codes: 0 no violations, 1 violations found, 2 bad input or usage, 3 internal error.
+
+Trace ops:
+${ops}
+`;
+}
+
+const MATRIX_HELP = `Usage: lockdep matrix <trace> [options]
+
+Replay <trace> under the 8 configurations preempt none|voluntary|full|rt x
+CONFIG_PROVE_RAW_LOCK_NESTING y|n (DEBUG_ATOMIC_SLEEP=y in all), reading it once, and
+print one row per distinct violation (kind + lock) with the configurations it fires in.
+
+Options:
+  --first              stop reporting after the first lockdep splat in each configuration
+  --format text|json   output format (default text)
+  -q, --quiet          no progress on stderr
+  -h, --help           show this help
+
+Exit codes: 0 no violations anywhere, 1 a violation in any configuration, 2 bad input or
+usage, 3 internal error.
+`;
+
+function version(): string {
+  // dist/cli/main.js and src/cli/main.ts both sit two levels below the package root
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * Progress on stderr for long replays: only on a terminal, not with --quiet, and only
+ * once a replay has run for two seconds.
+ */
+function progressReporter(io: CliIO, quiet: boolean): { update: (bytes: number, total: number, events: number) => void; done: () => void } {
+  if (quiet || !io.stderr.isTTY) return { update: () => {}, done: () => {} };
+  const start = Date.now();
+  let last = 0;
+  let shown = false;
+  return {
+    update(bytes, total, events) {
+      const now = Date.now();
+      if (now - start < 2000 || now - last < 250) return;
+      last = now;
+      shown = true;
+      const pct = total > 0 ? ` (${Math.floor((bytes / total) * 100)}%)` : '';
+      io.stderr.write(`\rlockdep: ${events.toLocaleString('en-US')} events${pct}`);
+    },
+    done() {
+      if (shown) io.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+function onePath(cmd: string, positional: readonly string[]): string {
+  if (positional.length === 0) throw new UsageMistake(`lockdep ${cmd}: missing <trace> (see lockdep ${cmd} --help)`);
+  if (positional.length > 1) throw new UsageMistake(`lockdep ${cmd}: one trace at a time, got ${positional.length}: ${positional.join(' ')}`);
+  return positional[0];
+}
+
+async function check(argv: readonly string[], io: CliIO): Promise<number> {
+  const { options: o, positional } = parseCheckArgs(argv);
+  if (o.help) {
+    io.stdout.write(checkHelp());
+    return EXIT_CLEAN;
+  }
+  const file = onePath('check', positional);
+  const overrides: KernelOptions = {
+    preempt: o.preempt,
+    proveRawLockNesting: o.proveRawLockNesting,
+    debugAtomicSleep: o.debugAtomicSleep,
+    policy: o.first ? 'first' : undefined,
+  };
+  const progress = progressReporter(io, o.quiet);
+  let result;
+  try {
+    result = await replayTraceFile(file, { overrides, progress: progress.update });
+  } finally {
+    progress.done();
+  }
+  io.stdout.write(o.format === 'json' ? `${JSON.stringify(checkJson(result), null, 2)}\n` : checkText(file, result));
+  return result.violations.length > 0 ? EXIT_VIOLATIONS : EXIT_CLEAN;
+}
+
+async function matrix(argv: readonly string[], io: CliIO): Promise<number> {
+  const { options: o, positional } = parseMatrixArgs(argv);
+  if (o.help) {
+    io.stdout.write(MATRIX_HELP);
+    return EXIT_CLEAN;
+  }
+  const file = onePath('matrix', positional);
+  const progress = progressReporter(io, o.quiet);
+  let result;
+  try {
+    result = await runMatrixFile(file, { overrides: { policy: o.first ? 'first' : undefined }, progress: progress.update });
+  } finally {
+    progress.done();
+  }
+  io.stdout.write(o.format === 'json' ? `${JSON.stringify(matrixJson(result), null, 2)}\n` : matrixText(file, result));
+  return result.columns.some((c) => c.result.violations.length > 0) ? EXIT_VIOLATIONS : EXIT_CLEAN;
+}
+
+const GRAPH_HELP = `Usage: lockdep graph <trace> [options]
+
+Replay <trace> and print the lock dependency graph lockdep learned: one node per lock
+class, coloured by wait type, irq-safe/unsafe classes marked, edges labelled with their
+dependency kinds; the path of the first reported cycle (or irq-order problem) is drawn
+in red, the refused closing edge dashed. See docs/graph.md.
+
+Options:
+  --format dot|mermaid               output language (default dot)
+  --preempt none|voluntary|full|rt   preemption model (overrides the trace's "config")
+  --prove-raw-lock-nesting           CONFIG_PROVE_RAW_LOCK_NESTING=y
+  --no-prove-raw-lock-nesting        CONFIG_PROVE_RAW_LOCK_NESTING=n
+  -h, --help                         show this help
+
+Exit codes: 0 graph printed (whatever the trace contains), 2 bad input or usage.
+`;
+
+async function graph(argv: readonly string[], io: CliIO): Promise<number> {
+  let format: 'dot' | 'mermaid' = 'dot';
+  const overrides: { preempt?: KernelOptions['preempt']; proveRawLockNesting?: boolean } = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (allowed: readonly string[]): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || !allowed.includes(v)) throw new UsageMistake(`lockdep graph: option ${name}: found ${JSON.stringify(v ?? '')}, expected ${allowed.join(' | ')}`);
+      return v;
+    };
+    if (name === '--help' || name === '-h') {
+      io.stdout.write(GRAPH_HELP);
+      return EXIT_CLEAN;
+    } else if (name === '--format') format = value(['dot', 'mermaid']) as 'dot' | 'mermaid';
+    else if (name === '--preempt') overrides.preempt = value(['none', 'voluntary', 'full', 'rt']) as KernelOptions['preempt'];
+    else if (name === '--prove-raw-lock-nesting') overrides.proveRawLockNesting = true;
+    else if (name === '--no-prove-raw-lock-nesting') overrides.proveRawLockNesting = false;
+    else if (a.startsWith('-') && a !== '-') throw new UsageMistake(`lockdep graph: unknown option ${name} (see lockdep graph --help)`);
+    else positional.push(a);
+  }
+  const file = onePath('graph', positional);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageMistake(`lockdep graph: cannot read ${file}: ${(e as Error).message}`);
+  }
+  // Replay on a kernel we keep, to read its learned graph afterwards.
+  let replayer: Replayer | null = null;
+  feedTrace(text, {
+    header: (h: TraceHeader, decls: TraceDecls) => void (replayer = new Replayer(h, decls, { overrides })),
+    event: (ev: TraceEvent, index: number) => replayer!.apply(ev, index),
+  }, { file });
+  const kernel = (replayer as Replayer | null)!.kernel;
+  const order = ['circular-dependency', 'irq-unsafe-order', 'irq-inversion'];
+  const highlight = order.map((kind) => kernel.violations.find((v) => v.kind === kind)).find((v) => v !== undefined) ?? null;
+  io.stdout.write(`${renderGraph(kernel, { format, highlight, title: path.basename(file) })}\n`);
+  return EXIT_CLEAN;
+}
+
+function help(topic: string | undefined, io: CliIO): number {
+  if (topic === undefined) io.stdout.write(MAIN_HELP);
+  else if (topic === 'check') io.stdout.write(checkHelp());
+  else if (topic === 'matrix') io.stdout.write(MATRIX_HELP);
+  else if (topic === 'graph') io.stdout.write(GRAPH_HELP);
+  else throw new UsageMistake(`lockdep help: no command ${JSON.stringify(topic)} (commands: check, matrix)`);
+  return EXIT_CLEAN;
+}
+
+/** Run the CLI with `argv` (without node and the script). Resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  try {
+    const [cmd, ...rest] = argv;
+    switch (cmd) {
+      case 'check':
+        return await check(rest, io);
+      case 'matrix':
+        return await matrix(rest, io);
+      case 'graph':
+        return await graph(rest, io);
+      case 'help':
+        return help(rest[0], io);
+      case '--help':
+      case '-h':
+        return help(undefined, io);
+      case '--version':
+      case '-V':
+        io.stdout.write(`lockdep ${version()}\n`);
+        return EXIT_CLEAN;
+      case undefined:
+        io.stderr.write(MAIN_HELP);
+        return EXIT_BAD_INPUT;
+      default:
+        throw new UsageMistake(`lockdep: unknown command ${JSON.stringify(cmd)} (commands: check, matrix, help)`);
+    }
+  } catch (e) {
+    if (e instanceof TraceError || e instanceof UsageMistake) {
+      io.stderr.write(`${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof LockdepError) {
+      // a ConfigError from flag combinations, a UsageError: bad input all the same
+      io.stderr.write(`lockdep: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    io.stderr.write(`lockdep: internal error: ${msg.split('\n')[0]} (please report this with the trace)\n`);
+    return EXIT_INTERNAL;
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * `lockdep explain`: read kernel reports, rebuild each one's scenario, replay it under
+ * every configuration of `lockdep matrix`, and say in plain words what the rule was,
+ * which lock is to blame, and where else the report would (not) fire.
+ *
+ * The JSON form (explanationToJson) is stable and documented in docs/interop.md.
+ */
+import { builtinClassTable, type ClassTable } from './classTable';
+import { configId, matrixVerdicts, replayTrace, ScenarioError, type MatrixConfig, type Verdict } from './replay';
+import { reconstruct, type Scenario, type ScenarioLock } from './reconstruct';
+import { isParseError, parseReports, type ReportKind } from './splatParser';
+
+export interface ExplainOptions {
+  /** lock names → primitives (built-ins plus --classes) */
+  readonly classes?: ClassTable;
+}
+
+/** A report that was understood and replayed. */
+export interface ExplainedReport {
+  readonly ok: true;
+  readonly kind: ReportKind;
+  readonly line: number;
+  readonly scenario: Scenario;
+  readonly verdicts: readonly Verdict[];
+  /** the report's kind fires when the scenario is replayed under the configuration it came from */
+  readonly reproduced: boolean;
+  /** for invalid-wait-context: the culprit the replay's own report names (the library's check_wait_context) */
+  readonly replayedCulprit: string | null | undefined;
+}
+
+/** A report that could not be understood (or, never expected, not replayed). */
+export interface UnexplainedReport {
+  readonly ok: false;
+  readonly kind: ReportKind | null;
+  readonly title: string;
+  /** the source line it could not understand (1-based) */
+  readonly line: number;
+  readonly text: string;
+  readonly message: string;
+}
+
+export type ReportExplanation = ExplainedReport | UnexplainedReport;
+
+export interface ExplainResult {
+  readonly reports: readonly ReportExplanation[];
+  /** 0: every report explained; 2: one could not be parsed (or no report was found) */
+  readonly exitCode: 0 | 2;
+}
+
+/** Explain every report in `text`. Never throws for bad input: unreadable reports are entries with ok=false. */
+export function explainText(text: string, options: ExplainOptions = {}): ExplainResult {
+  const table = options.classes ?? builtinClassTable();
+  const parsed = parseReports(text).reports;
+  const reports: ReportExplanation[] = parsed.map((p) => {
+    if (isParseError(p)) return { ok: false, kind: p.kind, title: p.title, line: p.line, text: p.text, message: p.message };
+    try {
+      const scenario = reconstruct(p, table);
+      const verdicts = matrixVerdicts(scenario.trace);
+      const origin = verdicts.find((v) => v.id === configId(scenario.origin));
+      const reproduced = origin !== undefined && origin.kinds.includes(p.kind);
+      let replayedCulprit: string | null | undefined;
+      if (p.kind === 'invalid-wait-context') {
+        const v = replayTrace(scenario.trace, scenario.origin).violations.find((x) => x.kind === 'invalid-wait-context');
+        if (v && v.kind === 'invalid-wait-context') replayedCulprit = v.culprit >= 0 ? v.held[v.culprit].name : null;
+      }
+      return { ok: true, kind: p.kind, line: p.startLine, scenario, verdicts, reproduced, replayedCulprit };
+    } catch (e) {
+      if (e instanceof ScenarioError) return { ok: false, kind: p.kind, title: p.title, line: p.startLine, text: p.title, message: `could not replay the reconstructed scenario: ${e.message}` };
+      throw e;
+    }
+  });
+  if (reports.length === 0) {
+    const first = text.split('\n').findIndex((l) => l.trim() !== '');
+    reports.push({
+      ok: false,
+      kind: null,
+      title: '',
+      line: first < 0 ? 1 : first + 1,
+      text: first < 0 ? '' : text.split('\n')[first].trim(),
+      message: 'no kernel lock report found (expected a title such as "[ BUG: Invalid wait context ]" or "WARNING: possible circular locking dependency detected")',
+    });
+  }
+  return { reports, exitCode: reports.every((r) => r.ok) ? 0 : 2 };
+}
+
+// -------------------------------------------------------------------------------------
+// Plain words
+
+const TYPE_NAMES: Record<string, string> = {
+  raw_spinlock: 'raw_spinlock_t',
+  spinlock: 'spinlock_t',
+  rwlock: 'rwlock_t',
+  local_lock: 'local_lock_t',
+  mutex: 'mutex',
+  rwsem: 'rw_semaphore',
+  rt_mutex: 'rt_mutex',
+  srcu: 'SRCU',
+  seqcount: 'seqcount',
+  percpu_rwsem: 'percpu_rw_semaphore',
+  rcu_read_lock: 'rcu_read_lock()',
+  rcu_read_lock_bh: 'rcu_read_lock_bh()',
+  rcu_read_lock_sched: 'rcu_read_lock_sched()',
+  local_bh: 'local_bh_disable() (PREEMPT_RT bh_lock_map)',
+  map: 'lockdep_map',
+};
+
+function typeName(l: ScenarioLock): string {
+  return `${TYPE_NAMES[l.type] ?? l.type}${l.certain ? '' : '?'}`;
+}
+
+function wait(l: ScenarioLock): string {
+  return l.outer === null ? '' : ` {${l.outer}:${l.inner}}`;
+}
+
+function describeLock(l: ScenarioLock): string {
+  return `${l.name} (${typeName(l)}${wait(l)})`;
+}
+
+function configText(c: MatrixConfig): string {
+  return `preempt=${c.preempt}, PROVE_RAW_LOCK_NESTING=${c.proveRawLockNesting ? 'y' : 'n'}`;
+}
+
+function rule(s: Scenario): string[] {
+  const l = s.lock;
+  switch (s.kind) {
+    case 'invalid-wait-context': {
+      const c = s.culprit;
+      const out = [
+        'Rule (check_wait_context): a lock may only be taken where its outer wait type is at most the inner',
+        'wait type of the context and of every lock already held in that context.',
+      ];
+      if (l && c) {
+        out.push(`${describeLock(l)} has outer wait type ${l.outer ?? '?'}; the limit here is ${c.limit}, set by ${c.name ?? `the ${s.context.value} context`}.`);
+        if (l.type === 'spinlock' || l.type === 'rwlock' || l.type === 'local_lock') {
+          out.push(`A ${TYPE_NAMES[l.type]} sleeps on PREEMPT_RT, so it must not be taken in a context that cannot sleep there.`);
+        } else if (l.type === 'mutex' || l.type === 'rwsem' || l.type === 'rt_mutex') {
+          out.push(`A ${TYPE_NAMES[l.type]} sleeps on every kernel, so it must not be taken under a spinning lock or in interrupt context.`);
+        }
+      }
+      return out;
+    }
+    case 'circular-dependency':
+      return [
+        'Rule (check_noncircular): lockdep records the order of every pair of locks it sees nested.',
+        `Taking ${l?.name} while holding ${s.held[s.held.length - 1]?.name ?? 'the held lock'} closes a cycle with the existing chain`,
+        `${s.chain.map((c) => c.name).join(' -> ')}: CPUs running these paths concurrently can deadlock.`,
+      ];
+    case 'recursive-locking':
+      return [
+        'Rule (check_deadlock): a task takes a lock of a class it already holds; without a nesting annotation',
+        `(spin_lock_nested(), a subclass) lockdep sees a self-deadlock on ${l?.name}.`,
+      ];
+    case 'inconsistent-lock-state':
+      return [
+        'Rule (mark_lock_irq): a lock used inside an interrupt must never be taken with that interrupt enabled,',
+        `or the interrupt can arrive while the lock is held and spin on it forever. ${l?.name} was used both ways.`,
+      ];
+    case 'irq-unsafe-order':
+      return [
+        'Rule (check_irq_usage): a lock taken in interrupt context (irq-safe) must not come to depend on a lock',
+        'taken with that interrupt enabled (irq-unsafe): the interrupt could hit the holder of the unsafe lock.',
+      ];
+    case 'irq-inversion':
+      return [
+        'Rule (check_usage_forwards/backwards): the lock\'s new irq usage conflicts with an existing dependency',
+        `between it and ${s.chain[0]?.name ?? 'another lock'}: interrupts could create the inverse lock order.`,
+      ];
+    case 'sleeping-in-atomic':
+      return [
+        'Rule (__might_resched): a function that may sleep was called in atomic context',
+        `(preempt_count ${s.atomic?.preemptCount.toString(16)}${s.atomic?.irqsDisabled ? ', interrupts disabled' : ''}): sleeping there would schedule away from a CPU that must not.`,
+      ];
+    case 'scheduling-while-atomic':
+      return [
+        'Rule (schedule_debug): schedule() was entered with a preempt_count above the scheduler\'s own 1',
+        `(printed 0x${s.atomic?.preemptCount.toString(16).padStart(8, '0')}): the task holds a spinning lock or has preemption off.`,
+      ];
+  }
+}
+
+/** The kernel-independent text for one explained report. */
+export function formatReportExplanation(r: ReportExplanation, n: number): string[] {
+  if (!r.ok) {
+    return [`Report ${n} (line ${r.line}): ${r.title || 'no report'}`, `  error: line ${r.line}: ${r.message}`, r.text ? `  the line reads: ${r.text}` : ''].filter(Boolean);
+  }
+  const s = r.scenario;
+  const out = [`Report ${n} (line ${r.line}): ${s.title}  [${s.kind}]`];
+  if (s.task) out.push(`  task:     ${s.task.comm} (pid ${s.task.pid})`);
+  out.push(`  kernel:   PROVE_RAW_LOCK_NESTING=${s.proveRawLockNesting.value === 'unknown' ? 'unknown' : s.proveRawLockNesting.value ? 'y' : 'n'} (${s.proveRawLockNesting.why})`);
+  out.push(`            preempt=${s.preempt.value} (${s.preempt.why})`);
+  out.push(`  context:  ${s.context.value} (${s.context.why})`);
+  if (s.lock) out.push(`  taking:   ${describeLock(s.lock)}${s.lock.at ? ` at ${s.lock.at}` : ''}`);
+  if (s.held.length) {
+    out.push('  held:');
+    s.held.forEach((h, i) => {
+      const tags = [h.implied ? 'taken by the PREEMPT_RT primitive before it' : '', h.inIrq ? 'in the interrupt' : '', s.culprit?.index === i ? '<- culprit' : ''].filter(Boolean);
+      out.push(`    #${i}: ${describeLock(h)}${tags.length ? `  ${tags.join(', ')}` : ''}`);
+    });
+  } else if (s.kind !== 'irq-inversion') out.push('  held:     none');
+  if (s.chain.length && s.kind === 'circular-dependency') out.push(`  chain:    ${s.chain.map((c) => c.name).join(' -> ')} (existing), then ${s.held[s.held.length - 1]?.name} -> ${s.lock?.name} (new)`);
+  if (s.culprit) out.push(`  culprit:  ${s.culprit.name ?? 'the context itself'} (${s.culprit.why})`);
+  out.push(...rule(s).map((l) => `  ${l}`));
+  out.push('  verdicts (the reconstructed scenario under each configuration):');
+  const originId = configId(s.origin);
+  for (const v of r.verdicts) {
+    out.push(`    ${v.id.padEnd(16)} ${v.kinds.length ? v.kinds.join(', ') : '-'}${v.id === originId ? '   <- the report\'s configuration' : ''}`);
+  }
+  out.push(`  reproduced under ${configText(s.origin)}: ${r.reproduced ? 'yes' : 'NO'}`);
+  const uncertain = [s.lock, ...s.held].filter((l): l is ScenarioLock => !!l && !l.certain);
+  for (const l of uncertain) out.push(`  note: ${l.name}: ${l.basis}`);
+  for (const note of s.notes) out.push(`  note: ${note}`);
+  return out;
+}
+
+export function formatExplanation(result: ExplainResult): string {
+  return result.reports.map((r, i) => formatReportExplanation(r, i + 1).join('\n')).join('\n\n') + '\n';
+}
+
+// -------------------------------------------------------------------------------------
+// JSON
+
+function lockJson(l: ScenarioLock) {
+  return {
+    name: l.name,
+    type: l.type,
+    certain: l.certain,
+    outer: l.outer,
+    inner: l.inner,
+    usage: l.usage,
+    at: l.at,
+    ...(l.read ? { read: true } : {}),
+    ...(l.inIrq ? { inIrq: true } : {}),
+    ...(l.implied ? { implied: true } : {}),
+  };
+}
+
+/** The stable JSON form: `{ "reports": [...], "exitCode": 0|2 }` (docs/interop.md). */
+export function explanationToJson(result: ExplainResult): unknown {
+  return {
+    reports: result.reports.map((r) => {
+      if (!r.ok) return { ok: false, kind: r.kind, line: r.line, title: r.title, error: r.message, text: r.text };
+      const s = r.scenario;
+      return {
+        ok: true,
+        kind: s.kind,
+        line: r.line,
+        title: s.title,
+        task: s.task,
+        lock: s.lock ? lockJson(s.lock) : null,
+        held: s.held.map(lockJson),
+        proveRawLockNesting: s.proveRawLockNesting.value,
+        preempt: s.preempt.value,
+        context: s.context.value,
+        origin: s.origin,
+        culprit: s.culprit ? { name: s.culprit.name, index: s.culprit.index, limit: s.culprit.limit } : null,
+        chain: s.chain.map((c) => c.name),
+        atomic: s.atomic,
+        verdicts: r.verdicts.map((v) => ({ config: v.config, id: v.id, kinds: v.kinds, violations: v.violations })),
+        reproduced: r.reproduced,
+        notes: s.notes,
+      };
+    }),
+    exitCode: result.exitCode,
+  };
+}

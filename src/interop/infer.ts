@@ -1,0 +1,219 @@
+/**
+ * What a printed report says about the kernel and the locks, read from the numbers it
+ * prints: `-{outer:inner}` and `context-{C:C}` use the PROVE_RAW_LOCK_NESTING=y
+ * numbering (FREE 1, SPIN 2, CONFIG 3, SLEEP 4, task 5) or the =n one (CONFIG folded
+ * into SPIN: SLEEP 3, task 4); names tell what the numbers cannot (a =n `{2:2}` is
+ * either a raw_spinlock_t or a spinlock_t); PREEMPT_RT leaves fingerprints
+ * (rcu_read_lock under every spinlock_t, `local_bh`, spinlock_rt.c).
+ */
+import type { PreemptModel } from '../core/config';
+import type { WaitTypeName } from '../core/waitType';
+import type { LockDecl } from '../trace/schema';
+import { builtinClassTable, lookupClass, type ClassTable, type PrimitiveType, type PseudoLock } from './classTable';
+import type { ParsedClass, ParsedLock, ParsedReport } from './splatParser';
+
+/** What a lock of the report is, as far as the report tells. */
+export type LockKind = PrimitiveType | PseudoLock | 'map';
+
+export interface InferredType {
+  readonly type: LockKind;
+  /** for `map`: the declaration with explicit wait types */
+  readonly decl: LockDecl | null;
+  /** false when the printed numbers allow another type that checks differently */
+  readonly certain: boolean;
+  /** how it was decided, for the explanation */
+  readonly basis: string;
+}
+
+export interface Inference<T> {
+  readonly value: T | 'unknown';
+  readonly why: string;
+}
+
+const SLEEPING: readonly LockKind[] = ['mutex', 'rwsem', 'rt_mutex'];
+const SPIN_CLASS: readonly LockKind[] = ['spinlock', 'rwlock', 'local_lock'];
+
+/** A type suggested by the name alone: the class table, then common naming. */
+export function nameHint(name: string, table: ClassTable = builtinClassTable()): LockKind | null {
+  const base = name.replace(/\/\d+$/, '').replace(/#\d+$/, '');
+  const e = lookupClass(table, base);
+  if (e) return e.kind === 'map' ? 'map' : e.type;
+  if (/-wait-type-override$/.test(base)) return 'map';
+  if (/rw_?sem|_sem\b|sem$|mmap_lock|i_rwsem|rwsem/i.test(base)) return 'rwsem';
+  if (/rt_mutex|rtmutex/i.test(base)) return 'rt_mutex';
+  if (/mutex|_mtx\b|mtx$/i.test(base)) return 'mutex';
+  if (/raw_?(spin)?lock|raw_lock/i.test(base)) return 'raw_spinlock';
+  if (/rwlock|rw_lock/i.test(base)) return 'rwlock';
+  if (/local_lock|llock/i.test(base)) return 'local_lock';
+  if (/srcu/i.test(base)) return 'srcu';
+  if (/seqcount|\.seq$|->seq$/i.test(base)) return 'seqcount';
+  return null;
+}
+
+function waitName(level: number, prove: boolean): WaitTypeName {
+  if (level <= 0) return 'inv';
+  if (level === 1) return 'free';
+  if (level === 2) return 'spin';
+  if (prove) return level === 3 ? 'config' : 'sleep';
+  return 'sleep';
+}
+
+function map(outer: number, inner: number, prove: boolean, basis: string): InferredType {
+  const w: { inner: WaitTypeName; outer?: WaitTypeName } = { inner: waitName(inner, prove) };
+  if (outer !== inner && outer !== 0) w.outer = waitName(outer, prove);
+  const decl: LockDecl = /-wait-type-override$/.test(basis) ? { wait: w, lockType: 'wait-override' } : { wait: w };
+  return { type: 'map', decl, certain: true, basis: `an explicit lockdep_map: wait types {${outer}:${inner}}` };
+}
+
+function rcuByName(name: string): PseudoLock | null {
+  if (name === 'rcu_read_lock' || name === 'rcu_read_lock_bh' || name === 'rcu_read_lock_sched' || name === 'local_bh') return name;
+  return null;
+}
+
+/**
+ * The type of a printed class under a PROVE_RAW_LOCK_NESTING hypothesis. The numbers
+ * decide the wait class (spinning, CONFIG, sleeping, RCU-like); the name picks the
+ * primitive inside it and, where the numbering folds two classes, between them.
+ */
+export function inferType(c: ParsedClass, prove: boolean, table: ClassTable = builtinClassTable()): InferredType {
+  const base = c.name.replace(/\/\d+$/, '');
+  const hint = nameHint(base, table);
+  const rcu = rcuByName(base);
+  if (rcu) return { type: rcu, decl: null, certain: true, basis: 'the RCU read-side / bh map of that name' };
+  if (c.inner === null || c.outer === null) {
+    if (hint) return { type: hint, decl: null, certain: false, basis: 'the name (this kernel prints no wait types)' };
+    return { type: 'spinlock', decl: null, certain: false, basis: 'nothing: no wait types printed and an unknown name; assumed spinlock_t' };
+  }
+  const o = c.outer;
+  const i = c.inner;
+  if (i === 0) {
+    if (hint === 'srcu' || hint === 'seqcount' || hint === 'percpu_rwsem') return { type: hint, decl: null, certain: true, basis: `wait types {0:0} (not checked) and the name` };
+    return { type: 'map', decl: { wait: { inner: 'inv' } }, certain: true, basis: 'wait types {0:0}: a map lockdep does not wait-check' };
+  }
+  if (/-wait-type-override$/.test(base)) return map(o, i, prove, '-wait-type-override');
+  const pick = (among: readonly LockKind[], dflt: LockKind): LockKind => (hint && among.includes(hint) ? hint : dflt);
+  if (prove) {
+    if (o === 2 && i === 2) return { type: pick(['raw_spinlock'], 'raw_spinlock'), decl: null, certain: true, basis: '{2:2}: LD_WAIT_SPIN, a raw_spinlock_t' };
+    if (o === 3 && i === 3) {
+      const t = pick(SPIN_CLASS, 'spinlock');
+      return { type: t, decl: null, certain: true, basis: `{3:3}: LD_WAIT_CONFIG (spinlock_t, rwlock_t, local_lock_t)${hint && SPIN_CLASS.includes(hint) ? '; the name says ' + t : ''}` };
+    }
+    if (o === 4 && i === 4) {
+      const t = pick(SLEEPING, 'mutex');
+      return { type: t, decl: null, certain: true, basis: `{4:4}: LD_WAIT_SLEEP (mutex, rw_semaphore, rt_mutex)${hint && SLEEPING.includes(hint) ? '; the name says ' + t : ''}` };
+    }
+    return map(o, i, true, c.name);
+  }
+  if (o === 2 && i === 2) {
+    if (hint === 'raw_spinlock' || (hint && SPIN_CLASS.includes(hint))) {
+      return { type: hint, decl: null, certain: hint === 'raw_spinlock' || lookupClass(table, base) !== null, basis: `{2:2} (=n folds spinlock_t into raw_spinlock_t); the name says ${hint}` };
+    }
+    return { type: 'spinlock', decl: null, certain: false, basis: '{2:2} with PROVE_RAW_LOCK_NESTING=n: spinlock_t or raw_spinlock_t; assumed spinlock_t (add the name to --classes to be sure)' };
+  }
+  if (o === 3 && i === 3) {
+    const t = pick(SLEEPING, 'mutex');
+    return { type: t, decl: null, certain: true, basis: `{3:3} with PROVE_RAW_LOCK_NESTING=n: LD_WAIT_SLEEP${hint && SLEEPING.includes(hint) ? '; the name says ' + t : ''}` };
+  }
+  return map(o, i, false, c.name);
+}
+
+/** Every class the report prints. */
+export function printedClasses(r: ParsedReport): ParsedClass[] {
+  const out: ParsedClass[] = [...(r.held ?? [])];
+  switch (r.kind) {
+    case 'invalid-wait-context':
+    case 'recursive-locking':
+      out.push(r.lock);
+      if (r.kind === 'recursive-locking') out.push(r.prev);
+      break;
+    case 'circular-dependency':
+      out.push(r.lock, r.prev, ...r.chain.map((e) => e.class));
+      break;
+    case 'inconsistent-lock-state':
+      out.push(r.lock);
+      break;
+    case 'irq-unsafe-order':
+      out.push(r.lock, r.prev, r.safe, r.unsafe, ...r.backwardPath, ...r.forwardPath);
+      break;
+    case 'irq-inversion':
+      out.push(r.lock, r.other);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/** CONFIG_PROVE_RAW_LOCK_NESTING from the numbering. */
+export function inferProveRawLockNesting(r: ParsedReport, table: ClassTable = builtinClassTable()): Inference<boolean> {
+  const yes: string[] = [];
+  const no: string[] = [];
+  if (r.kind === 'invalid-wait-context') {
+    if (r.context === 5) yes.push('context-{5:5} is task context in the =y numbering (=n prints 4)');
+    else if (r.context === 3) yes.push('context-{3:3} (threaded hardirq or softirq) exists only in the =y numbering');
+    else if (r.context === 4) no.push('context-{4:4} is task context in the =n numbering (=y prints 5)');
+  }
+  for (const c of printedClasses(r)) {
+    if (c.inner === null || c.outer === null) continue;
+    const base = c.name.replace(/\/\d+$/, '');
+    if (c.inner === 4 || c.outer === 4) yes.push(`(${c.name}) -{${c.outer}:${c.inner}}: wait type 4 (LD_WAIT_SLEEP) exists only with =y`);
+    else if (c.outer === 1 && c.inner === 3) yes.push(`(${c.name}) -{1:3}: an RCU-style map with inner CONFIG, =y numbering`);
+    if ((base === 'rcu_read_lock' || base === 'rcu_read_lock_bh') && c.outer === 1 && c.inner === 2) no.push(`(${c.name}) -{1:2}: rcu_read_lock() is {1:3} with =y`);
+    const hint = nameHint(base, table);
+    const known = lookupClass(table, base) !== null;
+    if (hint && SLEEPING.includes(hint) && c.inner === 3 && c.outer === 3) no.push(`(${c.name}) is a sleeping lock printed {3:3}: =n numbering`);
+    if (known && hint && SPIN_CLASS.includes(hint) && c.inner === 2) no.push(`(${c.name}) is a ${hint}_t printed {2:2}: =n numbering`);
+    if (known && hint && SPIN_CLASS.includes(hint) && c.inner === 3) yes.push(`(${c.name}) is a ${hint}_t printed {3:3}: =y numbering`);
+  }
+  if (yes.length && !no.length) return { value: true, why: yes[0] };
+  if (no.length && !yes.length) return { value: false, why: no[0] };
+  if (yes.length && no.length) {
+    const v = yes.length >= no.length;
+    return { value: v, why: `conflicting evidence; taking ${v ? '=y' : '=n'}: ${(v ? yes : no)[0]} (against: ${(v ? no : yes)[0]})` };
+  }
+  return { value: 'unknown', why: 'no printed number tells the two numberings apart' };
+}
+
+/** rcu_read_lock() taken by a PREEMPT_RT sleeping spinlock right after its own map. */
+export function isRtImpliedRcu(prev: ParsedLock | undefined, l: ParsedLock): boolean {
+  if (!prev || l.name !== 'rcu_read_lock') return false;
+  if (l.at && /^(rt_spin_lock|rt_read_lock|rt_write_lock|rt_spin_trylock|rt_read_trylock|rt_write_trylock|rt_spin_lock_nested|rt_spin_lock_nest_lock)\b/.test(l.at)) return true;
+  // This library prints the caller's site on both entries.
+  return prev.inner === 3 && prev.outer === 3 && prev.at !== null && prev.at === l.at && prev.name !== 'rcu_read_lock';
+}
+
+/** The preemption model: printed by dump_stack() on v6.15+, or PREEMPT_RT's fingerprints. */
+export function inferPreempt(r: ParsedReport): Inference<PreemptModel> {
+  const h = r.ident.preemptHint;
+  if (h === 'rt') return { value: 'rt', why: 'the kernel identifies itself as PREEMPT_RT' };
+  if (h) return { value: h === 'lazy' ? 'full' : h, why: `dump_stack() prints PREEMPT(${h})${h === 'lazy' ? ' (modelled as full)' : ''}` };
+  const held = r.held ?? [];
+  for (let k = 0; k < held.length; k++) {
+    if (held[k].name === 'local_bh') return { value: 'rt', why: 'a held `local_bh` map (bh_lock_map exists only on PREEMPT_RT)' };
+    if (held[k].name === 'softirq_ctrl.lock') return { value: 'rt', why: 'a held softirq_ctrl.lock (PREEMPT_RT local_bh_disable())' };
+    if (isRtImpliedRcu(held[k - 1], held[k])) return { value: 'rt', why: `rcu_read_lock held right after ${held[k - 1].name}: PREEMPT_RT's sleeping spinlock takes it` };
+  }
+  if (r.kind === 'sleeping-in-atomic' && /spinlock_rt\.c/.test(r.site)) return { value: 'rt', why: `the might_sleep() site ${r.site} is PREEMPT_RT's spinlock` };
+  if (r.backtrace.some((f) => /^rt_(spin|read|write)_lock/.test(f))) return { value: 'rt', why: 'rt_spin_lock()/rt_read_lock() in the backtrace' };
+  return { value: 'unknown', why: 'the report does not print the preemption model' };
+}
+
+/** Hints from the backtrace: `<IRQ>`/`<SOFTIRQ>` markers and well-known entry points. */
+export function contextHint(backtrace: readonly string[]): 'hardirq' | 'softirq' | 'task' | null {
+  const marker = backtrace.find((f) => /^<(IRQ|SOFTIRQ|NMI|TASK)>$/.test(f));
+  const frames = backtrace.filter((f) => !f.startsWith('<'));
+  const soft = frames.findIndex((f) => /^(__do_softirq|handle_softirqs|do_softirq|run_ksoftirqd|net_rx_action|tasklet_action|run_timer_softirq|rcu_core|blk_done_softirq|irq_exit_rcu)/.test(f));
+  const hard = frames.findIndex((f) => /^(__handle_irq_event_percpu|handle_irq_event|handle_\w+_irq|hrtimer_interrupt|__sysvec_|sysvec_|asm_sysvec_|common_interrupt|irq_work_run|flush_smp_call_function)/.test(f));
+  // The innermost context wins: frames are printed innermost first.
+  if (soft >= 0 && (hard < 0 || soft < hard)) return 'softirq';
+  if (hard >= 0) return 'hardirq';
+  if (marker === '<SOFTIRQ>') return 'softirq';
+  if (marker === '<IRQ>') return 'hardirq';
+  if (marker === '<TASK>') return 'task';
+  return null;
+}
+
+/** Whether an interrupt handler in this backtrace would be force-threaded (not hrtimer/IPI/irq_work). */
+export function threadableHandler(frames: readonly string[]): boolean {
+  return !frames.some((f) => /hrtimer|tick_|apic_timer|timer_interrupt|irq_work|smp_call_function|_ipi|sysvec_call_function/.test(f));
+}

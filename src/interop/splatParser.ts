@@ -1,0 +1,793 @@
+/**
+ * A tolerant parser for the reports a kernel prints about locking: lockdep's splats
+ * (kernel/locking/lockdep.c print_*), __might_resched() and __schedule_bug()
+ * (kernel/sched/core.c). It reads what dmesg, a serial console or a mailing-list quote
+ * shows: timestamps, quote markers and log prefixes are stripped (lines.ts), lines
+ * wrapped by mail clients are re-joined where a known line shape is expected, and the
+ * stack backtrace may be missing.
+ *
+ * It never guesses: a line it needs but cannot read raises a ReportParseError naming
+ * the source line. Reconstruction of a scenario from the parsed data is reconstruct.ts.
+ */
+import { cleanLines, type LogLine } from './lines';
+
+/** The report kinds `explain` reads, with the same identifiers as `lockdep check`. */
+export type ReportKind =
+  | 'invalid-wait-context'
+  | 'circular-dependency'
+  | 'recursive-locking'
+  | 'inconsistent-lock-state'
+  | 'irq-unsafe-order'
+  | 'irq-inversion'
+  | 'sleeping-in-atomic'
+  | 'scheduling-while-atomic';
+
+export const REPORT_KINDS: readonly ReportKind[] = [
+  'invalid-wait-context',
+  'circular-dependency',
+  'recursive-locking',
+  'inconsistent-lock-state',
+  'irq-unsafe-order',
+  'irq-inversion',
+  'sleeping-in-atomic',
+  'scheduling-while-atomic',
+];
+
+/** A lock class as print_lock_name() prints it: ` (name){usage}-{outer:inner}`. */
+export interface ParsedClass {
+  /** the printed name, decorations included (`#2` name version, `/1` subclass) */
+  readonly name: string;
+  /** the usage characters between braces (4 on current kernels, 6 on old ones); null if absent */
+  readonly usage: string | null;
+  /** wait types; null when the kernel predates wait-type printing (before v5.7) */
+  readonly outer: number | null;
+  readonly inner: number | null;
+}
+
+/** A lock as print_lock() prints it: `<address> (name){usage}-{o:i}, at: <site>`. */
+export interface ParsedLock extends ParsedClass {
+  readonly address: string | null;
+  /** the acquisition site (`func+0x2f/0x70`), or null when cut off */
+  readonly at: string | null;
+  /** source line (1-based) */
+  readonly line: number;
+}
+
+export interface ParsedTask {
+  readonly comm: string;
+  readonly pid: number;
+}
+
+/** What the report tells about the kernel that printed it. */
+export interface KernelIdent {
+  /** `6.12.0-rc1` */
+  readonly release: string | null;
+  /** `#1` */
+  readonly version: string | null;
+  readonly tainted: string | null;
+  /** preemption model printed by dump_stack() (v6.15+: `PREEMPT(full)`, `PREEMPT_RT`), or hinted by an `-rt` release */
+  readonly preemptHint: 'none' | 'voluntary' | 'full' | 'lazy' | 'rt' | null;
+}
+
+/** `[HC%u[%lu]:SC%u[%lu]:HE%u:SE%u]` */
+export interface ParsedIrqState {
+  readonly hardirqContext: number;
+  readonly hardirqCount: number;
+  readonly softirqContext: number;
+  readonly softirqCount: number;
+  readonly hardirqsEnabled: boolean;
+  readonly softirqsEnabled: boolean;
+}
+
+/** Fields every parsed report has. */
+export interface ParsedBase {
+  readonly kind: ReportKind;
+  /** the title line as printed */
+  readonly title: string;
+  /** first and last source line of the report (1-based) */
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly ident: KernelIdent;
+  readonly task: ParsedTask | null;
+  /** the CPU from the dump_stack() line, when present */
+  readonly cpu: number | null;
+  /** lockdep_print_held_locks(), bottom first; null when the block is absent */
+  readonly held: readonly ParsedLock[] | null;
+  /** function names of the backtrace, innermost first; context markers kept as `<IRQ>` etc. */
+  readonly backtrace: readonly string[];
+}
+
+export interface ParsedInvalidWaitContext extends ParsedBase {
+  readonly kind: 'invalid-wait-context';
+  readonly lock: ParsedLock;
+  /** task_wait_context() as printed in `context-{C:C}` */
+  readonly context: number;
+}
+
+export interface ParsedChainEntry {
+  readonly depth: number;
+  readonly class: ParsedClass;
+  /** the saved stack trace of this dependency, innermost first */
+  readonly trace: readonly string[];
+}
+
+export interface ParsedCircular extends ParsedBase {
+  readonly kind: 'circular-dependency';
+  /** the lock being acquired (check_src) */
+  readonly lock: ParsedLock;
+  /** the held lock it would depend on (check_tgt) */
+  readonly prev: ParsedLock;
+  /** `-> #N` entries as printed: from the held lock's class (#N) to the new lock's (#0) */
+  readonly chain: readonly ParsedChainEntry[];
+  /** from the unsafe-scenario table: was the held lock / new lock taken for read */
+  readonly prevRead: boolean;
+  readonly lockRead: boolean;
+}
+
+export interface ParsedRecursive extends ParsedBase {
+  readonly kind: 'recursive-locking';
+  readonly lock: ParsedLock;
+  readonly prev: ParsedLock;
+}
+
+export interface ParsedInconsistent extends ParsedBase {
+  readonly kind: 'inconsistent-lock-state';
+  readonly previousUsage: string;
+  readonly newUsage: string;
+  readonly irq: ParsedIrqState | null;
+  readonly lock: ParsedLock;
+}
+
+export interface ParsedIrqUnsafeOrder extends ParsedBase {
+  readonly kind: 'irq-unsafe-order';
+  /** HARDIRQ, SOFTIRQ, HARDIRQ-READ or SOFTIRQ-READ */
+  readonly irqState: string;
+  readonly irq: ParsedIrqState | null;
+  readonly lock: ParsedLock;
+  readonly prev: ParsedLock;
+  readonly safe: ParsedClass;
+  readonly unsafe: ParsedClass;
+  /** class names of the printed shortest paths (leaf first, as printed); empty if absent */
+  readonly backwardPath: readonly ParsedClass[];
+  readonly forwardPath: readonly ParsedClass[];
+}
+
+export interface ParsedIrqInversion extends ParsedBase {
+  readonly kind: 'irq-inversion';
+  /** "this lock took another, <STATE>-unsafe lock in the past" */
+  readonly forwards: boolean;
+  readonly irqState: string;
+  readonly irq: ParsedIrqState | null;
+  readonly lock: ParsedLock;
+  readonly other: ParsedClass;
+}
+
+export interface ParsedSleeping extends ParsedBase {
+  readonly kind: 'sleeping-in-atomic';
+  /** `<file>:<line>` of the might_sleep() */
+  readonly site: string;
+  readonly inAtomic: boolean;
+  readonly irqsDisabled: boolean;
+  readonly nonBlock: number;
+  readonly preemptCount: number;
+  readonly expectedPreemptCount: number;
+  /** `RCU nest depth:` (CONFIG_PREEMPT_RCU only), else null */
+  readonly rcuDepth: number | null;
+  readonly expectedRcuDepth: number | null;
+  readonly preemptDisabledAt: string | null;
+}
+
+export interface ParsedSchedulingWhileAtomic extends ParsedBase {
+  readonly kind: 'scheduling-while-atomic';
+  /** as printed: includes the scheduler's own +1 */
+  readonly preemptCount: number;
+  readonly irqsDisabled: boolean;
+  readonly preemptDisabledAt: string | null;
+}
+
+export type ParsedReport =
+  | ParsedInvalidWaitContext
+  | ParsedCircular
+  | ParsedRecursive
+  | ParsedInconsistent
+  | ParsedIrqUnsafeOrder
+  | ParsedIrqInversion
+  | ParsedSleeping
+  | ParsedSchedulingWhileAtomic;
+
+/** A report whose text could not be understood: which line, and what was expected there. */
+export interface ReportParseError {
+  readonly kind: ReportKind | null;
+  readonly title: string;
+  /** the source line that could not be understood (1-based) */
+  readonly line: number;
+  /** that line's text, cleaned */
+  readonly text: string;
+  readonly message: string;
+}
+
+export interface ParseResult {
+  /** one entry per report found, in file order */
+  readonly reports: readonly (ParsedReport | ReportParseError)[];
+}
+
+export function isParseError(r: ParsedReport | ReportParseError): r is ReportParseError {
+  return 'message' in r && 'text' in r;
+}
+
+// -------------------------------------------------------------------------------------
+// Titles
+
+interface TitleRule {
+  readonly kind: ReportKind;
+  readonly re: RegExp;
+}
+
+// Current kernels print `WARNING: ...`; kernels before v4.15 printed `[ INFO: ... ]`.
+const TITLES: readonly TitleRule[] = [
+  { kind: 'invalid-wait-context', re: /^\[ BUG: Invalid wait context \]$/ },
+  { kind: 'circular-dependency', re: /^(?:WARNING: |\[ INFO: )possible circular locking dependency detected(?: \])?$/ },
+  { kind: 'recursive-locking', re: /^(?:WARNING: |\[ INFO: )possible recursive locking detected(?: \])?$/ },
+  { kind: 'inconsistent-lock-state', re: /^(?:WARNING: |\[ INFO: |\[ )inconsistent lock state(?: \])?$/ },
+  { kind: 'irq-unsafe-order', re: /^(?:WARNING: |\[ INFO: )(HARDIRQ|SOFTIRQ|HARDIRQ-READ|SOFTIRQ-READ)-safe -> \1-unsafe lock order detected(?: \])?$/ },
+  { kind: 'irq-inversion', re: /^(?:WARNING: |\[ INFO: )possible irq lock inversion dependency detected(?: \])?$/ },
+  { kind: 'sleeping-in-atomic', re: /^BUG: sleeping function called from invalid context(?: at .*)?$/ },
+  { kind: 'scheduling-while-atomic', re: /^BUG: scheduling while atomic:/ },
+];
+
+// Lockdep banners this parser does not read: reported rather than skipped, so an
+// input is never silently "clean".
+const OTHER_BANNER = /^(?:WARNING: |\[ BUG: |\[ INFO: |BUG: )(?:bad unlock balance detected!|held lock freed!|Nested lock was not taken|lock held when returning to user space!|.* still has locks held!|suspicious RCU usage\.?|bad contention detected!|MAX_LOCK_DEPTH too low!|MAX_LOCKDEP_\w+ too low!)/;
+
+function titleOf(text: string): TitleRule | null {
+  const t = text.trim();
+  for (const r of TITLES) if (r.re.test(t)) return r;
+  return null;
+}
+
+// -------------------------------------------------------------------------------------
+// Line shapes
+
+const HEX = /^(?:0x)?[0-9a-f]{6,16}$/i;
+
+/**
+ * Parse ` (name){usage}-{o:i}` starting at `s[from]` (which must be `(`). Names nest
+ * parentheses: `((wq_completion)events)`, `(&(&zone->lock)->rlock)`.
+ */
+function parseClassAt(s: string, from: number): { cls: ParsedClass; end: number } | null {
+  if (s[from] !== '(') return null;
+  let depth = 0;
+  let i = from;
+  // The name ends at the `)` that balances the opening one and is followed by `{`
+  // (usage) or the end of a class printed without usage (`(name)` in chain lines).
+  for (; i < s.length; i++) {
+    const c = s[i];
+    if (c === '(') depth++;
+    else if (c === ')') {
+      depth--;
+      if (depth === 0 && (s[i + 1] === '{' || i + 1 === s.length || /[\s,:]/.test(s[i + 1]))) break;
+    }
+  }
+  if (i >= s.length) return null;
+  const name = s.slice(from + 1, i);
+  if (name.length === 0) return null;
+  let j = i + 1;
+  let usage: string | null = null;
+  let outer: number | null = null;
+  let inner: number | null = null;
+  const u = /^\{([.+\-?]{2,8})\}/.exec(s.slice(j));
+  if (u) {
+    usage = u[1];
+    j += u[0].length;
+  }
+  const w = /^-\{(\d):(\d)\}/.exec(s.slice(j));
+  if (w) {
+    outer = Number(w[1]);
+    inner = Number(w[2]);
+    j += w[0].length;
+  }
+  return { cls: { name, usage, outer, inner }, end: j };
+}
+
+/** Parse a whole lock line; `null` if it is not one. */
+export function parseLockLine(text: string, line: number): ParsedLock | null {
+  let s = text.trim();
+  const idx = /^#\d+:\s*/.exec(s);
+  if (idx) s = s.slice(idx[0].length);
+  let address: string | null = null;
+  const a = /^(\S+)\s+\(/.exec(s);
+  if (a && (HEX.test(a[1]) || a[1] === '(____ptrval____)')) {
+    address = a[1];
+    s = s.slice(a[1].length).trimStart();
+  }
+  const c = parseClassAt(s, 0);
+  if (!c) return null;
+  const rest = s.slice(c.end);
+  let at: string | null = null;
+  const m = /^,\s*at:\s*(.*)$/.exec(rest);
+  if (m) {
+    // Old kernels print `[<ffffffff81234567>] func+0x1/0x2`.
+    at = m[1].replace(/^\[<[0-9a-f]+>\]\s*/i, '').trim() || null;
+  } else if (rest.trim() !== '' && rest.trim() !== ':' && rest.trim() !== ',') return null;
+  if (c.cls.usage === null && c.cls.inner === null && at === null) return null;
+  return { ...c.cls, address, at, line };
+}
+
+/** `name+0x1f/0x40 [module]` → `name+0x1f/0x40`; `[<addr>] name` and `? name` handled. */
+function frameName(s: string): string {
+  return s
+    .trim()
+    .replace(/^\[<[0-9a-f]+>\]\s*/i, '')
+    .replace(/^\?\s*/, '')
+    .replace(/\s+\[[\w-]+\]$/, '')
+    .trim();
+}
+
+const IRQ_STATE = /\[HC(\d+)\[(\d+)\]:SC(\d+)\[(\d+)\]:HE(\d+):SE(\d+)\]/;
+
+function parseIrqState(s: string): ParsedIrqState | null {
+  const m = IRQ_STATE.exec(s);
+  if (!m) return null;
+  return {
+    hardirqContext: Number(m[1]),
+    hardirqCount: Number(m[2]),
+    softirqContext: Number(m[3]),
+    softirqCount: Number(m[4]),
+    hardirqsEnabled: m[5] === '1',
+    softirqsEnabled: m[6] === '1',
+  };
+}
+
+function preemptHint(rest: string): KernelIdent['preemptHint'] {
+  if (/PREEMPT_RT|PREEMPT_\{RT/.test(rest)) return 'rt';
+  const m = /PREEMPT\((none|voluntary|full|lazy)\)/.exec(rest);
+  if (m) return m[1] as 'none' | 'voluntary' | 'full' | 'lazy';
+  if (/\d-rt\d*\b/.test(rest)) return 'rt';
+  return null;
+}
+
+// -------------------------------------------------------------------------------------
+// The cursor over one report's lines
+
+class Failure {
+  constructor(
+    readonly line: LogLine,
+    readonly message: string,
+  ) {}
+}
+
+class Cursor {
+  i: number;
+  constructor(
+    readonly lines: readonly LogLine[],
+    readonly start: number,
+    readonly end: number,
+  ) {
+    this.i = start;
+  }
+
+  /** The line at i (or the last line of the report when past its end). */
+  here(): LogLine {
+    return this.lines[Math.min(this.i, this.end - 1)];
+  }
+
+  /**
+   * Find the next line (from i) matching `re`, trying each line alone and then joined
+   * with up to two following lines (mail clients wrap long lines at spaces).
+   */
+  find(re: RegExp, limit = this.end): { m: RegExpExecArray; line: LogLine } | null {
+    // Whole lines first: joining is only for lines a mail client wrapped, and a joined
+    // window could otherwise swallow the lines before the one we want.
+    for (const joins of [1, 3]) {
+      for (let k = this.i; k < limit; k++) {
+        const r = this.matchAt(k, re, joins);
+        if (r) return r;
+      }
+    }
+    return null;
+  }
+
+  matchAt(k: number, re: RegExp, joins = 3): { m: RegExpExecArray; line: LogLine } | null {
+    let joined = '';
+    for (let n = 0; n < joins && k + n < this.end; n++) {
+      const t = this.lines[k + n].text.trim();
+      if (n > 0 && (t === '' || titleOf(t))) break;
+      joined = n === 0 ? t : `${joined} ${t}`;
+      const m = re.exec(joined);
+      if (m) {
+        this.i = k + n + 1;
+        return { m, line: this.lines[k] };
+      }
+    }
+    return null;
+  }
+
+  require(re: RegExp, what: string, limit?: number): RegExpExecArray {
+    const r = this.find(re, limit);
+    if (!r) throw new Failure(this.here(), `expected ${what}`);
+    return r.m;
+  }
+
+  /** The next non-empty line must be a lock line (joined with wrapped continuations). */
+  lock(what: string): ParsedLock {
+    while (this.i < this.end && this.lines[this.i].text.trim() === '') this.i++;
+    if (this.i >= this.end) throw new Failure(this.here(), `expected ${what}, found the end of the report`);
+    const first = this.lines[this.i];
+    let joined = '';
+    let best: ParsedLock | null = null;
+    let used = 0;
+    for (let n = 0; n < 3 && this.i + n < this.end; n++) {
+      const t = this.lines[this.i + n].text.trim();
+      if (n > 0 && (t === '' || /^#\d+:/.test(t) || titleOf(t) || /^(other info|but |which |stack backtrace|\d+ locks? held|no locks held)/.test(t))) break;
+      joined = n === 0 ? t : `${joined} ${t}`;
+      const l = parseLockLine(joined, first.line);
+      if (l) {
+        best = l;
+        used = n + 1;
+        if (l.at !== null) break;
+      }
+    }
+    if (!best) throw new Failure(first, `expected ${what} as \`<address> (<name>){<usage>}-{<outer>:<inner>}, at: <site>\``);
+    this.i += used;
+    return best;
+  }
+
+  /** A class line (` (name){usage}-{o:i}`), joined with wrapped continuations. */
+  cls(what: string): ParsedClass {
+    while (this.i < this.end && this.lines[this.i].text.trim() === '') this.i++;
+    const first = this.here();
+    let joined = '';
+    for (let n = 0; n < 2 && this.i + n < this.end; n++) {
+      const t = this.lines[this.i + n].text.trim();
+      joined = n === 0 ? t : `${joined} ${t}`;
+      const c = parseClassAt(joined, 0);
+      if (c && joined.slice(c.end).trim() === '') {
+        this.i += n + 1;
+        return c.cls;
+      }
+    }
+    throw new Failure(first, `expected ${what} as \`(<name>){<usage>}-{<outer>:<inner>}\``);
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// Pieces shared by several reports
+
+const HELD_HEADER = /^(?:(\d+) locks? held by (.+)\/(\d+):|no locks held by (.+)\/(\d+)\.)$/;
+
+function heldBlock(c: Cursor, limit: number): ParsedLock[] | null {
+  const save = c.i;
+  const r = c.find(HELD_HEADER, limit);
+  if (!r) {
+    c.i = save;
+    return null;
+  }
+  if (r.m[4] !== undefined) return [];
+  const n = Number(r.m[1]);
+  const out: ParsedLock[] = [];
+  for (let k = 0; k < n; k++) out.push(c.lock(`held lock #${k} of ${n}`));
+  return out;
+}
+
+interface Trailer {
+  readonly cpu: number | null;
+  readonly identFromCpuLine: Partial<KernelIdent>;
+  readonly backtrace: string[];
+}
+
+/** dump_stack(): `CPU: ... Comm: ...` and `Call Trace:` frames. */
+function trailer(lines: readonly LogLine[], from: number, end: number): Trailer {
+  let cpu: number | null = null;
+  const ident: { release?: string; version?: string; tainted?: string; preemptHint?: KernelIdent['preemptHint'] } = {};
+  const backtrace: string[] = [];
+  let inTrace = false;
+  for (let k = from; k < end; k++) {
+    const t = lines[k].text.trim();
+    const m = /^CPU: (\d+) (?:UID: \d+ )?PID: \d+ Comm: \S+(?: (.*))?$/.exec(t);
+    if (m && cpu === null) {
+      cpu = Number(m[1]);
+      const rest = m[2] ?? '';
+      const id = /(Not tainted|Tainted: [A-Z ]+?)\s+(\S+)\s+(#\S+)/.exec(rest);
+      if (id) {
+        ident.tainted = id[1].trim();
+        ident.release = id[2];
+        ident.version = id[3];
+      }
+      ident.preemptHint = preemptHint(rest);
+      continue;
+    }
+    if (/^Call Trace:$/.test(t)) {
+      inTrace = true;
+      continue;
+    }
+    if (!inTrace) continue;
+    if (/^<\/?(IRQ|SOFTIRQ|NMI|TASK)>$/.test(t)) {
+      if (!t.startsWith('</')) backtrace.push(t);
+      continue;
+    }
+    if (t === '' || /^(RIP|RSP|RAX|RDX|RBP|R\d+|Code|---\[|irq event stamp|Modules linked in)/.test(t)) {
+      if (backtrace.length) inTrace = t === '' ? inTrace : false;
+      continue;
+    }
+    backtrace.push(frameName(t));
+  }
+  return { cpu, identFromCpuLine: ident, backtrace };
+}
+
+function identLine(c: Cursor): Partial<KernelIdent> {
+  // print_kernel_ident(): `<release> <version> <taint>` right under the title.
+  for (let k = c.start + 1; k < Math.min(c.start + 3, c.end); k++) {
+    const m = /^(\S+) (#\S+) (Not tainted|Tainted: .*)$/.exec(c.lines[k].text.trim());
+    if (m) return { release: m[1], version: m[2], tainted: m[3].trim(), preemptHint: preemptHint(m[1]) };
+  }
+  return {};
+}
+
+const WHO = '(\\S.*?)\\/(\\d+)';
+
+function task(m: RegExpExecArray, at = 1): ParsedTask {
+  return { comm: m[at], pid: Number(m[at + 1]) };
+}
+
+/** A class list printed by print_shortest_lock_dependencies(): `->(name){..}-{..} {`. */
+function pathClasses(c: Cursor, limit: number): ParsedClass[] {
+  const out: ParsedClass[] = [];
+  for (let k = c.i; k < limit; k++) {
+    const t = c.lines[k].text.trim();
+    if (!t.startsWith('->')) continue;
+    const p = parseClassAt(t.replace(/^->\s*/, ''), 0);
+    if (p) out.push(p.cls);
+  }
+  return out;
+}
+
+// -------------------------------------------------------------------------------------
+// One parser per report kind
+
+type Body = Omit<ParsedBase, 'kind' | 'title' | 'startLine' | 'endLine' | 'ident' | 'cpu' | 'backtrace' | 'held' | 'task'> & {
+  task: ParsedTask | null;
+  held: ParsedLock[] | null;
+};
+
+function parseInvalidWaitContext(c: Cursor) {
+  const w = c.require(new RegExp(`^${WHO} is trying to lock:$`), '"<comm>/<pid> is trying to lock:"');
+  const lock = c.lock('the lock being acquired');
+  const ctx = c.require(/^context-\{(\d):(\d)\}$/, '"context-{C:C}" (task_wait_context())');
+  const held = heldBlock(c, c.end);
+  return { task: task(w), lock, context: Number(ctx[1]), held };
+}
+
+function parseTwoLocks(c: Cursor) {
+  const w = c.require(new RegExp(`^${WHO} is trying to acquire lock:$`), '"<comm>/<pid> is trying to acquire lock:"');
+  const lock = c.lock('the lock being acquired');
+  c.require(/^but task is already holding lock:$/, '"but task is already holding lock:"');
+  const prev = c.lock('the lock already held');
+  return { task: task(w), lock, prev };
+}
+
+function parseCircular(c: Cursor) {
+  const two = parseTwoLocks(c);
+  c.require(/^the existing dependency chain \(in reverse order\) is:$/, '"the existing dependency chain (in reverse order) is:"');
+  const chain: ParsedChainEntry[] = [];
+  // The chain section runs from the heading to "other info that might help us debug this:".
+  let k = c.i;
+  const stop = c.find(/^other info that might help us debug this:$/);
+  const other = stop ? c.i - 1 : c.end;
+  let current: { depth: number; class: ParsedClass; trace: string[] } | null = null;
+  for (; k < other; k++) {
+    const t = c.lines[k].text.trim();
+    const e = /^-> #(\d+)\s*(.*)$/.exec(t);
+    if (e) {
+      let rest = e[2];
+      // `-> #1 (name){..}-{..}:` may wrap after the number.
+      if (rest === '' && k + 1 < other) rest = c.lines[++k].text.trim();
+      const p = parseClassAt(rest.replace(/:$/, ''), 0);
+      if (!p) throw new Failure(c.lines[k], 'expected a dependency chain entry `-> #N (<name>){<usage}-{<outer>:<inner>}:`');
+      current = { depth: Number(e[1]), class: p.cls, trace: [] };
+      chain.push(current);
+      continue;
+    }
+    if (current && t !== '') current.trace.push(frameName(t));
+  }
+  if (chain.length === 0) throw new Failure(c.lines[Math.min(k, c.end - 1)], 'expected at least one `-> #N` dependency chain entry');
+  // The unsafe scenario table says whether prev / next were readers.
+  let prevRead = false;
+  let lockRead = false;
+  const sc = findLine(c, /^Possible unsafe locking scenario:$/, other);
+  if (sc >= 0) {
+    const rows = c.lines.slice(sc + 1, c.end).map((l) => l.text).filter((t) => /^\s*(r?lock|sync)\(/.test(t));
+    if (rows.length) {
+      prevRead = /^\s*rlock\(/.test(rows[0]);
+      lockRead = /^\s*rlock\(/.test(rows[rows.length - 1]);
+    }
+  }
+  c.i = other;
+  const held = heldBlock(c, c.end);
+  return { ...two, chain: chain.map((e) => ({ depth: e.depth, class: e.class, trace: e.trace })), prevRead, lockRead, held };
+}
+
+function findLine(c: Cursor, re: RegExp, from: number): number {
+  for (let k = Math.max(from, c.start); k < c.end; k++) if (re.test(c.lines[k].text.trim())) return k;
+  return -1;
+}
+
+function parseRecursive(c: Cursor) {
+  const two = parseTwoLocks(c);
+  const held = heldBlock(c, c.end);
+  return { ...two, held };
+}
+
+function parseInconsistent(c: Cursor) {
+  const u = c.require(/^inconsistent \{([A-Z -]+)\} -> \{([A-Z -]+)\} usage\.$/, '"inconsistent {<old usage>} -> {<new usage>} usage."');
+  const w = c.require(new RegExp(`^${WHO} (\\[HC\\d+\\[\\d+\\]:SC\\d+\\[\\d+\\]:HE\\d:SE\\d\\]) takes:$`), '"<comm>/<pid> [HC..:SC..:HE.:SE.] takes:"');
+  const lock = c.lock('the lock whose usage changed');
+  const held = heldBlock(c, c.end);
+  return { task: task(w), previousUsage: u[1], newUsage: u[2], irq: parseIrqState(w[3]), lock, held };
+}
+
+function parseIrqUnsafeOrder(c: Cursor, state: string) {
+  const w = c.require(new RegExp(`^${WHO} (\\[HC\\d+\\[\\d+\\]:SC\\d+\\[\\d+\\]:HE\\d:SE\\d\\]) is trying to acquire:$`), '"<comm>/<pid> [HC..:SC..:HE.:SE.] is trying to acquire:"');
+  const lock = c.lock('the lock being acquired');
+  c.require(/^and this task is already holding:$/, '"and this task is already holding:"');
+  const prev = c.lock('the lock already held');
+  c.require(/^but this new dependency connects a \S+-irq-safe lock:$/, '"but this new dependency connects a <STATE>-irq-safe lock:"');
+  const safe = c.cls('the irq-safe lock class');
+  c.require(/^to a \S+-irq-unsafe lock:$/, '"to a <STATE>-irq-unsafe lock:"');
+  const unsafe = c.cls('the irq-unsafe lock class');
+  const held = heldBlock(c, c.end);
+  const back = findLine(c, /^the dependencies between \S+-irq-safe lock and the holding lock:$/, c.i);
+  const fwd = findLine(c, /^the dependencies between the lock to be acquired/, c.i);
+  const save = c.i;
+  let backwardPath: ParsedClass[] = [];
+  let forwardPath: ParsedClass[] = [];
+  if (back >= 0) {
+    c.i = back + 1;
+    backwardPath = pathClasses(c, fwd >= 0 ? fwd : c.end);
+  }
+  if (fwd >= 0) {
+    c.i = fwd + 1;
+    const bt = findLine(c, /^stack backtrace:$/, fwd);
+    forwardPath = pathClasses(c, bt >= 0 ? bt : c.end);
+  }
+  c.i = save;
+  return { task: task(w), irqState: state, irq: parseIrqState(w[3]), lock, prev, safe, unsafe, held, backwardPath, forwardPath };
+}
+
+function parseIrqInversion(c: Cursor) {
+  const w = c.require(new RegExp(`^${WHO} just changed the state of lock:$`), '"<comm>/<pid> just changed the state of lock:"');
+  const lock = c.lock('the lock whose state changed');
+  const d = c.require(
+    /^but this lock (took another, (\S+)-unsafe lock|was taken by another, (\S+)-safe lock) in the past:$/,
+    '"but this lock took another, <STATE>-unsafe lock in the past:" or "... was taken by another, <STATE>-safe lock ..."',
+  );
+  const other = c.cls('the other lock class');
+  const held = heldBlock(c, c.end);
+  const forwards = d[2] !== undefined;
+  // The irq state is not printed in this report; the scenario table has it implicitly.
+  return { task: task(w), forwards, irqState: (forwards ? d[2] : d[3]) as string, irq: null, lock, other, held };
+}
+
+function parseSleeping(c: Cursor, title: string) {
+  let site = /at (\S+)$/.exec(title)?.[1] ?? null;
+  if (!site) {
+    // `... invalid context at` wrapped: the site is the next line.
+    const s = c.require(/^(?:at )?(\S+:\d+)$/, 'the might_sleep() site `<file>:<line>`', c.i + 2);
+    site = s[1];
+  }
+  const a = c.require(
+    /^in_atomic\(\): (\d), irqs_disabled\(\): (\d), (?:non_block: (\d+), )?pid: (\d+), name: (.+)$/,
+    '"in_atomic(): N, irqs_disabled(): N, non_block: N, pid: N, name: <comm>"',
+  );
+  const pcm = c.find(/^preempt_count: ([0-9a-f]+), expected: ([0-9a-f]+)$/i, Math.min(c.end, c.i + 4));
+  const rcu = c.find(/^RCU nest depth: (\d+), expected: (\d+)$/, Math.min(c.end, c.i + 4));
+  const held = heldBlock(c, c.end);
+  const pd = findLine(c, /^Preemption disabled at:$/, c.start);
+  const preemptDisabledAt = pd >= 0 && pd + 1 < c.end ? frameName(c.lines[pd + 1].text) : null;
+  const inAtomic = a[1] === '1';
+  return {
+    task: { comm: a[5].trim(), pid: Number(a[4]) },
+    site,
+    inAtomic,
+    irqsDisabled: a[2] === '1',
+    nonBlock: a[3] === undefined ? 0 : Number(a[3]),
+    // Kernels before v5.16 did not print preempt_count; in_atomic() is all we know then.
+    preemptCount: pcm ? parseInt(pcm.m[1], 16) : inAtomic ? 1 : 0,
+    expectedPreemptCount: pcm ? parseInt(pcm.m[2], 16) : 0,
+    rcuDepth: rcu ? Number(rcu.m[1]) : null,
+    expectedRcuDepth: rcu ? Number(rcu.m[2]) : null,
+    preemptDisabledAt,
+    held,
+  };
+}
+
+function parseSchedulingWhileAtomic(c: Cursor, title: string) {
+  const m = new RegExp(`^BUG: scheduling while atomic: ${WHO}\\/0x([0-9a-f]+)$`, 'i').exec(title.trim());
+  if (!m) throw new Failure(c.lines[c.start], 'expected "BUG: scheduling while atomic: <comm>/<pid>/0x<preempt_count>"');
+  c.i = c.start + 1;
+  const held = heldBlock(c, c.end);
+  const stamp = findLine(c, /^irq event stamp:/, c.start);
+  const pd = findLine(c, /^Preemption disabled at:$/, c.start);
+  return {
+    task: task(m),
+    preemptCount: parseInt(m[3], 16),
+    // __schedule_bug() prints the irq event stamps only when irqs_disabled().
+    irqsDisabled: stamp >= 0,
+    preemptDisabledAt: pd >= 0 && pd + 1 < c.end ? frameName(c.lines[pd + 1].text) : null,
+    held,
+  };
+}
+
+function parseBody(kind: ReportKind, c: Cursor, title: string): Body & Record<string, unknown> {
+  switch (kind) {
+    case 'invalid-wait-context': return parseInvalidWaitContext(c);
+    case 'circular-dependency': return parseCircular(c);
+    case 'recursive-locking': return parseRecursive(c);
+    case 'inconsistent-lock-state': return parseInconsistent(c);
+    case 'irq-unsafe-order': return parseIrqUnsafeOrder(c, /(\S+)-safe ->/.exec(title)?.[1].replace(/^WARNING: |^\[ INFO: /, '') ?? 'HARDIRQ');
+    case 'irq-inversion': return parseIrqInversion(c);
+    case 'sleeping-in-atomic': return parseSleeping(c, title);
+    case 'scheduling-while-atomic': return parseSchedulingWhileAtomic(c, title);
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// Entry points
+
+/**
+ * Parse every report in `text`. Reports are delimited by their title lines; each one is
+ * parsed on its own, so one unreadable report does not hide the others.
+ */
+export function parseReports(text: string): ParseResult {
+  const lines = cleanLines(text);
+  const starts: { at: number; rule: TitleRule | null }[] = [];
+  for (let k = 0; k < lines.length; k++) {
+    const t = lines[k].text.trim();
+    const rule = titleOf(t);
+    if (rule) starts.push({ at: k, rule });
+    else if (OTHER_BANNER.test(t)) starts.push({ at: k, rule: null });
+  }
+  const reports: (ParsedReport | ReportParseError)[] = [];
+  starts.forEach((s, n) => {
+    const end = n + 1 < starts.length ? starts[n + 1].at : lines.length;
+    // The `====` row above a title belongs to the next report, not this one.
+    let stop = end;
+    while (stop > s.at + 1 && /^(=+|)$/.test(lines[stop - 1].text.trim())) stop--;
+    const title = lines[s.at].text.trim();
+    if (!s.rule) {
+      reports.push({ kind: null, title, line: lines[s.at].line, text: title, message: `unsupported report kind: "${title}" (explain reads: ${REPORT_KINDS.join(', ')})` });
+      return;
+    }
+    reports.push(parseOne(s.rule.kind, lines, s.at, stop, title));
+  });
+  return { reports };
+}
+
+function parseOne(kind: ReportKind, lines: readonly LogLine[], start: number, end: number, title: string): ParsedReport | ReportParseError {
+  const c = new Cursor(lines, start, end);
+  c.i = start + 1;
+  try {
+    const body = parseBody(kind, c, title);
+    const bt = findLine(c, /^(stack backtrace:|CPU: \d+ )/, start);
+    const tr = trailer(lines, bt >= 0 ? bt : end, end);
+    const id = identLine(c);
+    const ident: KernelIdent = {
+      release: id.release ?? tr.identFromCpuLine.release ?? null,
+      version: id.version ?? tr.identFromCpuLine.version ?? null,
+      tainted: id.tainted ?? tr.identFromCpuLine.tainted ?? null,
+      preemptHint: tr.identFromCpuLine.preemptHint ?? id.preemptHint ?? null,
+    };
+    return {
+      ...body,
+      kind,
+      title,
+      startLine: lines[start].line,
+      endLine: lines[end - 1].line,
+      ident,
+      cpu: tr.cpu,
+      backtrace: tr.backtrace,
+    } as unknown as ParsedReport;
+  } catch (e) {
+    if (e instanceof Failure) return { kind, title, line: e.line.line, text: e.line.text, message: e.message };
+    throw e;
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * Reading traces: a JSON document, or JSON Lines (a header line, then one event per
+ * line) read as a stream. Which one a text is follows from its first non-blank line:
+ * a complete JSON object with "lockdep-trace" and no "events" starts a JSON Lines
+ * trace; anything else is read as one JSON document.
+ *
+ * Events are validated and handed to a consumer one at a time and not kept, so a JSON
+ * Lines trace of any length is read in bounded memory. Every error becomes a
+ * TraceError located at file:line:column and a JSON pointer.
+ */
+import * as fs from 'fs';
+import { TraceError, type SourcePosition } from './errors';
+import { JsonSyntaxError, LineIndex, parseJson } from './json';
+import { OPS, validateEvent, type OpTable } from './ops';
+import { isObject, TraceIssue, validateHeader, VERSION_KEY, type Trace, type TraceDecls, type TraceEvent, type TraceHeader } from './schema';
+
+/** Receives a trace as it is read. Errors thrown as TraceIssue are located by the reader. */
+export interface TraceConsumer {
+  header(header: TraceHeader, decls: TraceDecls): void;
+  event(event: TraceEvent, index: number): void;
+}
+
+export type TraceFormat = 'json' | 'jsonl';
+
+/** Position of `pointer` (or its nearest ancestor that exists) in a JSON text. */
+function locate(text: string, pointer: string, atKey: boolean): number {
+  let parsed;
+  try {
+    parsed = parseJson(text, true);
+  } catch {
+    return 0;
+  }
+  for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
+    const off = (atKey ? parsed.keyAt.get(p) : undefined) ?? parsed.valueAt.get(p);
+    if (off !== undefined) return off;
+    if (p === '') return 0;
+  }
+}
+
+/**
+ * Push-based reader: feed text with push(), then end(). One instance reads one trace.
+ */
+export class TraceReader {
+  private mode: 'detect' | TraceFormat = 'detect';
+  private pending = '';
+  private readonly chunks: string[] = [];
+  private lineNo = 0;
+  private index = 0;
+  private decls: TraceDecls | null = null;
+  private first = true;
+
+  constructor(
+    private readonly file: string,
+    private readonly consumer: TraceConsumer,
+    private readonly ops: OpTable = OPS,
+  ) {}
+
+  get format(): TraceFormat | null {
+    return this.mode === 'detect' ? null : this.mode;
+  }
+
+  /** Events handed to the consumer so far. */
+  get events(): number {
+    return this.index;
+  }
+
+  push(chunk: string): void {
+    if (this.first) {
+      this.first = false;
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1); // a UTF-8 byte order mark is not content
+    }
+    if (this.mode === 'json') {
+      this.chunks.push(chunk);
+      return;
+    }
+    let text = this.pending + chunk;
+    let start = 0;
+    for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
+      if (this.mode === 'detect') {
+        this.mode = this.detect(text.slice(start, nl));
+        if (this.mode === 'json') {
+          this.chunks.push(text.slice(start));
+          this.pending = '';
+          return;
+        }
+        if (this.mode === 'detect') {
+          // a blank first line: keep it for the document's positions
+          this.chunks.push(text.slice(start, nl + 1));
+          this.lineNo++;
+          start = nl + 1;
+          continue;
+        }
+        // JSON Lines: the header line itself is the first line processed below
+        this.chunks.length = 0;
+      }
+      this.line(text.slice(start, nl));
+      start = nl + 1;
+    }
+    text = text.slice(start);
+    this.pending = text;
+  }
+
+  /** End of input: the last line, or the whole document. */
+  end(): void {
+    if (this.mode === 'detect') {
+      const m = this.detect(this.pending);
+      this.mode = m === 'detect' ? 'json' : m;
+      if (this.mode === 'jsonl') this.chunks.length = 0;
+    }
+    if (this.mode === 'jsonl') {
+      if (this.pending !== '') this.line(this.pending);
+      this.pending = '';
+      if (!this.decls) this.fail(new TraceIssue({ code: 'unsupported-version', pointer: '', found: 'an empty file', expected: `a trace object with "${VERSION_KEY}": 1` }), '', 1);
+      return;
+    }
+    this.chunks.push(this.pending);
+    this.pending = '';
+    this.document(this.chunks.join(''));
+  }
+
+  /** Decide the format from the first non-blank line. */
+  private detect(line: string): 'detect' | TraceFormat {
+    if (line.trim() === '') return 'detect';
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      return 'json';
+    }
+    // A one-line document (it has "events") is a JSON document.
+    return isObject(v) && VERSION_KEY in v && !('events' in v) ? 'jsonl' : 'json';
+  }
+
+  private document(text: string): void {
+    let doc: unknown;
+    try {
+      doc = parseJson(text, false).value;
+    } catch (e) {
+      if (e instanceof JsonSyntaxError) {
+        throw new TraceError({ code: 'malformed-json', pointer: '', found: e.found, expected: e.expected }, this.file, new LineIndex(text).position(e.offset));
+      }
+      throw e;
+    }
+    try {
+      this.decls = validateHeader(doc, false);
+      const d = doc as unknown as Trace;
+      this.consumer.header(d, this.decls);
+      const events = d.events as readonly unknown[];
+      for (let i = 0; i < events.length; i++) {
+        const ev = validateEvent(events[i], this.decls, `/events/${i}`, this.ops);
+        this.consumer.event(ev, i);
+        this.index = i + 1;
+      }
+    } catch (e) {
+      if (e instanceof TraceIssue) this.fail(e, text, 0);
+      throw e;
+    }
+  }
+
+  /** One JSON Lines line: the header, or an event. */
+  private line(raw: string): void {
+    this.lineNo++;
+    const line = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') return;
+    let v: unknown;
+    try {
+      // not JSON.parse: that would accept duplicate members, silently keeping the last
+      v = parseJson(line).value;
+    } catch (e) {
+      if (e instanceof JsonSyntaxError) throw new TraceError({ code: 'malformed-json', pointer: this.decls ? `/events/${this.index}` : '', found: e.found, expected: e.expected }, this.file, { line: this.lineNo, column: e.offset + 1 });
+      throw e;
+    }
+    const isHeader = !this.decls;
+    try {
+      if (!this.decls) {
+        this.decls = validateHeader(v, true);
+        this.consumer.header(v as TraceHeader, this.decls);
+        return;
+      }
+      const i = this.index;
+      const ev = validateEvent(v, this.decls, `/events/${i}`, this.ops);
+      this.consumer.event(ev, i);
+      this.index = i + 1;
+    } catch (e) {
+      if (e instanceof TraceIssue) this.fail(e, line, this.lineNo, isHeader ? '' : `/events/${this.index}`);
+      throw e;
+    }
+  }
+
+  /**
+   * Throw the located error for an issue. `text` is the document, or the JSON Lines
+   * line (numbered `lineNo`) whose pointers start after `prefix`.
+   */
+  private fail(issue: TraceIssue, text: string, lineNo: number, prefix = ''): never {
+    const rel = prefix && issue.init.pointer.startsWith(prefix) ? issue.init.pointer.slice(prefix.length) : prefix ? '' : issue.init.pointer;
+    const off = text === '' ? 0 : locate(text, rel, issue.atKey);
+    let pos: SourcePosition;
+    if (lineNo > 0) pos = { line: lineNo, column: off + 1 };
+    else pos = new LineIndex(text).position(off);
+    throw new TraceError(issue.init, this.file, pos);
+  }
+}
+
+/** Parse a whole trace (either format) into memory. Throws TraceError. */
+export function parseTrace(text: string, file = '<trace>', ops: OpTable = OPS): Trace {
+  let header: TraceHeader | null = null;
+  const events: TraceEvent[] = [];
+  const r = new TraceReader(file, {
+    header: (h) => void (header = h),
+    event: (ev) => void events.push(ev),
+  }, ops);
+  r.push(text);
+  r.end();
+  const { events: _drop, ...rest } = header as unknown as Trace;
+  void _drop;
+  return { ...rest, events } as Trace;
+}
+
+export interface StreamOptions {
+  readonly ops?: OpTable;
+  /** called after each chunk read: bytes read so far, file size, events so far */
+  readonly progress?: (bytes: number, total: number, events: number) => void;
+}
+
+/** Read a trace file, handing each event to `consumer` as it is read. Returns the event count. */
+export async function streamTraceFile(path: string, consumer: TraceConsumer, options: StreamOptions = {}): Promise<number> {
+  let total = 0;
+  try {
+    const st = await fs.promises.stat(path);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    total = st.size;
+  } catch (e) {
+    throw ioError(path, e);
+  }
+  const reader = new TraceReader(path, consumer, options.ops);
+  const stream = fs.createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  let bytes = 0;
+  try {
+    for await (const chunk of stream) {
+      const s = chunk as string;
+      bytes += Buffer.byteLength(s);
+      reader.push(s);
+      options.progress?.(bytes, total, reader.events);
+    }
+  } catch (e) {
+    stream.destroy();
+    if (e instanceof TraceError || !(e instanceof Error) || !('code' in e)) throw e;
+    throw ioError(path, e);
+  }
+  reader.end();
+  return reader.events;
+}
+
+function ioError(path: string, e: unknown): TraceError {
+  const code = (e as { code?: string }).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : e instanceof Error ? e.message : String(e);
+  return new TraceError({ code: 'io', pointer: '', detail: `cannot read the trace: ${why}` }, path, null);
+}
