@@ -42,6 +42,14 @@ export class LockClass {
   bfsParent: LockClass | null = null;
   bfsDep: Dependency | null = null;
   bfsOnlyXr = false;
+  /**
+   * One-entry memo of iterate_chain_key() for this class: after prevKey (with this read
+   * mode) the chain key is nextKey, and that chain is in the cache already. A repeated
+   * chain then costs neither the hash mix nor the cache lookup.
+   */
+  memoPrevKey = -1;
+  memoRead = -1;
+  memoNextKey = 0;
 
   constructor(
     /** class_idx */

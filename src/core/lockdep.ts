@@ -53,6 +53,7 @@ import {
 import { LD_LOCK } from './waitType';
 
 const log = createDebug('lockdep:core');
+const WAIT_OVERRIDE = LD_LOCK.WAIT_OVERRIDE;
 
 /** Dependency kinds (DEP_*_BIT): shared/exclusive -> recursive/non-recursive. */
 const DEP_SR_MASK = 1;
@@ -148,9 +149,18 @@ export class Lockdep {
   private gen = 0;
   private readonly queue: LockClass[] = [];
   private readonly limits: KernelConfig['limits'];
+  /** resolved wait levels, copied from the configuration once */
+  private readonly waitSpin: number;
+  private readonly waitConfig: number;
+  private readonly waitMax: number;
+  private readonly maxLockDepth: number;
 
   constructor(private readonly host: EngineHost) {
     this.limits = host.config.limits;
+    this.waitSpin = host.derived.waitSpin;
+    this.waitConfig = host.derived.waitConfig;
+    this.waitMax = host.derived.waitMax;
+    this.maxLockDepth = host.config.limits.maxLockDepth;
   }
 
   /** Statistics in the spirit of /proc/lockdep_stats. */
@@ -257,7 +267,7 @@ export class Lockdep {
       this.limit(task, 'MAX_LOCKDEP_SUBCLASSES', `BUG: looking up invalid subclass: ${subclass}`);
       return false;
     }
-    const cls = this.registerClass(task, map, subclass);
+    const cls = (subclass < 2 && map.classCache[subclass]) || this.registerClass(task, map, subclass);
     if (!cls) return false;
 
     const depth = task.depth;
@@ -297,22 +307,34 @@ export class Lockdep {
       key = INITIAL_CHAIN_KEY;
       head = true;
     }
-    key = iterateChainKey(key, hlockId(cls.id, read));
+    const validate = !trylock && check;
+    if (validate && cls.memoPrevKey === key && cls.memoRead === read && !nestLock) {
+      // A chain validated before: lookup_chain_cache_add() would hit.
+      key = cls.memoNextKey;
+    } else {
+      const prevKey = key;
+      key = iterateChainKey(key, hlockId(cls.id, read));
 
-    if (nestLock && !this.isHeld(task, nestLock)) {
-      this.host.report({ kind: 'nested-lock-not-taken', ...this.host.base(task), lock: lockSnapshot(h), nestLock: nestLock.name });
-    }
+      if (nestLock && !this.isHeld(task, nestLock)) {
+        this.host.report({ kind: 'nested-lock-not-taken', ...this.host.base(task), lock: lockSnapshot(h), nestLock: nestLock.name });
+      }
 
-    if (!trylock && check && this.chainMiss(task, h, key)) {
-      if (this.off) return false;
-      const ret = this.checkDeadlock(task, h);
-      if (ret === 1 && !head) this.checkPrevsAdd(task, h);
-      if (this.off) return false;
+      if (validate) {
+        if (this.chainMiss(task, h, key)) {
+          if (this.off) return false;
+          const ret = this.checkDeadlock(task, h);
+          if (ret === 1 && !head) this.checkPrevsAdd(task, h);
+          if (this.off) return false;
+        }
+        cls.memoPrevKey = prevKey;
+        cls.memoRead = read;
+        cls.memoNextKey = key;
+      }
     }
 
     task.curChainKey = key;
     task.depth = depth + 1;
-    if (task.depth === this.limits.maxLockDepth) {
+    if (task.depth === this.maxLockDepth) {
       this.host.report({ kind: 'max-lock-depth', ...this.host.base(task), depth: task.depth, max: this.limits.maxLockDepth });
     }
     return true;
@@ -322,7 +344,8 @@ export class Lockdep {
   release(task: Task, map: LockdepMap, at: string): boolean {
     if (this.off || task.lockdepRecursion) return true;
     const depth = task.depth;
-    const i = depth > 0 ? this.findHeld(task, map, depth) : -1;
+    // the common case, releasing the innermost lock, without the search
+    const i = depth > 0 ? (task.held[depth - 1].map === map ? depth - 1 : this.findHeld(task, map, depth)) : -1;
     if (i < 0) {
       this.host.report({ kind: 'bad-unlock-balance', ...this.host.base(task), lockName: map.name, at });
       return false;
@@ -395,41 +418,56 @@ export class Lockdep {
 
   /** task_wait_context(): the ceiling set by the execution context alone. */
   taskWaitContext(task: Task): number {
-    const d = this.host.derived;
-    if (task.hardirqContext && !task.threadFrames) {
-      return task.hardirqThreaded || task.irqConfig ? d.waitConfig : d.waitSpin;
-    }
-    if (task.softirqContext && !task.threadFrames) return d.waitConfig;
-    return d.waitMax;
+    if ((task.hardirqContext | task.softirqContext) === 0 || task.threadFrames) return this.waitMax;
+    if (task.hardirqContext) return task.hardirqThreaded || task.irqConfig ? this.waitConfig : this.waitSpin;
+    return this.waitConfig;
   }
 
   private checkWaitContext(task: Task, next: HeldLock): boolean {
-    const inner = next.cls.inner;
-    if (inner === 0 || next.trylock) return true;
-    const outer = next.cls.outer || inner;
-    let start = task.depth;
-    while (start > 0 && task.held[start - 1].irqContext === next.irqContext) start--;
-    let curr = this.taskWaitContext(task);
+    const base = this.taskWaitContext(task);
+    const d = task.depth;
+    let curr = base;
     let culprit = -1;
-    for (let i = start; i < task.depth; i++) {
-      const c = task.held[i].cls;
-      const p = c.inner;
-      if (!p) continue;
-      if (c.lockType === LD_LOCK.WAIT_OVERRIDE) {
-        // An override map replaces the running value rather than narrowing it.
-        curr = p;
-        culprit = i;
-      } else if (p < curr) {
-        curr = p;
-        culprit = i;
+    const top = d > 0 ? task.held[d - 1] : null;
+    if (top && top.irqContext === next.irqContext) {
+      if (top.ctxBase === base) {
+        curr = top.ctxInner;
+        culprit = top.ctxCulprit;
+      } else {
+        // The ceiling changed within this irq context (irq_config): walk it again.
+        let start = d;
+        while (start > 0 && task.held[start - 1].irqContext === next.irqContext) start--;
+        for (let i = start; i < d; i++) {
+          const c = task.held[i].cls;
+          const p = c.inner;
+          if (!p) continue;
+          if (c.lockType === WAIT_OVERRIDE || p < curr) {
+            // An override map replaces the running value rather than narrowing it.
+            curr = p;
+            culprit = i;
+          }
+        }
       }
     }
+    // Record the running limit after `next` for the acquisitions that nest inside it.
+    const p = next.cls.inner;
+    next.ctxBase = base;
+    if (p && (next.cls.lockType === WAIT_OVERRIDE || p < curr)) {
+      next.ctxInner = p;
+      next.ctxCulprit = d;
+    } else {
+      next.ctxInner = curr;
+      next.ctxCulprit = culprit;
+    }
+
+    if (p === 0 || next.trylock) return true;
+    const outer = next.cls.outer || p;
     if (outer <= curr) return true;
     this.host.report({
       kind: 'invalid-wait-context',
       ...this.host.base(task),
       lock: lockSnapshot(next),
-      context: this.taskWaitContext(task),
+      context: base,
       limit: curr,
       culprit,
     });
@@ -443,6 +481,17 @@ export class Lockdep {
     const inHard = task.hardirqContext > 0 && !task.threadFrames;
     const inSoft = task.softirqContext > 0 && !task.threadFrames;
     const r = h.read ? LOCK_USAGE_READ_MASK : 0;
+    // Fast path: every bit this acquisition would set is set already (the steady state).
+    let need = 1 << (r ? LOCK_USED_READ : LOCK_USED);
+    if (!h.trylock) {
+      if (inHard) need |= 1 << (LOCK_USED_IN_HARDIRQ + r);
+      if (inSoft) need |= 1 << (LOCK_USED_IN_SOFTIRQ + r);
+    }
+    if (!h.hardirqsOff) {
+      need |= 1 << (LOCK_ENABLED_HARDIRQ + r);
+      if (task.softirqsEnabled) need |= 1 << (LOCK_ENABLED_SOFTIRQ + r);
+    }
+    if ((h.cls.usageMask & need) === need) return true;
     if (!h.trylock) {
       if (inHard && !this.markLock(task, h, LOCK_USED_IN_HARDIRQ + r)) return false;
       if (inSoft && !this.markLock(task, h, LOCK_USED_IN_SOFTIRQ + r)) return false;
@@ -581,7 +630,7 @@ export class Lockdep {
   /** usage_skip(): per-CPU (local_lock) and wait-override classes are not irq-inversion nodes. */
   private usageSkip(c: LockClass): boolean {
     if (c.lockType === LD_LOCK.NORMAL) return false;
-    if (c.lockType === LD_LOCK.PERCPU && c.inner < this.host.derived.waitConfig) return false;
+    if (c.lockType === LD_LOCK.PERCPU && c.inner < this.waitConfig) return false;
     return true;
   }
 

@@ -24,6 +24,15 @@ export class HeldLock {
   prevChainKey = 0;
   at = '';
   subclass = 0;
+  /**
+   * check_wait_context() bookkeeping, so a check costs O(1) instead of a walk of the
+   * held stack: the context ceiling this entry was pushed under, the running limit
+   * (min of inner types, override maps replacing) after this entry within its irq
+   * context, and the index of the entry that set that limit (-1: the context itself).
+   */
+  ctxBase = 0;
+  ctxInner = 0;
+  ctxCulprit = -1;
 }
 
 /** Saved state for returning from an interrupt or an irq-thread frame. */
