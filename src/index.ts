@@ -70,3 +70,17 @@ export type {
   AllocatorState, CallerContext, CellResult, CellOptions, MatrixConfig, MatrixOptions as ScenarioMatrixOptions, ScenarioCall, ScenarioMatrix,
   WorkloadOptions, WorkloadResult,
 } from './models/scenarios';
+// interop: real kernel reports (lockdep explain) and ftrace text import
+export { explainText, formatExplanation, formatReportExplanation, explanationToJson } from './interop/explain';
+export type { ExplainOptions, ExplainResult, ExplainedReport, UnexplainedReport, ReportExplanation } from './interop/explain';
+export { parseReports, parseLockLine, REPORT_KINDS } from './interop/splatParser';
+export type { ParsedReport, ParsedLock, ParsedClass, ReportKind, ReportParseError } from './interop/splatParser';
+export { reconstruct } from './interop/reconstruct';
+export type { Scenario, ScenarioLock, Culprit, ContextName } from './interop/reconstruct';
+export { matrixVerdicts } from './interop/replay';
+export type { Verdict } from './interop/replay';
+export { FtraceConverter, ftraceToTrace, checkFtraceFile, formatFtraceSummary } from './interop/ftrace';
+export type { FtraceSummary, FtraceCheckOptions, FtraceCheckResult } from './interop/ftrace';
+export { builtinClassTable, parseClassTable, lookupClass } from './interop/classTable';
+export type { ClassTable, ClassEntry } from './interop/classTable';
+export { InteropError } from './interop/errors';

@@ -18,6 +18,7 @@ import { runMatrixFile } from '../trace/matrix';
 import { OPS } from '../trace/ops';
 import { parseCheckArgs, parseMatrixArgs, UsageMistake } from './args';
 import { checkJson, checkText, matrixJson, matrixText } from './output';
+import { checkFtraceCommand, explainCommand, EXPLAIN_HELP, FTRACE_HELP, takeFtraceArgs } from './interop';
 
 /** Where the CLI writes; process.stdout/stderr by default. */
 export interface CliIO {
@@ -38,6 +39,7 @@ Commands:
   check <trace>    replay a trace under one kernel configuration; print kernel-style splats
   matrix <trace>   replay a trace under every preemption model x PROVE_RAW_LOCK_NESTING y/n
   graph <trace>    replay a trace and draw the learned lock dependency graph (DOT or Mermaid)
+  explain <file|-> explain kernel lock reports (dmesg, mail) under every configuration
   help [command]   show help for a command
 
 Options:
@@ -72,7 +74,7 @@ Exit codes: 0 no violations, 1 violations found, 2 bad input or usage, 3 interna
 
 Trace ops:
 ${ops}
-`;
+${FTRACE_HELP}`;
 }
 
 const MATRIX_HELP = `Usage: lockdep matrix <trace> [options]
@@ -128,6 +130,8 @@ function onePath(cmd: string, positional: readonly string[]): string {
 }
 
 async function check(argv: readonly string[], io: CliIO): Promise<number> {
+  const ft = takeFtraceArgs(argv);
+  if (ft) return checkFtraceCommand(ft, io);
   const { options: o, positional } = parseCheckArgs(argv);
   if (o.help) {
     io.stdout.write(checkHelp());
@@ -233,6 +237,7 @@ function help(topic: string | undefined, io: CliIO): number {
   else if (topic === 'check') io.stdout.write(checkHelp());
   else if (topic === 'matrix') io.stdout.write(MATRIX_HELP);
   else if (topic === 'graph') io.stdout.write(GRAPH_HELP);
+  else if (topic === 'explain') io.stdout.write(EXPLAIN_HELP);
   else throw new UsageMistake(`lockdep help: no command ${JSON.stringify(topic)} (commands: check, matrix)`);
   return EXIT_CLEAN;
 }
@@ -248,6 +253,8 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
         return await matrix(rest, io);
       case 'graph':
         return await graph(rest, io);
+      case 'explain':
+        return await explainCommand(rest, io);
       case 'help':
         return help(rest[0], io);
       case '--help':

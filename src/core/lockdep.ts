@@ -144,6 +144,8 @@ export class Lockdep {
   private chainHlocks = 0;
   /** dependency list entries in use (two per dependency) */
   entries = 0;
+  /** classes with any USED_IN_* irq bit */
+  private irqSafeClasses = 0;
   /** set when a capacity limit was hit: lockdep is off from then on, as in the kernel */
   off: LockdepLimitReached['limit'] | null = null;
   private gen = 0;
@@ -508,6 +510,7 @@ export class Lockdep {
     const c = h.cls;
     const m = 1 << bit;
     if (c.usageMask & m) return true;
+    if (m & LOCKF_USED_IN_IRQ_ALL && !(c.usageMask & LOCKF_USED_IN_IRQ_ALL)) this.irqSafeClasses++;
     c.usageMask |= m;
     c.usageAt[bit] = h.at;
     if (bit >= LOCK_USED) return true;
@@ -810,6 +813,9 @@ export class Lockdep {
    * irq-unsafe lock (ahead of next)?
    */
   private checkIrqUsage(task: Task, prev: HeldLock, next: HeldLock): boolean {
+    // No class was ever used in irq context: the backward search below could only
+    // accumulate an empty USED_IN mask, so its answer is known without walking.
+    if (this.irqSafeClasses === 0) return true;
     let usage = 0;
     const back = this.bfs(prev.cls, prev.read !== 0, false, (c) => {
       usage |= c.bfsOnlyXr ? c.usageMask & LOCKF_IRQ : c.usageMask;

@@ -203,7 +203,7 @@ export function formatReportExplanation(r: ReportExplanation, n: number): string
   out.push('  verdicts (the reconstructed scenario under each configuration):');
   const originId = configId(s.origin);
   for (const v of r.verdicts) {
-    out.push(`    ${v.id.padEnd(16)} ${v.kinds.length ? v.kinds.join(', ') : '-'}${v.id === originId ? '   <- the report\'s configuration' : ''}`);
+    out.push(`    ${v.id.padEnd(18)} ${v.kinds.length ? v.kinds.join(', ') : '-'}${v.id === originId ? '   <- the report\'s configuration' : ''}`);
   }
   out.push(`  reproduced under ${configText(s.origin)}: ${r.reproduced ? 'yes' : 'NO'}`);
   const uncertain = [s.lock, ...s.held].filter((l): l is ScenarioLock => !!l && !l.certain);

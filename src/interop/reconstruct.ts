@@ -285,7 +285,7 @@ function buildInvalidWaitContext(r: ParsedInvalidWaitContext, b: Builder, origin
     why:
       index >= 0
         ? `${held[index].name} has inner wait type ${limit}, below ${next.name}'s outer type ${outer}`
-        : `the context itself (context-{${r.context}:${r.context}}) is below ${next.name}'s outer type ${outer}`,
+        : `context-{${r.context}:${r.context}} alone is below ${next.name}'s outer type ${outer}`,
   };
   for (const h of held.slice(0, Math.min(irqFrom, held.length))) b.acquire(h);
   if (context !== 'task') enterContext(b, context, rt, threadableHandler(r.backtrace));

@@ -1,0 +1,101 @@
+/** `lockdep explain` and `lockdep check --from-ftrace` through the CLI entry, in process. */
+import { mkdtempSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { main } from '../../src/cli/main';
+
+const REPORTS = join(__dirname, '..', 'fixtures', 'kernel-reports');
+const FTRACE = join(__dirname, '..', 'fixtures', 'ftrace');
+
+async function run(argv: string[], stdin?: string) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s), isTTY: false },
+    ...(stdin !== undefined ? { stdin: () => stdin } : {}),
+  } as never);
+  return { code, out, err };
+}
+
+describe('lockdep explain', () => {
+  it('explains every report of a file and exits 0', async () => {
+    const r = await run(['explain', join(REPORTS, 'multi.txt')]);
+    expect(r.code).toBe(0);
+    expect(r.out.match(/^Report \d+ /gm)).toHaveLength(7);
+    expect(r.err).toBe('');
+  });
+
+  it('--format json: one object per report with kind, task, lock, held, culprit, verdicts', async () => {
+    const r = await run(['explain', '--format', 'json', join(REPORTS, 'iwc-raw-spinlock.txt')]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.exitCode).toBe(0);
+    expect(j.reports[0]).toMatchObject({
+      ok: true,
+      kind: 'invalid-wait-context',
+      task: { comm: 'swapper/0', pid: 1 },
+      lock: { name: '&zone->lock', type: 'spinlock', outer: 3, inner: 3 },
+      proveRawLockNesting: true,
+      context: 'task',
+      culprit: { name: 'krc.lock', index: 1, limit: 2 },
+      reproduced: true,
+    });
+    expect(j.reports[0].held.map((h: { name: string }) => h.name)).toEqual(['rcu_read_lock', 'krc.lock']);
+    expect(j.reports[0].verdicts).toHaveLength(8);
+    expect(j.reports[0].verdicts.find((v: { id: string }) => v.id === 'full/noprove').kinds).toEqual([]);
+  });
+
+  it('reads stdin with -', async () => {
+    const r = await run(['explain', '-'], readFileSync(join(REPORTS, 'iwc-rt.txt'), 'utf8'));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/culprit: {2}&priv->stats_lock/);
+  });
+
+  it('exits 2 and names the line of a report it cannot parse', async () => {
+    const file = join(REPORTS, 'unparsable.txt');
+    const r = await run(['explain', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`${file}:6: expected the lock being acquired as \`<address> (<name>){<usage>}-{<outer>:<inner>}, at: <site>\`\n`);
+  });
+
+  it('--emit-trace writes a trace that lockdep check replays to the same verdict', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockdep-explain-'));
+    const trace = join(dir, 'iwc.json');
+    const r = await run(['explain', '--emit-trace', trace, join(REPORTS, 'iwc-rcu-sched-quoted.txt')]);
+    expect(r.code).toBe(0);
+    const c = await run(['check', '--format', 'json', trace]);
+    expect(c.code).toBe(1);
+    const j = JSON.parse(c.out);
+    expect(j.violations.map((v: { kind: string; lock: string }) => `${v.kind} ${v.lock}`)).toEqual(['invalid-wait-context &port_lock_key']);
+    const m = await run(['matrix', '--format', 'json', trace]);
+    const row = JSON.parse(m.out).rows.find((x: { kind: string }) => x.kind === 'invalid-wait-context');
+    expect(row.fires).toEqual(['none/prove', 'voluntary/prove', 'full/prove', 'rt/prove']);
+  });
+
+  it('rejects unknown options', async () => {
+    const r = await run(['explain', '--bogus', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unknown option --bogus/);
+  });
+});
+
+describe('lockdep check --from-ftrace', () => {
+  it('replays ftrace text and lists unknown lock names', async () => {
+    const r = await run(['check', '--from-ftrace', join(FTRACE, 'mixed.txt'), '--preempt', 'full', '--prove-raw-lock-nesting']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/\[ BUG: Invalid wait context \]/);
+    expect(r.out).toMatch(/unknown lock names \(replayed as unchecked maps, wait type INV; add them to --classes\): 3/);
+  });
+  it('--classes makes every name known; JSON carries the import summary', async () => {
+    const r = await run(['check', '--from-ftrace', join(FTRACE, 'mixed.txt'), '--classes', join(FTRACE, 'classes.json'), '--format', 'json']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out);
+    expect(j.ftrace.unknownLocks).toEqual([]);
+    expect(j.violations.map((v: { kind: string }) => v.kind)).toEqual(['invalid-wait-context', 'invalid-wait-context']);
+  });
+  it('a missing file is bad input (exit 2)', async () => {
+    const r = await run(['check', '--from-ftrace', join(FTRACE, 'nope.txt')]);
+    expect(r.code).toBe(2);
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * The kernel-interop commands: `lockdep explain <file|->` (real kernel reports) and
+ * `lockdep check --from-ftrace <file>` (real trace buffer text). The work is done by
+ * src/interop; this file only parses arguments and chooses the output.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { KernelOptions } from '../core/config';
+import { builtinClassTable, parseClassTable, type ClassTable } from '../interop/classTable';
+import { explainText, explanationToJson, formatExplanation } from '../interop/explain';
+import { checkFtraceFile, formatFtraceSummary } from '../interop/ftrace';
+import { parseCheckArgs, UsageMistake } from './args';
+import { checkJson, checkText } from './output';
+
+export interface InteropIO {
+  readonly stdout: { write(s: string): unknown };
+  readonly stderr: { write(s: string): unknown; readonly isTTY?: boolean };
+  /** stdin text for `explain -` (tests pass it; default: read fd 0) */
+  readonly stdin?: () => string;
+}
+
+export const EXPLAIN_HELP = `Usage: lockdep explain <file|-> [options]
+
+Read kernel lock reports (dmesg, a serial console log, a mailing-list quote; timestamps,
+"> " quote markers and wrapped lines are fine), rebuild each report's scenario, and say
+in plain words what the rule was, which held lock is the culprit, and under which of the
+8 configurations of \`lockdep matrix\` the scenario fires.
+
+Reads: [ BUG: Invalid wait context ], possible circular locking dependency, possible
+recursive locking, inconsistent lock state, <STATE>-safe -> <STATE>-unsafe lock order,
+irq lock inversion, sleeping function called from invalid context, scheduling while atomic.
+
+Options:
+  --format text|json       output format (default text; JSON: docs/interop.md)
+  --emit-trace <file.json> write the reconstructed trace (one report: <file.json>;
+                           several: <file>-<n>.json); \`lockdep check\` replays it
+  --classes <classes.json> lock names -> primitives, over the built-in table
+  -h, --help               show this help
+
+Exit codes: 0 every report explained, 2 a report could not be parsed (the message names
+the line) or no report was found.
+`;
+
+export const FTRACE_HELP = `
+Replaying ftrace text (docs/interop.md):
+  lockdep check --from-ftrace <trace.txt> [--classes <classes.json>] [check options]
+reads the trace buffer or \`trace-cmd report\` text (lock:lock_acquire/lock_release,
+irq:irq_handler_entry/exit, irq:softirq_entry/exit, irq_disable/irq_enable, latency
+flags) and replays it; lock names the class table does not know are listed.
+`;
+
+function readClasses(file: string | undefined): ClassTable {
+  if (file === undefined) return builtinClassTable();
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageMistake(`--classes: cannot read ${file}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UsageMistake(`--classes: ${file} is not JSON: ${(e as Error).message}`);
+  }
+  return parseClassTable(json);
+}
+
+/** `lockdep explain`. */
+export async function explainCommand(argv: readonly string[], io: InteropIO): Promise<number> {
+  let format: 'text' | 'json' = 'text';
+  let emit: string | undefined;
+  let classes: string | undefined;
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const value = (): string => {
+      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (v === undefined || v === '') throw new UsageMistake(`lockdep explain: option ${name} needs a value`);
+      return v;
+    };
+    if (name === '--help' || name === '-h') {
+      io.stdout.write(EXPLAIN_HELP);
+      return 0;
+    } else if (name === '--format') {
+      const v = value();
+      if (v !== 'text' && v !== 'json') throw new UsageMistake(`lockdep explain: option --format: found ${JSON.stringify(v)}, expected text | json`);
+      format = v;
+    } else if (name === '--emit-trace') emit = value();
+    else if (name === '--classes') classes = value();
+    else if (a.startsWith('-') && a !== '-') throw new UsageMistake(`lockdep explain: unknown option ${name} (see lockdep explain --help)`);
+    else positional.push(a);
+  }
+  if (positional.length !== 1) throw new UsageMistake(`lockdep explain: expected one <file> or - (stdin), got ${positional.length}`);
+  const file = positional[0];
+  let text: string;
+  try {
+    text = file === '-' ? (io.stdin ? io.stdin() : fs.readFileSync(0, 'utf8')) : fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageMistake(`lockdep explain: cannot read ${file}: ${(e as Error).message}`);
+  }
+  const result = explainText(text, { classes: readClasses(classes) });
+  if (emit) {
+    const ok = result.reports.filter((r) => r.ok);
+    ok.forEach((r, n) => {
+      if (!r.ok) return;
+      const target = ok.length === 1 ? emit! : emit!.replace(/(\.json)?$/, `-${n + 1}.json`);
+      fs.writeFileSync(target, `${JSON.stringify(r.scenario.trace, null, 2)}\n`);
+    });
+  }
+  io.stdout.write(format === 'json' ? `${JSON.stringify(explanationToJson(result), null, 2)}\n` : formatExplanation(result));
+  for (const r of result.reports) if (!r.ok) io.stderr.write(`${file === '-' ? '<stdin>' : file}:${r.line}: ${r.message}\n`);
+  return result.exitCode;
+}
+
+/**
+ * `--from-ftrace <file>` and `--classes <file>` taken out of a `check` command line, or
+ * null when it has no --from-ftrace (then `check` reads a trace as usual).
+ */
+export function takeFtraceArgs(argv: readonly string[]): { ftrace: string; classes: string | undefined; rest: string[] } | null {
+  let ftrace: string | undefined;
+  let classes: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const m = /^(--from-ftrace|--classes)(?:=(.*))?$/.exec(a);
+    if (!m) {
+      rest.push(a);
+      continue;
+    }
+    const v = m[2] ?? argv[++i];
+    if (v === undefined || v === '') throw new UsageMistake(`lockdep check: option ${m[1]} needs a file`);
+    if (m[1] === '--from-ftrace') ftrace = v;
+    else classes = v;
+  }
+  if (ftrace === undefined) {
+    if (classes !== undefined) throw new UsageMistake('lockdep check: --classes applies to --from-ftrace only');
+    return null;
+  }
+  return { ftrace, classes, rest };
+}
+
+/** `lockdep check --from-ftrace <file>`: replay ftrace text under one configuration. */
+export async function checkFtraceCommand(ft: { ftrace: string; classes: string | undefined; rest: string[] }, io: InteropIO): Promise<number> {
+  const { options: o, positional } = parseCheckArgs(ft.rest);
+  if (o.help) {
+    io.stdout.write(FTRACE_HELP);
+    return 0;
+  }
+  if (positional.length) throw new UsageMistake(`lockdep check: --from-ftrace takes the trace file; unexpected ${positional.join(' ')}`);
+  if (!fs.existsSync(ft.ftrace)) throw new UsageMistake(`lockdep check: cannot read ${ft.ftrace}: no such file`);
+  const overrides: KernelOptions = {
+    preempt: o.preempt,
+    proveRawLockNesting: o.proveRawLockNesting,
+    debugAtomicSleep: o.debugAtomicSleep,
+    policy: o.first ? 'first' : undefined,
+  };
+  const showProgress = !o.quiet && io.stderr.isTTY === true;
+  const r = await checkFtraceFile(ft.ftrace, {
+    classes: readClasses(ft.classes),
+    overrides,
+    onProgress: showProgress ? (n, pass) => io.stderr.write(`\rlockdep: ftrace pass ${pass}/2: ${n.toLocaleString('en-US')} lines`) : undefined,
+  });
+  if (showProgress) io.stderr.write('\r\x1b[K');
+  if (o.format === 'json') {
+    io.stdout.write(`${JSON.stringify({ ...checkJson(r.result), ftrace: r.summary }, null, 2)}\n`);
+  } else {
+    io.stdout.write(checkText(path.basename(ft.ftrace), r.result));
+    io.stdout.write(`${formatFtraceSummary(r.summary).join('\n')}\n`);
+  }
+  return r.result.violations.length > 0 ? 1 : 0;
+}
+
