@@ -94,8 +94,8 @@ describe('lockdep check', () => {
     [['check', 'x.json', '--colour'], 'lockdep check: unknown option --colour (see lockdep check --help)'],
     [['check', 'x.json', '--first=yes'], 'lockdep check: option --first takes no value'],
     [['matrix', 'x.json', '--preempt', 'rt'], 'lockdep matrix: unknown option --preempt (see lockdep matrix --help)'],
-    [['frobnicate'], 'lockdep: unknown command "frobnicate" (commands: check, matrix, help)'],
-    [['help', 'frob'], 'lockdep help: no command "frob" (commands: check, matrix)'],
+    [['frobnicate'], 'lockdep: unknown command "frobnicate" (commands: check, matrix, graph, explain, scenarios, help)'],
+    [['help', 'frob'], 'lockdep help: no command "frob" (commands: check, matrix, graph, explain, scenarios)'],
   ])('usage error %j exits 2 with one line', async (argv, message) => {
     const r = await runCli(argv);
     expect(r.code).toBe(2);

@@ -9,27 +9,21 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LockdepError } from '../core/errors';
 import type { KernelOptions } from '../core/config';
-import { feedTrace, replayTraceFile } from '../trace/check';
-import { renderGraph } from '../graph/render';
-import { Replayer } from '../trace/replay';
-import type { TraceDecls, TraceEvent, TraceHeader } from '../trace/schema';
 import { TraceError } from '../trace/errors';
+import { replayTraceFile } from '../trace/check';
 import { runMatrixFile } from '../trace/matrix';
 import { OPS } from '../trace/ops';
 import { parseCheckArgs, parseMatrixArgs, UsageMistake } from './args';
 import { checkJson, checkText, matrixJson, matrixText } from './output';
 import { checkFtraceCommand, explainCommand, EXPLAIN_HELP, FTRACE_HELP, takeFtraceArgs } from './interop';
+import { scenariosCommand, SCENARIOS_HELP } from './scenarios';
+import { graphCommand, GRAPH_HELP } from './graph';
 
-/** Where the CLI writes; process.stdout/stderr by default. */
-export interface CliIO {
-  readonly stdout: { write(s: string): unknown };
-  readonly stderr: { write(s: string): unknown; readonly isTTY?: boolean };
-}
+import { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_INTERNAL, EXIT_VIOLATIONS, onePath, type CliIO } from './common';
 
-export const EXIT_CLEAN = 0;
-export const EXIT_VIOLATIONS = 1;
-export const EXIT_BAD_INPUT = 2;
-export const EXIT_INTERNAL = 3;
+export { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_INTERNAL, EXIT_VIOLATIONS, type CliIO };
+
+const COMMANDS = 'check, matrix, graph, explain, scenarios';
 
 const MAIN_HELP = `Usage: lockdep <command> [options]
 
@@ -40,6 +34,7 @@ Commands:
   matrix <trace>   replay a trace under every preemption model x PROVE_RAW_LOCK_NESTING y/n
   graph <trace>    replay a trace and draw the learned lock dependency graph (DOT or Mermaid)
   explain <file|-> explain kernel lock reports (dmesg, mail) under every configuration
+  scenarios        the kvfree_rcu() strategy x config x caller x allocator-state matrix
   help [command]   show help for a command
 
 Options:
@@ -123,11 +118,6 @@ function progressReporter(io: CliIO, quiet: boolean): { update: (bytes: number, 
   };
 }
 
-function onePath(cmd: string, positional: readonly string[]): string {
-  if (positional.length === 0) throw new UsageMistake(`lockdep ${cmd}: missing <trace> (see lockdep ${cmd} --help)`);
-  if (positional.length > 1) throw new UsageMistake(`lockdep ${cmd}: one trace at a time, got ${positional.length}: ${positional.join(' ')}`);
-  return positional[0];
-}
 
 async function check(argv: readonly string[], io: CliIO): Promise<number> {
   const ft = takeFtraceArgs(argv);
@@ -173,72 +163,14 @@ async function matrix(argv: readonly string[], io: CliIO): Promise<number> {
   return result.columns.some((c) => c.result.violations.length > 0) ? EXIT_VIOLATIONS : EXIT_CLEAN;
 }
 
-const GRAPH_HELP = `Usage: lockdep graph <trace> [options]
-
-Replay <trace> and print the lock dependency graph lockdep learned: one node per lock
-class, coloured by wait type, irq-safe/unsafe classes marked, edges labelled with their
-dependency kinds; the path of the first reported cycle (or irq-order problem) is drawn
-in red, the refused closing edge dashed. See docs/graph.md.
-
-Options:
-  --format dot|mermaid               output language (default dot)
-  --preempt none|voluntary|full|rt   preemption model (overrides the trace's "config")
-  --prove-raw-lock-nesting           CONFIG_PROVE_RAW_LOCK_NESTING=y
-  --no-prove-raw-lock-nesting        CONFIG_PROVE_RAW_LOCK_NESTING=n
-  -h, --help                         show this help
-
-Exit codes: 0 graph printed (whatever the trace contains), 2 bad input or usage.
-`;
-
-async function graph(argv: readonly string[], io: CliIO): Promise<number> {
-  let format: 'dot' | 'mermaid' = 'dot';
-  const overrides: { preempt?: KernelOptions['preempt']; proveRawLockNesting?: boolean } = {};
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (allowed: readonly string[]): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || !allowed.includes(v)) throw new UsageMistake(`lockdep graph: option ${name}: found ${JSON.stringify(v ?? '')}, expected ${allowed.join(' | ')}`);
-      return v;
-    };
-    if (name === '--help' || name === '-h') {
-      io.stdout.write(GRAPH_HELP);
-      return EXIT_CLEAN;
-    } else if (name === '--format') format = value(['dot', 'mermaid']) as 'dot' | 'mermaid';
-    else if (name === '--preempt') overrides.preempt = value(['none', 'voluntary', 'full', 'rt']) as KernelOptions['preempt'];
-    else if (name === '--prove-raw-lock-nesting') overrides.proveRawLockNesting = true;
-    else if (name === '--no-prove-raw-lock-nesting') overrides.proveRawLockNesting = false;
-    else if (a.startsWith('-') && a !== '-') throw new UsageMistake(`lockdep graph: unknown option ${name} (see lockdep graph --help)`);
-    else positional.push(a);
-  }
-  const file = onePath('graph', positional);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageMistake(`lockdep graph: cannot read ${file}: ${(e as Error).message}`);
-  }
-  // Replay on a kernel we keep, to read its learned graph afterwards.
-  let replayer: Replayer | null = null;
-  feedTrace(text, {
-    header: (h: TraceHeader, decls: TraceDecls) => void (replayer = new Replayer(h, decls, { overrides })),
-    event: (ev: TraceEvent, index: number) => replayer!.apply(ev, index),
-  }, { file });
-  const kernel = (replayer as Replayer | null)!.kernel;
-  const order = ['circular-dependency', 'irq-unsafe-order', 'irq-inversion'];
-  const highlight = order.map((kind) => kernel.violations.find((v) => v.kind === kind)).find((v) => v !== undefined) ?? null;
-  io.stdout.write(`${renderGraph(kernel, { format, highlight, title: path.basename(file) })}\n`);
-  return EXIT_CLEAN;
-}
-
 function help(topic: string | undefined, io: CliIO): number {
   if (topic === undefined) io.stdout.write(MAIN_HELP);
   else if (topic === 'check') io.stdout.write(checkHelp());
   else if (topic === 'matrix') io.stdout.write(MATRIX_HELP);
   else if (topic === 'graph') io.stdout.write(GRAPH_HELP);
   else if (topic === 'explain') io.stdout.write(EXPLAIN_HELP);
-  else throw new UsageMistake(`lockdep help: no command ${JSON.stringify(topic)} (commands: check, matrix)`);
+  else if (topic === 'scenarios') io.stdout.write(SCENARIOS_HELP);
+  else throw new UsageMistake(`lockdep help: no command ${JSON.stringify(topic)} (commands: ${COMMANDS})`);
   return EXIT_CLEAN;
 }
 
@@ -252,9 +184,11 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
       case 'matrix':
         return await matrix(rest, io);
       case 'graph':
-        return await graph(rest, io);
+        return await graphCommand(rest, io);
       case 'explain':
         return await explainCommand(rest, io);
+      case 'scenarios':
+        return scenariosCommand(rest, io);
       case 'help':
         return help(rest[0], io);
       case '--help':
@@ -268,7 +202,7 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
         io.stderr.write(MAIN_HELP);
         return EXIT_BAD_INPUT;
       default:
-        throw new UsageMistake(`lockdep: unknown command ${JSON.stringify(cmd)} (commands: check, matrix, help)`);
+        throw new UsageMistake(`lockdep: unknown command ${JSON.stringify(cmd)} (commands: ${COMMANDS}, help)`);
     }
   } catch (e) {
     if (e instanceof TraceError || e instanceof UsageMistake) {

@@ -1,0 +1,142 @@
+/**
+ * `lockdep scenarios`: the kvfree_rcu() scenario matrix of the 2020 debate (strategy x
+ * kernel config x caller context x allocator state -> BULK / LIST / INLINE-GP and which
+ * splat), and with --counters the workload counters (bulk vs list, allocator calls,
+ * grace periods, the cache-miss model). A thin layer over src/models/scenarios.ts.
+ */
+import {
+  ALLOCATOR_STATES,
+  CALLER_CONTEXTS,
+  MATRIX_CONFIGS,
+  formatScenarioMatrix,
+  formatWorkloads,
+  runScenarioMatrix,
+  runWorkload,
+  type AllocatorState,
+  type CallerContext,
+  type ScenarioCall,
+} from '../models/scenarios';
+import { STRATEGY_NAMES, type KvfreeStrategyName } from '../models/strategies';
+import { violationTitle } from '../report/format';
+import { UsageMistake } from './args';
+import type { CliIO } from './common';
+
+const CALLS: readonly ScenarioCall[] = ['kfree_rcu', 'kvfree_rcu_headless'];
+
+export const SCENARIOS_HELP = `Usage: lockdep scenarios [options]
+
+Run the kvfree_rcu() scenario matrix: every strategy discussed for the 2020
+kfree_rcu()/page-allocator/raw-spinlock problem, under each kernel configuration, from
+each caller context, with the allocator in each state. A cell shows where the object
+went (BULK: a page-sized block, LIST: the rcu_head list, INLINE-GP: synchronize_rcu()
+inline) after the splats the kernel would print (IWC: Invalid wait context on a lock,
+SFCIC: sleeping function called from invalid context, SWA: scheduling while atomic,
+DEADLOCK: recursive locking). See docs/models.md.
+
+Options (comma-separated lists; default: all):
+  --strategy ${STRATEGY_NAMES.join(',')}
+  --config   ${MATRIX_CONFIGS.map((c) => c.name).join(',')}
+  --caller   ${CALLER_CONTEXTS.join(',')}
+  --state    ${ALLOCATOR_STATES.join(',')}
+  --call     ${CALLS.join(',')} (default kfree_rcu)
+  --counters           instead of the matrix: free --objects objects (default 10000) from
+                       task context under each strategy and config and print the counters
+                       (bulk vs list, allocator calls, grace periods, cache misses)
+  --objects N          objects for --counters
+  --format text|json   output format (default text)
+  -h, --help           show this help
+
+Exit codes: 0 the table was printed (splats in cells are results, not failures), 2 bad usage.
+`;
+
+interface ScenariosArgs {
+  strategies?: KvfreeStrategyName[];
+  configs?: string[];
+  callers?: CallerContext[];
+  states?: AllocatorState[];
+  calls?: ScenarioCall[];
+  counters: boolean;
+  objects: number;
+  format: 'text' | 'json';
+  help: boolean;
+}
+
+function list<T extends string>(option: string, raw: string | undefined, allowed: readonly T[]): T[] {
+  if (raw === undefined || raw === '') throw new UsageMistake(`lockdep scenarios: option ${option} needs a value (one or more of ${allowed.join(', ')})`);
+  const out: T[] = [];
+  for (const item of raw.split(',')) {
+    if (!(allowed as readonly string[]).includes(item)) {
+      throw new UsageMistake(`lockdep scenarios: option ${option}: found ${JSON.stringify(item)}, expected one of ${allowed.join(', ')}`);
+    }
+    out.push(item as T);
+  }
+  return out;
+}
+
+export function parseScenariosArgs(argv: readonly string[]): ScenariosArgs {
+  const a: ScenariosArgs = { counters: false, objects: 10000, format: 'text', help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const next = (): string | undefined => (eq > 0 ? arg.slice(eq + 1) : argv[++i]);
+    switch (name) {
+      case '-h':
+      case '--help': a.help = true; break;
+      case '--strategy': a.strategies = list(name, next(), STRATEGY_NAMES); break;
+      case '--config': a.configs = list(name, next(), MATRIX_CONFIGS.map((c) => c.name)); break;
+      case '--caller': a.callers = list(name, next(), CALLER_CONTEXTS); break;
+      case '--state': a.states = list(name, next(), ALLOCATOR_STATES); break;
+      case '--call': a.calls = list(name, next(), CALLS); break;
+      case '--counters': a.counters = true; break;
+      case '--objects': {
+        const v = next();
+        const n = Number(v);
+        if (!v || !Number.isInteger(n) || n < 1 || n > 10_000_000) throw new UsageMistake(`lockdep scenarios: option --objects: found ${JSON.stringify(v ?? '')}, expected an integer 1..10000000`);
+        a.objects = n;
+        break;
+      }
+      case '--format': a.format = list(name, next(), ['text', 'json'] as const)[0]; break;
+      default:
+        throw new UsageMistake(`lockdep scenarios: unknown ${arg.startsWith('-') ? 'option' : 'argument'} ${JSON.stringify(arg)} (see lockdep scenarios --help)`);
+    }
+  }
+  return a;
+}
+
+export function scenariosCommand(argv: readonly string[], io: CliIO): number {
+  const a = parseScenariosArgs(argv);
+  if (a.help) {
+    io.stdout.write(SCENARIOS_HELP);
+    return 0;
+  }
+  if (a.counters) {
+    const results = [];
+    for (const strategy of a.strategies ?? STRATEGY_NAMES) {
+      for (const config of a.configs ?? MATRIX_CONFIGS.map((c) => c.name)) {
+        results.push(runWorkload({ strategy, config, objects: a.objects, call: a.calls?.[0] }));
+      }
+    }
+    io.stdout.write(a.format === 'json' ? `${JSON.stringify(results, null, 2)}\n` : `${formatWorkloads(results)}\n`);
+    return 0;
+  }
+  const m = runScenarioMatrix({ strategies: a.strategies, configs: a.configs, callers: a.callers, states: a.states, calls: a.calls });
+  if (a.format === 'json') {
+    const cells = m.cells.map((c) => ({
+      strategy: c.strategy,
+      config: c.config,
+      caller: c.caller,
+      state: c.state,
+      call: c.call,
+      placement: c.placement,
+      outcome: c.outcome,
+      splats: c.splats,
+      violations: c.violations.map((v) => ({ kind: v.kind, title: violationTitle(v) })),
+      allocatorCalls: c.allocatorCalls,
+    }));
+    io.stdout.write(`${JSON.stringify({ strategies: m.strategies, configs: m.configs, callers: m.callers, states: m.states, calls: m.calls, cells }, null, 2)}\n`);
+  } else {
+    io.stdout.write(`${formatScenarioMatrix(m)}\n`);
+  }
+  return 0;
+}
