@@ -25,7 +25,7 @@ export type { CallOptions, LockInit } from './primitives/lockBase';
 export { formatViolation, formatLines, violationTitle } from './report/format';
 export { violationToJson } from './report/json';
 export { LockdepViolationError } from './report/error';
-export { VIOLATION_KINDS, isLockdepReport, violationLock, violationSignature } from './report/violation';
+export { VIOLATION_KINDS, isLockdepReport, violationLock, violationLockSnapshot, violationSignature } from './report/violation';
 export type * from './report/violation';
 export { renderGraph } from './graph/render';
 export type { GraphFormat, GraphOptions } from './graph/render';

@@ -27,7 +27,7 @@ import type {
   TaskSnapshot,
   Violation,
 } from './violation';
-import { assertNever } from './violation';
+import { assertNever, violationLockSnapshot } from './violation';
 
 const NO_ADDR = '0000000000000000';
 
@@ -94,16 +94,9 @@ function irqState(s: IrqStateSnapshot): string {
 }
 
 function currentSite(v: Violation): string {
+  const lock = violationLockSnapshot(v);
+  if (lock) return lock.at;
   switch (v.kind) {
-    case 'invalid-wait-context':
-    case 'recursive-locking':
-    case 'circular-dependency':
-    case 'inconsistent-lock-state':
-    case 'irq-unsafe-order':
-    case 'irq-inversion':
-    case 'nested-lock-not-taken':
-    case 'held-lock-freed':
-      return v.lock.at;
     case 'bad-unlock-balance':
       return v.at;
     case 'sleeping-in-atomic':

@@ -298,8 +298,8 @@ export function isLockdepReport(v: Violation): boolean {
   return v.kind !== 'sleeping-in-atomic' && v.kind !== 'scheduling-while-atomic';
 }
 
-/** The lock a violation is about, for one-line summaries and matrix rows. */
-export function violationLock(v: Violation): string | null {
+/** The snapshot of the lock a violation is about (the one being taken or whose state changed). */
+export function violationLockSnapshot(v: Violation): LockSnapshot | null {
   switch (v.kind) {
     case 'invalid-wait-context':
     case 'recursive-locking':
@@ -309,9 +309,8 @@ export function violationLock(v: Violation): string | null {
     case 'irq-inversion':
     case 'nested-lock-not-taken':
     case 'held-lock-freed':
-      return v.lock.name;
+      return v.lock;
     case 'bad-unlock-balance':
-      return v.lockName;
     case 'sleeping-in-atomic':
     case 'scheduling-while-atomic':
     case 'max-lock-depth':
@@ -322,6 +321,12 @@ export function violationLock(v: Violation): string | null {
     default:
       return assertNever(v);
   }
+}
+
+/** The lock a violation is about, for one-line summaries and matrix rows. */
+export function violationLock(v: Violation): string | null {
+  if (v.kind === 'bad-unlock-balance') return v.lockName;
+  return violationLockSnapshot(v)?.name ?? null;
 }
 
 export function assertNever(x: never): never {
