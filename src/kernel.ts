@@ -36,9 +36,11 @@ export interface IrqOptions {
   /** lockdep_hardirq_threaded(): a handler that would be threaded with threadirqs */
   readonly threaded?: boolean;
   /**
-   * Whether a threaded handler really runs in its irq thread (force_irqthreads()).
-   * Default: the kernel's `threadirqs` (always on PREEMPT_RT). Set false to model what
-   * lib/locking-selftest.c's HARDIRQ_ENTER() does: stay in hard interrupt context.
+   * Whether a threaded handler really runs in its irq thread (force_irqthreads()):
+   * lockdep still judges its body as a threaded hardirq (the LD_WAIT_CONFIG ceiling),
+   * but might_sleep(), the RT spinlock path and schedule() see the thread (preempt_count
+   * 0, interrupts on). Default: the kernel's `threadirqs` (always on PREEMPT_RT). False
+   * is what lib/locking-selftest.c's HARDIRQ_ENTER() does: hard interrupt context for all.
    */
   readonly forceThreaded?: boolean;
 }
@@ -174,7 +176,7 @@ export class Kernel {
 
   /** irqs_disabled() */
   irqsDisabled(): boolean {
-    return this.m.current.irqsOff;
+    return this.m.irqsDisabled(this.m.current);
   }
 
   /**

@@ -20,6 +20,8 @@ describe('kernel configuration', () => {
     ['unknown limit', { limits: { maxDepth: 3 } }, /limits.maxDepth: unknown limit/],
     ['limit out of range', { limits: { maxLockDepth: 0 } }, /limits.maxLockDepth: 0 is out of range/],
     // PREEMPT_RT forces interrupt threading: force_irqthreads() is constant true there.
+    // MAX_LOCKDEP_CHAIN_HLOCKS = MAX_LOCKDEP_CHAINS * AVG_LOCKDEP_CHAIN_DEPTH: a chain needs a slot
+    ['fewer chain slots than chains', { limits: { maxChains: 100, maxChainHlocks: 50 } }, /limits.maxChainHlocks: 50 is below limits.maxChains \(100\)/],
     ['RT without forced threading', { preempt: 'rt', threadirqs: false }, /contradicts preempt: "rt"/],
     ['release with a space', { release: '6.12 rc1' }, /release: expected a non-empty word/],
   ])('rejects %s', (_name, options, message) => {

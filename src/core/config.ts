@@ -51,8 +51,10 @@ export interface KernelOptions {
   /** number of CPUs. Default 2. */
   readonly cpus?: number;
   /**
-   * force_irqthreads(): handlers marked threaded run in irq threads (task context).
-   * Default: true on `rt` (forced there), false otherwise (the `threadirqs` boot option).
+   * force_irqthreads(): the body of a handler marked threaded runs in its irq thread, so
+   * the scheduler's checks see task context there (lockdep still judges it as a threaded
+   * hardirq). Default: true on `rt` (forced there), false otherwise (the `threadirqs`
+   * boot option).
    */
   readonly threadirqs?: boolean;
   /** system_state == SYSTEM_BOOTING: __might_resched() stays silent, as during locking_selftest(). */
@@ -158,6 +160,10 @@ export function resolveConfig(options: KernelOptions | undefined): KernelConfig 
     const range = (LIMIT_RANGES as Record<string, readonly [number, number] | undefined>)[k];
     if (!range) throw new ConfigError(`limits.${k}`, `unknown limit (known: ${Object.keys(LIMIT_RANGES).join(', ')})`);
     limits[k] = int(v, `limits.${k}`, range[0], range[1]);
+  }
+  if (limits.maxChainHlocks < limits.maxChains) {
+    // MAX_LOCKDEP_CHAIN_HLOCKS is MAX_LOCKDEP_CHAINS * AVG_LOCKDEP_CHAIN_DEPTH: every cached chain needs a slot.
+    throw new ConfigError('limits.maxChainHlocks', `${limits.maxChainHlocks} is below limits.maxChains (${limits.maxChains}): every cached chain needs at least one class slot`);
   }
   const str = (key: string, dflt: string): string => {
     const v = opts[key];

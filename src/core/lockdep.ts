@@ -420,7 +420,7 @@ export class Lockdep {
 
   /** task_wait_context(): the ceiling set by the execution context alone. */
   taskWaitContext(task: Task): number {
-    if ((task.hardirqContext | task.softirqContext) === 0 || task.threadFrames) return this.waitMax;
+    if ((task.hardirqContext | task.softirqContext) === 0) return this.waitMax;
     if (task.hardirqContext) return task.hardirqThreaded || task.irqConfig ? this.waitConfig : this.waitSpin;
     return this.waitConfig;
   }
@@ -480,8 +480,8 @@ export class Lockdep {
   // Irq usage (mark_usage / mark_lock / mark_lock_irq)
 
   private markUsage(task: Task, h: HeldLock): boolean {
-    const inHard = task.hardirqContext > 0 && !task.threadFrames;
-    const inSoft = task.softirqContext > 0 && !task.threadFrames;
+    const inHard = task.hardirqContext > 0;
+    const inSoft = task.softirqContext > 0;
     const r = h.read ? LOCK_USAGE_READ_MASK : 0;
     // Fast path: every bit this acquisition would set is set already (the steady state).
     let need = 1 << (r ? LOCK_USED_READ : LOCK_USED);

@@ -161,7 +161,7 @@ export class Machine {
 
   /** A task may only be switched out when it could be preempted or chose to schedule. */
   private checkPreemptible(t: Task, reason: string): void {
-    if (this.preemptCount(t) !== 0 || t.irqsOff) this.scheduleBug(t, reason);
+    if (this.preemptCount(t) !== 0 || this.irqsDisabled(t)) this.scheduleBug(t, reason);
   }
 
   // ---------------------------------------------------------------------------------
@@ -201,9 +201,17 @@ export class Machine {
   // ---------------------------------------------------------------------------------
   // preempt_count and irq flags
 
-  /** preempt_count() as the kernel computes it for this task. */
+  /**
+   * preempt_count() as the code running on this task sees it. Inside a force-threaded
+   * handler that is the irq thread's own count, not the hardirq lockdep judges it in.
+   */
   preemptCount(t: Task): number {
-    return t.preemptCount;
+    return t.forcedThreads ? t.preemptCount - t.threadPcBase : t.preemptCount;
+  }
+
+  /** irqs_disabled() as the code running on this task sees it (see preemptCount()). */
+  irqsDisabled(t: Task): boolean {
+    return t.forcedThreads ? t.threadIrqsOff : t.irqsOff;
   }
 
   preemptCountAdd(val: number, at = 'preempt_disable'): void {
@@ -228,24 +236,32 @@ export class Machine {
 
   /** local_irq_disable() with lockdep_hardirqs_off(). */
   irqDisable(): void {
-    this.current.irqsOff = true;
+    const t = this.current;
+    if (t.forcedThreads) t.threadIrqsOff = true;
+    t.irqsOff = true;
   }
 
   /** local_irq_enable() with lockdep_hardirqs_on(). */
   irqEnable(): void {
     const t = this.current;
+    if (t.forcedThreads) {
+      // The body runs in its irq thread, where enabling interrupts is ordinary; lockdep
+      // keeps judging it as the (interrupts-off) hardirq it would be without threading.
+      t.threadIrqsOff = false;
+      return;
+    }
     if (!t.irqsOff) return;
-    if (t.hardirqContext && !t.threadFrames && !t.lockdepRecursion) {
+    if (t.hardirqContext && !t.lockdepRecursion) {
       // "Can't allow enabling interrupts while in an interrupt handler"
       this.warn(t, 'lockdep_hardirq_context()', 'lockdep_hardirqs_on_prepare');
     }
     t.irqsOff = false;
-    if (!t.hardirqContext || t.threadFrames) this.lockdep.hardirqsOn(t);
+    if (!t.hardirqContext) this.lockdep.hardirqsOn(t);
   }
 
   /** local_irq_save(): returns the flags to restore. */
   irqSave(): boolean {
-    const was = this.current.irqsOff;
+    const was = this.irqsDisabled(this.current);
     this.irqDisable();
     return was;
   }
@@ -300,7 +316,7 @@ export class Machine {
   /** local_irq_disable(); __irq_enter(); [lockdep_hardirq_threaded()] */
   hardirqEnter(threaded: boolean): void {
     const t = this.current;
-    t.frames.push({ kind: 'hardirq', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.preemptCount, depth: t.depth });
+    t.frames.push({ kind: 'hardirq', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.preemptCount, depth: t.depth, threadPcBase: t.threadPcBase, threadIrqsOff: t.threadIrqsOff });
     t.irqsOff = true;
     t.preemptCount += HARDIRQ_OFFSET;
     t.hardirqContext++;
@@ -323,7 +339,7 @@ export class Machine {
   /** lockdep_softirq_start(): softirq processing; leaves the lockdep hardirq context. */
   softirqContextEnter(): void {
     const t = this.current;
-    t.frames.push({ kind: 'softirq', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.hardirqContext, depth: t.depth });
+    t.frames.push({ kind: 'softirq', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.hardirqContext, depth: t.depth, threadPcBase: t.threadPcBase, threadIrqsOff: t.threadIrqsOff });
     t.hardirqContext = 0;
     if (!this.derived.rt) t.softirqContext++;
   }
@@ -340,7 +356,7 @@ export class Machine {
   /** nmi_enter(): lockdep_off(), NMI and HARDIRQ counts. */
   nmiEnter(): void {
     const t = this.current;
-    t.frames.push({ kind: 'nmi', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.preemptCount, depth: t.depth });
+    t.frames.push({ kind: 'nmi', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.preemptCount, depth: t.depth, threadPcBase: t.threadPcBase, threadIrqsOff: t.threadIrqsOff });
     t.lockdepRecursion++;
     t.preemptCount += NMI_OFFSET + HARDIRQ_OFFSET;
     t.irqsOff = true;
@@ -357,28 +373,34 @@ export class Machine {
   }
 
   /**
-   * A force-threaded handler: it runs in its irq thread, i.e. task context with
-   * preemption and interrupts enabled and its own held-lock context.
+   * A force-threaded handler (force_irqthreads(), as on PREEMPT_RT): lockdep judges its
+   * body as the threaded hardirq it would be without threading (hardirq context, the
+   * LD_WAIT_CONFIG ceiling, interrupts off), while the scheduler's checks see the irq
+   * thread it runs in (preempt_count 0, interrupts on, preemptible).
    */
   irqThreadEnter(): void {
     const t = this.current;
-    t.frames.push({ kind: 'irq-thread', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.preemptCount, depth: t.depth });
-    t.threadFrames++;
-    t.preemptCount = 0;
-    t.irqsOff = false;
+    t.frames.push({ kind: 'irq-thread', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.preemptCount, depth: t.depth, threadPcBase: t.threadPcBase, threadIrqsOff: t.threadIrqsOff });
+    t.irqsOff = true;
+    t.preemptCount += HARDIRQ_OFFSET;
+    t.hardirqContext++;
+    t.hardirqThreaded = true;
+    t.forcedThreads++;
+    t.threadPcBase = t.preemptCount;
+    t.threadIrqsOff = false;
   }
 
   irqThreadExit(): boolean {
     const t = this.current;
-    const f = this.popFrame(t, 'irq-thread', 'irq_thread_fn', 'irq thread exit without entry');
+    const f = this.popFrame(t, 'irq-thread', 'irq_thread_fn', 'val > preempt_count()');
     if (!f) return false;
-    if (t.depth > f.depth) {
-      // An irq thread returning with locks held: lockdep_sys_exit-style report.
-      this.sink.report({ kind: 'lock-held-at-exit', ...this.base(t) });
-    }
-    t.threadFrames--;
-    t.preemptCount = f.preemptCount;
-    t.irqsOff = f.irqsOff;
+    t.forcedThreads--;
+    t.threadPcBase = f.threadPcBase;
+    t.threadIrqsOff = f.threadIrqsOff;
+    t.hardirqContext--;
+    t.preemptCount -= HARDIRQ_OFFSET;
+    t.hardirqThreaded = f.hardirqThreaded;
+    this.irqRestore(f.irqsOff);
     return true;
   }
 
@@ -403,14 +425,15 @@ export class Machine {
     if (!this.config.debugAtomicSleep) return;
     const t = this.current;
     const pc = this.preemptCount(t);
+    const irqsOff = this.irqsDisabled(t);
     const rcu = this.derived.preemptRcu ? t.rcuDepth : 0;
-    if ((pc + (rcu << MIGHT_RESCHED_RCU_SHIFT) === offsets && !t.irqsOff && t.nonBlock === 0) || this.config.booting) return;
+    if ((pc + (rcu << MIGHT_RESCHED_RCU_SHIFT) === offsets && !irqsOff && t.nonBlock === 0) || this.config.booting) return;
     this.sink.report({
       kind: 'sleeping-in-atomic',
       ...this.base(t),
       site,
       inAtomic: pc !== 0,
-      irqsDisabled: t.irqsOff,
+      irqsDisabled: irqsOff,
       nonBlock: t.nonBlock,
       preemptCount: pc,
       expectedPreemptCount: offsets & 0xff,
@@ -437,7 +460,7 @@ export class Machine {
       kind: 'scheduling-while-atomic',
       ...this.base(t),
       preemptCount: this.preemptCount(t) + 1,
-      irqsDisabled: t.irqsOff,
+      irqsDisabled: this.irqsDisabled(t),
       reason,
       preemptDisabledAt: t.preemptCount & PREEMPT_MASK ? t.preemptDisabledAt || null : null,
     });
@@ -476,9 +499,9 @@ export class Machine {
 
   irqState(t: Task): IrqStateSnapshot {
     return {
-      hardirqContext: t.threadFrames ? 0 : t.hardirqContext,
+      hardirqContext: t.hardirqContext,
       hardirqCount: (t.preemptCount & HARDIRQ_MASK) >> 16,
-      softirqContext: t.threadFrames ? 0 : t.softirqContext,
+      softirqContext: t.softirqContext,
       softirqCount: this.softirqCount(t) >> 8,
       hardirqsEnabled: !t.irqsOff,
       softirqsEnabled: t.softirqsEnabled,

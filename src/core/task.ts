@@ -39,6 +39,9 @@ export class HeldLock {
 export interface ContextFrame {
   readonly kind: 'hardirq' | 'softirq' | 'nmi' | 'irq-thread';
   readonly irqsOff: boolean;
+  /** the interrupted irq thread's view (forced-threaded frames nest) */
+  readonly threadPcBase: number;
+  readonly threadIrqsOff: boolean;
   readonly hardirqThreaded: boolean;
   readonly preemptCount: number;
   readonly depth: number;
@@ -59,8 +62,14 @@ export class Task {
   hardirqThreaded = false;
   irqConfig = 0;
   softirqContext = 0;
-  /** irq-thread frames (forced-threaded handlers running as a task) */
-  threadFrames = 0;
+  /**
+   * Force-threaded handlers running (forced-threaded hardirq frames). Lockdep judges
+   * their body as a threaded hardirq; the scheduler sees the irq thread: preempt_count
+   * counted from `threadPcBase`, interrupts as the thread set them (`threadIrqsOff`).
+   */
+  forcedThreads = 0;
+  threadPcBase = 0;
+  threadIrqsOff = false;
   /** lockdep_recursion: non-zero inside NMI (lockdep_off()) */
   lockdepRecursion = 0;
   /** rcu_read_lock_nesting (CONFIG_PREEMPT_RCU) */
@@ -83,7 +92,6 @@ export class Task {
 
   /** task_irq_context() */
   irqContext(): number {
-    if (this.threadFrames) return 4 + this.threadFrames;
     return (this.hardirqContext ? 2 : 0) + (this.softirqContext ? 1 : 0);
   }
 

@@ -88,7 +88,7 @@ export class LocalLock extends LockBase {
       const at = o.at ?? 'local_trylock';
       const mp = this.here();
       if (r.rt) {
-        if (r.m.current.preemptCount & (HARDIRQ_MASK | NMI_MASK)) return false;
+        if (r.m.preemptCount(r.m.current) & (HARDIRQ_MASK | NMI_MASK)) return false;
         r.migrateDisable();
         if (r.rtSpinTrylock(mp, at)) return true;
         r.migrateEnable();

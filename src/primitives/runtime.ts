@@ -40,7 +40,7 @@ export class Runtime {
   /** preemptible(): only with CONFIG_PREEMPTION; needs preempt_count 0 and irqs on. */
   preemptible(): boolean {
     const t = this.m.current;
-    return this.m.derived.preemption && this.m.preemptCount(t) === 0 && !t.irqsOff;
+    return this.m.derived.preemption && this.m.preemptCount(t) === 0 && !this.m.irqsDisabled(t);
   }
 
   preemptDisable(at = 'preempt_disable'): void {
