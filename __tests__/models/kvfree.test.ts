@@ -16,7 +16,7 @@ function sys(strategy: KvfreeStrategyName, preempt: PreemptModel = 'full', kvfre
 
 describe('strategies', () => {
   it('each is a distinct code path with the parameters of its era', () => {
-    expect(STRATEGY_NAMES).toEqual(['v5.9', 'v5.9-no-rt-skip', 'worker', 'mainline', 'gfp-no-locks', 'lockless-page', 'preemptible-check', 'raw-zone-lock', 'nolock']);
+    expect(STRATEGY_NAMES).toEqual(['v5.9', 'v5.9-no-rt-skip', 'drop-lock', 'worker', 'mainline', 'gfp-no-locks', 'lockless-page', 'preemptible-check', 'raw-zone-lock', 'nolock']);
     expect(STRATEGIES['v5.9'].bulkCapacity).toBe(510);
     expect(STRATEGIES.mainline.bulkCapacity).toBe(507);
     expect(STRATEGIES['v5.9'].minCachedObjs).toBe(2);

@@ -150,13 +150,20 @@ describe('alloc_pages_nolock() and __GFP_NO_LOCKS', () => {
     expect(() => s.mm.allocPagesNolock(0, GFP_KERNEL)).toThrow(/only __GFP_ACCOUNT/);
   });
 
-  it('__GFP_NO_LOCKS: pcp only, NULL when empty, no slow path, order-0 only', () => {
+  it('__GFP_NO_LOCKS (RFC 1/2, 9 Aug 2020): pcp only, NULL when empty, no slow path', () => {
     const s = sys('full', true, 'v5.9');
-    expect(s.mm.allocPages(GFP_NOWAIT | __GFP_NO_LOCKS)).not.toBeNull();
+    expect(s.mm.allocPages(__GFP_NO_LOCKS)).not.toBeNull();
     s.mm.emptyPcp();
-    expect(inCallerContext(s, 'raw', () => s.mm.allocPages(GFP_NOWAIT | __GFP_NO_LOCKS))).toBeNull();
-    expect(s.mm.allocPages(GFP_NOWAIT | __GFP_NO_LOCKS, 1)).toBeNull();
+    expect(inCallerContext(s, 'raw', () => s.mm.allocPages(__GFP_NO_LOCKS))).toBeNull();
     expect(s.mm.stats.slowpaths).toBe(0);
+    // the slow path is bypassed ("goto out"), so no warn_alloc() even without __GFP_NOWARN
+    expect(s.mm.stats.allocWarnings).toBe(0);
     expect(s.kernel.violations).toEqual([]);
+  });
+
+  it('__GFP_NO_LOCKS changed only rmqueue_pcplist(): an order-1 request still takes zone->lock (PeterZ: "it only works for order==0")', () => {
+    const s = sys('full', true, 'v5.9');
+    expect(inCallerContext(s, 'raw', () => s.mm.allocPages(__GFP_NO_LOCKS, 1))).not.toBeNull();
+    expect(s.kernel.violations.map(splatTag)).toEqual(['IWC(&zone->lock)']);
   });
 });

@@ -22,7 +22,7 @@ const PRLN_ON = ['none+prln', 'vol+prln', 'full+prln'];
 
 const ROWS: Row[] = [
   // #1 (H, §2 code): a cached page serves the request, no allocator call, on every strategy
-  ...(['v5.9', 'worker', 'mainline', 'gfp-no-locks', 'lockless-page', 'preemptible-check', 'raw-zone-lock', 'nolock'] as KvfreeStrategyName[])
+  ...(['v5.9', 'drop-lock', 'worker', 'mainline', 'gfp-no-locks', 'lockless-page', 'preemptible-check', 'raw-zone-lock', 'nolock'] as KvfreeStrategyName[])
     .flatMap((s) => expand('#1 cache hit', s, ['none', 'full+prln', 'rt'], ALL_NON_NMI, ['cache'], 'BULK')),
   // #2 (H, V5.9 patch): pcp hit, zone untouched, PRLN off
   ...expand('#2 v5.9 pcp hit', 'v5.9', PRLN_OFF, ['task', 'raw', 'hardirq', 'softirq'], ['pcp'], 'BULK'),

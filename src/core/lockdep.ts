@@ -60,9 +60,18 @@ const DEP_SR_MASK = 1;
 const DEP_SN_MASK = 4;
 const DEP_EN_MASK = 8;
 
-/** __calc_dep_bit(prev, next) as a mask. */
+/** calc_dep(prev, next): __calc_dep_bit() = (prev exclusive) + 2 * (next non-recursive), as a mask. */
 function calcDep(prevRead: number, nextRead: number): number {
   return 1 << ((prevRead === 0 ? 1 : 0) + (nextRead !== 2 ? 2 : 0));
+}
+
+/**
+ * calc_depb(prev, next) for the locks_before entry: __calc_dep_bitb() swaps the two
+ * facts, (next non-recursive) + 2 * (prev exclusive), so a backward search can apply the
+ * same strong-path rule when it walks from next towards prev.
+ */
+function calcDepb(prevRead: number, nextRead: number): number {
+  return 1 << ((nextRead !== 2 ? 1 : 0) + (prevRead === 0 ? 2 : 0));
 }
 
 /** What the engine needs from the kernel around it. */
@@ -150,6 +159,13 @@ export class Lockdep {
   off: LockdepLimitReached['limit'] | null = null;
   private gen = 0;
   private readonly queue: LockClass[] = [];
+  /** classes the last bfsCircular() reached, in visiting order, with their only_xr */
+  private readonly visit: LockClass[] = [];
+  private visitXr = new Uint8Array(1024);
+  private visitCount = 0;
+  /** root of that walk when it is reusable by forwardUsageFromVisit(), else null */
+  private visitRoot: LockClass | null = null;
+  private visitRootXr = false;
   private readonly limits: KernelConfig['limits'];
   /** resolved wait levels, copied from the configuration once */
   private readonly waitSpin: number;
@@ -258,11 +274,13 @@ export class Lockdep {
     at: string,
     hardirqsOff: boolean,
     references = 0,
+    sync = false,
   ): boolean {
     if (this.off) return false;
     if (task.lockdepRecursion) {
-      // lockdep_off() inside NMI: only the {INITIAL USE} -> {IN-NMI} check remains.
-      if (!trylock) this.verifyLockUnused(task, map, subclass, read, at);
+      // lockdep_off() inside NMI: only the {INITIAL USE} -> {IN-NMI} check remains
+      // (lock_acquire(); lock_sync() just returns).
+      if (!trylock && !sync) this.verifyLockUnused(task, map, subclass, read, at);
       return false;
     }
     if (subclass >= 8) {
@@ -273,7 +291,7 @@ export class Lockdep {
     if (!cls) return false;
 
     const depth = task.depth;
-    if (depth && nestLock) {
+    if (depth && nestLock && !sync) {
       const top = task.held[depth - 1];
       if (top.cls === cls) {
         // Same class under its nest_lock: merge into a reference count, nothing pushed.
@@ -296,6 +314,7 @@ export class Lockdep {
     h.nestLock = nestLock;
     h.at = at;
     h.subclass = subclass;
+    h.sync = sync;
 
     this.checkWaitContext(task, h);
     if (check) this.markUsage(task, h);
@@ -334,6 +353,8 @@ export class Lockdep {
       }
     }
 
+    // lock_sync(): validated like an acquisition, but there is no critical section to push.
+    if (sync) return true;
     task.curChainKey = key;
     task.depth = depth + 1;
     if (task.depth === this.maxLockDepth) {
@@ -362,18 +383,74 @@ export class Lockdep {
     if (i === depth - 1) return true;
     // Unlocking out of order: re-acquire what was above, recomputing chain keys (and
     // validating any chain that is new), as reacquire_held_locks() does.
+    this.reacquire(task, i + 1, depth, -1, 0);
+    return true;
+  }
+
+  /**
+   * lock_set_subclass() (__lock_set_class() with the map's own key): the held lock
+   * changes class, and it and everything above it are taken apart and re-acquired.
+   * Returns false when the lock was not held (bad unlock balance reported).
+   */
+  setSubclass(task: Task, map: LockdepMap, subclass: number, at: string): boolean {
+    if (this.off || task.lockdepRecursion) return true;
+    const depth = task.depth;
+    if (depth === 0) {
+      // "This function is about (re)setting the class of a held lock, yet we're not
+      // actually holding any locks. Naughty user!"
+      this.host.report({ kind: 'debug-locks-warning', ...this.host.base(task), condition: '!depth', where: '__lock_set_class' });
+      return false;
+    }
+    const i = this.findHeld(task, map, depth);
+    if (i < 0) {
+      this.host.report({ kind: 'bad-unlock-balance', ...this.host.base(task), lockName: map.name, at });
+      return false;
+    }
+    const h = task.held[i];
+    task.depth = i;
+    task.curChainKey = h.prevChainKey;
+    this.reacquire(task, i, depth, i, subclass, h.read, h.at);
+    return true;
+  }
+
+  /**
+   * lock_downgrade() (downgrade_write()): the held write lock becomes a reader (read=1),
+   * and it and everything above it are re-acquired.
+   */
+  downgrade(task: Task, map: LockdepMap, at: string): boolean {
+    if (this.off || task.lockdepRecursion) return true;
+    const depth = task.depth;
+    if (depth === 0) {
+      this.host.report({ kind: 'debug-locks-warning', ...this.host.base(task), condition: '!depth', where: '__lock_downgrade' });
+      return false;
+    }
+    const i = this.findHeld(task, map, depth);
+    if (i < 0) {
+      this.host.report({ kind: 'bad-unlock-balance', ...this.host.base(task), lockName: map.name, at });
+      return false;
+    }
+    const h = task.held[i];
+    task.depth = i;
+    task.curChainKey = h.prevChainKey;
+    // (the kernel WARNs "downgrading a read lock" when h.read is already set)
+    this.reacquire(task, i, depth, i, h.cls.subclass, 1, at);
+    return true;
+  }
+
+  /** reacquire_held_locks(): entries [from, depth) again; entry `override` with the given subclass, read and ip. */
+  private reacquire(task: Task, from: number, depth: number, override: number, subclass: number, read: 0 | 1 | 2 = 0, at = ''): void {
     const saved: SavedHeld[] = [];
-    for (let j = i + 1; j < depth; j++) {
+    for (let j = from; j < depth; j++) {
       const s = task.held[j];
+      const o = j === override;
       saved.push({
-        map: s.map, subclass: s.cls.subclass, trylock: s.trylock, read: s.read, check: s.check,
-        hardirqsOff: s.hardirqsOff, nestLock: s.nestLock, at: s.at, references: s.references,
+        map: s.map, subclass: o ? subclass : s.cls.subclass, trylock: s.trylock, read: o ? read : s.read, check: s.check,
+        hardirqsOff: s.hardirqsOff, nestLock: s.nestLock, at: o ? at : s.at, references: s.references,
       });
     }
     for (const s of saved) {
       this.acquire(task, s.map, s.subclass, s.trylock, s.read, s.check, s.nestLock, s.at, s.hardirqsOff, s.references);
     }
-    return true;
   }
 
   /** find_held_lock(): the top entry always matches; below it, stop at an irq-context change. */
@@ -489,7 +566,9 @@ export class Lockdep {
       if (inHard) need |= 1 << (LOCK_USED_IN_HARDIRQ + r);
       if (inSoft) need |= 1 << (LOCK_USED_IN_SOFTIRQ + r);
     }
-    if (!h.hardirqsOff) {
+    // lock_sync() marks no ENABLED usage: it opens no critical section an irq could hit.
+    const enabled = !h.hardirqsOff && !h.sync;
+    if (enabled) {
       need |= 1 << (LOCK_ENABLED_HARDIRQ + r);
       if (task.softirqsEnabled) need |= 1 << (LOCK_ENABLED_SOFTIRQ + r);
     }
@@ -498,7 +577,7 @@ export class Lockdep {
       if (inHard && !this.markLock(task, h, LOCK_USED_IN_HARDIRQ + r)) return false;
       if (inSoft && !this.markLock(task, h, LOCK_USED_IN_SOFTIRQ + r)) return false;
     }
-    if (!h.hardirqsOff) {
+    if (enabled) {
       if (!this.markLock(task, h, LOCK_ENABLED_HARDIRQ + r)) return false;
       if (task.softirqsEnabled && !this.markLock(task, h, LOCK_ENABLED_SOFTIRQ + r)) return false;
     }
@@ -585,28 +664,47 @@ export class Lockdep {
   // ---------------------------------------------------------------------------------
   // Graph search (__bfs): per-class visited marks, strong-path rule, kernel queue size.
 
-  private bfs(
-    root: LockClass,
-    rootOnlyXr: boolean,
-    forward: boolean,
-    match: (c: LockClass) => boolean,
-    skipPerCpu: boolean,
-  ): BfsResult {
+  /*
+   * Three specialised copies of one walk, so no search pays a closure call per node:
+   * bfsCircular() (check_noncircular: forward, no skip, hlock_conflict match),
+   * bfsUsage() (usage_match with usage_skip, either direction) and bfsAccumulate()
+   * (check_irq_usage step 1: usage_accumulate backwards, never matches). Each visits
+   * classes in exactly the order the generic __bfs() would: the root first, then every
+   * list entry of each dequeued class in list order; a class is marked when first met,
+   * before the strong-path test, as mark_lock_accessed() does.
+   */
+
+  /**
+   * check_noncircular()'s search. It also records every class it reaches (with its
+   * only_xr) and whether one of them is a usage_skip() class, so that check_irq_usage()
+   * can answer its forward search from the same root from this list (see
+   * forwardUsageFromVisit()).
+   */
+  private bfsCircular(root: LockClass, rootOnlyXr: boolean, target: LockClass, prevExclusive: boolean): BfsResult {
     const gen = ++this.gen;
     const q = this.queue;
     const cap = this.limits.bfsQueue - 1;
+    const visit = this.visit;
+    let visitXr = this.visitXr;
+    let nv = 0;
+    let skippable = false;
     let head = 0;
     let tail = 0;
+    this.visitCount = 0;
+    this.visitRoot = null;
     root.bfsGen = gen;
     root.bfsParent = null;
     root.bfsDep = null;
     root.bfsOnlyXr = rootOnlyXr;
-    if (skipPerCpu && this.usageSkip(root)) return null;
-    if (match(root)) return root;
-    if ((forward ? root.after : root.before).length) q[tail++] = root;
+    if (root === target && (prevExclusive || !rootOnlyXr)) return root;
+    if (root.lockType !== LD_LOCK.NORMAL && this.usageSkip(root)) skippable = true;
+    visit[nv] = root;
+    visitXr[nv++] = rootOnlyXr ? 1 : 0;
+    if (root.after.length) q[tail++] = root;
     while (head < tail) {
       const parent = q[head++];
-      const list = forward ? parent.after : parent.before;
+      const list = parent.after;
+      const parentXr = parent.bfsOnlyXr;
       for (let i = 0; i < list.length; i++) {
         const e = list[i];
         const c = e.cls;
@@ -614,13 +712,87 @@ export class Lockdep {
         c.bfsGen = gen;
         let dep = e.dep;
         // -(*R)-> followed by -(S*)-> is not a strong dependency path.
-        if (parent.bfsOnlyXr) dep &= ~(DEP_SR_MASK | DEP_SN_MASK);
+        if (parentXr) dep &= ~(DEP_SR_MASK | DEP_SN_MASK);
         if (!dep) continue;
-        c.bfsOnlyXr = !(dep & (DEP_SN_MASK | DEP_EN_MASK));
+        const xr = !(dep & (DEP_SN_MASK | DEP_EN_MASK));
+        c.bfsOnlyXr = xr;
         c.bfsParent = parent;
         c.bfsDep = e;
-        if (skipPerCpu && this.usageSkip(c)) continue;
-        if (match(c)) return c;
+        if (c === target && (prevExclusive || !xr)) return c;
+        if (c.lockType !== LD_LOCK.NORMAL && this.usageSkip(c)) skippable = true;
+        if (nv === visitXr.length) {
+          const grown = new Uint8Array(nv * 2);
+          grown.set(visitXr);
+          this.visitXr = visitXr = grown;
+        }
+        visit[nv] = c;
+        visitXr[nv++] = xr ? 1 : 0;
+        if (c.after.length) {
+          if (tail - head >= cap) return 'overflow';
+          q[tail++] = c;
+        }
+      }
+    }
+    this.visitCount = nv;
+    // Only a complete walk without skip-able classes is the walk bfsUsage() would make.
+    this.visitRoot = skippable ? null : root;
+    this.visitRootXr = rootOnlyXr;
+    return null;
+  }
+
+  /**
+   * find_usage_forwards() from `root` (only_xr `rootOnlyXr`), answered from the list the
+   * last bfsCircular() recorded, when that walk had the same root and met no usage_skip()
+   * class: the two walks then visit the same classes in the same order with the same
+   * only_xr, and one that completed without a match or an overflow means the other
+   * cannot overflow either. Returns undefined when the list does not apply, null when no
+   * class matches; on a match the caller re-runs bfsUsage() to get its parent links.
+   */
+  private forwardUsageFromVisit(root: LockClass, rootOnlyXr: boolean, mask: number): null | true | undefined {
+    if (this.visitRoot !== root || this.visitRootXr !== rootOnlyXr) return undefined;
+    const visit = this.visit;
+    const visitXr = this.visitXr;
+    const irqMask = mask & LOCKF_IRQ;
+    for (let i = 0, n = this.visitCount; i < n; i++) {
+      if (visit[i].usageMask & (visitXr[i] ? irqMask : mask)) return true;
+    }
+    return null;
+  }
+
+  /** __bfs() with usage_match(mask) and usage_skip(): find_usage_forwards/backwards(). */
+  private bfsUsage(root: LockClass, rootOnlyXr: boolean, forward: boolean, mask: number): BfsResult {
+    const gen = ++this.gen;
+    const q = this.queue;
+    const cap = this.limits.bfsQueue - 1;
+    const irqMask = mask & LOCKF_IRQ;
+    let head = 0;
+    let tail = 0;
+    root.bfsGen = gen;
+    root.bfsParent = null;
+    root.bfsDep = null;
+    root.bfsOnlyXr = rootOnlyXr;
+    if (root.lockType !== LD_LOCK.NORMAL && this.usageSkip(root)) return null;
+    // usage_match(): behind a recursive-read-only step, only write usage counts.
+    if (root.usageMask & (rootOnlyXr ? irqMask : mask)) return root;
+    if ((forward ? root.after : root.before).length) q[tail++] = root;
+    while (head < tail) {
+      const parent = q[head++];
+      const list = forward ? parent.after : parent.before;
+      const parentXr = parent.bfsOnlyXr;
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i];
+        const c = e.cls;
+        if (c.bfsGen === gen) continue;
+        c.bfsGen = gen;
+        let dep = e.dep;
+        if (parentXr) dep &= ~(DEP_SR_MASK | DEP_SN_MASK);
+        if (!dep) continue;
+        const xr = !(dep & (DEP_SN_MASK | DEP_EN_MASK));
+        c.bfsOnlyXr = xr;
+        c.bfsParent = parent;
+        c.bfsDep = e;
+        if (c.lockType !== LD_LOCK.NORMAL && this.usageSkip(c)) continue;
+        if (c.usageMask & (xr ? irqMask : mask)) return c;
         if ((forward ? c.after : c.before).length) {
           if (tail - head >= cap) return 'overflow';
           q[tail++] = c;
@@ -628,6 +800,49 @@ export class Lockdep {
       }
     }
     return null;
+  }
+
+  /** check_irq_usage() step 1: __bfs_backwards() with usage_accumulate; -1 on overflow. */
+  private bfsAccumulate(root: LockClass, rootOnlyXr: boolean): number {
+    const gen = ++this.gen;
+    const q = this.queue;
+    const cap = this.limits.bfsQueue - 1;
+    let head = 0;
+    let tail = 0;
+    let usage = 0;
+    root.bfsGen = gen;
+    root.bfsParent = null;
+    root.bfsDep = null;
+    root.bfsOnlyXr = rootOnlyXr;
+    if (root.lockType !== LD_LOCK.NORMAL && this.usageSkip(root)) return 0;
+    // usage_accumulate(): behind a recursive-read-only step, mask out the _READ bits.
+    usage |= rootOnlyXr ? root.usageMask & LOCKF_IRQ : root.usageMask;
+    if (root.before.length) q[tail++] = root;
+    while (head < tail) {
+      const parent = q[head++];
+      const list = parent.before;
+      const parentXr = parent.bfsOnlyXr;
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i];
+        const c = e.cls;
+        if (c.bfsGen === gen) continue;
+        c.bfsGen = gen;
+        let dep = e.dep;
+        if (parentXr) dep &= ~(DEP_SR_MASK | DEP_SN_MASK);
+        if (!dep) continue;
+        const xr = !(dep & (DEP_SN_MASK | DEP_EN_MASK));
+        c.bfsOnlyXr = xr;
+        c.bfsParent = parent;
+        c.bfsDep = e;
+        if (c.lockType !== LD_LOCK.NORMAL && this.usageSkip(c)) continue;
+        usage |= xr ? c.usageMask & LOCKF_IRQ : c.usageMask;
+        if (c.before.length) {
+          if (tail - head >= cap) return -1;
+          q[tail++] = c;
+        }
+      }
+    }
+    return usage;
   }
 
   /** usage_skip(): per-CPU (local_lock) and wait-override classes are not irq-inversion nodes. */
@@ -653,7 +868,7 @@ export class Lockdep {
   private checkUsageForwards(task: Task, h: HeldLock, bit: number): boolean {
     const readBit = bit + LOCK_USAGE_READ_MASK;
     const mask = (1 << bit) | (1 << readBit);
-    const hit = this.bfs(h.cls, h.read === 2, true, (c) => this.usageMatch(c, mask), true);
+    const hit = this.bfsUsage(h.cls, h.read === 2, true, mask);
     if (hit === 'overflow') {
       this.bfsError(task);
       return false;
@@ -666,7 +881,7 @@ export class Lockdep {
   private checkUsageBackwards(task: Task, h: HeldLock, bit: number): boolean {
     const readBit = bit + LOCK_USAGE_READ_MASK;
     const mask = (1 << bit) | (1 << readBit);
-    const hit = this.bfs(h.cls, h.read !== 0, false, (c) => this.usageMatch(c, mask), true);
+    const hit = this.bfsUsage(h.cls, h.read !== 0, false, mask);
     if (hit === 'overflow') {
       this.bfsError(task);
       return false;
@@ -674,11 +889,6 @@ export class Lockdep {
     if (!hit) return true;
     this.reportInversion(task, h, hit, false, stateName(hit.usageMask & (1 << bit) ? bit : readBit));
     return false;
-  }
-
-  /** usage_match(): behind a recursive-read-only step, only write usage counts. */
-  private usageMatch(c: LockClass, mask: number): boolean {
-    return c.bfsOnlyXr ? (c.usageMask & LOCKF_IRQ & mask) !== 0 : (c.usageMask & mask) !== 0;
   }
 
   private reportInversion(task: Task, h: HeldLock, other: LockClass, forwards: boolean, irqState: ReturnType<typeof stateName>): void {
@@ -737,7 +947,9 @@ export class Lockdep {
     for (let i = depth - 1; i >= 0; i--) {
       const prev = task.held[i];
       if (prev.check) {
-        this.checkPrevAdd(task, prev, next, depth - i);
+        // check_prevs_add() returns as soon as one check_prev_add() fails: after a
+        // report, the older trylocked entries below are not looked at.
+        if (!this.checkPrevAdd(task, prev, next, depth - i)) return;
         if (this.off) return;
         // Stop after the first non-trylock entry: it already has its own dependencies.
         if (!prev.trylock) break;
@@ -746,9 +958,13 @@ export class Lockdep {
     }
   }
 
-  private checkPrevAdd(task: Task, prev: HeldLock, next: HeldLock, distance: number): void {
-    if (!this.checkNoncircular(task, next, prev)) return;
-    if (!this.checkIrqUsage(task, prev, next)) return;
+  /** check_prev_add(): false when it reported (or lockdep went off). */
+  private checkPrevAdd(task: Task, prev: HeldLock, next: HeldLock, distance: number): boolean {
+    if (!this.checkNoncircular(task, next, prev)) return false;
+    const ok = this.checkIrqUsage(task, prev, next);
+    // the recorded walk describes the graph before this dependency: never reuse it
+    this.visitRoot = null;
+    if (!ok) return false;
     const existing = prev.cls.afterById.get(next.cls.id);
     if (existing) {
       if (distance === 1) existing.distance = 1;
@@ -756,15 +972,16 @@ export class Lockdep {
       const back = next.cls.beforeById.get(prev.cls.id);
       if (back) {
         if (distance === 1) back.distance = 1;
-        back.dep |= calcDep(next.read, prev.read);
+        back.dep |= calcDepb(prev.read, next.read);
       }
-      return;
+      return true;
     }
     if (this.entries + 2 > this.limits.maxEntries) {
       this.limit(task, 'MAX_LOCKDEP_ENTRIES', 'BUG: MAX_LOCKDEP_ENTRIES too low!');
-      return;
+      return false;
     }
-    this.addDependency(prev.cls, next.cls, calcDep(prev.read, next.read), calcDep(next.read, prev.read), distance, next.at);
+    this.addDependency(prev.cls, next.cls, calcDep(prev.read, next.read), calcDepb(prev.read, next.read), distance, next.at);
+    return true;
   }
 
   /** Record prev -> next in both lists (add_lock_to_list() twice). */
@@ -782,14 +999,17 @@ export class Lockdep {
   private checkNoncircular(task: Task, next: HeldLock, prev: HeldLock): boolean {
     const target = prev.cls;
     const prevExclusive = prev.read === 0;
-    const hit = this.bfs(next.cls, next.read === 2, true, (c) => c === target && (prevExclusive || !c.bfsOnlyXr), false);
+    const hit = this.bfsCircular(next.cls, next.read === 2, target, prevExclusive);
     if (hit === 'overflow') {
       this.bfsError(task);
       return false;
     }
     if (!hit) return true;
     if (next.cls === prev.cls) {
-      this.host.report({ kind: 'recursive-locking', ...this.host.base(task), lock: lockSnapshot(next), prev: lockSnapshot(prev) });
+      // check_noncircular() calls print_deadlock_bug(current, src, target) with src = the
+      // new lock in the `prev` slot: the kernel prints the held lock as the one being
+      // acquired and the new one as already held. Mirrored as printed.
+      this.host.report({ kind: 'recursive-locking', ...this.host.base(task), lock: lockSnapshot(prev), prev: lockSnapshot(next) });
       return false;
     }
     const chain: CircularDependency['chain'][number][] = [];
@@ -816,19 +1036,18 @@ export class Lockdep {
     // No class was ever used in irq context: the backward search below could only
     // accumulate an empty USED_IN mask, so its answer is known without walking.
     if (this.irqSafeClasses === 0) return true;
-    let usage = 0;
-    const back = this.bfs(prev.cls, prev.read !== 0, false, (c) => {
-      usage |= c.bfsOnlyXr ? c.usageMask & LOCKF_IRQ : c.usageMask;
-      return false;
-    }, true);
-    if (back === 'overflow') {
+    let usage = this.bfsAccumulate(prev.cls, prev.read !== 0);
+    if (usage < 0) {
       this.bfsError(task);
       return false;
     }
     usage &= LOCKF_USED_IN_IRQ_ALL;
     if (!usage) return true;
     const forwardMask = exclusiveMask(usage);
-    const fwd = this.bfs(next.cls, next.read === 2, true, (c) => this.usageMatch(c, forwardMask), true);
+    // check_noncircular() just walked forward from next with the same root: when its
+    // walk is the one find_usage_forwards() would make, a miss needs no second walk.
+    if (this.forwardUsageFromVisit(next.cls, next.read === 2, forwardMask) === null) return true;
+    const fwd = this.bfsUsage(next.cls, next.read === 2, true, forwardMask);
     if (fwd === 'overflow') {
       this.bfsError(task);
       return false;
@@ -837,7 +1056,7 @@ export class Lockdep {
     const unsafeCls = fwd;
     const forwardPath = this.pathFrom(unsafeCls, next.at);
     const backwardMask = originalMask(unsafeCls.usageMask & LOCKF_ENABLED_IRQ_ALL);
-    const bwd = this.bfs(prev.cls, prev.read !== 0, false, (c) => this.usageMatch(c, backwardMask), true);
+    const bwd = this.bfsUsage(prev.cls, prev.read !== 0, false, backwardMask);
     if (bwd === 'overflow') {
       this.bfsError(task);
       return false;

@@ -43,6 +43,8 @@ export interface AcquireOptions {
   readonly check?: boolean;
   readonly nestLock?: LockdepMap | null;
   readonly at?: string;
+  /** lock_sync(): validate as an acquisition, push nothing */
+  readonly sync?: boolean;
 }
 
 export class Machine {
@@ -186,7 +188,20 @@ export class Machine {
     const subclass = o.subclass ?? 0;
     if (!Number.isInteger(subclass) || subclass < 0) throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
     const t = this.current;
-    return this.lockdep.acquire(t, map, subclass, o.trylock ?? false, o.read ?? 0, o.check ?? true, o.nestLock ?? null, o.at ?? map.name, t.irqsOff);
+    return this.lockdep.acquire(t, map, subclass, o.trylock ?? false, o.read ?? 0, o.check ?? true, o.nestLock ?? null, o.at ?? map.name, t.irqsOff, 0, o.sync ?? false);
+  }
+
+  /** lock_downgrade(): a held write lock becomes a read lock. */
+  downgrade(map: LockdepMap, at?: string): boolean {
+    this.ownMap(map);
+    return this.lockdep.downgrade(this.current, map, at ?? map.name);
+  }
+
+  /** lock_set_subclass(): re-class a held lock. */
+  setSubclass(map: LockdepMap, subclass: number, at?: string): boolean {
+    this.ownMap(map);
+    if (!Number.isInteger(subclass) || subclass < 0) throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
+    return this.lockdep.setSubclass(this.current, map, subclass, at ?? map.name);
   }
 
   release(map: LockdepMap, at?: string): boolean {
@@ -427,7 +442,8 @@ export class Machine {
     const pc = this.preemptCount(t);
     const irqsOff = this.irqsDisabled(t);
     const rcu = this.derived.preemptRcu ? t.rcuDepth : 0;
-    if ((pc + (rcu << MIGHT_RESCHED_RCU_SHIFT) === offsets && !irqsOff && t.nonBlock === 0) || this.config.booting) return;
+    // __might_resched(): the idle task (pid 0) may never sleep, whatever its counts say.
+    if ((pc + (rcu << MIGHT_RESCHED_RCU_SHIFT) === offsets && !irqsOff && t.pid !== 0 && t.nonBlock === 0) || this.config.booting) return;
     this.sink.report({
       kind: 'sleeping-in-atomic',
       ...this.base(t),

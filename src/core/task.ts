@@ -24,6 +24,8 @@ export class HeldLock {
   prevChainKey = 0;
   at = '';
   subclass = 0;
+  /** lock_sync(): validated, never pushed */
+  sync = false;
   /**
    * check_wait_context() bookkeeping, so a check costs O(1) instead of a walk of the
    * held stack: the context ceiling this entry was pushed under, the running limit

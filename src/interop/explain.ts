@@ -231,6 +231,7 @@ function lockJson(l: ScenarioLock) {
     ...(l.read ? { read: true } : {}),
     ...(l.inIrq ? { inIrq: true } : {}),
     ...(l.implied ? { implied: true } : {}),
+    ...(l.trylock ? { trylock: true } : {}),
   };
 }
 

@@ -15,7 +15,6 @@
  * length converts in memory that grows with tasks and lock instances, not lines.
  */
 import { createReadStream } from 'fs';
-import { createInterface } from 'readline';
 import type { KernelOptions } from '../core/config';
 import { validateEvent } from '../trace/ops';
 import { Replayer, type ReplayResult } from '../trace/replay';
@@ -86,9 +85,11 @@ export class FtraceConverter {
   /** One line of trace text → the trace events it stands for (possibly none). */
   line(text: string, lineNo: number): TraceEvent[] {
     this.lines++;
-    if (text.startsWith('#') || text.trim() === '' || /^(cpus=|CPU \d+ is empty|version = )/.test(text.trim())) return [];
-    const m = LINE.exec(text);
+    // The event regex first: header and comment lines never match it, and trimming
+    // every line of a multi-GB trace up front costs more than the match itself.
+    const m = text.length === 0 || text.charCodeAt(0) === 35 /* # */ ? null : LINE.exec(text);
     if (!m) {
+      if (text.startsWith('#') || text.trim() === '' || /^(cpus=|CPU \d+ is empty|version = )/.test(text.trim())) return [];
       if (/lock_acquire|lock_release|irq_handler|softirq_/.test(text) && this.unreadable.length < 20) this.unreadable.push({ line: lineNo, text: text.trim() });
       return [];
     }
@@ -338,9 +339,31 @@ export interface FtraceCheckResult {
   readonly header: TraceHeader;
 }
 
-async function* linesOf(path: string): AsyncGenerator<string> {
-  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const l of rl) yield l;
+/**
+ * Call `fn` for every line of a file, streamed in chunks. Lines are handed over
+ * synchronously within each chunk: an async iterator per line (readline's) costs a
+ * promise per line, which dominated the import of large traces.
+ */
+function forEachLine(path: string, fn: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const input = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+    let rest = '';
+    input.on('data', (chunk: string | Buffer) => {
+      const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      let from = 0;
+      for (let nl = text.indexOf('\n', from); nl >= 0; nl = text.indexOf('\n', from)) {
+        const end = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        fn(text.slice(from, end));
+        from = nl + 1;
+      }
+      rest = text.slice(from);
+    });
+    input.on('error', reject);
+    input.on('end', () => {
+      if (rest !== '') fn(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+      resolve();
+    });
+  });
 }
 
 /**
@@ -353,23 +376,23 @@ export async function checkFtraceFile(path: string, options: FtraceCheckOptions 
   const every = options.progressEvery ?? 1 << 16;
   const first = new FtraceConverter(table);
   let n = 0;
-  for await (const l of linesOf(path)) {
+  await forEachLine(path, (l) => {
     first.line(l, ++n);
     if (options.onProgress && n % every === 0) options.onProgress(n, 1);
-  }
+  });
   const header = first.header(`imported from ${path}`);
   const decls = validateHeader({ ...header, events: [] }, false);
   const replayer = new Replayer(header, decls, { overrides: options.overrides });
   const second = new FtraceConverter(table);
   let index = 0;
   n = 0;
-  for await (const l of linesOf(path)) {
+  await forEachLine(path, (l) => {
     for (const ev of second.line(l, ++n)) {
       replayer.apply(validateEvent(ev, decls, `/events/${index}`), index);
       index++;
     }
     if (options.onProgress && n % every === 0) options.onProgress(n, 2);
-  }
+  });
   return { result: replayer.result(), summary: second.summary(), header };
 }
 

@@ -38,7 +38,16 @@ export function nameHint(name: string, table: ClassTable = builtinClassTable()):
   const base = name.replace(/\/\d+$/, '').replace(/#\d+$/, '');
   const e = lookupClass(table, base);
   if (e) return e.kind === 'map' ? 'map' : e.type;
+  return namingHint(base);
+}
+
+/** Common kernel naming conventions only (no class table). */
+function namingHint(base: string): LockKind | null {
   if (/-wait-type-override$/.test(base)) return 'map';
+  // workqueue flush maps: `(wq_completion)events`, `(work_completion)(&w->work)`
+  if (/^\((?:wq_completion|work_completion)\)/.test(base)) return 'map';
+  // before v5.x a spinlock_t's class was named after its embedded raw lock: `&(&zone->lock)->rlock`
+  if (/\)->rlock(?:#\d+)?$/.test(base)) return 'spinlock';
   if (/rw_?sem|_sem\b|sem$|mmap_lock|i_rwsem|rwsem/i.test(base)) return 'rwsem';
   if (/rt_mutex|rtmutex/i.test(base)) return 'rt_mutex';
   if (/mutex|_mtx\b|mtx$/i.test(base)) return 'mutex';
@@ -75,13 +84,19 @@ function rcuByName(name: string): PseudoLock | null {
  * decide the wait class (spinning, CONFIG, sleeping, RCU-like); the name picks the
  * primitive inside it and, where the numbering folds two classes, between them.
  */
-export function inferType(c: ParsedClass, prove: boolean, table: ClassTable = builtinClassTable()): InferredType {
+export function inferType(c: ParsedClass, prove: boolean, table: ClassTable = builtinClassTable(), ev: Evidence | null = null): InferredType {
   const base = c.name.replace(/\/\d+$/, '');
-  const hint = nameHint(base, table);
+  const tabled = lookupClass(table, base.replace(/#\d+$/, ''));
+  const evKind = ev && ev.kind !== 'spinning' ? ev.kind : null;
+  // The class table is the user's word; then what the taking code shows; then naming habits.
+  const named = tabled ? nameHint(base, table) : evKind ? null : nameHint(base, table);
+  const hint = named ?? evKind;
+  const spinning = ev?.kind === 'spinning' && !named;
   const rcu = rcuByName(base);
   if (rcu) return { type: rcu, decl: null, certain: true, basis: 'the RCU read-side / bh map of that name' };
   if (c.inner === null || c.outer === null) {
-    if (hint) return { type: hint, decl: null, certain: false, basis: 'the name (this kernel prints no wait types)' };
+    if (hint === 'map') return { type: 'map', decl: { wait: { inner: 'inv' } }, certain: true, basis: 'a lockdep_map by its name (not wait-checked)' };
+    if (hint) return { type: hint, decl: null, certain: !named && !!evKind, basis: named ? 'the name (this kernel prints no wait types)' : `${ev?.why} (this kernel prints no wait types)` };
     return { type: 'spinlock', decl: null, certain: false, basis: 'nothing: no wait types printed and an unknown name; assumed spinlock_t' };
   }
   const o = c.outer;
@@ -105,9 +120,13 @@ export function inferType(c: ParsedClass, prove: boolean, table: ClassTable = bu
     return map(o, i, true, c.name);
   }
   if (o === 2 && i === 2) {
+    if (!named && evKind && SPIN_CLASS.includes(evKind)) {
+      return { type: evKind, decl: null, certain: true, basis: `{2:2} (=n folds spinlock_t into raw_spinlock_t); ${ev?.why}` };
+    }
     if (hint === 'raw_spinlock' || (hint && SPIN_CLASS.includes(hint))) {
       return { type: hint, decl: null, certain: hint === 'raw_spinlock' || lookupClass(table, base) !== null, basis: `{2:2} (=n folds spinlock_t into raw_spinlock_t); the name says ${hint}` };
     }
+    if (spinning) return { type: 'spinlock', decl: null, certain: false, basis: `{2:2} with PROVE_RAW_LOCK_NESTING=n and ${ev?.why}: spinlock_t or raw_spinlock_t; assumed spinlock_t (add the name to --classes to be sure)` };
     return { type: 'spinlock', decl: null, certain: false, basis: '{2:2} with PROVE_RAW_LOCK_NESTING=n: spinlock_t or raw_spinlock_t; assumed spinlock_t (add the name to --classes to be sure)' };
   }
   if (o === 3 && i === 3) {
@@ -155,6 +174,9 @@ export function inferProveRawLockNesting(r: ParsedReport, table: ClassTable = bu
   }
   for (const c of printedClasses(r)) {
     if (c.inner === null || c.outer === null) continue;
+    const votes = evidenceVotes(c, lockEvidence(r, c));
+    if (votes.yes) yes.push(votes.yes);
+    if (votes.no) no.push(votes.no);
     const base = c.name.replace(/\/\d+$/, '');
     if (c.inner === 4 || c.outer === 4) yes.push(`(${c.name}) -{${c.outer}:${c.inner}}: wait type 4 (LD_WAIT_SLEEP) exists only with =y`);
     else if (c.outer === 1 && c.inner === 3) yes.push(`(${c.name}) -{1:3}: an RCU-style map with inner CONFIG, =y numbering`);
@@ -193,6 +215,10 @@ export function inferPreempt(r: ParsedReport): Inference<PreemptModel> {
     if (held[k].name === 'softirq_ctrl.lock') return { value: 'rt', why: 'a held softirq_ctrl.lock (PREEMPT_RT local_bh_disable())' };
     if (isRtImpliedRcu(held[k - 1], held[k])) return { value: 'rt', why: `rcu_read_lock held right after ${held[k - 1].name}: PREEMPT_RT's sleeping spinlock takes it` };
   }
+  for (const h of held) {
+    const ev = siteEvidence(h.sites);
+    if (ev?.rt) return { value: 'rt', why: `${h.name}: ${ev.why}` };
+  }
   if (r.kind === 'sleeping-in-atomic' && /spinlock_rt\.c/.test(r.site)) return { value: 'rt', why: `the might_sleep() site ${r.site} is PREEMPT_RT's spinlock` };
   if (r.backtrace.some((f) => /^rt_(spin|read|write)_lock/.test(f))) return { value: 'rt', why: 'rt_spin_lock()/rt_read_lock() in the backtrace' };
   return { value: 'unknown', why: 'the report does not print the preemption model' };
@@ -216,4 +242,88 @@ export function contextHint(backtrace: readonly string[]): 'hardirq' | 'softirq'
 /** Whether an interrupt handler in this backtrace would be force-threaded (not hrtimer/IPI/irq_work). */
 export function threadableHandler(frames: readonly string[]): boolean {
   return !frames.some((f) => /hrtimer|tick_|apic_timer|timer_interrupt|irq_work|smp_call_function|_ipi|sysvec_call_function/.test(f));
+}
+
+// -------------------------------------------------------------------------------------
+// Evidence from the code that took a lock: the sites printed with a held lock (syzbot
+// prints one per inlined wrapper: `spin_lock include/linux/spinlock.h:354 [inline]`) and
+// the backtrace frames right above lock_acquire() for the lock being taken.
+
+/** What the taking code says about a lock. `spinning`: spinlock_t or raw_spinlock_t. */
+export interface Evidence {
+  readonly kind: LockKind | 'spinning';
+  readonly trylock: boolean;
+  /** taken through PREEMPT_RT's spinlock_rt.h / rt_spin_lock() */
+  readonly rt: boolean;
+  readonly why: string;
+}
+
+const PRIMITIVES: readonly { re: RegExp; kind: LockKind | 'spinning'; rt?: boolean }[] = [
+  { re: /^(?:rt_spin_lock|__rt_spin_lock|rt_spin_trylock|rt_spin_lock_nested)\b/, kind: 'spinlock', rt: true },
+  { re: /^(?:rt_read_lock|rt_write_lock|rt_read_trylock|rt_write_trylock)\b/, kind: 'rwlock', rt: true },
+  { re: /^(?:_raw_spin_\w*lock\w*|__raw_spin_\w*lock\w*|raw_spin_\w*lock\w*|do_raw_spin_lock)\b/, kind: 'spinning' },
+  { re: /^(?:_raw_read_\w*lock\w*|_raw_write_\w*lock\w*|__raw_read_lock\w*|__raw_write_lock\w*|read_lock\w*|write_lock\w*|read_trylock|write_trylock)\b/, kind: 'rwlock' },
+  { re: /^(?:__mutex_lock\w*|mutex_lock\w*|mutex_trylock\w*|ww_mutex_lock\w*)\b/, kind: 'mutex' },
+  { re: /^(?:rt_mutex_lock\w*|__rt_mutex_lock\w*|rt_mutex_trylock)\b/, kind: 'rt_mutex' },
+  { re: /^(?:percpu_down_\w+|cpus_read_lock|percpu_rwsem_\w+)\b/, kind: 'percpu_rwsem' },
+  { re: /^(?:down_read\w*|down_write\w*|__down_read\w*|__down_write\w*|inode_lock\w*|mmap_read_lock\w*|mmap_write_lock\w*|rwsem_down_\w+)\b/, kind: 'rwsem' },
+  { re: /^(?:local_lock_acquire|local_lock\w*)\b/, kind: 'local_lock' },
+];
+
+function frameEvidence(frame: string, where: string): Evidence | null {
+  const fn = frame.trim().split(/[\s+]/)[0];
+  // spin_lock() and friends are inline wrappers in spinlock.h (spinlock_t) or spinlock_rt.h (RT)
+  if (/^spin_(?:lock|trylock)\w*$/.test(fn) && /include\/linux\/spinlock(_rt)?\.h/.test(frame)) {
+    const rt = /spinlock_rt\.h/.test(frame);
+    return { kind: 'spinlock', trylock: /trylock/.test(fn), rt, why: `${where} ${fn}() from ${rt ? 'spinlock_rt.h (PREEMPT_RT)' : 'spinlock.h'}: a spinlock_t` };
+  }
+  if (/unlock/.test(fn)) return null;
+  for (const p of PRIMITIVES) {
+    if (p.re.test(fn)) return { kind: p.kind, trylock: /trylock/.test(fn), rt: p.rt ?? false, why: `${where} ${fn}()` };
+  }
+  return null;
+}
+
+/** Evidence from the sites printed with a lock line (all inline levels). */
+export function siteEvidence(sites: readonly string[] | undefined): Evidence | null {
+  for (const s of sites ?? []) {
+    const e = frameEvidence(s, 'taken by');
+    if (e) return e;
+  }
+  return null;
+}
+
+/** Evidence for the lock being acquired: the first locking primitive above lock_acquire() in the backtrace. */
+export function acquireEvidence(backtrace: readonly string[]): Evidence | null {
+  const frames = backtrace.filter((f) => !f.startsWith('<'));
+  const la = frames.findIndex((f) => /^lock_acquire\b/.test(f));
+  const from = la >= 0 ? la + 1 : 0;
+  for (let k = from; k < Math.min(frames.length, from + 12); k++) {
+    const e = frameEvidence(frames[k], 'the backtrace shows');
+    if (e) return e;
+  }
+  return null;
+}
+
+/** The evidence for one printed lock of report `r` (sites first, then the backtrace for the lock being taken). */
+export function lockEvidence(r: ParsedReport, c: ParsedClass): Evidence | null {
+  const own = siteEvidence((c as Partial<ParsedLock>).sites);
+  if (own) return own;
+  // (the scheduler's reports have no lock being taken; their backtrace is the sleep)
+  if ('lock' in r && r.lock && r.lock.name === c.name) return acquireEvidence(r.backtrace);
+  return null;
+}
+
+const SLEEPING_EV: readonly (LockKind | 'spinning')[] = ['mutex', 'rwsem', 'rt_mutex'];
+const SPIN_EV: readonly (LockKind | 'spinning')[] = ['spinlock', 'rwlock', 'local_lock'];
+
+/** PROVE_RAW_LOCK_NESTING votes from evidence: a spinlock_t at 2 or a sleeping lock at 3 is =n; at 3 / 4 it is =y. */
+export function evidenceVotes(c: ParsedClass, ev: Evidence | null): { yes?: string; no?: string } {
+  if (!ev || c.inner === null || c.outer === null || c.inner !== c.outer) return {};
+  const n = `(${c.name}) -{${c.outer}:${c.inner}}`;
+  if (SPIN_EV.includes(ev.kind) && c.inner === 2) return { no: `${n}: ${ev.why}, printed as SPIN: =n numbering` };
+  if ((SPIN_EV.includes(ev.kind) || ev.kind === 'spinning') && c.inner === 3) return { yes: `${n}: ${ev.why}, a spinning lock at CONFIG: =y numbering` };
+  if (SLEEPING_EV.includes(ev.kind) && c.inner === 3) return { no: `${n}: ${ev.why}, a sleeping lock at 3: =n numbering` };
+  if (SLEEPING_EV.includes(ev.kind) && c.inner === 4) return { yes: `${n}: ${ev.why}, a sleeping lock at 4: =y numbering` };
+  return {};
 }

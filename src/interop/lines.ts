@@ -25,7 +25,8 @@ const LEVEL = /^<[0-7]>/;
 // `dmesg -x`: `kern  :warn  : `
 const FACILITY = /^[a-z]+ *:[a-z]+ *: /;
 // `[  123.456789]`, optionally followed by a caller id `[  T123]` / `[    C1]`
-const STAMP = /^\[ *\d+\.\d+\](?:\[ *[TC]\d+\])? ?/;
+// (leading blanks allowed: commit messages and mail indent quoted logs)
+const STAMP = /^[ \t]*\[ *\d+\.\d+\](?:\[ *[TC]\d+\])? ?/;
 // a caller id without a timestamp (printk.time=0 with CONFIG_PRINTK_CALLER)
 const CALLER = /^\[ *[TC]\d+\] ?/;
 
@@ -45,8 +46,51 @@ export function cleanLine(raw: string): string {
   return s.replace(/\s+$/, '');
 }
 
-/** Split text into cleaned lines, keeping 1-based source line numbers. */
+/**
+ * Whether the text is a quoted-printable mail body (RFC 2045) as mail archives store
+ * raw messages: `=3D` for `=` and soft line breaks (`=` at the end of a line) that cut
+ * lock lines anywhere, even inside `{4:4}`.
+ */
+function isQuotedPrintable(raw: readonly string[]): boolean {
+  let soft = 0;
+  let escapes = 0;
+  for (const r of raw) {
+    const l = r.replace(/\r$/, '');
+    if (/=$/.test(l) && !/==$/.test(l)) soft++;
+    if (/=(?:3D|20|09)/.test(l)) escapes++;
+  }
+  return soft > 0 && escapes > 0;
+}
+
+function decodeQp(s: string): string {
+  return s.replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/**
+ * Split text into cleaned lines, keeping 1-based source line numbers. Quoted-printable
+ * bodies are decoded first; a line joined from soft breaks keeps the number of its
+ * first physical line.
+ */
 export function cleanLines(text: string): LogLine[] {
   const raw = text.split('\n');
-  return raw.map((r, i) => ({ text: cleanLine(r), line: i + 1 }));
+  if (!isQuotedPrintable(raw)) return raw.map((r, i) => ({ text: cleanLine(r), line: i + 1 }));
+  const out: LogLine[] = [];
+  let acc = '';
+  let first = -1;
+  raw.forEach((r, i) => {
+    let l = r.replace(/\r$/, '');
+    // A soft break inside a quoted block: the continuation carries the quote marker again.
+    if (first >= 0) l = l.replace(QUOTE, '');
+    if (first < 0) first = i;
+    if (/=$/.test(l)) {
+      acc += l.slice(0, -1);
+      return;
+    }
+    acc += l;
+    out.push({ text: cleanLine(decodeQp(acc)), line: first + 1 });
+    acc = '';
+    first = -1;
+  });
+  if (first >= 0) out.push({ text: cleanLine(decodeQp(acc)), line: first + 1 });
+  return out;
 }

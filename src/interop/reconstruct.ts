@@ -13,6 +13,8 @@ import {
   inferProveRawLockNesting,
   inferType,
   isRtImpliedRcu,
+  lockEvidence,
+  siteEvidence,
   threadableHandler,
   type Inference,
   type LockKind,
@@ -57,6 +59,8 @@ export interface ScenarioLock {
   readonly inIrq: boolean;
   /** a PREEMPT_RT rcu_read_lock() implied by the spinlock before it: replayed by that spinlock */
   readonly implied: boolean;
+  /** the printed site is a trylock (spin_trylock() ...): replayed as one */
+  readonly trylock: boolean;
 }
 
 /** Which held lock made the acquisition invalid (the one whose inner wait type is the minimum). */
@@ -109,6 +113,8 @@ class Builder {
     readonly table: ClassTable,
     readonly task: string,
     readonly cpu: number,
+    /** the report, for the evidence of how each lock was taken (sites, backtrace) */
+    readonly report: ParsedReport | null = null,
   ) {}
 
   /** A scenario lock for a printed class; the same printed name is the same lock. */
@@ -117,7 +123,8 @@ class Builder {
     const base = sub ? sub[1] : c.name;
     const subclass = sub ? Number(sub[2]) : 0;
     const known = this.byName.get(c.name);
-    const t = known ? { type: known.type, decl: known.decl, certain: known.certain, basis: known.basis } : inferType(c, this.prove, this.table);
+    const ev = this.report ? lockEvidence(this.report, c) : null;
+    const t = known ? { type: known.type, decl: known.decl, certain: known.certain, basis: known.basis } : inferType(c, this.prove, this.table, ev);
     let lockName: string | null = null;
     if (t.type === 'rcu_read_lock' || t.type === 'rcu_read_lock_bh' || t.type === 'rcu_read_lock_sched') lockName = t.type;
     else if (t.type !== 'local_bh') {
@@ -143,6 +150,8 @@ class Builder {
       read: (o.read ?? false) && READABLE.includes(t.type),
       inIrq: o.inIrq ?? false,
       implied: o.implied ?? false,
+      // only a held lock's own printed site says trylock; the lock being taken did not succeed yet
+      trylock: (siteEvidence((c as Partial<ParsedLock>).sites)?.trylock ?? false) && t.type !== 'percpu_rwsem',
     };
     if (!known) this.byName.set(c.name, sl);
     return sl;
@@ -160,7 +169,7 @@ class Builder {
     }
     const f: Record<string, unknown> = { lock: l.lock };
     if (l.read || ALWAYS_READ.includes(l.type)) f.read = true;
-    if (o.try) f.try = true;
+    if (o.try || l.trylock) f.try = true;
     if (l.subclass) f.subclass = l.subclass;
     if (l.at) f.at = l.at;
     this.push('lock', f);
@@ -476,7 +485,7 @@ function buildAtomic(r: ParsedSleeping | ParsedSchedulingWhileAtomic, b: Builder
   }
   const before = held.filter((h) => h !== sleeper);
   // What the held locks alone explain, replayed under the origin configuration.
-  const probe = new Builder(b.prove, b.table, b.task, b.cpu);
+  const probe = new Builder(b.prove, b.table, b.task, b.cpu, b.report);
   Object.assign(probe.locks, b.locks);
   for (const h of before) probe.acquire(h);
   const trace = { 'lockdep-trace': 1 as const, config: { ...origin, cpus: Math.max(2, b.cpu + 1) }, locks: { ...b.locks }, events: probe.events };
@@ -520,7 +529,12 @@ export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTab
   const origin = originOf(prove, preempt);
   const comm = r.task?.comm ?? 'task';
   const cpu = r.cpu ?? 0;
-  const b = new Builder(origin.proveRawLockNesting, table, comm, cpu);
+  const b = new Builder(origin.proveRawLockNesting, table, comm, cpu, r);
+  // What the report does not show is named, never filled in silently.
+  if (r.lockdepOff) b.notes.push('"INFO: lockdep is turned off.": an earlier report disabled lockdep, so no held locks are printed; only what preempt_count and the irq state say is replayed');
+  if (r.held && r.heldDeclared !== null && r.held.length < r.heldDeclared) {
+    b.notes.push(`${r.heldDeclared} lock(s) announced as held, ${r.held.length} printed (a running task's locks are not printed, or the log was cut): the missing ones are not replayed`);
+  }
   if (prove.value === 'unknown') b.notes.push('PROVE_RAW_LOCK_NESTING cannot be told from the report; the report is replayed with =y (the kernel default since v6.13)');
   if (preempt.value === 'unknown') b.notes.push('the preemption model is not printed; the report is replayed as PREEMPT(full)');
   let context: Inference<ContextName> = { value: 'task', why: 'task context' };

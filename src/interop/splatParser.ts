@@ -49,6 +49,12 @@ export interface ParsedLock extends ParsedClass {
   readonly address: string | null;
   /** the acquisition site (`func+0x2f/0x70`), or null when cut off */
   readonly at: string | null;
+  /**
+   * every site printed for this lock, outermost inline frame first: syzbot-style
+   * kernels print one line per inlined function (`spin_lock include/linux/spinlock.h:354
+   * [inline]`), which names the primitive the lock was taken with
+   */
+  readonly sites: readonly string[];
   /** source line (1-based) */
   readonly line: number;
 }
@@ -93,6 +99,10 @@ export interface ParsedBase {
   readonly cpu: number | null;
   /** lockdep_print_held_locks(), bottom first; null when the block is absent */
   readonly held: readonly ParsedLock[] | null;
+  /** the count the held-lock header announced (`3 locks held by`); null without a header */
+  readonly heldDeclared: number | null;
+  /** `INFO: lockdep is turned off.`: an earlier report disabled lockdep, no locks are printed */
+  readonly lockdepOff: boolean;
   /** function names of the backtrace, innermost first; context markers kept as `<IRQ>` etc. */
   readonly backtrace: readonly string[];
 }
@@ -239,6 +249,10 @@ const TITLES: readonly TitleRule[] = [
 // input is never silently "clean".
 const OTHER_BANNER = /^(?:WARNING: |\[ BUG: |\[ INFO: |BUG: )(?:bad unlock balance detected!|held lock freed!|Nested lock was not taken|lock held when returning to user space!|.* still has locks held!|suspicious RCU usage\.?|bad contention detected!|MAX_LOCK_DEPTH too low!|MAX_LOCKDEP_\w+ too low!)/;
 
+// Other kernel reports end the one before them (their lines are not its backtrace) but
+// are not lock reports: WARN(), oopses, KASAN, hung tasks, RCU stalls.
+const OTHER_REPORT = /^(?:-+\[ cut here \]-+|WARNING: CPU: \d+ PID: \d+|---\[ end trace|Oops[: ]|BUG: (?:KASAN|KCSAN|unable to handle|kernel NULL pointer|Bad page|workqueue lockup|soft lockup)|Kernel panic|general protection fault|INFO: task \S.* blocked for more than|rcu: INFO: |INFO: rcu_\w+ detected stalls|UBSAN: |Unable to handle kernel)/;
+
 function titleOf(text: string): TitleRule | null {
   const t = text.trim();
   for (const r of TITLES) if (r.re.test(t)) return r;
@@ -310,7 +324,7 @@ export function parseLockLine(text: string, line: number): ParsedLock | null {
     at = m[1].replace(/^\[<[0-9a-f]+>\]\s*/i, '').trim() || null;
   } else if (rest.trim() !== '' && rest.trim() !== ':' && rest.trim() !== ',') return null;
   if (c.cls.usage === null && c.cls.inner === null && at === null) return null;
-  return { ...c.cls, address, at, line };
+  return { ...c.cls, address, at, sites: at === null ? [] : [at], line };
 }
 
 /** `name+0x1f/0x40 [module]` → `name+0x1f/0x40`; `[<addr>] name` and `? name` handled. */
@@ -321,6 +335,28 @@ function frameName(s: string): string {
     .replace(/^\?\s*/, '')
     .replace(/\s+\[[\w-]+\]$/, '')
     .trim();
+}
+
+/**
+ * One backtrace line → the function (with offset when printed), or null when the line
+ * is not a frame (an unrelated log line printed in the middle of the trace). Reads
+ * x86 (`func+0x1/0x2 [mod]`, `? func`), syzbot (`func+0x1/0x2 file.c:12`, `func
+ * file.h:3 [inline]`), decode_stacktrace.sh (`func (file.c:12)`), arm64 (`func+0x1/0x2
+ * (C)`) and arm32 (`[<c01>] (func) from [<c02>] (caller+0x1/0x2)`).
+ */
+export function parseFrame(line: string): string | null {
+  let t = line.trim();
+  const arm = /^\[<[0-9a-f]+>\]\s+\(([^)\s]+)\)\s+from\s+\[<[0-9a-f]+>\]/i.exec(t);
+  if (arm) return arm[1];
+  t = t.replace(/^\[<[0-9a-f]+>\]\s*/i, '').replace(/^\?\s+/, '');
+  t = t.replace(/\s+\((?:[CPL]|discriminator \d+)\)$/, '').replace(/\s+\[[\w-]+\]$/, '');
+  const m = /^([\w.$]+)(\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?:\s+(.*))?$/.exec(t);
+  if (!m) return null;
+  const rest = m[3] ?? '';
+  // Without an offset, a frame is only recognised by what follows it: a source location.
+  if (!m[2] && !/^\(?\S*\.[chS]:\d+/.test(rest) && !/^\S+\.[chS]:-?\d+/.test(rest)) return null;
+  if (rest !== '' && !/^\(?\S*\.[chS]:-?\d+|^\[[\w-]+\]/.test(rest)) return null;
+  return m[1] + (m[2] ?? '');
 }
 
 const IRQ_STATE = /\[HC(\d+)\[(\d+)\]:SC(\d+)\[(\d+)\]:HE(\d+):SE(\d+)\]/;
@@ -413,6 +449,7 @@ class Cursor {
     while (this.i < this.end && this.lines[this.i].text.trim() === '') this.i++;
     if (this.i >= this.end) throw new Failure(this.here(), `expected ${what}, found the end of the report`);
     const first = this.lines[this.i];
+    const idx = /^#(\d+):/.exec(first.text.trim());
     let joined = '';
     let best: ParsedLock | null = null;
     let used = 0;
@@ -429,7 +466,59 @@ class Cursor {
     }
     if (!best) throw new Failure(first, `expected ${what} as \`<address> (<name>){<usage>}-{<outer>:<inner>}, at: <site>\``);
     this.i += used;
-    return best;
+    return this.absorb(best, idx ? Number(idx[1]) : null);
+  }
+
+  /**
+   * Kernels with inlined-frame symbolisation (syzbot) print a lock once per inline
+   * level: the same `#N:`, address and name, one site each. Mail clients using
+   * format=flowed wrap `at: spin_lock_bh  ` / `/./include/linux/spinlock.h:343 [inline]`.
+   * Fold both into the one lock, keeping every site and the last (real) one as `at`.
+   */
+  private absorb(l: ParsedLock, index: number | null): ParsedLock {
+    const sites = [...l.sites];
+    let at = l.at;
+    const more = (): void => {
+      // a cut-off site: the next line carries its source location
+      while (this.i < this.end && at !== null && !/\+0x[0-9a-f]+/.test(at)) {
+        const t = this.lines[this.i].text.trim();
+        if (!/^\/?\S*\.[chS]:\d+(?:\s+\[inline\])?$/.test(t) && !/^[\w.$]+\+0x[0-9a-f]+\/0x[0-9a-f]+(?:\s|$)/.test(t)) break;
+        at = `${at} ${t}`;
+        sites[sites.length - 1] = at;
+        this.i++;
+      }
+    };
+    more();
+    for (;;) {
+      if (this.i >= this.end) break;
+      const t = this.lines[this.i].text.trim();
+      const ix = /^#(\d+):/.exec(t);
+      if (index !== null ? !ix || Number(ix[1]) !== index : ix !== null) break;
+      let joined = t;
+      let dup: ParsedLock | null = null;
+      let used = 0;
+      for (let n = 0; n < 3 && this.i + n < this.end; n++) {
+        if (n > 0) {
+          const u = this.lines[this.i + n].text.trim();
+          if (u === '' || /^#\d+:/.test(u) || titleOf(u)) break;
+          joined = `${joined} ${u}`;
+        }
+        const p = parseLockLine(joined, this.lines[this.i].line);
+        if (p) {
+          dup = p;
+          used = n + 1;
+          if (p.at !== null) break;
+        }
+      }
+      if (!dup || dup.name !== l.name || (dup.address !== l.address && dup.address !== null && l.address !== null)) break;
+      this.i += used;
+      if (dup.at !== null) {
+        sites.push(dup.at);
+        at = dup.at;
+      }
+      more();
+    }
+    return sites.length === l.sites.length && at === l.at ? l : { ...l, at, sites };
   }
 
   /** A class line (` (name){usage}-{o:i}`), joined with wrapped continuations. */
@@ -455,18 +544,38 @@ class Cursor {
 
 const HELD_HEADER = /^(?:(\d+) locks? held by (.+)\/(\d+):|no locks held by (.+)\/(\d+)\.)$/;
 
-function heldBlock(c: Cursor, limit: number): ParsedLock[] | null {
+interface HeldBlock {
+  readonly held: ParsedLock[] | null;
+  readonly declared: number | null;
+}
+
+/**
+ * lockdep_print_held_locks(). The header announces N locks; the lines that follow may be
+ * fewer: a task that is running when another prints its locks gets only the header,
+ * and a log cut short loses the tail. What is there is returned, with the count
+ * announced, so the gap can be named. Lines that are not `#k:` lock lines end the block.
+ */
+function heldBlock(c: Cursor, limit: number): HeldBlock {
   const save = c.i;
   const r = c.find(HELD_HEADER, limit);
   if (!r) {
     c.i = save;
-    return null;
+    return { held: null, declared: null };
   }
-  if (r.m[4] !== undefined) return [];
+  if (r.m[4] !== undefined) return { held: [], declared: 0 };
   const n = Number(r.m[1]);
   const out: ParsedLock[] = [];
-  for (let k = 0; k < n; k++) out.push(c.lock(`held lock #${k} of ${n}`));
-  return out;
+  for (let k = 0; k < n; k++) {
+    let j = c.i;
+    while (j < c.end && c.lines[j].text.trim() === '') j++;
+    if (j >= c.end || !/^#\d+:/.test(c.lines[j].text.trim())) break;
+    out.push(c.lock(`held lock #${k} of ${n}`));
+  }
+  return { held: out, declared: n };
+}
+
+function lockdepOff(c: Cursor): boolean {
+  return findLine(c, /^INFO: lockdep is turned off\.$/, c.start) >= 0;
 }
 
 interface Trailer {
@@ -496,20 +605,24 @@ function trailer(lines: readonly LogLine[], from: number, end: number): Trailer 
       ident.preemptHint = preemptHint(rest);
       continue;
     }
-    if (/^Call Trace:$/.test(t)) {
+    // arm32 prints no heading: its `[<addr>] (func) from [<addr>] (caller)` lines start the trace
+    if (/^Call [Tt]race:$/.test(t) || (!inTrace && backtrace.length === 0 && /^\[<[0-9a-f]+>\]\s+\(\S+\)\s+from\s/i.test(t))) {
       inTrace = true;
-      continue;
+      if (/^Call/.test(t)) continue;
     }
     if (!inTrace) continue;
     if (/^<\/?(IRQ|SOFTIRQ|NMI|TASK)>$/.test(t)) {
       if (!t.startsWith('</')) backtrace.push(t);
       continue;
     }
-    if (t === '' || /^(RIP|RSP|RAX|RDX|RBP|R\d+|Code|---\[|irq event stamp|Modules linked in)/.test(t)) {
-      if (backtrace.length) inTrace = t === '' ? inTrace : false;
+    if (t === '') continue;
+    if (/^(RIP|RSP|RAX|RDX|RBP|R\d+|Code|---\[|Exception stack|irq event stamp|Modules linked in)/.test(t)) {
+      if (backtrace.length) inTrace = false;
       continue;
     }
-    backtrace.push(frameName(t));
+    // other log lines interleave with the trace on a busy console: skipped, not frames
+    const f = parseFrame(t);
+    if (f !== null) backtrace.push(f);
   }
   return { cpu, identFromCpuLine: ident, backtrace };
 }
@@ -544,17 +657,18 @@ function pathClasses(c: Cursor, limit: number): ParsedClass[] {
 // -------------------------------------------------------------------------------------
 // One parser per report kind
 
-type Body = Omit<ParsedBase, 'kind' | 'title' | 'startLine' | 'endLine' | 'ident' | 'cpu' | 'backtrace' | 'held' | 'task'> & {
+type Body = Omit<ParsedBase, 'kind' | 'title' | 'startLine' | 'endLine' | 'ident' | 'cpu' | 'backtrace' | 'held' | 'task' | 'heldDeclared' | 'lockdepOff'> & {
   task: ParsedTask | null;
   held: ParsedLock[] | null;
+  heldDeclared: number | null;
 };
 
 function parseInvalidWaitContext(c: Cursor) {
   const w = c.require(new RegExp(`^${WHO} is trying to lock:$`), '"<comm>/<pid> is trying to lock:"');
   const lock = c.lock('the lock being acquired');
   const ctx = c.require(/^context-\{(\d):(\d)\}$/, '"context-{C:C}" (task_wait_context())');
-  const held = heldBlock(c, c.end);
-  return { task: task(w), lock, context: Number(ctx[1]), held };
+  const hb = heldBlock(c, c.end);
+  return { task: task(w), lock, context: Number(ctx[1]), held: hb.held, heldDeclared: hb.declared };
 }
 
 function parseTwoLocks(c: Cursor) {
@@ -602,8 +716,8 @@ function parseCircular(c: Cursor) {
     }
   }
   c.i = other;
-  const held = heldBlock(c, c.end);
-  return { ...two, chain: chain.map((e) => ({ depth: e.depth, class: e.class, trace: e.trace })), prevRead, lockRead, held };
+  const hb = heldBlock(c, c.end);
+  return { ...two, chain: chain.map((e) => ({ depth: e.depth, class: e.class, trace: e.trace })), prevRead, lockRead, held: hb.held, heldDeclared: hb.declared };
 }
 
 function findLine(c: Cursor, re: RegExp, from: number): number {
@@ -613,16 +727,16 @@ function findLine(c: Cursor, re: RegExp, from: number): number {
 
 function parseRecursive(c: Cursor) {
   const two = parseTwoLocks(c);
-  const held = heldBlock(c, c.end);
-  return { ...two, held };
+  const hb = heldBlock(c, c.end);
+  return { ...two, held: hb.held, heldDeclared: hb.declared };
 }
 
 function parseInconsistent(c: Cursor) {
   const u = c.require(/^inconsistent \{([A-Z -]+)\} -> \{([A-Z -]+)\} usage\.$/, '"inconsistent {<old usage>} -> {<new usage>} usage."');
   const w = c.require(new RegExp(`^${WHO} (\\[HC\\d+\\[\\d+\\]:SC\\d+\\[\\d+\\]:HE\\d:SE\\d\\]) takes:$`), '"<comm>/<pid> [HC..:SC..:HE.:SE.] takes:"');
   const lock = c.lock('the lock whose usage changed');
-  const held = heldBlock(c, c.end);
-  return { task: task(w), previousUsage: u[1], newUsage: u[2], irq: parseIrqState(w[3]), lock, held };
+  const hb = heldBlock(c, c.end);
+  return { task: task(w), previousUsage: u[1], newUsage: u[2], irq: parseIrqState(w[3]), lock, held: hb.held, heldDeclared: hb.declared };
 }
 
 function parseIrqUnsafeOrder(c: Cursor, state: string) {
@@ -634,7 +748,8 @@ function parseIrqUnsafeOrder(c: Cursor, state: string) {
   const safe = c.cls('the irq-safe lock class');
   c.require(/^to a \S+-irq-unsafe lock:$/, '"to a <STATE>-irq-unsafe lock:"');
   const unsafe = c.cls('the irq-unsafe lock class');
-  const held = heldBlock(c, c.end);
+  const hb = heldBlock(c, c.end);
+  const held = hb.held;
   const back = findLine(c, /^the dependencies between \S+-irq-safe lock and the holding lock:$/, c.i);
   const fwd = findLine(c, /^the dependencies between the lock to be acquired/, c.i);
   const save = c.i;
@@ -650,7 +765,7 @@ function parseIrqUnsafeOrder(c: Cursor, state: string) {
     forwardPath = pathClasses(c, bt >= 0 ? bt : c.end);
   }
   c.i = save;
-  return { task: task(w), irqState: state, irq: parseIrqState(w[3]), lock, prev, safe, unsafe, held, backwardPath, forwardPath };
+  return { task: task(w), irqState: state, irq: parseIrqState(w[3]), lock, prev, safe, unsafe, held, heldDeclared: hb.declared, backwardPath, forwardPath };
 }
 
 function parseIrqInversion(c: Cursor) {
@@ -661,10 +776,13 @@ function parseIrqInversion(c: Cursor) {
     '"but this lock took another, <STATE>-unsafe lock in the past:" or "... was taken by another, <STATE>-safe lock ..."',
   );
   const other = c.cls('the other lock class');
-  const held = heldBlock(c, c.end);
+  const hb = heldBlock(c, c.end);
   const forwards = d[2] !== undefined;
+  // v2.6 printed `soft-irq-safe` / `hard-irq-unsafe` where current kernels print SOFTIRQ / HARDIRQ.
+  const raw = (forwards ? d[2] : d[3]) as string;
+  const irqState = /^soft-?irq/i.test(raw) ? 'SOFTIRQ' : /^hard-?irq/i.test(raw) ? 'HARDIRQ' : raw;
   // The irq state is not printed in this report; the scenario table has it implicitly.
-  return { task: task(w), forwards, irqState: (forwards ? d[2] : d[3]) as string, irq: null, lock, other, held };
+  return { task: task(w), forwards, irqState, irq: null, lock, other, held: hb.held, heldDeclared: hb.declared };
 }
 
 function parseSleeping(c: Cursor, title: string) {
@@ -680,7 +798,7 @@ function parseSleeping(c: Cursor, title: string) {
   );
   const pcm = c.find(/^preempt_count: ([0-9a-f]+), expected: ([0-9a-f]+)$/i, Math.min(c.end, c.i + 4));
   const rcu = c.find(/^RCU nest depth: (\d+), expected: (\d+)$/, Math.min(c.end, c.i + 4));
-  const held = heldBlock(c, c.end);
+  const hb = heldBlock(c, c.end);
   const pd = findLine(c, /^Preemption disabled at:$/, c.start);
   const preemptDisabledAt = pd >= 0 && pd + 1 < c.end ? frameName(c.lines[pd + 1].text) : null;
   const inAtomic = a[1] === '1';
@@ -696,24 +814,31 @@ function parseSleeping(c: Cursor, title: string) {
     rcuDepth: rcu ? Number(rcu.m[1]) : null,
     expectedRcuDepth: rcu ? Number(rcu.m[2]) : null,
     preemptDisabledAt,
-    held,
+    held: hb.held,
+    heldDeclared: hb.declared,
   };
 }
 
 function parseSchedulingWhileAtomic(c: Cursor, title: string) {
-  const m = new RegExp(`^BUG: scheduling while atomic: ${WHO}\\/0x([0-9a-f]+)$`, 'i').exec(title.trim());
+  let m = new RegExp(`^BUG: scheduling while atomic: ${WHO}\\/0x([0-9a-f]+)$`, 'i').exec(title.trim());
+  // Before v2.6.22 the count came before the pid: `comm/0x%08x/pid`.
+  const old = m ? null : /^BUG: scheduling while atomic: (\S.*?)\/0x([0-9a-f]+)\/(\d+)$/i.exec(title.trim());
+  if (old) m = [old[0], old[1], old[3], old[2]] as unknown as RegExpExecArray;
   if (!m) throw new Failure(c.lines[c.start], 'expected "BUG: scheduling while atomic: <comm>/<pid>/0x<preempt_count>"');
   c.i = c.start + 1;
-  const held = heldBlock(c, c.end);
+  const hb = heldBlock(c, c.end);
+  // print_irqtrace_events() comes before dump_stack(); a stamp after it belongs to another report
+  const cpuLine = findLine(c, /^CPU: \d+ /, c.start);
   const stamp = findLine(c, /^irq event stamp:/, c.start);
   const pd = findLine(c, /^Preemption disabled at:$/, c.start);
   return {
     task: task(m),
+    heldDeclared: hb.declared,
     preemptCount: parseInt(m[3], 16),
     // __schedule_bug() prints the irq event stamps only when irqs_disabled().
-    irqsDisabled: stamp >= 0,
+    irqsDisabled: stamp >= 0 && (cpuLine < 0 || stamp < cpuLine),
     preemptDisabledAt: pd >= 0 && pd + 1 < c.end ? frameName(c.lines[pd + 1].text) : null,
-    held,
+    held: hb.held,
   };
 }
 
@@ -739,15 +864,17 @@ function parseBody(kind: ReportKind, c: Cursor, title: string): Body & Record<st
  */
 export function parseReports(text: string): ParseResult {
   const lines = cleanLines(text);
-  const starts: { at: number; rule: TitleRule | null }[] = [];
+  const starts: { at: number; rule: TitleRule | null; stop?: boolean }[] = [];
   for (let k = 0; k < lines.length; k++) {
     const t = lines[k].text.trim();
     const rule = titleOf(t);
     if (rule) starts.push({ at: k, rule });
     else if (OTHER_BANNER.test(t)) starts.push({ at: k, rule: null });
+    else if (OTHER_REPORT.test(t)) starts.push({ at: k, rule: null, stop: true });
   }
   const reports: (ParsedReport | ReportParseError)[] = [];
   starts.forEach((s, n) => {
+    if (s.stop) return;
     const end = n + 1 < starts.length ? starts[n + 1].at : lines.length;
     // The `====` row above a title belongs to the next report, not this one.
     let stop = end;
@@ -778,6 +905,8 @@ function parseOne(kind: ReportKind, lines: readonly LogLine[], start: number, en
     };
     return {
       ...body,
+      heldDeclared: body.heldDeclared ?? null,
+      lockdepOff: lockdepOff(c),
       kind,
       title,
       startLine: lines[start].line,

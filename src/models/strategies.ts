@@ -20,6 +20,7 @@ import type { PageAllocatorVersion } from './mm/pageAlloc';
 export type KvfreeStrategyName =
   | 'v5.9'
   | 'v5.9-no-rt-skip'
+  | 'drop-lock'
   | 'worker'
   | 'mainline'
   | 'gfp-no-locks'
@@ -29,7 +30,7 @@ export type KvfreeStrategyName =
   | 'nolock';
 
 /** What the two-argument path does on a cache miss while it holds krc.lock. */
-export type UnderLockAlloc = 'none' | 'gfp-nowait' | 'gfp-no-locks' | 'lockless' | 'nolock';
+export type UnderLockAlloc = 'none' | 'gfp-nowait' | 'gfp-nowait-unlocked' | 'gfp-no-locks' | 'lockless' | 'nolock';
 
 export interface KvfreeStrategy {
   readonly name: KvfreeStrategyName;
@@ -51,8 +52,11 @@ export interface KvfreeStrategy {
   readonly underLockGfp: Gfp;
   /** `if (IS_ENABLED(CONFIG_PREEMPT_RT)) return false;` before allocating under the lock */
   readonly rtSkip: boolean;
-  /** refill worker kicked on a cache miss: SEED (v5.11) or MAIN (backoff, shrinker) */
-  readonly refill: 'none' | 'seed' | 'main';
+  /**
+   * refill worker kicked on a cache miss: `rfc` (Sep 2020 RFC 4/4: schedule_delayed_work(.., 1)
+   * on system_wq), `seed` (v5.11: 0 ns hrtimer -> system_highpri_wq) or `main` (+ backoff, shrinker)
+   */
+  readonly refill: 'none' | 'rfc' | 'seed' | 'main';
   readonly workerGfp: Gfp;
   /** allocate after dropping krc.lock: head-less callers (v5.12+) or when preemptible() (patch 15/16) */
   readonly dropLockAlloc: 'none' | 'headless' | 'preemptible';
@@ -108,6 +112,13 @@ export const STRATEGIES: Readonly<Record<KvfreeStrategyName, KvfreeStrategy>> = 
     summary: 'raw krc.lock with GFP_NOWAIT allocation under it on every config (before the RT skip)',
     origin: 'tip/core/rcu June 2020, before 20200624201226-3 added the PREEMPT_RT skip',
   },
+  'drop-lock': {
+    ...BASE_2020,
+    name: 'drop-lock',
+    underLock: 'gfp-nowait-unlocked',
+    summary: 'v5.9, but preempt_disable() and drop krc.lock around __get_free_page(GFP_NOWAIT|__GFP_NOWARN); RT skip kept',
+    origin: '"rcu/tree: Drop the lock before entering to page allocator" (Rezki, 15 Jul 2020, 20200715183537.4010-1), not merged',
+  },
   worker: {
     ...SEED_BASE,
     name: 'worker',
@@ -132,19 +143,22 @@ export const STRATEGIES: Readonly<Record<KvfreeStrategyName, KvfreeStrategy>> = 
   'gfp-no-locks': {
     ...BASE_2020,
     name: 'gfp-no-locks',
-    rtSkip: false,
+    // RFC 2/2 changed only the mask: the IS_ENABLED(CONFIG_PREEMPT_RT) skip above it stays
+    rtSkip: true,
     underLock: 'gfp-no-locks',
-    underLockGfp: NOWAIT_2020 | __GFP_NO_LOCKS,
-    summary: '__get_free_page(GFP_NOWAIT|__GFP_NOWARN|__GFP_NO_LOCKS): pcp lists only, NULL if empty',
-    origin: 'RFC "mm: Add __GFP_NO_LOCKS flag" (Rezki, 9 Aug 2020), rejected',
+    underLockGfp: __GFP_NO_LOCKS,
+    summary: '__get_free_page(__GFP_NO_LOCKS) under krc.lock: order-0 from the pcp lists only, NULL if empty; RT skip kept',
+    origin: 'RFC "mm: Add __GFP_NO_LOCKS flag" + "rcu/tree: use __GFP_NO_LOCKS flag" (Rezki, 9 Aug 2020, 20200809204354.20137-2/-3), rejected',
   },
   'lockless-page': {
     ...SEED_BASE,
     name: 'lockless-page',
     underLock: 'lockless',
+    // RFC 1/4: the worker allocates with GFP_NOWAIT|__GFP_NOWARN; 4/4: kicked by schedule_delayed_work(.., 1)
     workerGfp: NOWAIT_2020,
-    summary: '__rcu_alloc_page_lockless() under krc.lock (irqs-off pcp take), plus the refill worker',
-    origin: 'RFC 18 Sep 2020 patches 1-3/4 (PeterZ __alloc_page_lockless), pulled into -rcu then dropped',
+    refill: 'rfc',
+    summary: '__rcu_alloc_page_lockless() under krc.lock (irqs-off pcp take), plus a GFP_NOWAIT refill worker on system_wq',
+    origin: 'RFC 18 Sep 2020 patches 1-4/4 (20200918194817.48921-2..-5; PeterZ __alloc_page_lockless), pulled into -rcu then dropped',
   },
   'preemptible-check': {
     ...SEED_BASE,

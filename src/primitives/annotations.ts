@@ -18,10 +18,17 @@ export class Srcu extends LockBase {
   readUnlock(o: CallOptions = {}): void {
     this.op(() => void this.r.m.release(this.map, o.at ?? 'srcu_read_unlock'));
   }
-  /** synchronize_srcu(): may sleep. */
+  /**
+   * synchronize_srcu(): srcu_lock_sync() = lock_map_sync() (lock_sync(map, 0, read 0,
+   * check 1): validated as a write acquisition, nothing pushed), so waiting for readers
+   * while holding what a reader takes is a circular dependency, and synchronize_srcu()
+   * inside its own read section is recursive locking; then might_sleep().
+   */
   synchronize(o: CallOptions = {}): void {
-    this.op(() => this.r.m.mightSleep('kernel/rcu/srcutree.c:1410', `synchronize_srcu(${this.map.name})`));
-    void o;
+    this.op(() => {
+      this.r.m.acquire(this.map, { sync: true, at: o.at ?? 'synchronize_srcu' });
+      this.r.m.mightSleep('kernel/rcu/srcutree.c:1410', `synchronize_srcu(${this.map.name})`);
+    });
   }
 }
 

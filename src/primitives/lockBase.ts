@@ -37,6 +37,30 @@ export abstract class LockBase {
     return this.r.m.op(fn);
   }
 
+  /**
+   * might_lock() / might_lock_read(): lock_acquire() immediately followed by
+   * lock_release(), so lockdep validates the acquisition (wait context, irq usage,
+   * dependencies) without the lock being taken.
+   */
+  mightLock(o: CallOptions = {}): void {
+    this.op(() => {
+      const at = o.at ?? 'might_lock';
+      if (this.r.m.acquire(this.map, { at })) this.r.m.release(this.map, at);
+    });
+  }
+
+  mightLockRead(o: CallOptions = {}): void {
+    this.op(() => {
+      const at = o.at ?? 'might_lock_read';
+      if (this.r.m.acquire(this.map, { read: 1, at })) this.r.m.release(this.map, at);
+    });
+  }
+
+  /** lock_set_subclass(): the held lock moves to `subclass` of its key; what is above it is re-acquired. */
+  setSubclass(subclass: number, o: CallOptions = {}): void {
+    this.op(() => void this.r.m.setSubclass(this.map, subclass, o.at ?? 'lock_set_subclass'));
+  }
+
   /** debug_check_no_locks_freed() as *_init() of this lock does: re-initialising a held lock. */
   reinit(): void {
     this.op(() => {

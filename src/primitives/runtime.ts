@@ -121,6 +121,8 @@ export class Runtime {
       const lock = this.preemptible();
       bhLocked.set(t, lock);
       if (lock) {
+        // local_lock(&softirq_ctrl.lock) on RT: migrate_disable(), then the per-CPU spinlock_t
+        this.migrateDisable();
         this.rtSpinLock(this.softirqCtrlLock[this.m.cpu], { at }, true);
         this.rcuReadLock(at);
       }
@@ -128,19 +130,28 @@ export class Runtime {
     this.m.bhDisableCount(cnt);
   }
 
-  /** __local_bh_enable_ip(cnt) */
-  localBhEnable(cnt: number, at = 'local_bh_enable'): void {
+  /**
+   * __local_bh_enable_ip(cnt). On RT the release of softirq_ctrl.lock and of the RCU read
+   * section is decided by `preempt_on = preemptible()` sampled on entry, not by what the
+   * matching disable did: a mismatched pair leaks or over-releases them, as in the kernel.
+   * `unlock` overrides it for ksoftirqd_run_end(), which always unlocks.
+   */
+  localBhEnable(cnt: number, at = 'local_bh_enable', unlock?: boolean): void {
     if (!this.rt) {
       this.m.bhEnableCount(cnt);
       return;
     }
     const t = this.m.current;
-    if (!this.m.release(this.bhLockMap, at)) return;
+    const preemptOn = unlock ?? this.preemptible();
+    // lock_map_release(&bh_lock_map) comes first and is unconditional
+    this.m.release(this.bhLockMap, at);
     if (!this.m.bhEnableCount(cnt)) return;
-    if (t.softirqDisableCnt === 0 && bhLocked.get(t)) {
+    if (t.softirqDisableCnt === 0 && preemptOn) {
       bhLocked.set(t, false);
       this.rcuReadUnlock(at);
+      // local_unlock(): spin_unlock(this_cpu_ptr()), then migrate_enable()
       this.rtSpinUnlock(this.softirqCtrlLock.find((mp) => this.m.isHeld(mp)) ?? this.softirqCtrlLock[this.m.cpu], at);
+      this.migrateEnable();
     }
   }
 
@@ -151,7 +162,10 @@ export class Runtime {
   }
 
   softirqExit(at = 'handle_softirqs'): void {
-    if (this.m.softirqContextExit()) this.localBhEnable(SOFTIRQ_OFFSET, at);
+    if (!this.m.softirqContextExit()) return;
+    // RT softirqs run in ksoftirqd (ksoftirqd_run_end(): __local_bh_enable(SOFTIRQ_OFFSET,
+    // true)) or from a preemptible local_bh_enable(): the lock taken on entry is dropped.
+    this.localBhEnable(SOFTIRQ_OFFSET, at, this.rt ? bhLocked.get(this.m.current) === true : undefined);
   }
 
   // ---------------------------------------------------------------------------------

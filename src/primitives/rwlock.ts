@@ -6,7 +6,7 @@
  * the lockdep acquire (the opposite order from spin_lock).
  */
 import type { LockdepMap } from '../core/lockdepMap';
-import { HARDIRQ_MASK, NMI_MASK, PREEMPT_OFFSET, SOFTIRQ_DISABLE_OFFSET, SOFTIRQ_OFFSET } from '../core/preemptCount';
+import { HARDIRQ_MASK, NMI_MASK, PREEMPT_OFFSET, SOFTIRQ_DISABLE_OFFSET } from '../core/preemptCount';
 import { LockBase, type CallOptions } from './lockBase';
 import type { Runtime } from './runtime';
 
@@ -20,11 +20,16 @@ export class Rwlock extends LockBase {
     super(r, map);
   }
 
-  /** read_lock_is_recursive() */
+  /**
+   * read_lock_is_recursive(): !CONFIG_QUEUED_RWLOCKS (which `depends on SMP &&
+   * !PREEMPT_RT`, so always on RT) or in_interrupt(). in_interrupt() is irq_count(), which
+   * includes the whole softirq count: a BH-disabled section counts, not only serving.
+   */
   private readMode(): 1 | 2 {
-    if (!this.queued) return 2;
-    const t = this.r.m.current;
-    const inInterrupt = (t.preemptCount & (HARDIRQ_MASK | NMI_MASK)) !== 0 || (this.r.m.softirqCount(t) & SOFTIRQ_OFFSET) !== 0;
+    if (!this.queued || this.r.rt) return 2;
+    const m = this.r.m;
+    const t = m.current;
+    const inInterrupt = (m.preemptCount(t) & (HARDIRQ_MASK | NMI_MASK)) !== 0 || m.softirqCount(t) !== 0;
     return inInterrupt ? 2 : 1;
   }
 

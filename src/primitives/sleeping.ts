@@ -49,6 +49,13 @@ export class Mutex extends SleepingBase {
   }
   /** mutex_lock() / mutex_lock_nested() / mutex_lock_nest_lock() */
   lock(o: NestOptions = {}): void { this.op(() => this.sleepAcquire(0, o, 'mutex_lock')); }
+  /**
+   * mutex_lock_interruptible() / mutex_lock_killable(): the same might_sleep() and
+   * lockdep acquisition as mutex_lock(); the model never delivers a signal, so they
+   * return 0 (acquired).
+   */
+  lockInterruptible(o: NestOptions = {}): number { return this.op(() => (this.sleepAcquire(0, o, 'mutex_lock_interruptible'), 0)); }
+  lockKillable(o: NestOptions = {}): number { return this.op(() => (this.sleepAcquire(0, o, 'mutex_lock_killable'), 0)); }
   /** mutex_trylock(): true when acquired */
   trylock(o: CallOptions = {}): boolean { return this.op(() => this.sleepTry(0, o.at ?? 'mutex_trylock')); }
   unlock(o: CallOptions = {}): void { this.op(() => this.sleepRelease(false, o.at ?? 'mutex_unlock')); }
@@ -75,6 +82,14 @@ export class RwSemaphore extends SleepingBase {
   upWrite(o: CallOptions = {}): void { this.op(() => this.sleepRelease(false, o.at ?? 'up_write')); }
   downReadTrylock(o: CallOptions = {}): boolean { return this.op(() => this.sleepTry(1, o.at ?? 'down_read_trylock')); }
   downWriteTrylock(o: CallOptions = {}): boolean { return this.op(() => this.sleepTry(0, o.at ?? 'down_write_trylock')); }
+  /** downgrade_write(): lock_downgrade(); the writer becomes a (non-recursive) reader. */
+  downgradeWrite(o: CallOptions = {}): void {
+    this.op(() => {
+      if (!this.r.m.downgrade(this.map, o.at ?? 'downgrade_write')) return;
+      this.writer = false;
+      this.readers++;
+    });
+  }
 }
 
 /** struct percpu_rw_semaphore: lockdep_init_map() without wait types, so only might_sleep() bites. */

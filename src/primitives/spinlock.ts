@@ -125,6 +125,30 @@ abstract class SpinBase extends LockBase {
     });
   }
 
+  /**
+   * spin_trylock_bh(): !RT disables BH with SOFTIRQ_LOCK_OFFSET, trylocks, and on failure
+   * re-enables BH; RT is local_bh_disable() + rt_spin_trylock(), local_bh_enable() on failure.
+   */
+  trylockBh(o: CallOptions = {}): boolean {
+    return this.op(() => {
+      const at = o.at ?? `${this.api}_trylock_bh`;
+      if (!this.spins) {
+        this.r.localBhDisable(SOFTIRQ_DISABLE_OFFSET, at);
+        if (this.r.rtSpinTrylock(this.map, at)) return true;
+        this.r.localBhEnable(SOFTIRQ_DISABLE_OFFSET, at);
+        return false;
+      }
+      this.r.localBhDisable(SOFTIRQ_LOCK_OFFSET, at);
+      if (this.map.holders > 0) {
+        this.r.localBhEnable(SOFTIRQ_LOCK_OFFSET, at);
+        return false;
+      }
+      this.r.m.acquire(this.map, { trylock: true, at });
+      this.map.holders++;
+      return true;
+    });
+  }
+
   /** spin_lock_bh() */
   lockBh(o: NestOptions = {}): void {
     this.op(() => {

@@ -125,19 +125,35 @@ export const ALLOC_KSWAPD = 0x800;
 export const ALLOC_RESERVES = ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM;
 
 /**
- * gfp_to_alloc_flags() (mm/page_alloc.c): the slow path's flags. MIN mark; __GFP_HIGH gives
- * ALLOC_MIN_RESERVE; a caller that cannot reclaim gets ALLOC_NON_BLOCK unless
- * __GFP_NOMEMALLOC. (2020 kernels spelled these ALLOC_HIGH/ALLOC_HARDER with __GFP_ATOMIC;
- * the watermark arithmetic is the same for GFP_ATOMIC and GFP_NOWAIT.)
+ * gfp_to_alloc_flags() (mm/page_alloc.c, MAIN): the slow path's flags. MIN mark;
+ * __GFP_HIGH gives ALLOC_MIN_RESERVE; a caller that cannot reclaim gets ALLOC_NON_BLOCK
+ * (and ALLOC_HIGHATOMIC for order > 0) unless __GFP_NOMEMALLOC; a non-blocking
+ * __GFP_HIGH caller ignores cpusets. (v5.9 spelled these ALLOC_HIGH/ALLOC_HARDER, keyed on
+ * __GFP_ATOMIC; the watermark arithmetic is the same for GFP_ATOMIC and GFP_NOWAIT. The
+ * `rt_task(current)` boost of both versions is not modelled: the model has no task
+ * priorities.)
  */
-export function gfpToAllocFlags(g: Gfp): number {
+export function gfpToAllocFlags(g: Gfp, order = 0): number {
   let f = ALLOC_WMARK_MIN | ALLOC_CPUSET;
   if (g & __GFP_HIGH) f |= ALLOC_MIN_RESERVE;
   if (g & __GFP_KSWAPD_RECLAIM) f |= ALLOC_KSWAPD;
   if (!(g & __GFP_DIRECT_RECLAIM)) {
-    if (!(g & __GFP_NOMEMALLOC)) f |= ALLOC_NON_BLOCK;
+    if (!(g & __GFP_NOMEMALLOC)) {
+      f |= ALLOC_NON_BLOCK;
+      if (order > 0) f |= ALLOC_HIGHATOMIC;
+    }
     if (f & ALLOC_MIN_RESERVE) f &= ~ALLOC_CPUSET;
   }
-  if (f & ALLOC_MIN_RESERVE) f |= ALLOC_HIGHATOMIC;
   return f;
+}
+
+/**
+ * __gfp_pfmemalloc_flags(): the reserves a caller may use once the normal slow path
+ * failed. __GFP_NOMEMALLOC forbids them; __GFP_MEMALLOC ignores the watermarks. (The
+ * PF_MEMALLOC task flag and OOM victims are not modelled.)
+ */
+export function gfpPfmemallocFlags(g: Gfp): number {
+  if (g & __GFP_NOMEMALLOC) return 0;
+  if (g & __GFP_MEMALLOC) return ALLOC_NO_WATERMARKS;
+  return 0;
 }

@@ -40,6 +40,8 @@ import {
   ALLOC_WMARK_MASK,
   ALLOC_WMARK_MIN,
   gfpAllowBlocking,
+  gfpAllowSpinning,
+  gfpPfmemallocFlags,
   gfpToAllocFlags,
   type Gfp,
 } from './gfp';
@@ -131,6 +133,8 @@ export class PageAllocator {
   readonly kswapdPiLock: RawSpinlock;
   /** stack depot lock page_owner takes: depot_lock (spinlock_t) until it became a raw pool_lock */
   readonly depotLock: Spinlock | RawSpinlock;
+  /** MAIN page_owner's stack_list_lock (spinlock_t, add_stack_record_to_list()); null before it existed */
+  readonly stackListLock: Spinlock | null;
   readonly pcp: Pcp[] = [];
   freePages: number;
   reclaimable: number;
@@ -163,7 +167,10 @@ export class PageAllocator {
     this.pagesetsLock = this.version === 'v5.14' ? k.localLock('pagesets.lock') : this.pcpLocalLock ? k.localLock('pa_lock') : null;
     this.kswapdWaitLock = k.spinlock('&pgdat->kswapd_wait');
     this.kswapdPiLock = k.rawSpinlock('&p->pi_lock');
+    // lib/stackdepot.c: static DEFINE_SPINLOCK(depot_lock) in 2020; static DEFINE_RAW_SPINLOCK(pool_lock) today
     this.depotLock = this.version === 'main' ? k.rawSpinlock('pool_lock') : k.spinlock('depot_lock');
+    // mm/page_owner.c (v6.9+): static DEFINE_SPINLOCK(stack_list_lock)
+    this.stackListLock = this.version === 'main' ? k.spinlock('stack_list_lock') : null;
     const min = nonNeg(o.min ?? 1024, 'min');
     this.watermarks = { min, low: nonNeg(o.low ?? Math.floor((min * 5) / 4), 'low'), high: nonNeg(o.high ?? Math.floor((min * 3) / 2), 'high') };
     this.freePages = nonNeg(o.freePages ?? 100000, 'freePages');
@@ -313,26 +320,32 @@ export class PageAllocator {
     this.stats.calls++;
     // might_alloc(): might_sleep_if(gfpflags_allow_blocking(gfp))
     if (gfpAllowBlocking(gfp)) k.mightSleep('mm/page_alloc.c:4696 prepare_alloc_pages');
-    // RFC __GFP_NO_LOCKS: order-0 only
-    if (gfp & __GFP_NO_LOCKS && order > 0) return this.fail(gfp);
+    // RFC __GFP_NO_LOCKS only changed the order-0 pcp path (rmqueue_pcplist()); a higher
+    // order still goes to the buddy lists under zone->lock ("it only works for order==0", PeterZ)
     let page = this.getPageFromFreelist(gfp, order, ALLOC_WMARK_LOW);
     if (page) return this.ok(page);
     // RFC __GFP_NO_LOCKS: "bypass the slow path"
-    if (gfp & __GFP_NO_LOCKS) return this.fail(gfp);
+    if (gfp & __GFP_NO_LOCKS) return this.fail();
     page = this.slowpath(gfp, order);
-    return page ? this.ok(page) : this.fail(gfp);
+    if (page) return this.ok(page);
+    // nopage: warn_alloc() unless __GFP_NOWARN (only the slow path warns)
+    if (!(gfp & __GFP_NOWARN)) this.stats.allocWarnings++;
+    return this.fail();
   }
 
   /** __alloc_pages_slowpath() */
   private slowpath(gfp: Gfp, order: number): Page | null {
     this.stats.slowpaths++;
     const canDirectReclaim = (gfp & __GFP_DIRECT_RECLAIM) !== 0;
-    const allocFlags = gfpToAllocFlags(gfp);
+    let allocFlags = gfpToAllocFlags(gfp, order);
     if (allocFlags & ALLOC_KSWAPD) this.wakeAllKswapds();
     let page = this.getPageFromFreelist(gfp, order, allocFlags);
     if (page) return page;
     for (let loops = 0; ; loops++) {
       if (allocFlags & ALLOC_KSWAPD) this.wakeAllKswapds();
+      // __GFP_MEMALLOC (without __GFP_NOMEMALLOC) may ignore the watermarks from here on
+      const reserve = gfpPfmemallocFlags(gfp);
+      if (reserve) allocFlags = reserve | (allocFlags & ALLOC_KSWAPD);
       page = this.getPageFromFreelist(gfp, order, allocFlags);
       if (page) return page;
       if (!canDirectReclaim) return null;
@@ -400,7 +413,7 @@ export class PageAllocator {
   private getPageFromFreelist(gfp: Gfp, order: number, allocFlags: number): Page | null {
     if (!(allocFlags & ALLOC_NO_WATERMARKS) && !this.watermarkOk(order, this.markFor(allocFlags), allocFlags)) return null;
     const page = this.rmqueue(gfp, order, allocFlags);
-    if (page) this.prepNewPage(gfp, page);
+    if (page) this.prepNewPage(gfp);
     return page;
   }
 
@@ -525,25 +538,39 @@ export class PageAllocator {
     return page;
   }
 
-  /** prep_new_page() -> post_alloc_hook(): page_owner records the stack in the stack depot. */
-  private prepNewPage(gfp: Gfp, page: Page): void {
-    void page;
+  /**
+   * prep_new_page() -> post_alloc_hook() -> __set_page_owner() (CONFIG_PAGE_OWNER,
+   * page_owner=on). The kernel takes the stack depot lock only for a stack it has not
+   * stored yet, and page_owner's stack list lock only for a new stack record; the model
+   * takes them on every allocation (it has no stacks), which is the first-time path.
+   * - v5.9: stack_depot_save() takes depot_lock, a spinlock_t, whatever the mask
+   *   (Palethorpe's Oct 2020 splat under krc.lock).
+   * - MAIN: stack_depot_save_flags() takes the raw pool_lock, by trylock in NMI or when
+   *   the mask may not spin (alloc_pages_nolock()); add_stack_record_to_list() returns
+   *   early for such masks, otherwise takes stack_list_lock, a spinlock_t.
+   */
+  private prepNewPage(gfp: Gfp): void {
     if (!this.pageOwner) return;
-    // __set_page_owner() -> save_stack() -> stack_depot_save(): takes the depot lock unless
-    // the stack is already there; the model takes it every time. A mask that may not spin
-    // (alloc_pages_nolock) only trylocks it (MAIN).
-    if (this.lastNolock) {
-      const f = this.depotLock.trylockIrqsave({ at: 'stack_depot_save' });
-      if (f !== null) this.depotLock.unlockIrqrestore(f, { at: 'stack_depot_save' });
+    const k = this.kernel;
+    const spin = gfpAllowSpinning(gfp);
+    if (this.version === 'main') {
+      const inNmi = (k.machine.current.preemptCount & NMI_MASK) !== 0;
+      if (inNmi || !spin) {
+        const f = this.depotLock.trylockIrqsave({ at: 'stack_depot_save_flags' });
+        if (f !== null) this.depotLock.unlockIrqrestore(f, { at: 'stack_depot_save_flags' });
+      } else {
+        const f = this.depotLock.lockIrqsave({ at: 'stack_depot_save_flags' });
+        this.depotLock.unlockIrqrestore(f, { at: 'stack_depot_save_flags' });
+      }
+      if (spin && this.stackListLock) {
+        const f = this.stackListLock.lockIrqsave({ at: 'add_stack_record_to_list' });
+        this.stackListLock.unlockIrqrestore(f, { at: 'add_stack_record_to_list' });
+      }
       return;
     }
-    void gfp;
     const flags = this.depotLock.lockIrqsave({ at: 'stack_depot_save' });
     this.depotLock.unlockIrqrestore(flags, { at: 'stack_depot_save' });
   }
-
-  /** set while alloc_pages_nolock() runs: its page_owner path does not spin */
-  private lastNolock = false;
 
   private newPage(order: number): Page {
     return { pfn: this.nextPfn++, order };
@@ -554,9 +581,8 @@ export class PageAllocator {
     return page;
   }
 
-  private fail(gfp: Gfp): null {
+  private fail(): null {
     this.stats.failures++;
-    if (!(gfp & __GFP_NOWARN)) this.stats.allocWarnings++;
     return null;
   }
 
@@ -577,27 +603,25 @@ export class PageAllocator {
       const gfp = __GFP_NOWARN | __GFP_ZERO | __GFP_NOMEMALLOC | __GFP_COMP | gfpFlags;
       const pc = k.machine.current.preemptCount;
       // "RT trylock from hard IRQ would confuse PI; RT trylock may take a raw lock unsafe in NMI"
-      if (k.config.preempt === 'rt' && pc & (NMI_MASK | HARDIRQ_MASK)) return this.fail(gfp);
-      if (order > PAGE_ALLOC_COSTLY_ORDER) return this.fail(gfp);
-      this.lastNolock = true;
-      try {
-        const page = this.getPageFromFreelist(gfp, order, ALLOC_TRYLOCK | ALLOC_WMARK_MIN);
-        return page ? this.ok(page) : this.fail(gfp);
-      } finally {
-        this.lastNolock = false;
-      }
+      if (k.config.preempt === 'rt' && pc & (NMI_MASK | HARDIRQ_MASK)) return this.fail();
+      if (order > PAGE_ALLOC_COSTLY_ORDER) return this.fail();
+      // a single get_page_from_freelist() pass; no slow path, hence no kswapd and no warn_alloc()
+      const page = this.getPageFromFreelist(gfp, order, ALLOC_TRYLOCK | ALLOC_WMARK_MIN);
+      return page ? this.ok(page) : this.fail();
     });
   }
 
   /**
-   * __rcu_alloc_page_lockless() (RFC 2/4, Sep 2020): with irqs off, take the first page of
-   * this CPU's pcp list; never touch zone->lock; NULL when empty or with DEBUG_PAGEALLOC.
+   * __rcu_alloc_page_lockless() (RFC 2/4, 18 Sep 2020): with irqs off, take the first page
+   * of this CPU's pcp lists; no watermark check, never zone->lock; NULL when empty or with
+   * DEBUG_PAGEALLOC. The page then goes through prep_new_page(page, 0, 0, 0), whose
+   * page_owner hook takes the stack depot lock like any other allocation.
    */
   allocPageLockless(): Page | null {
     return this.kernel.machine.op(() => {
       const k = this.kernel;
       this.stats.calls++;
-      if (this.debugPagealloc) return this.fail(__GFP_NOWARN);
+      if (this.debugPagealloc) return this.fail();
       const flags = k.localIrqSave();
       const pcp = this.pcp[k.cpu];
       let page: Page | null = null;
@@ -607,7 +631,9 @@ export class PageAllocator {
         page = this.newPage(0);
       }
       k.localIrqRestore(flags);
-      return page ? this.ok(page) : this.fail(__GFP_NOWARN);
+      if (!page) return this.fail();
+      this.prepNewPage(0);
+      return this.ok(page);
     });
   }
 

@@ -276,6 +276,18 @@ export class KvfreeRcu {
             if (s.rtSkip && this.kernel.config.preempt === 'rt') return { ok: false, flags };
             page = this.alloc(s.underLockGfp, 'under-lock');
             break;
+          case 'gfp-nowait-unlocked': {
+            // Jul 2020: same RT skip, then preempt_disable(); krc_this_cpu_unlock();
+            // __get_free_page(); krc_this_cpu_lock(); preempt_enable(): krc.lock is no longer
+            // held in the allocator, the caller's locks and context still are.
+            if (s.rtSkip && this.kernel.config.preempt === 'rt') return { ok: false, flags };
+            this.kernel.preemptDisable();
+            this.krcUnlock(krcp, flags);
+            page = this.alloc(s.underLockGfp, 'drop-lock');
+            flags = this.krcLock(krcp);
+            this.kernel.preemptEnable();
+            break;
+          }
           case 'lockless':
             page = this.allocWith(() => this.pa.allocPageLockless(), 'under-lock');
             break;
@@ -468,6 +480,9 @@ export class KvfreeRcu {
     this.counters.workerKicks++;
     if (this.strategy.refill === 'main' && krcp.backoff) {
       this.env.queueDelayedWork(RCU_RECLAIM_WQ, krcp.pageCacheWork, this.delayFillMs);
+    } else if (this.strategy.refill === 'rfc') {
+      // RFC 4/4: "Use delayed work, so we do not deadlock with rq->lock": one jiffy on system_wq
+      this.env.queueDelayedWork(SYSTEM_WQ, krcp.pageCacheWork, 1);
     } else {
       // an hrtimer for 0 ns: queueing work from here could deadlock on scheduler locks
       this.env.hrtimerStart(krcp.hrtimer, 0);
