@@ -50,6 +50,15 @@ export class LockClass {
   memoPrevKey = -1;
   memoRead = -1;
   memoNextKey = 0;
+  /**
+   * check_wait_context() on that chain: it passed (only a pass is memoised, so a bad
+   * nesting is reported on every acquisition, as the kernel does) under this context
+   * ceiling, leaving this running limit; the culprit as a distance below the new entry.
+   */
+  memoWaitOk = false;
+  memoWaitBase = 0;
+  memoCtxInner = 0;
+  memoCtxCulprit = -1;
 
   constructor(
     /** class_idx */

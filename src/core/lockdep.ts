@@ -302,10 +302,11 @@ export class Lockdep {
       }
     }
 
-    const h = task.slot(depth);
+    const h = task.held[depth] ?? task.slot(depth);
     h.map = map;
     h.cls = cls;
-    h.irqContext = task.irqContext();
+    // task_irq_context(), inline: this is the hot path of every acquisition
+    h.irqContext = (task.hardirqContext ? 2 : 0) + (task.softirqContext ? 1 : 0);
     h.trylock = trylock;
     h.read = read;
     h.check = check;
@@ -316,11 +317,9 @@ export class Lockdep {
     h.subclass = subclass;
     h.sync = sync;
 
-    this.checkWaitContext(task, h);
-    if (check) this.markUsage(task, h);
-    else this.markLock(task, h, LOCK_USED);
-    if (this.off) return false;
-
+    // The chain key is known before any check runs; when this exact chain was validated
+    // before (same classes and read modes in this irq context, same context ceiling),
+    // check_wait_context() would compute what it computed then.
     let key = task.curChainKey;
     let head = depth === 0;
     h.prevChainKey = key;
@@ -329,7 +328,32 @@ export class Lockdep {
       head = true;
     }
     const validate = !trylock && check;
-    if (validate && cls.memoPrevKey === key && cls.memoRead === read && !nestLock) {
+    const memoHit = validate && cls.memoPrevKey === key && cls.memoRead === read && !nestLock;
+    let waitOk: boolean;
+    if (memoHit && cls.memoWaitOk && cls.memoWaitBase === this.waitBase(task)) {
+      h.ctxBase = cls.memoWaitBase;
+      h.ctxInner = cls.memoCtxInner;
+      h.ctxCulprit = cls.memoCtxCulprit < 0 ? -1 : depth - cls.memoCtxCulprit;
+      waitOk = true;
+    } else waitOk = this.checkWaitContext(task, h);
+    if (check) {
+      // mark_usage() fast path, inline: every bit this acquisition would set is set
+      // already (the steady state), so nothing is marked and nothing is checked.
+      const r = read ? LOCK_USAGE_READ_MASK : 0;
+      let need = r ? LOCKF_USED_READ : LOCKF_USED;
+      if (!trylock) {
+        if (task.hardirqContext) need |= 1 << (LOCK_USED_IN_HARDIRQ + r);
+        if (task.softirqContext) need |= 1 << (LOCK_USED_IN_SOFTIRQ + r);
+      }
+      if (!hardirqsOff && !sync) {
+        need |= 1 << (LOCK_ENABLED_HARDIRQ + r);
+        if (task.softirqsEnabled) need |= 1 << (LOCK_ENABLED_SOFTIRQ + r);
+      }
+      if ((cls.usageMask & need) !== need) this.markUsage(task, h);
+    } else this.markLock(task, h, LOCK_USED);
+    if (this.off) return false;
+
+    if (memoHit) {
       // A chain validated before: lookup_chain_cache_add() would hit.
       key = cls.memoNextKey;
     } else {
@@ -350,6 +374,10 @@ export class Lockdep {
         cls.memoPrevKey = prevKey;
         cls.memoRead = read;
         cls.memoNextKey = key;
+        cls.memoWaitOk = waitOk;
+        cls.memoWaitBase = h.ctxBase;
+        cls.memoCtxInner = h.ctxInner;
+        cls.memoCtxCulprit = h.ctxCulprit < 0 ? -1 : depth - h.ctxCulprit;
       }
     }
 
@@ -502,8 +530,16 @@ export class Lockdep {
     return this.waitConfig;
   }
 
+  /** taskWaitContext(), in the form the hot path inlines. */
+  private waitBase(task: Task): number {
+    const hc = task.hardirqContext;
+    return (hc | task.softirqContext) === 0
+      ? this.waitMax
+      : hc ? (task.hardirqThreaded || task.irqConfig ? this.waitConfig : this.waitSpin) : this.waitConfig;
+  }
+
   private checkWaitContext(task: Task, next: HeldLock): boolean {
-    const base = this.taskWaitContext(task);
+    const base = this.waitBase(task);
     const d = task.depth;
     let curr = base;
     let culprit = -1;
