@@ -60,6 +60,32 @@ const DEP_SR_MASK = 1;
 const DEP_SN_MASK = 4;
 const DEP_EN_MASK = 8;
 
+/** Start a __bfs() at `root`: visited in generation `gen`, no parent. */
+function bfsRoot(root: LockClass, rootOnlyXr: boolean, gen: number): void {
+  root.bfsGen = gen;
+  root.bfsParent = null;
+  root.bfsDep = null;
+  root.bfsOnlyXr = rootOnlyXr;
+}
+
+/**
+ * One list entry of a __bfs(): mark its class accessed (even if the path turns out weak,
+ * as mark_lock_accessed() does before the strong-path test), and when `parent -e-> c`
+ * continues a strong path record how `c` was reached. False: skip the entry.
+ */
+function bfsStep(parent: LockClass, parentXr: boolean, e: Dependency, c: LockClass, gen: number): boolean {
+  if (c.bfsGen === gen) return false;
+  c.bfsGen = gen;
+  let dep = e.dep;
+  // -(*R)-> followed by -(S*)-> is not a strong dependency path.
+  if (parentXr) dep &= ~(DEP_SR_MASK | DEP_SN_MASK);
+  if (!dep) return false;
+  c.bfsOnlyXr = !(dep & (DEP_SN_MASK | DEP_EN_MASK));
+  c.bfsParent = parent;
+  c.bfsDep = e;
+  return true;
+}
+
 /** calc_dep(prev, next): __calc_dep_bit() = (prev exclusive) + 2 * (next non-recursive), as a mask. */
 function calcDep(prevRead: number, nextRead: number): number {
   return 1 << ((prevRead === 0 ? 1 : 0) + (nextRead !== 2 ? 2 : 0));
@@ -701,7 +727,7 @@ export class Lockdep {
   // Graph search (__bfs): per-class visited marks, strong-path rule, kernel queue size.
 
   /*
-   * Three specialised copies of one walk, so no search pays a closure call per node:
+   * Three specialised loops over one walk (bfsRoot() and bfsStep() are the shared part), so no search pays a closure call per node:
    * bfsCircular() (check_noncircular: forward, no skip, hlock_conflict match),
    * bfsUsage() (usage_match with usage_skip, either direction) and bfsAccumulate()
    * (check_irq_usage step 1: usage_accumulate backwards, never matches). Each visits
@@ -728,10 +754,7 @@ export class Lockdep {
     let tail = 0;
     this.visitCount = 0;
     this.visitRoot = null;
-    root.bfsGen = gen;
-    root.bfsParent = null;
-    root.bfsDep = null;
-    root.bfsOnlyXr = rootOnlyXr;
+    bfsRoot(root, rootOnlyXr, gen);
     if (root === target && (prevExclusive || !rootOnlyXr)) return root;
     if (root.lockType !== LD_LOCK.NORMAL && this.usageSkip(root)) skippable = true;
     visit[nv] = root;
@@ -744,16 +767,8 @@ export class Lockdep {
       for (let i = 0; i < list.length; i++) {
         const e = list[i];
         const c = e.cls;
-        if (c.bfsGen === gen) continue;
-        c.bfsGen = gen;
-        let dep = e.dep;
-        // -(*R)-> followed by -(S*)-> is not a strong dependency path.
-        if (parentXr) dep &= ~(DEP_SR_MASK | DEP_SN_MASK);
-        if (!dep) continue;
-        const xr = !(dep & (DEP_SN_MASK | DEP_EN_MASK));
-        c.bfsOnlyXr = xr;
-        c.bfsParent = parent;
-        c.bfsDep = e;
+        if (!bfsStep(parent, parentXr, e, c, gen)) continue;
+        const xr = c.bfsOnlyXr;
         if (c === target && (prevExclusive || !xr)) return c;
         if (c.lockType !== LD_LOCK.NORMAL && this.usageSkip(c)) skippable = true;
         if (nv === visitXr.length) {
@@ -803,10 +818,7 @@ export class Lockdep {
     const irqMask = mask & LOCKF_IRQ;
     let head = 0;
     let tail = 0;
-    root.bfsGen = gen;
-    root.bfsParent = null;
-    root.bfsDep = null;
-    root.bfsOnlyXr = rootOnlyXr;
+    bfsRoot(root, rootOnlyXr, gen);
     if (root.lockType !== LD_LOCK.NORMAL && this.usageSkip(root)) return null;
     // usage_match(): behind a recursive-read-only step, only write usage counts.
     if (root.usageMask & (rootOnlyXr ? irqMask : mask)) return root;
@@ -818,15 +830,8 @@ export class Lockdep {
       for (let i = 0; i < list.length; i++) {
         const e = list[i];
         const c = e.cls;
-        if (c.bfsGen === gen) continue;
-        c.bfsGen = gen;
-        let dep = e.dep;
-        if (parentXr) dep &= ~(DEP_SR_MASK | DEP_SN_MASK);
-        if (!dep) continue;
-        const xr = !(dep & (DEP_SN_MASK | DEP_EN_MASK));
-        c.bfsOnlyXr = xr;
-        c.bfsParent = parent;
-        c.bfsDep = e;
+        if (!bfsStep(parent, parentXr, e, c, gen)) continue;
+        const xr = c.bfsOnlyXr;
         if (c.lockType !== LD_LOCK.NORMAL && this.usageSkip(c)) continue;
         if (c.usageMask & (xr ? irqMask : mask)) return c;
         if ((forward ? c.after : c.before).length) {
@@ -846,10 +851,7 @@ export class Lockdep {
     let head = 0;
     let tail = 0;
     let usage = 0;
-    root.bfsGen = gen;
-    root.bfsParent = null;
-    root.bfsDep = null;
-    root.bfsOnlyXr = rootOnlyXr;
+    bfsRoot(root, rootOnlyXr, gen);
     if (root.lockType !== LD_LOCK.NORMAL && this.usageSkip(root)) return 0;
     // usage_accumulate(): behind a recursive-read-only step, mask out the _READ bits.
     usage |= rootOnlyXr ? root.usageMask & LOCKF_IRQ : root.usageMask;
@@ -861,15 +863,8 @@ export class Lockdep {
       for (let i = 0; i < list.length; i++) {
         const e = list[i];
         const c = e.cls;
-        if (c.bfsGen === gen) continue;
-        c.bfsGen = gen;
-        let dep = e.dep;
-        if (parentXr) dep &= ~(DEP_SR_MASK | DEP_SN_MASK);
-        if (!dep) continue;
-        const xr = !(dep & (DEP_SN_MASK | DEP_EN_MASK));
-        c.bfsOnlyXr = xr;
-        c.bfsParent = parent;
-        c.bfsDep = e;
+        if (!bfsStep(parent, parentXr, e, c, gen)) continue;
+        const xr = c.bfsOnlyXr;
         if (c.lockType !== LD_LOCK.NORMAL && this.usageSkip(c)) continue;
         usage |= xr ? c.usageMask & LOCKF_IRQ : c.usageMask;
         if (c.before.length) {
