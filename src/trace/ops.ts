@@ -133,7 +133,7 @@ export const CORE_OPS: OpTable = {
     },
   },
   irq_enter: {
-    summary: 'a hard interrupt handler starts (threaded: lockdep_hardirq_threaded(); forceThreaded: runs in its irq thread, default = threadirqs)',
+    summary: 'a hard interrupt handler starts (threaded: lockdep_hardirq_threaded(); forceThreaded: its body runs in its irq thread, as on PREEMPT_RT; default = config threadirqs)',
     fields: { threaded: field.optional(field.boolean()), forceThreaded: field.optional(field.boolean()) },
     apply(k, ev) {
       k.irqEnter({ threaded: ev.threaded as boolean | undefined, forceThreaded: ev.forceThreaded as boolean | undefined });
@@ -169,6 +169,16 @@ export const CORE_OPS: OpTable = {
     },
   },
   switch: noFields('only make the event\'s task current on its CPU (every event does this first)', () => {}),
+  init: {
+    summary: '(re)initialise a declared lock: spin_lock_init(), mutex_init(), ...; debug_check_no_locks_freed() reports it if held',
+    fields: { lock: field.lock() },
+    apply(_k, ev, st) {
+      const l = st.lock(ev.lock as string);
+      const p = l.primitive;
+      if (!p) return st.fail(`${l.name} is an RCU read-side map, which has no initialiser`, 'lock');
+      p.reinit();
+    },
+  },
   task_exit: noFields('do_exit() of the event\'s task: locks still held are reported', (k) => k.exitTask()),
   exit_check: {
     summary: 'debug_check_no_locks_held() for every live task',
