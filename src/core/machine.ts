@@ -439,6 +439,8 @@ export class Machine {
   mightResched(offsets: number, site: string, reason: string): void {
     if (!this.config.debugAtomicSleep) return;
     const t = this.current;
+    // rcu_sleep_check() comes first (WARN_ONCE-style, no rate limit).
+    if (this.rcuSleepCheck) this.rcuSleepCheck(t);
     const pc = this.preemptCount(t);
     const irqsOff = this.irqsDisabled(t);
     const rcu = this.derived.preemptRcu ? t.rcuDepth : 0;
@@ -458,6 +460,23 @@ export class Machine {
       reason,
       preemptDisabledAt: pc !== (offsets & 0xff) && (pc & PREEMPT_MASK) ? t.preemptDisabledAt || null : null,
     });
+  }
+
+  /**
+   * rcu_sleep_check(): installed by the layer that owns the RCU read-side maps (the
+   * machine knows no lock by name).
+   */
+  rcuSleepCheck: ((t: Task) => void) | null = null;
+
+  /**
+   * RCU_LOCKDEP_WARN(cond, message) at `site`: "WARNING: suspicious RCU usage", once per
+   * site (the sink folds repeats). Silent while booting (rcu_scheduler_active is
+   * RCU_SCHEDULER_INACTIVE) and inside NMI (lockdep_recursion).
+   */
+  rcuLockdepWarn(cond: boolean, site: string, message: string): void {
+    const t = this.current;
+    if (!cond || this.config.booting || t.lockdepRecursion) return;
+    this.sink.report({ kind: 'suspicious-rcu-usage', ...this.base(t), site, message, debugLocks: this.sink.debugLocks });
   }
 
   /** might_sleep() */

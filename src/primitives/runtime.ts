@@ -9,6 +9,7 @@
  */
 import type { Machine } from '../core/machine';
 import type { LockdepMap } from '../core/lockdepMap';
+import type { Task } from '../core/task';
 import { MIGHT_RESCHED_RCU_SHIFT, PREEMPT_OFFSET, SOFTIRQ_DISABLE_OFFSET, SOFTIRQ_OFFSET } from '../core/preemptCount';
 import { LD_LOCK, LD_WAIT } from '../core/waitType';
 
@@ -35,6 +36,29 @@ export class Runtime {
     this.rcuSchedLockMap = m.createMap('rcu_read_lock_sched', undefined, LD_WAIT.SPIN, LD_WAIT.FREE, LD_LOCK.NORMAL);
     this.bhLockMap = m.createMap('local_bh', undefined, LD_WAIT.CONFIG, LD_WAIT.FREE, LD_LOCK.PERCPU);
     this.softirqCtrlLock = m.cpus.map(() => m.createMap('softirq_ctrl.lock', undefined, LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.PERCPU));
+    m.rcuSleepCheck = (t) => this.rcuSleepCheck(t);
+  }
+
+  /**
+   * rcu_sleep_check() (include/linux/rcupdate.h), run by __might_resched(): sleeping in
+   * an RCU read-side section. Without PREEMPT_RCU, rcu_preempt_sleep_check() checks
+   * rcu_lock_map too (with it, the RCU nest depth in __might_resched() catches that).
+   */
+  private rcuSleepCheck(t: Task): void {
+    const m = this.m;
+    if (!m.derived.preemptRcu) {
+      m.rcuLockdepWarn(m.isHeld(this.rcuLockMap, t), 'include/linux/rcupdate.h:409', 'Illegal context switch in RCU read-side critical section');
+    }
+    // PREEMPT_RT makes BH preemptible: RCU-bh sections may sleep there.
+    if (!m.derived.rt) {
+      m.rcuLockdepWarn(m.isHeld(this.rcuBhLockMap, t), 'kernel/sched/core.c:8694', 'Illegal context switch in RCU-bh read-side critical section');
+    }
+    m.rcuLockdepWarn(m.isHeld(this.rcuSchedLockMap, t), 'kernel/sched/core.c:8694', 'Illegal context switch in RCU-sched read-side critical section');
+  }
+
+  /** Is any RCU read-side map held by the current task (rcu_read_lock_any_held() for lockdep)? */
+  rcuReaderHeld(): boolean {
+    return this.m.isHeld(this.rcuLockMap) || this.m.isHeld(this.rcuBhLockMap) || this.m.isHeld(this.rcuSchedLockMap);
   }
 
   /** preemptible(): only with CONFIG_PREEMPTION; needs preempt_count 0 and irqs on. */

@@ -24,6 +24,7 @@ import type {
   RecursiveLocking,
   SchedulingWhileAtomic,
   SleepingInAtomic,
+  SuspiciousRcuUsage,
   TaskSnapshot,
   Violation,
 } from './violation';
@@ -103,6 +104,8 @@ function currentSite(v: Violation): string {
       return v.site;
     case 'debug-locks-warning':
       return v.where;
+    case 'suspicious-rcu-usage':
+      return v.site;
     default:
       return v.held.length ? v.held[v.held.length - 1].at : 'lockdep';
   }
@@ -470,6 +473,22 @@ function limit(v: LockdepLimitReached): string[] {
   return [v.message, 'turning off the locking correctness validator.', ...dumpStack(v, currentSite(v))];
 }
 
+function suspiciousRcu(v: SuspiciousRcuUsage): string[] {
+  return [
+    ...header(v, 'WARNING: suspicious RCU usage'),
+    `${v.site} ${v.message}!`,
+    '',
+    'other info that might help us debug this:',
+    '',
+    '',
+    `rcu_scheduler_active = 2, debug_locks = ${v.debugLocks ? 1 : 0}`,
+    ...(v.debugLocks ? [] : ['Possible false positive due to lockdep disabling via debug_locks = 0']),
+    ...heldLocks(v),
+    '',
+    ...backtrace(v),
+  ];
+}
+
 function debugWarn(v: DebugLocksWarning): string[] {
   return [
     '------------[ cut here ]------------',
@@ -503,6 +522,7 @@ export function formatLines(v: Violation): string[] {
     case 'held-lock-freed': return heldLockFreed(v);
     case 'lockdep-limit': return limit(v);
     case 'debug-locks-warning': return debugWarn(v);
+    case 'suspicious-rcu-usage': return suspiciousRcu(v);
     default: return assertNever(v);
   }
 }
@@ -525,6 +545,7 @@ export function violationTitle(v: Violation): string {
     case 'held-lock-freed': return 'WARNING: held lock freed!';
     case 'lockdep-limit': return v.message;
     case 'debug-locks-warning': return `DEBUG_LOCKS_WARN_ON(${v.condition})`;
+    case 'suspicious-rcu-usage': return 'WARNING: suspicious RCU usage';
     default: return assertNever(v);
   }
 }

@@ -230,6 +230,22 @@ export interface HeldLockFreed extends ViolationBase {
   readonly lock: LockSnapshot;
 }
 
+/**
+ * WARNING: suspicious RCU usage (lockdep_rcu_suspicious(), from RCU_LOCKDEP_WARN()):
+ * e.g. rcu_sleep_check() finding an RCU read-side map held where the task may sleep.
+ * It does not turn lockdep off, and is printed after lockdep went off too (with a
+ * "possible false positive" note).
+ */
+export interface SuspiciousRcuUsage extends ViolationBase {
+  readonly kind: 'suspicious-rcu-usage';
+  /** `<file>:<line>` of the RCU_LOCKDEP_WARN() */
+  readonly site: string;
+  /** the warning's message, printed followed by `!` */
+  readonly message: string;
+  /** debug_locks when it was raised (lockdep still on) */
+  readonly debugLocks: boolean;
+}
+
 /** A lockdep capacity limit was hit (BUG: MAX_LOCKDEP_... too low!, invalid subclass). */
 export interface LockdepLimitReached extends ViolationBase {
   readonly kind: 'lockdep-limit';
@@ -268,7 +284,8 @@ export type Violation =
   | NestedLockNotTaken
   | HeldLockFreed
   | LockdepLimitReached
-  | DebugLocksWarning;
+  | DebugLocksWarning
+  | SuspiciousRcuUsage;
 
 export type ViolationKind = Violation['kind'];
 
@@ -288,6 +305,7 @@ export const VIOLATION_KINDS: readonly ViolationKind[] = [
   'held-lock-freed',
   'lockdep-limit',
   'debug-locks-warning',
+  'suspicious-rcu-usage',
 ];
 
 /**
@@ -295,7 +313,7 @@ export const VIOLATION_KINDS: readonly ViolationKind[] = [
  * kernel. The scheduler's reports (__might_resched, __schedule_bug) do not.
  */
 export function isLockdepReport(v: Violation): boolean {
-  return v.kind !== 'sleeping-in-atomic' && v.kind !== 'scheduling-while-atomic';
+  return v.kind !== 'sleeping-in-atomic' && v.kind !== 'scheduling-while-atomic' && v.kind !== 'suspicious-rcu-usage';
 }
 
 /** The snapshot of the lock a violation is about (the one being taken or whose state changed). */
@@ -317,6 +335,7 @@ export function violationLockSnapshot(v: Violation): LockSnapshot | null {
     case 'lock-held-at-exit':
     case 'lockdep-limit':
     case 'debug-locks-warning':
+    case 'suspicious-rcu-usage':
       return null;
     default:
       return assertNever(v);
@@ -369,6 +388,9 @@ export function violationSignature(v: Violation): string {
       return `${v.kind}|${v.limit}`;
     case 'debug-locks-warning':
       return `${v.kind}|${v.where}|${v.condition}`;
+    case 'suspicious-rcu-usage':
+      // RCU_LOCKDEP_WARN() warns once per site (its static __warned)
+      return `${v.kind}|${v.site}|${v.message}`;
     default:
       return assertNever(v);
   }

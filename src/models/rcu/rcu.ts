@@ -130,7 +130,8 @@ export class Rcu {
     this.kernel.machine.op(() => {
       const k = this.kernel;
       this.stats.synchronizeCalls++;
-      k.mightSleep('kernel/rcu/tree.c:3785 synchronize_rcu');
+      k.machine.rcuLockdepWarn(k.runtime.rcuReaderHeld(), 'kernel/rcu/tree.c:3781', 'Illegal synchronize_rcu() in RCU read-side critical section');
+      k.mightSleep('kernel/rcu/tree.c:3785');
       // wait_rcu_gp() -> wait_for_completion(): blocks
       k.schedule('synchronize_rcu');
       this.completed++;
