@@ -448,21 +448,9 @@ export class Lockdep {
    */
   setSubclass(task: Task, map: LockdepMap, subclass: number, at: string): boolean {
     if (this.off || task.lockdepRecursion) return true;
-    const depth = task.depth;
-    if (depth === 0) {
-      // "This function is about (re)setting the class of a held lock, yet we're not
-      // actually holding any locks. Naughty user!"
-      this.host.report({ kind: 'debug-locks-warning', ...this.host.base(task), condition: '!depth', where: '__lock_set_class' });
-      return false;
-    }
-    const i = this.findHeld(task, map, depth);
-    if (i < 0) {
-      this.host.report({ kind: 'bad-unlock-balance', ...this.host.base(task), lockName: map.name, at });
-      return false;
-    }
-    const h = task.held[i];
-    task.depth = i;
-    task.curChainKey = h.prevChainKey;
+    const found = this.unwindTo(task, map, at, '__lock_set_class');
+    if (!found) return false;
+    const { i, depth, h } = found;
     this.reacquire(task, i, depth, i, subclass, h.read, h.at);
     return true;
   }
@@ -473,22 +461,35 @@ export class Lockdep {
    */
   downgrade(task: Task, map: LockdepMap, at: string): boolean {
     if (this.off || task.lockdepRecursion) return true;
+    const found = this.unwindTo(task, map, at, '__lock_downgrade');
+    if (!found) return false;
+    const { i, depth, h } = found;
+    // (the kernel WARNs "downgrading a read lock" when h.read is already set)
+    this.reacquire(task, i, depth, i, h.cls.subclass, 1, at);
+    return true;
+  }
+
+  /**
+   * The common start of __lock_set_class() and __lock_downgrade(): find the held entry
+   * of `map` and cut the stack back to just below it (reporting when there is none).
+   */
+  private unwindTo(task: Task, map: LockdepMap, at: string, where: string): { i: number; depth: number; h: HeldLock } | null {
     const depth = task.depth;
     if (depth === 0) {
-      this.host.report({ kind: 'debug-locks-warning', ...this.host.base(task), condition: '!depth', where: '__lock_downgrade' });
-      return false;
+      // "This function is about (re)setting the class of a held lock, yet we're not
+      // actually holding any locks. Naughty user!"
+      this.host.report({ kind: 'debug-locks-warning', ...this.host.base(task), condition: '!depth', where });
+      return null;
     }
     const i = this.findHeld(task, map, depth);
     if (i < 0) {
       this.host.report({ kind: 'bad-unlock-balance', ...this.host.base(task), lockName: map.name, at });
-      return false;
+      return null;
     }
     const h = task.held[i];
     task.depth = i;
     task.curChainKey = h.prevChainKey;
-    // (the kernel WARNs "downgrading a read lock" when h.read is already set)
-    this.reacquire(task, i, depth, i, h.cls.subclass, 1, at);
-    return true;
+    return { i, depth, h };
   }
 
   /** reacquire_held_locks(): entries [from, depth) again; entry `override` with the given subclass, read and ip. */
