@@ -98,6 +98,20 @@ const BASE_2020 = {
 
 const SEED_BASE = { ...BASE_2020, minCachedObjs: 5, prefillAtBoot: false, underLock: 'none' as UnderLockAlloc, rtSkip: false, refill: 'seed' as const };
 
+/** Today's code (mm/slab_common.c): what `mainline` is and `nolock` builds on. */
+const MAINLINE_BASE = {
+  ...SEED_BASE,
+  allocatorVersion: 'main',
+  bulkCapacity: 507,
+  drainMs: 5000,
+  refill: 'main',
+  workerGfp: MAIN_GFP,
+  dropLockAlloc: 'headless',
+  queueMode: 'slot',
+  drainReady: true,
+  floodDetect: true,
+} as const;
+
 export const STRATEGIES: Readonly<Record<KvfreeStrategyName, KvfreeStrategy>> = Object.freeze({
   'v5.9': {
     ...BASE_2020,
@@ -126,19 +140,10 @@ export const STRATEGIES: Readonly<Record<KvfreeStrategyName, KvfreeStrategy>> = 
     origin: 'SEED: "rcu/tree: Add a work to allocate pages from regular context" (v5.11), the adopted fix',
   },
   mainline: {
-    ...SEED_BASE,
+    ...MAINLINE_BASE,
     name: 'mainline',
     summary: 'worker refill with backoff + shrinker; head-less callers allocate after dropping the lock',
     origin: 'today: mm/slab_common.c (CONFIG_KVFREE_RCU_BATCHED), head-less inline alloc since v5.12',
-    allocatorVersion: 'main',
-    bulkCapacity: 507,
-    drainMs: 5000,
-    refill: 'main',
-    workerGfp: MAIN_GFP,
-    dropLockAlloc: 'headless',
-    queueMode: 'slot',
-    drainReady: true,
-    floodDetect: true,
   },
   'gfp-no-locks': {
     ...BASE_2020,
@@ -178,20 +183,11 @@ export const STRATEGIES: Readonly<Record<KvfreeStrategyName, KvfreeStrategy>> = 
     origin: 'Michal Hocko, Aug 2020; rejected (RT latency 30 -> 220 us)',
   },
   nolock: {
-    ...SEED_BASE,
+    ...MAINLINE_BASE,
     name: 'nolock',
+    underLock: 'nolock',
     summary: 'mainline plus alloc_pages_nolock() under krc.lock on a cache miss (trylocks only)',
     origin: 'hypothetical: alloc_pages_nolock() (2025, for BPF) is not used by kvfree_rcu',
-    allocatorVersion: 'main',
-    bulkCapacity: 507,
-    drainMs: 5000,
-    refill: 'main',
-    workerGfp: MAIN_GFP,
-    dropLockAlloc: 'headless',
-    underLock: 'nolock',
-    queueMode: 'slot',
-    drainReady: true,
-    floodDetect: true,
   },
 });
 
