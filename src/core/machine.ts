@@ -182,6 +182,18 @@ export class Machine {
     if (map.owner !== this) throw new UsageError(`lock ${map.name} belongs to another kernel`, 'foreign-object');
   }
 
+  /**
+   * acquire() for the common exclusive, checked, non-trylock acquisition, with
+   * positional arguments: the lock primitives' hot path allocates no options object.
+   */
+  acquireExclusive(map: LockdepMap, subclass: number, nestLock: LockdepMap | null, at: string): boolean {
+    if (map.owner !== this) this.ownMap(map);
+    if (nestLock) this.ownMap(nestLock);
+    if (!Number.isInteger(subclass) || subclass < 0) throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
+    const t = this.current;
+    return this.lockdep.acquire(t, map, subclass, false, 0, true, nestLock, at, t.irqsOff, 0, false);
+  }
+
   acquire(map: LockdepMap, o: AcquireOptions = {}): boolean {
     this.ownMap(map);
     if (o.nestLock) this.ownMap(o.nestLock);

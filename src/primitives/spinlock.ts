@@ -19,17 +19,25 @@ export interface NestOptions extends CallOptions {
   readonly nestLock?: LockBase | null;
 }
 
+/** The default options, shared: a call without options allocates nothing. */
+const NO_OPTIONS: NestOptions = Object.freeze({});
+
 abstract class SpinBase extends LockBase {
   /** true when this lock spins in this configuration (raw always; spinlock_t unless RT) */
   protected abstract readonly spins: boolean;
 
+  /** default acquisition sites, built once per lock rather than per call */
+  private readonly siteLock: string;
+  private readonly siteUnlock: string;
+
   constructor(r: Runtime, map: LockdepMap, protected readonly api: string) {
     super(r, map);
+    this.siteLock = `${api}_lock`;
+    this.siteUnlock = `${api}_unlock`;
   }
 
   private acquireSpin(o: NestOptions, at: string): void {
-    const m = this.r.m;
-    m.acquire(this.map, { subclass: o.subclass, nestLock: o.nestLock ? o.nestLock.map : null, at: o.at ?? at });
+    this.r.m.acquireExclusive(this.map, o.subclass ?? 0, o.nestLock ? o.nestLock.map : null, o.at ?? at);
     this.map.holders++;
   }
 
@@ -40,20 +48,20 @@ abstract class SpinBase extends LockBase {
   }
 
   /** spin_lock() / spin_lock_nested() / spin_lock_nest_lock() */
-  lock(o: NestOptions = {}): void {
+  lock(o: NestOptions = NO_OPTIONS): void {
     this.op(() => {
       if (this.spins) {
-        this.r.preemptDisable(`${this.api}_lock`);
-        this.acquireSpin(o, `${this.api}_lock`);
+        this.r.preemptDisable(this.siteLock);
+        this.acquireSpin(o, this.siteLock);
       } else {
-        this.r.rtSpinLock(this.map, { subclass: o.subclass, nestLock: o.nestLock ? o.nestLock.map : null, at: o.at ?? `${this.api}_lock` });
+        this.r.rtSpinLock(this.map, { subclass: o.subclass, nestLock: o.nestLock ? o.nestLock.map : null, at: o.at ?? this.siteLock });
       }
     });
   }
 
-  unlock(o: CallOptions = {}): void {
+  unlock(o: CallOptions = NO_OPTIONS): void {
     this.op(() => {
-      const at = o.at ?? `${this.api}_unlock`;
+      const at = o.at ?? this.siteUnlock;
       if (this.spins) {
         if (this.releaseSpin(at)) this.r.preemptEnable();
       } else this.r.rtSpinUnlock(this.map, at);
