@@ -116,6 +116,18 @@ describe('locks held at exit, unbalanced contexts', () => {
   });
 });
 
+describe('preempt_count_add(): "Spinlock count overflowing soon?"', () => {
+  it('warns once the preemption depth reaches PREEMPT_MASK - 10 (245), not before', () => {
+    const k = createKernel();
+    for (let i = 0; i < 244; i++) k.preemptDisable();
+    expect(k.violations).toEqual([]);
+    k.preemptDisable();
+    expect(k.violations).toHaveLength(1);
+    expect(k.violations[0]).toMatchObject({ kind: 'debug-locks-warning', where: 'preempt_count_add', condition: '(preempt_count() & PREEMPT_MASK) >= PREEMPT_MASK - 10' });
+    expect(k.preemptCount()).toBe(245);
+  });
+});
+
 describe('typed errors and limits', () => {
   it('a subclass >= MAX_LOCKDEP_SUBCLASSES is a lockdep report that turns lockdep off', () => {
     const k = createKernel();

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { createKernel, formatViolation, type Kernel, type KernelOptions } from '../../src';
+import { createKernel, formatViolation, parseTrace, replayTrace as replayTraceDoc, type Kernel, type KernelOptions } from '../../src';
 import { explainText, explanationToJson, formatExplanation, type ExplainedReport, type ReportExplanation } from '../../src/interop/explain';
 import { parseReports, REPORT_KINDS } from '../../src/interop/splatParser';
 import { replayTrace } from '../../src/interop/replay';
@@ -134,7 +134,7 @@ describe('reports that cannot be read', () => {
     expect(res.reports[0].ok).toBe(false);
   });
   it('an unsupported lockdep banner is reported, not skipped', () => {
-    const res = explainText('=====\nWARNING: bad unlock balance detected!\n6.9.0 #1 Not tainted\n');
+    const res = explainText('=====\nWARNING: bad contention detected!\n6.9.0 #1 Not tainted\n');
     expect(res.exitCode).toBe(2);
     expect(res.reports[0].ok || res.reports[0].message).toMatch(/unsupported report kind/);
   });
@@ -147,7 +147,12 @@ describe('reports that cannot be read', () => {
 
 describe('parser tolerance', () => {
   it('covers every report kind explain reads', () => {
-    const all = read('multi.txt') + read('iwc-raw-spinlock.txt');
+    const real = ['rcu-suspicious-syzbot-bh-lkp-afs-brcmfmac.txt', 'bad-unlock-held-at-exit-freed-syzbot.txt', 'debug-locks-warn-preempt-and-max-lock-depth.txt'];
+    const own = ['nested-lock-not-taken.json', 'invalid-subclass.json'].map((f) => {
+      const t = parseTrace(readFileSync(join(__dirname, '..', '..', 'examples', 'traces', f), 'utf8'), f);
+      return replayTraceDoc(t).violations.map(formatViolation).join('\n');
+    });
+    const all = [read('multi.txt'), read('iwc-raw-spinlock.txt'), ...real.map((f) => read(join('real', f))), ...own].join('\n');
     const kinds = new Set(parseReports(all).reports.map((r) => r.kind));
     for (const k of REPORT_KINDS) expect(kinds.has(k)).toBe(true);
   });

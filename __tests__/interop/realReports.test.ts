@@ -197,3 +197,88 @@ describe('other kinds in real layouts', () => {
     expect(b.scenario.chain.map((c) => c.name)).toEqual(['&(&priv->lock)->rlock#2']);
   });
 });
+
+describe('the other lockdep reports in real layouts (suspicious RCU usage, unlock balance, held locks, limits, DEBUG_LOCKS_WARN_ON)', () => {
+  it('a suspicious-RCU report followed by the sleeping-function report it comes with: both explained, exit 0', () => {
+    const res = explainText(read('rcu-suspicious-then-sleeping-ext4-kvfree-6.19.txt'));
+    expect(res.exitCode).toBe(0);
+    expect(res.reports.map((r) => r.kind)).toEqual(['suspicious-rcu-usage', 'sleeping-in-atomic']);
+    const [rcu, sleep] = res.reports.map(ok);
+    expect(rcu.scenario.detail).toMatchObject({ site: './include/linux/rcupdate.h:409', message: 'Illegal context switch in RCU read-side critical section', debugLocks: true });
+    // rcu_preempt_sleep_check() exists only without PREEMPT_RCU: replayed as PREEMPT_VOLUNTARY
+    expect(rcu.scenario.origin.preempt).toBe('voluntary');
+    expect(rcu.scenario.held.map((h) => h.name)).toEqual(['rcu_read_lock']);
+    expect(rcu.scenario.notes.join('\n')).toMatch(/no held locks: rcu_read_lock\(\) is assumed held/);
+    expect(rcu.reproduced).toBe(true);
+    // not under PREEMPT_RCU, where the RCU nest depth of __might_resched() catches it instead
+    expect(rcu.verdicts.find((v) => v.id === 'full/prove')!.kinds).toEqual(['sleeping-in-atomic']);
+    expect(sleep.scenario.task).toEqual({ comm: 'umount', pid: 556 });
+    expect(sleep.reproduced).toBe(true);
+  });
+
+  it('syzbot RCU-bh with debug_locks = 0 is the false positive the kernel names: explained, not reproducible; timestamps + caller ids; rcu_dereference_check() is explained in words', () => {
+    const res = explainText(read('rcu-suspicious-syzbot-bh-lkp-afs-brcmfmac.txt'));
+    expect(res.exitCode).toBe(0);
+    expect(res.reports.map((r) => r.kind)).toEqual(['suspicious-rcu-usage', 'suspicious-rcu-usage', 'sleeping-in-atomic', 'suspicious-rcu-usage']);
+    const [bh, afs, sleep, deref] = res.reports.map(ok);
+    // syzbot's `#0: ` alone on its line, then the inline frames without the index
+    expect(bh.scenario.held.map((h) => h.name)).toEqual(['&acct->lock#2', 'sb_writers#5', '&sb->s_type->i_mutex_key#10']);
+    expect(bh.scenario.detail).toMatchObject({ message: 'Illegal context switch in RCU-bh read-side critical section', debugLocks: false, falsePositive: true });
+    expect(bh.scenario.reproducible).toBe(false);
+    expect(bh.reproduced).toBe(false);
+    expect(formatExplanation({ reports: [bh], exitCode: 0 })).toMatch(/possible false positive/);
+    expect(afs.scenario.held.map((h) => h.name)).toEqual(['&f->f_pos_lock', '&p->lock', 'rcu_read_lock']);
+    expect(afs.scenario.proveRawLockNesting.value).toBe(false);
+    expect(afs.reproduced).toBe(true);
+    expect(sleep.reproduced).toBe(true);
+    expect(deref.scenario.detail).toMatchObject({ site: 'net/wireless/reg.c:144', message: 'suspicious rcu_dereference_check() usage' });
+    expect(deref.scenario.reproducible).toBe(false);
+    expect(deref.scenario.held.map((h) => h.name)).toEqual(['(wq_completion)events', '(work_completion)(&fw_work->work)']);
+    const json = explanationToJson(res) as { reports: { reproducible: boolean; verdicts: unknown[] }[] };
+    expect(json.reports.map((r) => r.reproducible)).toEqual([false, true, true, false]);
+    for (const r of json.reports) expect(r.verdicts).toHaveLength(8);
+  });
+
+  it('bad unlock balance, lock held when returning to user space, still has locks held, held lock freed', () => {
+    const res = explainText(read('bad-unlock-held-at-exit-freed-syzbot.txt'));
+    expect(res.exitCode).toBe(0);
+    expect(res.reports.map((r) => r.kind)).toEqual(['bad-unlock-balance', 'lock-held-at-exit', 'lock-held-at-exit', 'held-lock-freed']);
+    const [unlock, user, pulse, freed] = res.reports.map(ok);
+    expect(unlock.scenario.task).toEqual({ comm: 'kworker/u8:4', pid: 67 });
+    expect(unlock.scenario.detail).toEqual({ lockName: '&q->q_usage_counter(queue)', at: 'elevator_init_mq+0x1e2/0x2d0 block/elevator.c:607' });
+    expect(unlock.scenario.held.map((h) => h.name)).toEqual(['(wq_completion)async', '(work_completion)(&entry->work)', '&dev->mutex']);
+    expect(user.scenario.detail).toEqual({ returningToUser: true });
+    expect(user.scenario.task).toEqual({ comm: 'syz-executor312', pid: 5227 });
+    expect(user.scenario.held[0]).toMatchObject({ name: '&fi->i_gc_rwsem[READ]', type: 'rwsem' });
+    expect(user.scenario.notes.join('\n')).toMatch(/lockdep_sys_exit/);
+    expect(pulse.scenario.task).toEqual({ comm: 'pulseaudio', pid: 1297 });
+    expect(pulse.scenario.detail).toEqual({ returningToUser: false });
+    expect(freed.scenario.lock?.name).toBe('&uprobe->register_rwsem');
+    expect(freed.scenario.detail).toEqual({ range: { from: 'ffff88801d094000', to: 'ffff88801d0941ff' } });
+    expect(freed.scenario.trace.events.map((e) => e.op)).toEqual(['lock', 'lock', 'init']);
+    for (const r of [unlock, user, pulse, freed]) {
+      expect(r.reproduced).toBe(true);
+      // none of these depends on the configuration
+      for (const v of r.verdicts) expect(v.kinds).toContain(r.kind);
+    }
+  });
+
+  it('DEBUG_LOCKS_WARN_ON inside a `[ cut here ]` block after a scheduling-while-atomic; MAX_LOCK_DEPTH with a cut list', () => {
+    const res = explainText(read('debug-locks-warn-preempt-and-max-lock-depth.txt'));
+    expect(res.exitCode).toBe(0);
+    expect(res.reports.map((r) => r.kind)).toEqual(['scheduling-while-atomic', 'debug-locks-warning', 'max-lock-depth']);
+    const [sched, warn, depth] = res.reports.map(ok);
+    expect(sched.reproduced).toBe(true);
+    // the `WARNING: CPU:` line belongs to the DEBUG_LOCKS_WARN_ON message before it
+    expect(warn.scenario.detail).toEqual({ condition: 'val > preempt_count()', where: 'preempt_count_sub', file: 'kernel/sched/core.c:3203' });
+    expect(warn.scenario.task).toEqual({ comm: 'sh', pid: 10900 });
+    expect(warn.scenario.trace.events.map((e) => e.op)).toEqual(['preempt_enable']);
+    expect(warn.reproduced).toBe(true);
+    expect(depth.scenario.detail).toEqual({ depth: 48, max: 48 });
+    expect(depth.scenario.held).toHaveLength(48);
+    expect(depth.scenario.held.slice(0, 5).map((h) => h.name)).toEqual(['(wq_completion)netns', 'net_cleanup_work', 'pernet_ops_rwsem', 'rtnl_mutex', '&dev_instance_lock_key#3']);
+    expect(depth.scenario.notes.join('\n')).toMatch(/43 held lock\(s\) are not printed/);
+    expect(depth.reproduced).toBe(true);
+    expect(formatExplanation(res)).toMatch(/#5\.\.#47: not printed \(43 unchecked lockdep_map stand-ins\)/);
+  });
+});

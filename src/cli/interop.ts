@@ -26,9 +26,14 @@ Read kernel lock reports (dmesg, a serial console log, a mailing-list quote; tim
 in plain words what the rule was, which held lock is the culprit, and under which of the
 8 configurations of \`lockdep matrix\` the scenario fires.
 
-Reads: [ BUG: Invalid wait context ], possible circular locking dependency, possible
-recursive locking, inconsistent lock state, <STATE>-safe -> <STATE>-unsafe lock order,
-irq lock inversion, sleeping function called from invalid context, scheduling while atomic.
+Reads every report \`lockdep check\` raises: [ BUG: Invalid wait context ], possible
+circular locking dependency, possible recursive locking, inconsistent lock state,
+<STATE>-safe -> <STATE>-unsafe lock order, irq lock inversion, sleeping function called
+from invalid context, scheduling while atomic, suspicious RCU usage, bad unlock balance,
+still has locks held / lock held when returning to user space, held lock freed,
+MAX_LOCK_DEPTH too low, Nested lock was not taken, MAX_LOCKDEP_* too low / invalid
+subclass / lockdep bfs error, DEBUG_LOCKS_WARN_ON(...). Checks the model does not have
+(e.g. rcu_dereference_check()) are explained in words and marked not reproducible.
 
 Options:
   --format text|json       output format (default text; JSON: docs/interop.md)

@@ -244,11 +244,17 @@ export class Machine {
   preemptCountAdd(val: number, at = 'preempt_disable'): void {
     const t = this.current;
     if ((t.preemptCount & PREEMPT_MASK) + (val & PREEMPT_MASK) > PREEMPT_MASK) {
+      // The 8-bit field would carry into SOFTIRQ: the model refuses the add (the kernel
+      // would corrupt the count) after having warned at PREEMPT_MASK - 10 below.
       this.warn(t, '(preempt_count() & PREEMPT_MASK) >= PREEMPT_MASK - 10', 'preempt_count_add');
       return;
     }
     if ((t.preemptCount & PREEMPT_MASK) === 0 && val & PREEMPT_MASK) t.preemptDisabledAt = at;
     t.preemptCount += val;
+    // "Spinlock count overflowing soon?" (CONFIG_DEBUG_PREEMPT), checked after the add
+    if (val & PREEMPT_MASK && (t.preemptCount & PREEMPT_MASK) >= PREEMPT_MASK - 10) {
+      this.warn(t, '(preempt_count() & PREEMPT_MASK) >= PREEMPT_MASK - 10', 'preempt_count_add');
+    }
   }
 
   preemptCountSub(val: number): boolean {

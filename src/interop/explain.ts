@@ -57,7 +57,7 @@ export function explainText(text: string, options: ExplainOptions = {}): Explain
       const scenario = reconstruct(p, table);
       const verdicts = matrixVerdicts(scenario.trace);
       const origin = verdicts.find((v) => v.id === configId(scenario.origin));
-      const reproduced = origin !== undefined && origin.kinds.includes(p.kind);
+      const reproduced = scenario.reproducible && origin !== undefined && origin.kinds.includes(p.kind);
       let replayedCulprit: string | null | undefined;
       if (p.kind === 'invalid-wait-context') {
         const v = replayTrace(scenario.trace, scenario.origin).violations.find((x) => x.kind === 'invalid-wait-context');
@@ -122,6 +122,7 @@ function configText(c: MatrixConfig): string {
 
 function rule(s: Scenario): string[] {
   const l = s.lock;
+  const d = s.detail ?? {};
   switch (s.kind) {
     case 'invalid-wait-context': {
       const c = s.culprit;
@@ -175,6 +176,42 @@ function rule(s: Scenario): string[] {
         'Rule (schedule_debug): schedule() was entered with a preempt_count above the scheduler\'s own 1',
         `(printed 0x${s.atomic?.preemptCount.toString(16).padStart(8, '0')}): the task holds a spinning lock or has preemption off.`,
       ];
+    case 'suspicious-rcu-usage':
+      return [
+        `Rule (RCU_LOCKDEP_WARN at ${String(d.site)}): "${String(d.message)}":`,
+        `${s.why ?? 'an RCU usage check failed'}.`,
+        ...(d.falsePositive ? ['debug_locks = 0: lockdep was already off, and lock_is_held() then answers true for every map, so the kernel itself calls this a possible false positive.'] : []),
+      ];
+    case 'bad-unlock-balance':
+      return [
+        `Rule (print_unlock_imbalance_bug): ${String(d.lockName)} was released by a task that does not hold it`,
+        '(a double unlock, an unlock on an error path that never locked, or a lock released by another task than the one that took it).',
+      ];
+    case 'max-lock-depth':
+      return [
+        `Rule (__lock_acquire): a task may hold at most MAX_LOCK_DEPTH (${String(d.max ?? 48)}) locks at once; this one reached it,`,
+        'usually by taking one lock per object in a loop. Lockdep turns itself off.',
+      ];
+    case 'lock-held-at-exit':
+      return d.returningToUser
+        ? ['Rule (lockdep_sys_exit): a system call returned to user space with locks still held; every kernel entry must release what it took.']
+        : ['Rule (debug_check_no_locks_held): the task exited (or froze) with locks still held; nobody will ever release them.'];
+    case 'held-lock-freed':
+      return [
+        `Rule (debug_check_no_locks_freed): memory holding ${l?.name ?? 'a lock'} was freed (or the lock re-initialised) while the lock was held:`,
+        'a use-after-free of the lock as soon as anyone releases or waits on it.',
+      ];
+    case 'nested-lock-not-taken':
+      return [
+        `Rule (__lock_acquire): ${l?.name} was taken with a nest_lock (_nest_lock()) that the task does not hold: ${String(d.nestLock)}.`,
+        'The nest lock is what makes taking many locks of one class safe; without it the annotation is a lie.',
+      ];
+    case 'lockdep-limit':
+      return d.limit === 'MAX_LOCKDEP_SUBCLASSES'
+        ? [`Rule (look_up_lock_class): a _nested() annotation used subclass ${String(d.subclass)}; lockdep has MAX_LOCKDEP_SUBCLASSES (8). Lockdep turns itself off.`]
+        : [`Rule: lockdep's ${String(d.limit)} table is full (${String(d.message)}); this is a capacity limit, not a locking bug,`, 'but lockdep turns itself off and validates nothing after it.'];
+    case 'debug-locks-warning':
+      return [`Rule (DEBUG_LOCKS_WARN_ON(${String(d.condition)})${d.where ? ` in ${String(d.where)}` : ''}): ${s.why ?? 'lockdep found an inconsistent state'}.`];
   }
 }
 
@@ -193,6 +230,14 @@ export function formatReportExplanation(r: ReportExplanation, n: number): string
   if (s.held.length) {
     out.push('  held:');
     s.held.forEach((h, i) => {
+      // stand-ins for locks the report announced but did not print: one line for the run
+      if (/^unprinted lock #\d+$/.test(h.name)) {
+        if (i > 0 && /^unprinted lock #\d+$/.test(s.held[i - 1].name)) return;
+        let j = i;
+        while (j + 1 < s.held.length && /^unprinted lock #\d+$/.test(s.held[j + 1].name)) j++;
+        out.push(`    #${i}${j > i ? `..#${j}` : ''}: not printed (${j - i + 1} unchecked lockdep_map stand-in${j > i ? 's' : ''})`);
+        return;
+      }
       const tags = [h.implied ? 'taken by the PREEMPT_RT primitive before it' : '', h.inIrq ? 'in the interrupt' : '', s.culprit?.index === i ? '<- culprit' : ''].filter(Boolean);
       out.push(`    #${i}: ${describeLock(h)}${tags.length ? `  ${tags.join(', ')}` : ''}`);
     });
@@ -200,12 +245,19 @@ export function formatReportExplanation(r: ReportExplanation, n: number): string
   if (s.chain.length && s.kind === 'circular-dependency') out.push(`  chain:    ${s.chain.map((c) => c.name).join(' -> ')} (existing), then ${s.held[s.held.length - 1]?.name} -> ${s.lock?.name} (new)`);
   if (s.culprit) out.push(`  culprit:  ${s.culprit.name ?? 'the context itself'} (${s.culprit.why})`);
   out.push(...rule(s).map((l) => `  ${l}`));
-  out.push('  verdicts (the reconstructed scenario under each configuration):');
-  const originId = configId(s.origin);
-  for (const v of r.verdicts) {
-    out.push(`    ${v.id.padEnd(18)} ${v.kinds.length ? v.kinds.join(', ') : '-'}${v.id === originId ? '   <- the report\'s configuration' : ''}`);
+  for (const [k, v] of Object.entries(s.detail ?? {})) {
+    if (v !== null && v !== false && k !== 'lockName') out.push(`  ${`${k}:`.padEnd(9)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   }
-  out.push(`  reproduced under ${configText(s.origin)}: ${r.reproduced ? 'yes' : 'NO'}`);
+  if (!s.reproducible) {
+    out.push('  verdicts: not reproducible: the model has no equivalent of this check (see the notes); explained in words only');
+  } else {
+    out.push('  verdicts (the reconstructed scenario under each configuration):');
+    const originId = configId(s.origin);
+    for (const v of r.verdicts) {
+      out.push(`    ${v.id.padEnd(18)} ${v.kinds.length ? v.kinds.join(', ') : '-'}${v.id === originId ? '   <- the report\'s configuration' : ''}`);
+    }
+    out.push(`  reproduced under ${configText(s.origin)}: ${r.reproduced ? 'yes' : 'NO'}`);
+  }
   const uncertain = [s.lock, ...s.held].filter((l): l is ScenarioLock => !!l && !l.certain);
   for (const l of uncertain) out.push(`  note: ${l.name}: ${l.basis}`);
   for (const note of s.notes) out.push(`  note: ${note}`);
@@ -258,6 +310,8 @@ export function explanationToJson(result: ExplainResult): unknown {
         atomic: s.atomic,
         verdicts: r.verdicts.map((v) => ({ config: v.config, id: v.id, kinds: v.kinds, violations: v.violations })),
         reproduced: r.reproduced,
+        reproducible: s.reproducible,
+        detail: s.detail,
         notes: s.notes,
       };
     }),

@@ -157,6 +157,10 @@ export function printedClasses(r: ParsedReport): ParsedClass[] {
     case 'irq-inversion':
       out.push(r.lock, r.other);
       break;
+    case 'held-lock-freed':
+    case 'nested-lock-not-taken':
+      out.push(r.lock);
+      break;
     default:
       break;
   }

@@ -21,7 +21,15 @@ import {
 } from './infer';
 import { replayTrace } from './replay';
 import type {
+  ParsedBadUnlock,
   ParsedCircular,
+  ParsedDebugLocksWarning,
+  ParsedHeldAtExit,
+  ParsedHeldLockFreed,
+  ParsedLockdepLimit,
+  ParsedMaxLockDepth,
+  ParsedNestedLockNotTaken,
+  ParsedSuspiciousRcu,
   ParsedClass,
   ParsedInconsistent,
   ParsedInvalidWaitContext,
@@ -92,6 +100,16 @@ export interface Scenario {
   /** scheduler reports: preempt_count and irq state as printed */
   readonly atomic: { readonly preemptCount: number; readonly irqsDisabled: boolean; readonly rcuDepth: number | null } | null;
   readonly trace: Trace;
+  /**
+   * false when the model has no equivalent of the check that fired (an RCU_LOCKDEP_WARN()
+   * or DEBUG_LOCKS_WARN_ON() it does not implement, a false positive of lockdep being off):
+   * the report is explained in words, and its verdicts are not a reproduction
+   */
+  readonly reproducible: boolean;
+  /** what the report says beyond locks, per kind (message, site, condition, limit, ...); null for the others */
+  readonly detail: Readonly<Record<string, unknown>> | null;
+  /** the plain-words rule for kinds whose rule depends on the report (RCU messages, conditions); else null */
+  readonly why: string | null;
   readonly notes: readonly string[];
 }
 
@@ -101,6 +119,7 @@ export interface Scenario {
 const READABLE: readonly LockKind[] = ['rwlock', 'rwsem', 'map', 'percpu_rwsem', 'srcu', 'rcu_read_lock', 'rcu_read_lock_bh', 'rcu_read_lock_sched'];
 const SUBCLASSED: readonly LockKind[] = ['raw_spinlock', 'spinlock', 'mutex', 'rt_mutex', 'rwsem', 'map'];
 const ALWAYS_READ: readonly LockKind[] = ['srcu', 'rcu_read_lock', 'rcu_read_lock_bh', 'rcu_read_lock_sched'];
+const RCU_LIKE: readonly string[] = ['rcu_read_lock', 'rcu_read_lock_bh', 'rcu_read_lock_sched', 'local_bh'];
 
 class Builder {
   readonly locks: Record<string, LockDecl> = {};
@@ -194,8 +213,9 @@ class Builder {
  * belong to local_bh_disable(). They are kept (marked implied) so indices match the
  * printed list, but the replay takes them through the primitive that takes them.
  */
-function heldLocks(b: Builder, held: readonly ParsedLock[], rt: boolean, irqFrom = Number.POSITIVE_INFINITY): ScenarioLock[] {
+function heldLocks(b: Builder, held: readonly ParsedLock[], rt: boolean, irqFrom = Number.POSITIVE_INFINITY, distinct = false): ScenarioLock[] {
   const out: ScenarioLock[] = [];
+  const seen = new Map<string, number>();
   let bhTail = 0;
   held.forEach((h, k) => {
     let implied = false;
@@ -207,7 +227,12 @@ function heldLocks(b: Builder, held: readonly ParsedLock[], rt: boolean, irqFrom
       implied = true;
       bhTail--;
     } else bhTail = 0;
-    out.push(b.lock(h, { inIrq: k >= irqFrom, implied }));
+    // The same class printed twice is two instances the kernel let nest (a trylock, a
+    // nest_lock, recursive readers): replayed as two instances of one class.
+    const n = seen.get(h.name) ?? 0;
+    seen.set(h.name, n + 1);
+    const instance = distinct && n > 0 && !RCU_LIKE.includes(h.name) ? `${h.name.replace(/\/\d+$/, '')} (instance ${n + 1})` : undefined;
+    out.push(b.lock(h, { inIrq: k >= irqFrom, implied, instance }));
   });
   return out;
 }
@@ -521,18 +546,296 @@ function buildAtomic(r: ParsedSleeping | ParsedSchedulingWhileAtomic, b: Builder
 }
 
 // -------------------------------------------------------------------------------------
+// The other lockdep reports: RCU usage, unlock balance, held locks at exit or freed,
+// nest locks, capacity limits, DEBUG_LOCKS_WARN_ON(). Each rebuilds the one step that
+// fires the check, after the printed held locks; `reproducible` says whether the model
+// has that check at all.
+
+type LockdepLimitsConfig = Partial<Record<'maxLockDepth' | 'maxClasses' | 'maxEntries' | 'maxChains' | 'maxChainHlocks' | 'bfsQueue', number>>;
+
+interface Extra {
+  lock: ScenarioLock | null;
+  held: ScenarioLock[];
+  reproducible: boolean;
+  detail: Record<string, unknown>;
+  why: string | null;
+  limits?: LockdepLimitsConfig;
+}
+
+const UNCHECKED: LockDecl = { wait: { inner: 'inv' } };
+
+/** A lock the report announces but does not print (or a stand-in the scenario needs): an unchecked map. */
+function standIn(b: Builder, name: string): ScenarioLock {
+  b.locks[name] = UNCHECKED;
+  return {
+    name, lock: name, subclass: 0, type: 'map', decl: UNCHECKED, certain: true, basis: 'not printed by the report: an unchecked lockdep_map stands in for it',
+    outer: null, inner: null, usage: null, at: null, read: false, inIrq: false, implied: false, trylock: false,
+  };
+}
+
+/** A lock known only by the name the report prints (no usage, no wait types). */
+function named(name: string, at: string | null = null): ParsedClass & { at: string | null } {
+  return { name, usage: null, outer: null, inner: null, at };
+}
+
+/** The frame that called a check (the first backtrace frame after the named helpers), for a site. */
+function callerOf(backtrace: readonly string[], helpers: RegExp): string | null {
+  const frames = backtrace.filter((f) => !f.startsWith('<'));
+  let k = -1;
+  frames.forEach((f, i) => {
+    if (helpers.test(f)) k = i;
+  });
+  return k >= 0 && k + 1 < frames.length ? frames[k + 1] : null;
+}
+
+const RCU_FLAVOUR: Record<string, 'rcu_read_lock' | 'rcu_read_lock_bh' | 'rcu_read_lock_sched'> = { '': 'rcu_read_lock', '-bh': 'rcu_read_lock_bh', '-sched': 'rcu_read_lock_sched' };
+
+/** What an RCU_LOCKDEP_WARN() message means, in plain words. */
+function rcuMeaning(message: string): string {
+  if (/^Illegal context switch in RCU(-bh|-sched)? read-side critical section$/.test(message)) {
+    return 'rcu_sleep_check() in might_sleep()/schedule(): a function that may sleep ran inside an RCU read-side critical section of that flavour';
+  }
+  if (/^Illegal synchronize_\w+\(\) in/.test(message)) return 'a grace-period wait was called inside a read-side critical section it would wait for: a self-deadlock';
+  if (/rcu_dereference\w*\(\) usage|rcu_dereference_check|rcu_dereference_protected/.test(message)) {
+    return 'an __rcu pointer was dereferenced outside rcu_read_lock() and without holding the lock its lockdep condition names';
+  }
+  if (/RCU-list traversed/.test(message)) return 'an RCU list was walked (list_for_each_entry_rcu()) outside a reader and without the lock its lockdep condition names';
+  if (/Illegal idle entry/.test(message)) return 'a CPU went idle inside an RCU read-side critical section';
+  return 'an RCU_LOCKDEP_WARN() condition held at that site';
+}
+
+function buildSuspiciousRcu(r: ParsedSuspiciousRcu, b: Builder, origin: Scenario['origin']): Extra {
+  const rt = origin.preempt === 'rt';
+  const printed = r.held ?? [];
+  const held = heldLocks(b, printed, rt, Number.POSITIVE_INFINITY, true);
+  const detail = {
+    site: r.site, message: r.message, rcuSchedulerActive: r.rcuSchedulerActive, debugLocks: r.debugLocks,
+    falsePositive: r.falsePositiveNote || r.debugLocks === false, offlineCpu: r.offlineCpu, extendedQs: r.extendedQs,
+  };
+  const meaning = rcuMeaning(r.message);
+  const sw = /^Illegal context switch in RCU(-bh|-sched)? read-side critical section$/.exec(r.message);
+  const sync = /^Illegal synchronize_rcu\(\) in RCU read-side critical section$/.test(r.message);
+  if (r.extendedQs) b.notes.push('"RCU used illegally from extended quiescent state!": RCU was not watching this CPU (idle or offline); the model has no such state');
+  if (!sw && !sync) {
+    for (const h of held) b.acquire(h);
+    b.notes.push(`"${r.message}" is an RCU_LOCKDEP_WARN() the model does not implement: explained, not replayed`);
+    return { lock: null, held, reproducible: false, detail, why: meaning };
+  }
+  const flavour = sw ? RCU_FLAVOUR[sw[1] ?? ''] : null;
+  const readers = held.filter((h) => (flavour ? h.name === flavour : RCU_LIKE.includes(h.name) && h.name !== 'local_bh'));
+  if (readers.length === 0 && r.debugLocks === false) {
+    // lock_is_held() answers true for every map once lockdep is off: the kernel's own "possible false positive"
+    for (const h of held) b.acquire(h);
+    b.notes.push(`debug_locks = 0 and no ${flavour ?? 'RCU read-side'} map is held: after lockdep turned off, lock_is_held() answers true for every map, so this is the false positive the kernel warns about; the model's lock_is_held() does not do that, so it is not replayed`);
+    return { lock: null, held, reproducible: false, detail, why: meaning };
+  }
+  for (const h of held) b.acquire(h);
+  if (readers.length === 0) {
+    const reader = flavour ?? 'rcu_read_lock';
+    const l = b.lock(named(reader));
+    held.push(l);
+    b.acquire(l);
+    b.notes.push(r.held === null ? `the report prints no held locks: ${reader}() is assumed held` : `${reader} is not in the printed list; assumed held (the warning says it was)`);
+  }
+  if (sync) {
+    b.push('synchronize_rcu');
+  } else {
+    const site = callerOf(r.backtrace, /^(?:__might_resched|___might_sleep|__might_sleep|might_sleep|__cond_resched|lockdep_rcu_suspicious|schedule_debug|__schedule)\b/);
+    b.push('might_sleep', site ? { site } : {});
+    b.notes.push(`the sleep is replayed as might_sleep()${site ? ` from ${site}` : ''} (rcu_sleep_check() runs in __might_resched() and schedule_debug())`);
+  }
+  return { lock: null, held, reproducible: true, detail, why: meaning };
+}
+
+function buildBadUnlock(r: ParsedBadUnlock, b: Builder, origin: Scenario['origin']): Extra {
+  const held = heldLocks(b, r.held ?? [], origin.preempt === 'rt', Number.POSITIVE_INFINITY, true);
+  for (const h of held) b.acquire(h);
+  // The released lock is not held (as this instance): when its class is in the list, it is another instance.
+  const inList = held.some((h) => h.name === r.lockName);
+  const l = inList ? b.lock(named(r.lockName, r.at), { instance: `${r.lockName} (released instance)` }) : b.lock(named(r.lockName, r.at));
+  if (inList) b.notes.push(`${r.lockName} is held, but not as the instance being released: replayed as a second instance of that class`);
+  if (l.type === 'local_bh') b.push('bh_enable');
+  else b.push('unlock', { lock: l.lock, ...(r.at ? { at: r.at } : {}) });
+  return { lock: l, held, reproducible: true, detail: { lockName: r.lockName, at: r.at }, why: null };
+}
+
+/** Locks announced but not printed, as stand-ins, so a count-based check sees them all. */
+function fill(b: Builder, held: ScenarioLock[], upTo: number, why: string): void {
+  const missing = upTo - held.length;
+  if (missing <= 0) return;
+  for (let k = 0; k < missing; k++) held.push(standIn(b, `unprinted lock #${held.length}`));
+  b.notes.push(`${missing} held lock(s) ${why}: replayed as unchecked lockdep maps`);
+}
+
+function buildMaxLockDepth(r: ParsedMaxLockDepth, b: Builder, origin: Scenario['origin']): Extra {
+  const held = heldLocks(b, r.held ?? [], origin.preempt === 'rt', Number.POSITIVE_INFINITY, true);
+  const max = r.max ?? 48;
+  if (r.max === null) b.notes.push('"depth: N  max: M!" is not printed: MAX_LOCK_DEPTH 48 (include/linux/sched.h) assumed');
+  // The check fires when the depth reaches MAX_LOCK_DEPTH: the printed list ends with the lock that did it.
+  fill(b, held, Math.max(max, r.depth ?? 0), 'are not printed (the list was cut)');
+  for (const h of held) b.acquire(h);
+  const limits: LockdepLimitsConfig = max === 48 ? {} : { maxLockDepth: Math.min(1024, Math.max(1, max)) };
+  return { lock: null, held, reproducible: true, detail: { depth: r.depth, max: r.max }, why: null, limits };
+}
+
+function buildHeldAtExit(r: ParsedHeldAtExit, b: Builder, origin: Scenario['origin']): Extra {
+  const held = heldLocks(b, r.held ?? [], origin.preempt === 'rt', Number.POSITIVE_INFINITY, true);
+  fill(b, held, Math.max(1, r.heldDeclared ?? 1), r.held === null ? 'are held (the report prints no list)' : 'are announced but not printed');
+  for (const h of held) b.acquire(h);
+  if (r.returningToUser) {
+    b.notes.push('"lock held when returning to user space" is lockdep_sys_exit(); the model has no return to user space, so the same held locks are replayed through do_exit()\'s debug_check_no_locks_held()');
+  }
+  b.push('task_exit');
+  return { lock: null, held, reproducible: true, detail: { returningToUser: r.returningToUser }, why: null };
+}
+
+function buildHeldLockFreed(r: ParsedHeldLockFreed, b: Builder, origin: Scenario['origin']): Extra {
+  const printed = r.held ?? [];
+  const held = heldLocks(b, printed, origin.preempt === 'rt', Number.POSITIVE_INFINITY, true);
+  let k = printed.findIndex((h) => r.lock.address !== null && h.address === r.lock.address);
+  if (k < 0) k = printed.map((h) => h.name).lastIndexOf(r.lock.name);
+  let freed: ScenarioLock;
+  if (k >= 0) freed = held[k];
+  else {
+    freed = b.lock(r.lock, { instance: `${r.lock.name.replace(/\/\d+$/, '')} (freed instance)` });
+    held.push(freed);
+    b.notes.push(`${r.lock.name} is not in the printed held list; taken before the free`);
+  }
+  for (const h of held) b.acquire(h);
+  if (freed.lock === null || RCU_LIKE.includes(freed.name)) {
+    b.notes.push(`${freed.name} cannot be freed in the model`);
+    return { lock: freed, held, reproducible: false, detail: { range: r.range }, why: null };
+  }
+  b.push('init', { lock: freed.lock });
+  b.notes.push('freeing the memory (kfree(), debug_check_no_locks_freed()) is replayed as re-initialising the held lock, which runs the same check');
+  return { lock: freed, held, reproducible: true, detail: { range: r.range }, why: null };
+}
+
+function buildNestedLockNotTaken(r: ParsedNestedLockNotTaken, b: Builder, origin: Scenario['origin']): Extra {
+  const held = heldLocks(b, r.held ?? [], origin.preempt === 'rt', Number.POSITIVE_INFINITY, true);
+  for (const h of held) b.acquire(h);
+  const next = b.lock(r.lock);
+  const nest = held.some((h) => h.name === r.nestLock) ? b.lock(named(r.nestLock), { instance: `${r.nestLock} (nest instance)` }) : b.lock(named(r.nestLock));
+  const canNest = ['mutex', 'rt_mutex', 'raw_spinlock', 'spinlock', 'rwsem'].includes(next.type);
+  if (!canNest || nest.lock === null || RCU_LIKE.includes(nest.name)) {
+    b.notes.push(`a ${next.type} has no _nest_lock() variant in the model (or ${r.nestLock} cannot be a nest lock there): explained, not replayed`);
+    return { lock: next, held, reproducible: false, detail: { nestLock: r.nestLock }, why: null };
+  }
+  b.acquire(next);
+  const ev = b.events[b.events.length - 1];
+  b.events[b.events.length - 1] = { ...ev, nest: nest.lock };
+  b.notes.push(`${r.nestLock} is declared (type from its name: ${nest.type}) and never taken`);
+  return { lock: next, held, reproducible: true, detail: { nestLock: r.nestLock }, why: null };
+}
+
+function buildLockdepLimit(r: ParsedLockdepLimit, b: Builder, origin: Scenario['origin']): Extra {
+  const held = heldLocks(b, r.held ?? [], origin.preempt === 'rt', Number.POSITIVE_INFINITY, true);
+  const detail = { limit: r.limit, message: r.message, subclass: r.subclass };
+  const s = (n: string) => standIn(b, n);
+  const touch = (...ls: ScenarioLock[]) => b.touch(...ls);
+  let limits: LockdepLimitsConfig = {};
+  const lowered = (what: string) => b.notes.push(`the kernel's ${r.limit} table filled up over its uptime; the scenario lowers the limit (config limits: ${what}) so that a few unchecked maps fill it`);
+  switch (r.limit) {
+    case 'MAX_LOCKDEP_SUBCLASSES': {
+      // The report does not name the lock: a stand-in taken with that subclass.
+      const l = s('lock taken with an invalid subclass');
+      b.push('lock', { lock: l.lock, subclass: r.subclass ?? 8 });
+      b.notes.push('the lock whose subclass was looked up is not printed; an unchecked map stands in for it');
+      return { lock: null, held, reproducible: true, detail, why: null };
+    }
+    case 'MAX_LOCKDEP_KEYS':
+      limits = { maxClasses: 1 };
+      lowered('maxClasses 1');
+      touch(s('class A'));
+      touch(s('class B'));
+      break;
+    case 'MAX_LOCKDEP_ENTRIES':
+      limits = { maxEntries: 2 };
+      lowered('maxEntries 2: each dependency takes two entries');
+      touch(s('lock A'), s('lock B'));
+      touch(s('lock A'), s('lock C'));
+      break;
+    case 'MAX_LOCKDEP_CHAINS':
+      limits = { maxChains: 1 };
+      lowered('maxChains 1');
+      touch(s('lock A'));
+      touch(s('lock B'));
+      break;
+    case 'MAX_LOCKDEP_CHAIN_HLOCKS':
+      limits = { maxChains: 2, maxChainHlocks: 2 };
+      lowered('maxChains 2, maxChainHlocks 2');
+      touch(s('lock A'), s('lock B'));
+      break;
+    case 'BFS_QUEUE': {
+      limits = { bfsQueue: 2 };
+      lowered('bfsQueue 2: the circular queue of the dependency search');
+      const [a, x, c1, c2, d, e] = ['lock A', 'lock B', 'lock C1', 'lock C2', 'lock D', 'lock E'].map(s);
+      touch(x, c1, d);
+      touch(x, c2, e);
+      b.acquire(a);
+      b.acquire(x);
+      break;
+    }
+    default:
+      b.notes.push(`${r.limit} is not modelled: explained, not replayed`);
+      return { lock: null, held, reproducible: false, detail, why: null };
+  }
+  return { lock: null, held, reproducible: true, detail, why: null, limits };
+}
+
+/** DEBUG_LOCKS_WARN_ON() conditions the model checks, with the unbalanced step that fires each. */
+function debugStep(r: ParsedDebugLocksWarning): { ops: string[]; why: string } | null {
+  const c = r.condition.replace(/\s+/g, ' ').trim();
+  const w = r.where ?? '';
+  const bt = r.backtrace.join(' ');
+  if (c === 'val > preempt_count()' || c === 'pc - uval > pc' || c === '(val < PREEMPT_MASK) && !(preempt_count() & PREEMPT_MASK)') {
+    if (/^__irq_exit|^irq_exit/.test(w) || /\b(?:__irq_exit_rcu|irq_exit_rcu|irq_exit)\b/.test(bt)) return { ops: ['irq_exit'], why: 'preempt_count underflow: an irq_exit() without its irq_enter()' };
+    if (/__local_bh_enable/.test(w) || /\b__local_bh_enable_ip\b|\blocal_bh_enable\b/.test(bt)) return { ops: ['bh_enable'], why: 'preempt_count underflow: a local_bh_enable() without its local_bh_disable()' };
+    return { ops: ['preempt_enable'], why: 'preempt_count underflow: a preempt_enable() (or a spin_unlock()) without its preempt_disable()' };
+  }
+  if (/^\(?preempt_count\(\) & PREEMPT_MASK\)? >= PREEMPT_MASK - 10$/.test(c)) {
+    return { ops: Array.from({ length: 256 }, () => 'preempt_disable'), why: 'the preempt_disable() depth is about to overflow its 8 bits' };
+  }
+  if (c === 'lockdep_hardirq_context()' || c === 'current->hardirq_context') return { ops: ['irq_enter', 'irq_enable'], why: 'interrupts were enabled inside a hard interrupt handler' };
+  if (c === 'current->softirq_context < 0') return { ops: ['softirq_exit'], why: 'a softirq exit without its entry' };
+  if (c === 'in_nmi()' || c === '!in_nmi()') return { ops: ['nmi_exit'], why: 'an NMI exit without its entry' };
+  if (c === 'current->migration_disabled == 0') return { ops: ['migrate_enable'], why: 'a migrate_enable() without its migrate_disable()' };
+  return null;
+}
+
+function buildDebugLocksWarning(r: ParsedDebugLocksWarning, b: Builder, origin: Scenario['origin']): Extra {
+  const held = heldLocks(b, r.held ?? [], origin.preempt === 'rt', Number.POSITIVE_INFINITY, true);
+  const detail = { condition: r.condition, where: r.where, file: r.file };
+  for (const h of held) b.acquire(h);
+  const step = debugStep(r);
+  if (!step) {
+    b.notes.push(`DEBUG_LOCKS_WARN_ON(${r.condition})${r.where ? ` in ${r.where}` : ''} is an internal consistency check the model does not implement: explained, not replayed`);
+    return { lock: null, held, reproducible: false, detail, why: `lockdep's own bookkeeping found an impossible state (${r.condition})${r.where ? ` in ${r.where}` : ''}; lockdep turns itself off` };
+  }
+  for (const op of step.ops) b.push(op, op === 'irq_enter' ? { threaded: false } : {});
+  if (step.ops.length > 1 && step.ops[0] === 'preempt_disable') b.notes.push('the kernel warns at depth 245 (PREEMPT_MASK - 10); the model warns when the count would overflow, so 256 preempt_disable() are replayed');
+  b.notes.push(`replayed as the simplest unbalanced step: ${step.why}`);
+  return { lock: null, held, reproducible: true, detail, why: step.why };
+}
+
+// -------------------------------------------------------------------------------------
 
 /** Build the scenario of one parsed report. */
 export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTable()): Scenario {
   const prove = inferProveRawLockNesting(r, table);
-  const preempt = inferPreempt(r);
+  let preempt = inferPreempt(r);
+  if (preempt.value === 'unknown' && r.kind === 'suspicious-rcu-usage' && /^Illegal context switch in RCU read-side critical section$/.test(r.message)) {
+    // rcu_preempt_sleep_check() exists only without CONFIG_PREEMPT_RCU
+    preempt = { value: 'voluntary', why: 'this check (rcu_preempt_sleep_check()) exists only without PREEMPT_RCU: PREEMPT_NONE or PREEMPT_VOLUNTARY (the two behave alike here; voluntary assumed)' };
+  }
   const origin = originOf(prove, preempt);
   const comm = r.task?.comm ?? 'task';
   const cpu = r.cpu ?? 0;
   const b = new Builder(origin.proveRawLockNesting, table, comm, cpu, r);
   // What the report does not show is named, never filled in silently.
   if (r.lockdepOff) b.notes.push('"INFO: lockdep is turned off.": an earlier report disabled lockdep, so no held locks are printed; only what preempt_count and the irq state say is replayed');
-  if (r.held && r.heldDeclared !== null && r.held.length < r.heldDeclared) {
+  // (max-lock-depth and lock-held-at-exit count the held locks: their builders replay stand-ins and say so)
+  if (r.held && r.heldDeclared !== null && r.held.length < r.heldDeclared && r.kind !== 'max-lock-depth' && r.kind !== 'lock-held-at-exit') {
     b.notes.push(`${r.heldDeclared} lock(s) announced as held, ${r.held.length} printed (a running task's locks are not printed, or the log was cut): the missing ones are not replayed`);
   }
   if (prove.value === 'unknown') b.notes.push('PROVE_RAW_LOCK_NESTING cannot be told from the report; the report is replayed with =y (the kernel default since v6.13)');
@@ -543,6 +846,7 @@ export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTab
   let culprit: Culprit | null = null;
   let chain: ScenarioLock[] = [];
   let atomic: Scenario['atomic'] = null;
+  let extra: Extra | null = null;
   switch (r.kind) {
     case 'invalid-wait-context': {
       context = contextOf(r, origin.proveRawLockNesting, origin.preempt === 'rt');
@@ -576,11 +880,39 @@ export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTab
       ({ lock, held, atomic } = buildAtomic(r, b, origin));
       break;
     }
+    case 'suspicious-rcu-usage':
+      extra = buildSuspiciousRcu(r, b, origin);
+      break;
+    case 'bad-unlock-balance':
+      extra = buildBadUnlock(r, b, origin);
+      break;
+    case 'max-lock-depth':
+      extra = buildMaxLockDepth(r, b, origin);
+      break;
+    case 'lock-held-at-exit':
+      extra = buildHeldAtExit(r, b, origin);
+      break;
+    case 'held-lock-freed':
+      extra = buildHeldLockFreed(r, b, origin);
+      break;
+    case 'nested-lock-not-taken':
+      extra = buildNestedLockNotTaken(r, b, origin);
+      break;
+    case 'lockdep-limit':
+      extra = buildLockdepLimit(r, b, origin);
+      break;
+    case 'debug-locks-warning':
+      extra = buildDebugLocksWarning(r, b, origin);
+      break;
+  }
+  if (extra) {
+    ({ lock, held } = extra);
+    if (r.kind !== 'suspicious-rcu-usage' && r.kind !== 'debug-locks-warning') context = { value: contextHint(r.backtrace) === 'softirq' ? 'softirq' : contextHint(r.backtrace) === 'hardirq' ? 'hardirq' : 'task', why: 'from the backtrace (task unless it shows interrupt frames); the scenario replays it in task context' };
   }
   const trace: Trace = {
     'lockdep-trace': 1,
     description: `reconstructed by lockdep explain from "${r.title}" at line ${r.startLine}`,
-    config: { preempt: origin.preempt, proveRawLockNesting: origin.proveRawLockNesting, cpus: Math.max(2, cpu + 1) },
+    config: { preempt: origin.preempt, proveRawLockNesting: origin.proveRawLockNesting, cpus: Math.max(2, cpu + 1), ...(extra?.limits && Object.keys(extra.limits).length ? { limits: extra.limits } : {}) },
     locks: b.locks,
     events: b.events,
     meta: { source: 'lockdep explain', report: r.kind, line: r.startLine },
@@ -600,6 +932,9 @@ export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTab
     chain,
     atomic,
     trace,
+    reproducible: extra ? extra.reproducible : true,
+    detail: extra ? extra.detail : null,
+    why: extra ? extra.why : null,
     notes: b.notes,
   };
 }

@@ -9,29 +9,16 @@
  * It never guesses: a line it needs but cannot read raises a ReportParseError naming
  * the source line. Reconstruction of a scenario from the parsed data is reconstruct.ts.
  */
+import { VIOLATION_KINDS, type ViolationKind } from '../report/violation';
 import { cleanLines, type LogLine } from './lines';
 
-/** The report kinds `explain` reads, with the same identifiers as `lockdep check`. */
-export type ReportKind =
-  | 'invalid-wait-context'
-  | 'circular-dependency'
-  | 'recursive-locking'
-  | 'inconsistent-lock-state'
-  | 'irq-unsafe-order'
-  | 'irq-inversion'
-  | 'sleeping-in-atomic'
-  | 'scheduling-while-atomic';
+/**
+ * The report kinds `explain` reads: every kind `lockdep check` raises, with the same
+ * identifiers (src/report/violation.ts).
+ */
+export type ReportKind = ViolationKind;
 
-export const REPORT_KINDS: readonly ReportKind[] = [
-  'invalid-wait-context',
-  'circular-dependency',
-  'recursive-locking',
-  'inconsistent-lock-state',
-  'irq-unsafe-order',
-  'irq-inversion',
-  'sleeping-in-atomic',
-  'scheduling-while-atomic',
-];
+export const REPORT_KINDS: readonly ReportKind[] = VIOLATION_KINDS;
 
 /** A lock class as print_lock_name() prints it: ` (name){usage}-{outer:inner}`. */
 export interface ParsedClass {
@@ -195,6 +182,96 @@ export interface ParsedSchedulingWhileAtomic extends ParsedBase {
   readonly preemptDisabledAt: string | null;
 }
 
+/** WARNING: suspicious RCU usage (lockdep_rcu_suspicious(), from RCU_LOCKDEP_WARN()). */
+export interface ParsedSuspiciousRcu extends ParsedBase {
+  readonly kind: 'suspicious-rcu-usage';
+  /** `<file>:<line>` of the RCU_LOCKDEP_WARN(), as printed (a leading `./` kept) */
+  readonly site: string;
+  /** the message, without the `!` lockdep_rcu_suspicious() appends */
+  readonly message: string;
+  /** `rcu_scheduler_active = N, debug_locks = N`; null when the line is absent */
+  readonly rcuSchedulerActive: number | null;
+  readonly debugLocks: boolean | null;
+  /** "Possible false positive due to lockdep disabling via debug_locks = 0" */
+  readonly falsePositiveNote: boolean;
+  /** "RCU used illegally from offline CPU!" */
+  readonly offlineCpu: boolean;
+  /** "RCU used illegally from extended quiescent state!" */
+  readonly extendedQs: boolean;
+}
+
+/** WARNING: bad unlock balance detected! (print_unlock_imbalance_bug) */
+export interface ParsedBadUnlock extends ParsedBase {
+  readonly kind: 'bad-unlock-balance';
+  /** the lock name between the parentheses (print_lockdep_cache()) */
+  readonly lockName: string;
+  /** the release site (print_ip_sym(); the last of syzbot's inline lines), or null */
+  readonly at: string | null;
+}
+
+/** BUG: MAX_LOCK_DEPTH too low! */
+export interface ParsedMaxLockDepth extends ParsedBase {
+  readonly kind: 'max-lock-depth';
+  /** `depth: N  max: M!`; null when not printed */
+  readonly depth: number | null;
+  readonly max: number | null;
+}
+
+/** WARNING: <comm>/<pid> still has locks held! / WARNING: lock held when returning to user space! */
+export interface ParsedHeldAtExit extends ParsedBase {
+  readonly kind: 'lock-held-at-exit';
+  /** lockdep_sys_exit()'s variant (the task was returning to user space, not exiting) */
+  readonly returningToUser: boolean;
+}
+
+/** WARNING: held lock freed! (print_freed_lock_bug) */
+export interface ParsedHeldLockFreed extends ParsedBase {
+  readonly kind: 'held-lock-freed';
+  /** the held lock inside the freed range */
+  readonly lock: ParsedLock;
+  /** `is freeing memory <from>-<to>`, when printed */
+  readonly range: { readonly from: string; readonly to: string } | null;
+}
+
+/** WARNING: Nested lock was not taken (print_lock_nested_lock_not_held) */
+export interface ParsedNestedLockNotTaken extends ParsedBase {
+  readonly kind: 'nested-lock-not-taken';
+  readonly lock: ParsedLock;
+  /** the nest_lock's name (`but this task is not holding:`) */
+  readonly nestLock: string;
+}
+
+/** The lockdep capacity limits and subclass check a report can name. */
+export type ParsedLimit =
+  | 'MAX_LOCKDEP_KEYS'
+  | 'MAX_LOCKDEP_ENTRIES'
+  | 'MAX_LOCKDEP_CHAINS'
+  | 'MAX_LOCKDEP_CHAIN_HLOCKS'
+  | 'MAX_LOCKDEP_SUBCLASSES'
+  | 'BFS_QUEUE'
+  | 'MAX_STACK_TRACE_ENTRIES';
+
+/** BUG: MAX_LOCKDEP_* too low! / BUG: looking up invalid subclass: N / lockdep bfs error:N */
+export interface ParsedLockdepLimit extends ParsedBase {
+  readonly kind: 'lockdep-limit';
+  readonly limit: ParsedLimit;
+  /** the message line as printed */
+  readonly message: string;
+  /** for an invalid subclass: the subclass looked up */
+  readonly subclass: number | null;
+}
+
+/** DEBUG_LOCKS_WARN_ON(cond), printed by WARN() inside a `[ cut here ]` block. */
+export interface ParsedDebugLocksWarning extends ParsedBase {
+  readonly kind: 'debug-locks-warning';
+  /** the C condition between the parentheses */
+  readonly condition: string;
+  /** the function the WARNING line names (`preempt_count_sub`), or null */
+  readonly where: string | null;
+  /** `<file>:<line>` the WARNING line names, or null */
+  readonly file: string | null;
+}
+
 export type ParsedReport =
   | ParsedInvalidWaitContext
   | ParsedCircular
@@ -203,7 +280,15 @@ export type ParsedReport =
   | ParsedIrqUnsafeOrder
   | ParsedIrqInversion
   | ParsedSleeping
-  | ParsedSchedulingWhileAtomic;
+  | ParsedSchedulingWhileAtomic
+  | ParsedSuspiciousRcu
+  | ParsedBadUnlock
+  | ParsedMaxLockDepth
+  | ParsedHeldAtExit
+  | ParsedHeldLockFreed
+  | ParsedNestedLockNotTaken
+  | ParsedLockdepLimit
+  | ParsedDebugLocksWarning;
 
 /** A report whose text could not be understood: which line, and what was expected there. */
 export interface ReportParseError {
@@ -243,15 +328,24 @@ const TITLES: readonly TitleRule[] = [
   { kind: 'irq-inversion', re: /^(?:WARNING: |\[ INFO: )possible irq lock inversion dependency detected(?: \])?$/ },
   { kind: 'sleeping-in-atomic', re: /^BUG: sleeping function called from invalid context(?: at .*)?$/ },
   { kind: 'scheduling-while-atomic', re: /^BUG: scheduling while atomic:/ },
+  // v4.15+ `WARNING: suspicious RCU usage`; before: `[ INFO: suspicious RCU usage. ]`
+  { kind: 'suspicious-rcu-usage', re: /^(?:WARNING: suspicious RCU usage|\[ INFO: suspicious RCU usage\. \])$/ },
+  { kind: 'bad-unlock-balance', re: /^(?:WARNING: |\[ BUG: )bad unlock balance detected!(?: \])?$/ },
+  { kind: 'max-lock-depth', re: /^BUG: MAX_LOCK_DEPTH too low!$/ },
+  { kind: 'lock-held-at-exit', re: /^(?:WARNING: |\[ BUG: |BUG: )(?:\S.*\/\d+ still has locks held!|lock held when returning to user space!)(?: \])?$/ },
+  { kind: 'held-lock-freed', re: /^(?:WARNING: |\[ BUG: |BUG: )held lock freed!(?: \])?$/ },
+  { kind: 'nested-lock-not-taken', re: /^(?:WARNING: |\[ BUG: )Nested lock was not taken(?: \])?$/ },
+  { kind: 'lockdep-limit', re: /^(?:BUG: (?:MAX_LOCKDEP_(?:KEYS|ENTRIES|CHAINS|CHAIN_HLOCKS)|MAX_STACK_TRACE_ENTRIES) too low!|BUG: looking up invalid subclass: \d+|lockdep bfs error:\s*-?\d+)$/ },
+  { kind: 'debug-locks-warning', re: /^DEBUG_LOCKS_WARN_ON\(.*\)$/ },
 ];
 
 // Lockdep banners this parser does not read: reported rather than skipped, so an
 // input is never silently "clean".
-const OTHER_BANNER = /^(?:WARNING: |\[ BUG: |\[ INFO: |BUG: )(?:bad unlock balance detected!|held lock freed!|Nested lock was not taken|lock held when returning to user space!|.* still has locks held!|suspicious RCU usage\.?|bad contention detected!|MAX_LOCK_DEPTH too low!|MAX_LOCKDEP_\w+ too low!)/;
+const OTHER_BANNER = /^(?:WARNING: |\[ BUG: |\[ INFO: |BUG: )(?:bad contention detected!|Unsafe rcu_dereference_check\(\) usage!|MAX_\w+ too low!)/;
 
 // Other kernel reports end the one before them (their lines are not its backtrace) but
 // are not lock reports: WARN(), oopses, KASAN, hung tasks, RCU stalls.
-const OTHER_REPORT = /^(?:-+\[ cut here \]-+|WARNING: CPU: \d+ PID: \d+|---\[ end trace|Oops[: ]|BUG: (?:KASAN|KCSAN|unable to handle|kernel NULL pointer|Bad page|workqueue lockup|soft lockup)|Kernel panic|general protection fault|INFO: task \S.* blocked for more than|rcu: INFO: |INFO: rcu_\w+ detected stalls|UBSAN: |Unable to handle kernel)/;
+const OTHER_REPORT = /^(?:-+\[ cut here \]-+|WARNING: CPU: \d+ PID: \d+|WARNING: \S+:\d+ at \S+, CPU#\d+:|---\[ end trace|Oops[: ]|BUG: (?:KASAN|KCSAN|unable to handle|kernel NULL pointer|Bad page|workqueue lockup|soft lockup)|Kernel panic|general protection fault|INFO: task \S.* blocked for more than|rcu: INFO: |INFO: rcu_\w+ detected stalls|UBSAN: |Unable to handle kernel)/;
 
 function titleOf(text: string): TitleRule | null {
   const t = text.trim();
@@ -493,7 +587,9 @@ class Cursor {
       if (this.i >= this.end) break;
       const t = this.lines[this.i].text.trim();
       const ix = /^#(\d+):/.exec(t);
-      if (index !== null ? !ix || Number(ix[1]) !== index : ix !== null) break;
+      // syzbot prints `#0: ` alone on a line before the first inline frame: the lines
+      // after it carry no index, only the same address and name (checked below)
+      if (index !== null ? ix !== null && Number(ix[1]) !== index : ix !== null) break;
       let joined = t;
       let dup: ParsedLock | null = null;
       let used = 0;
@@ -842,6 +938,127 @@ function parseSchedulingWhileAtomic(c: Cursor, title: string) {
   };
 }
 
+/** The task a report names only in its held-lock header or its dump_stack() line. */
+function taskFrom(c: Cursor): ParsedTask | null {
+  for (let k = c.start; k < c.end; k++) {
+    const t = c.lines[k].text.trim();
+    const h = HELD_HEADER.exec(t);
+    if (h) return h[2] !== undefined ? { comm: h[2], pid: Number(h[3]) } : { comm: h[4], pid: Number(h[5]) };
+    const d = /^CPU: \d+ (?:UID: \d+ )?PID: (\d+) Comm: (\S+)/.exec(t);
+    if (d) return { comm: d[2], pid: Number(d[1]) };
+  }
+  return null;
+}
+
+function parseSuspiciousRcu(c: Cursor) {
+  // "%s:%d %s!\n": the site and the message; the message may be wrapped by a mail client
+  const other = findLine(c, /^other info that might help us debug this:$/, c.i);
+  const limit = other >= 0 ? other : Math.min(c.end, c.i + 6);
+  const m = c.require(/^(\S+:\d+) (.+)!$/, 'the RCU_LOCKDEP_WARN() line `<file>:<line> <message>!`', limit);
+  const s = c.find(/^(?:RCU used illegally from offline CPU! )?rcu_scheduler_active = (\d+), debug_locks = (\d+)$/, Math.min(c.end, c.i + 8));
+  const has = (re: RegExp): boolean => findLine(c, re, c.start) >= 0;
+  const hb = heldBlock(c, c.end);
+  return {
+    task: taskFrom(c),
+    site: m[1],
+    message: m[2],
+    rcuSchedulerActive: s ? Number(s.m[1]) : null,
+    debugLocks: s ? s.m[2] !== '0' : null,
+    falsePositiveNote: has(/^Possible false positive due to lockdep disabling via debug_locks = 0$/),
+    offlineCpu: has(/^RCU used illegally from offline CPU!/),
+    extendedQs: has(/^RCU used illegally from extended quiescent state!$/),
+    held: hb.held,
+    heldDeclared: hb.declared,
+  };
+}
+
+function parseBadUnlock(c: Cursor) {
+  const w = c.require(new RegExp(`^${WHO} is trying to release lock \\((.*)\\) at:$`), '"<comm>/<pid> is trying to release lock (<name>) at:"');
+  // print_ip_sym(): `[<address>] site`; syzbot prints one line per inlined frame, the real one last
+  let at: string | null = null;
+  const but = findLine(c, /^but there are no more locks to release!$/, c.i);
+  for (let k = c.i; k < (but >= 0 ? but : Math.min(c.end, c.i + 4)); k++) {
+    const t = c.lines[k].text.trim();
+    const f = /^\[<[0-9a-f]+>\]\s*(.+)$/i.exec(t);
+    if (f) at = f[1].trim();
+    else if (at !== null && /^\S+\.[chS]:\d+/.test(t)) at = `${at} ${t}`;
+  }
+  if (but >= 0) c.i = but + 1;
+  const hb = heldBlock(c, c.end);
+  return { task: task(w), lockName: w[3], at, held: hb.held, heldDeclared: hb.declared };
+}
+
+function parseMaxLockDepth(c: Cursor) {
+  const d = c.find(/^depth: (\d+)\s+max: (\d+)!$/, Math.min(c.end, c.i + 4));
+  // debug_show_all_locks() follows with every task's locks: the first block is the current task's
+  const hb = heldBlock(c, c.end);
+  return { task: taskFrom(c), depth: d ? Number(d.m[1]) : null, max: d ? Number(d.m[2]) : null, held: hb.held, heldDeclared: hb.declared };
+}
+
+function parseHeldAtExit(c: Cursor, title: string) {
+  const w = new RegExp(`^(?:WARNING: |\\[ BUG: |BUG: )${WHO} still has locks held!`).exec(title.trim());
+  let t: ParsedTask | null = w ? task(w) : null;
+  if (!w) {
+    const l = c.find(new RegExp(`^${WHO} is leaving the kernel with locks still held!$`), Math.min(c.end, c.i + 5));
+    if (l) t = task(l.m);
+  }
+  const hb = heldBlock(c, c.end);
+  return { task: t ?? taskFrom(c), returningToUser: !w, held: hb.held, heldDeclared: hb.declared };
+}
+
+function parseHeldLockFreed(c: Cursor) {
+  const w = c.require(new RegExp(`^${WHO} is freeing memory (\\S+)-(\\S+), with a lock still held there!$`), '"<comm>/<pid> is freeing memory <from>-<to>, with a lock still held there!"');
+  const lock = c.lock('the held lock in the freed memory');
+  const hb = heldBlock(c, c.end);
+  return { task: task(w), lock, range: { from: w[3], to: w[4] }, held: hb.held, heldDeclared: hb.declared };
+}
+
+function parseNestedLockNotTaken(c: Cursor) {
+  const w = c.require(new RegExp(`^${WHO} is trying to lock:$`), '"<comm>/<pid> is trying to lock:"');
+  const lock = c.lock('the lock being acquired');
+  c.require(/^but this task is not holding:$/, '"but this task is not holding:"');
+  while (c.i < c.end && c.lines[c.i].text.trim() === '') c.i++;
+  if (c.i >= c.end) throw new Failure(c.here(), 'expected the name of the nest lock, found the end of the report');
+  const nestLock = c.lines[c.i].text.trim();
+  c.i++;
+  const hb = heldBlock(c, c.end);
+  return { task: task(w), lock, nestLock, held: hb.held, heldDeclared: hb.declared };
+}
+
+function parseLockdepLimit(c: Cursor, title: string) {
+  const t = title.trim();
+  const m = /^BUG: (MAX_\w+) too low!$/.exec(t);
+  const sub = /^BUG: looking up invalid subclass: (\d+)$/.exec(t);
+  const limit: ParsedLimit = m ? (m[1] as ParsedLimit) : sub ? 'MAX_LOCKDEP_SUBCLASSES' : 'BFS_QUEUE';
+  const hb = heldBlock(c, c.end);
+  return { task: taskFrom(c), limit, message: t, subclass: sub ? Number(sub[1]) : null, held: hb.held, heldDeclared: hb.declared };
+}
+
+function parseDebugLocksWarning(c: Cursor, title: string) {
+  const condition = /^DEBUG_LOCKS_WARN_ON\((.*)\)$/.exec(title.trim())?.[1] ?? '';
+  let where: string | null = null;
+  let file: string | null = null;
+  let t: ParsedTask | null = null;
+  // __warn(): `WARNING: CPU: 0 PID: 1 at kernel/sched/core.c:5889 preempt_count_sub+0x90/0xd4`
+  // (v6.19+: `WARNING: kernel/sched/core.c:5889 at preempt_count_sub+0x90/0xd4, CPU#4: mount/258`)
+  const old = c.find(/^WARNING: CPU: \d+ PID: (\d+) at (.*)$/, Math.min(c.end, c.i + 4));
+  if (old) {
+    const parts = old.m[2].trim().split(/\s+/);
+    const fn = parts[parts.length - 1];
+    if (parts.length > 1 && /:\d+$/.test(parts[0])) file = parts[0];
+    where = fn.replace(/^\./, '').replace(/\+0x[0-9a-f]+\/0x[0-9a-f]+$/, '');
+  } else {
+    const neu = c.find(/^WARNING: (\S+:\d+) at (\S+?)(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?, CPU#\d+: (\S.*?)\/(\d+)$/, Math.min(c.end, c.i + 4));
+    if (neu) {
+      file = neu.m[1];
+      where = neu.m[2].replace(/^\./, '');
+      t = { comm: neu.m[3], pid: Number(neu.m[4]) };
+    }
+  }
+  const hb = heldBlock(c, c.end);
+  return { task: t ?? taskFrom(c), condition, where, file, held: hb.held, heldDeclared: hb.declared };
+}
+
 function parseBody(kind: ReportKind, c: Cursor, title: string): Body & Record<string, unknown> {
   switch (kind) {
     case 'invalid-wait-context': return parseInvalidWaitContext(c);
@@ -852,11 +1069,29 @@ function parseBody(kind: ReportKind, c: Cursor, title: string): Body & Record<st
     case 'irq-inversion': return parseIrqInversion(c);
     case 'sleeping-in-atomic': return parseSleeping(c, title);
     case 'scheduling-while-atomic': return parseSchedulingWhileAtomic(c, title);
+    case 'suspicious-rcu-usage': return parseSuspiciousRcu(c);
+    case 'bad-unlock-balance': return parseBadUnlock(c);
+    case 'max-lock-depth': return parseMaxLockDepth(c);
+    case 'lock-held-at-exit': return parseHeldAtExit(c, title);
+    case 'held-lock-freed': return parseHeldLockFreed(c);
+    case 'nested-lock-not-taken': return parseNestedLockNotTaken(c);
+    case 'lockdep-limit': return parseLockdepLimit(c, title);
+    case 'debug-locks-warning': return parseDebugLocksWarning(c, title);
   }
 }
 
 // -------------------------------------------------------------------------------------
 // Entry points
+
+/**
+ * WARN() prints its message (DEBUG_LOCKS_WARN_ON(...), "lockdep bfs error:-1") and then
+ * __warn()'s `WARNING: CPU: ...` line: that line belongs to the report the message started.
+ */
+function ownWarnLine(last: { at: number; rule: TitleRule | null } | undefined, k: number, t: string): boolean {
+  if (!last || !last.rule || k - last.at > 3) return false;
+  if (last.rule.kind !== 'debug-locks-warning' && last.rule.kind !== 'lockdep-limit') return false;
+  return /^WARNING: (?:CPU: \d+ PID: \d+|\S+:\d+ at )/.test(t);
+}
 
 /**
  * Parse every report in `text`. Reports are delimited by their title lines; each one is
@@ -870,7 +1105,7 @@ export function parseReports(text: string): ParseResult {
     const rule = titleOf(t);
     if (rule) starts.push({ at: k, rule });
     else if (OTHER_BANNER.test(t)) starts.push({ at: k, rule: null });
-    else if (OTHER_REPORT.test(t)) starts.push({ at: k, rule: null, stop: true });
+    else if (OTHER_REPORT.test(t) && !ownWarnLine(starts[starts.length - 1], k, t)) starts.push({ at: k, rule: null, stop: true });
   }
   const reports: (ParsedReport | ReportParseError)[] = [];
   starts.forEach((s, n) => {
