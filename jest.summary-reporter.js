@@ -1,0 +1,12 @@
+'use strict';
+/**
+ * Prints one plain closing line after Jest's own summary, `tests: N passed, N failed,
+ * N skipped`, for tools that read a run's last line.
+ */
+class SummaryReporter {
+  onRunComplete(_contexts, results) {
+    const skipped = results.numPendingTests + results.numTodoTests;
+    process.stderr.write(`tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`);
+  }
+}
+module.exports = SummaryReporter;
