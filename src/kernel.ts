@@ -234,9 +234,12 @@ export class Kernel {
     }
   }
 
-  /** might_sleep() at `site` (a `file:line` as the kernel prints it). */
-  mightSleep(site = 'kernel/sched/core.c:8701'): void {
-    this.m.op(() => this.m.mightSleep(site, 'might_sleep()'));
+  /**
+   * might_sleep() at `site` (a `file:line` as the kernel prints it); `reason` names the
+   * caller for readers of the violation (it is not printed).
+   */
+  mightSleep(site = 'kernel/sched/core.c:8701', reason = 'might_sleep()'): void {
+    this.m.op(() => this.m.mightSleep(site, reason));
   }
 
   /** schedule(): the current task gives up the CPU. */

@@ -181,7 +181,8 @@ describe('head-less kvfree_rcu(ptr): the might_sleep() contract', () => {
     l.unlock();
     const v = s.kernel.violations;
     expect(v.map((x) => x.kind)).toEqual(['sleeping-in-atomic']);
-    expect(v[0].kind === 'sleeping-in-atomic' && v[0].site).toMatch(/kvfree_call_rcu/);
+    expect(v[0].kind === 'sleeping-in-atomic' && v[0].reason).toMatch(/kvfree_call_rcu/);
+    expect(v[0].kind === 'sleeping-in-atomic' && v[0].site).toBe('mm/slab_common.c:1938');
   });
 
   it('fallback is synchronize_rcu() + kvfree() in the caller: one grace period waited inline', () => {

@@ -10,6 +10,7 @@ import { LockdepViolationError } from '../report/error';
 import type { Violation } from '../report/violation';
 import { createReplayLock, type ReplayLock } from './locks';
 import { OPS, type OpTable, type ReplayState } from './ops';
+import createDebug from 'debug';
 import { TraceIssue, type TraceDecls, type TraceEvent, type TraceHeader } from './schema';
 
 export interface ReplayOptions {
@@ -51,6 +52,8 @@ export function resolveTraceConfig(options: KernelOptions): KernelConfig {
   }
 }
 
+const log = createDebug('lockdep:trace');
+
 export class Replayer {
   readonly kernel: Kernel;
   private readonly locks = new Map<string, ReplayLock>();
@@ -65,6 +68,7 @@ export class Replayer {
     this.kernel = createKernel(resolveTraceConfig(traceOptions(header, options.overrides)));
     this.ops = options.ops ?? OPS;
     for (const d of decls.locks.values()) this.locks.set(d.name, createReplayLock(this.kernel, d));
+    if (log.enabled) log('replay: %o, %d locks', this.kernel.config, this.locks.size);
     const self = this;
     this.state = {
       get index() {

@@ -319,7 +319,7 @@ export class PageAllocator {
     const k = this.kernel;
     this.stats.calls++;
     // might_alloc(): might_sleep_if(gfpflags_allow_blocking(gfp))
-    if (gfpAllowBlocking(gfp)) k.mightSleep('mm/page_alloc.c:4696 prepare_alloc_pages');
+    if (gfpAllowBlocking(gfp)) k.mightSleep('mm/page_alloc.c:4696', 'prepare_alloc_pages(): might_alloc()');
     // RFC __GFP_NO_LOCKS only changed the order-0 pcp path (rmqueue_pcplist()); a higher
     // order still goes to the buddy lists under zone->lock ("it only works for order==0", PeterZ)
     let page = this.getPageFromFreelist(gfp, order, ALLOC_WMARK_LOW);
@@ -367,7 +367,7 @@ export class PageAllocator {
   private directReclaim(): number {
     const k = this.kernel;
     this.stats.directReclaims++;
-    k.mightSleep('mm/page_alloc.c:3912 __perform_reclaim');
+    k.mightSleep('mm/page_alloc.c:3912', '__perform_reclaim()');
     const got = Math.min(this.reclaimable, SWAP_CLUSTER_MAX);
     // Reclaim waits for writeback/throttling: the task sleeps.
     k.schedule('__alloc_pages_direct_reclaim');

@@ -11,6 +11,7 @@
  * under krc.lock goes through the modelled page allocator and whatever that does in this
  * context is judged by the validator.
  */
+import createDebug from 'debug';
 import type { Kernel } from '../../kernel';
 import { UsageError } from '../../core/errors';
 import type { RawSpinlock } from '../../primitives/spinlock';
@@ -19,6 +20,8 @@ import type { Page, PageAllocator } from '../mm/pageAlloc';
 import type { KvfreeStrategy } from '../strategies';
 import { RcuWork, type Rcu } from './rcu';
 import { __GFP_KSWAPD_RECLAIM, __GFP_NOWARN } from '../mm/gfp';
+
+const log = createDebug('lockdep:models');
 
 export const PAGE_SIZE = 4096;
 /** KFREE_N_BATCHES */
@@ -216,7 +219,7 @@ export class KvfreeRcu {
     const s = this.strategy;
     this.counters.calls++;
     // "it can be used from might_sleep() context only"
-    if (!head) k.mightSleep('mm/slab_common.c:1938 kvfree_call_rcu');
+    if (!head) k.mightSleep('mm/slab_common.c:1938', 'kvfree_call_rcu() head-less: might_sleep()');
     // patch 15/16 samples preemptible() before taking the lock; MAIN allows head-less only
     const canAlloc = s.dropLockAlloc === 'preemptible' ? k.preemptible() : s.dropLockAlloc === 'headless' ? !head : false;
     const krcp = this.krcs[k.cpu];
@@ -241,6 +244,7 @@ export class KvfreeRcu {
     }
     if (placement === 'bulk') this.counters.bulk++;
     else this.counters.list++;
+    if (log.enabled) log('kvfree_call_rcu on cpu%d (%s): %s', k.cpu, s.name, placement);
     krcp.count++;
     this.scheduleMonitor(krcp, false);
     this.krcUnlock(krcp, flags);

@@ -131,7 +131,7 @@ export class Rcu {
       const k = this.kernel;
       this.stats.synchronizeCalls++;
       k.machine.rcuLockdepWarn(k.runtime.rcuReaderHeld(), 'kernel/rcu/tree.c:3781', 'Illegal synchronize_rcu() in RCU read-side critical section');
-      k.mightSleep('kernel/rcu/tree.c:3785');
+      k.mightSleep('kernel/rcu/tree.c:3785', 'synchronize_rcu()');
       // wait_rcu_gp() -> wait_for_completion(): blocks
       k.schedule('synchronize_rcu');
       this.completed++;
