@@ -5,6 +5,7 @@
  * task, softirq, hardirq and NMI context, and read the violations it raises as data
  * (`kernel.violations`) or as the kernel's text (`formatViolation`).
  */
+// the kernel, its configuration and errors
 export { createKernel, Kernel } from './kernel';
 export type { IrqOptions, KernelSummary, MapInit } from './kernel';
 export { DEFAULT_LIMITS, PREEMPT_MODELS, POLICIES, resolveConfig } from './core/config';
@@ -14,6 +15,7 @@ export type { LockdepErrorCode } from './core/errors';
 export { LD_WAIT, LD_LOCK, WAIT_TYPE_NAMES, resolveWait } from './core/waitType';
 export type { LockTypeName, WaitLevel, WaitTypeName } from './core/waitType';
 export type { ViolationListener } from './core/sink';
+// lock primitives
 export { RawSpinlock, Spinlock } from './primitives/spinlock';
 export type { NestOptions } from './primitives/spinlock';
 export { Rwlock } from './primitives/rwlock';
@@ -22,13 +24,17 @@ export { Mutex, RtMutex, RwSemaphore, PercpuRwSemaphore } from './primitives/sle
 export { Srcu, Seqcount, LockdepMapAnnotation, WaitOverrideMap } from './primitives/annotations';
 export type { MapAcquireOptions } from './primitives/annotations';
 export type { CallOptions, LockInit } from './primitives/lockBase';
+// violations: data, kernel text, JSON
 export { formatViolation, formatLines, violationTitle } from './report/format';
-export { violationToJson } from './report/json';
+export { violationToJson, violationRecord } from './report/json';
+export type { ViolationRecord } from './report/json';
 export { LockdepViolationError } from './report/error';
 export { VIOLATION_KINDS, isLockdepReport, violationLock, violationLockSnapshot, violationSignature } from './report/violation';
 export type * from './report/violation';
+// the dependency graph as DOT or Mermaid
 export { renderGraph } from './graph/render';
 export type { GraphFormat, GraphOptions } from './graph/render';
+// traces: format, replay, matrix
 export { TraceError } from './trace/errors';
 export type { TraceErrorCode, SourcePosition } from './trace/errors';
 export { TRACE_VERSION, LOCK_TYPE_TAGS, RCU_LOCKS, MATRIX_CONFIG_IDS } from './trace/schema';
@@ -47,8 +53,6 @@ export type { CheckJson } from './trace/check';
 export { runMatrix, runMatrixFile, MATRIX_COLUMNS } from './trace/matrix';
 export type { MatrixResult, MatrixRow, MatrixColumn, MatrixOptions } from './trace/matrix';
 export { verifyExpectations } from './trace/expect';
-export { violationRecord } from './report/json';
-export type { ViolationRecord } from './report/json';
 // models: page allocator, RCU, kvfree_rcu strategies and the scenario matrix
 export { createModelSystem, attachModels } from './models/system';
 export type { ModelSystem, ModelSystemOptions } from './models/system';
