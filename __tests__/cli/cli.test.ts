@@ -80,7 +80,7 @@ describe('lockdep check', () => {
     expect(out.summary).toEqual({ events: 4, violations: 1, suppressed: 0 });
     const v = out.violations[0];
     expect(Object.keys(v).slice(0, 6)).toEqual(['kind', 'event', 'task', 'lock', 'title', 'text']);
-    expect(v).toMatchObject({ kind: 'invalid-wait-context', event: 1, task: { comm: 'init', pid: 1, cpu: 0 }, lock: 'lock_B', title: '[ BUG: Invalid wait context ]', context: 5 });
+    expect(v).toMatchObject({ kind: 'invalid-wait-context', event: 1, task: 'init', pid: 1, cpu: 0, lock: 'lock_B', title: '[ BUG: Invalid wait context ]', context: 5 });
     expect(v.lockSnapshot).toMatchObject({ name: 'lock_B', outer: 3, inner: 3 });
     expect(VIOLATION_KINDS).toContain(v.kind);
     expect(v.text).toContain('[ BUG: Invalid wait context ]');

@@ -52,7 +52,7 @@ describe('JSON Lines traces', () => {
     const streamed = checkResultToJson(await replayTraceFile(f));
     expect(streamed).toEqual(checkResultToJson(replayTrace(TRACE)));
     expect(streamed.summary).toEqual({ events: 7, violations: 2, suppressed: 0 });
-    expect(streamed.violations.map((v) => [v.kind, v.event, v.task.comm])).toEqual([
+    expect(streamed.violations.map((v) => [v.kind, v.event, v.task])).toEqual([
       ['invalid-wait-context', 1, 'init'],
       ['sleeping-in-atomic', 5, 'worker'],
     ]);

@@ -8,15 +8,17 @@ export function violationToJson(v: Violation): Record<string, unknown> {
 }
 
 /**
- * The record `lockdep check --format json` prints (docs/cli.md): `kind`, `event`, `task`,
- * `lock` (the class name as printed, or null), `title`, `text`, then the kind's own fields.
- * A kind whose data has a lock snapshot under `lock` carries it as `lockSnapshot`, since
- * `lock` is the name here.
+ * The record `lockdep check --format json` prints (docs/cli.md): `kind`, `event`, `task`
+ * (the task's name, as traces name tasks), `lock` (the class name as printed, or null),
+ * `title`, `text`, the task's `pid` and `cpu`, then the kind's own fields. A kind whose data has a
+ * lock snapshot under `lock` carries it as `lockSnapshot`, since `lock` is the name here.
  */
 export interface ViolationRecord {
   readonly kind: ViolationKind;
   readonly event: number;
-  readonly task: TaskSnapshot;
+  readonly task: string;
+  readonly pid: number;
+  readonly cpu: number;
   readonly lock: string | null;
   readonly title: string;
   readonly text: string;
@@ -33,5 +35,6 @@ export function violationRecord(v: Violation): ViolationRecord {
   }
   // bad-unlock-balance names its lock in its own data: keep that field
   if (v.kind === 'bad-unlock-balance') rest.lockName = v.lockName;
-  return { kind, event, task, lock: lockName, title, text, ...rest };
+  const t = task as TaskSnapshot;
+  return { kind, event, task: t.comm, lock: lockName, title, text, pid: t.pid, cpu: t.cpu, ...rest };
 }
