@@ -87,13 +87,14 @@ describe('lockdep check', () => {
   });
 
   it.each([
-    [['check'], 'lockdep check: missing <trace> (see lockdep check --help)'],
+    [['check'], 'lockdep check: missing <trace> (a file, or - for stdin; see lockdep check --help)'],
     [['check', 'a', 'b'], 'lockdep check: one trace at a time, got 2: a b'],
     [['check', 'x.json', '--preempt', 'fast'], 'lockdep check: option --preempt: found "fast", expected none | voluntary | full | rt'],
     [['check', 'x.json', '--preempt'], 'lockdep check: option --preempt needs a value: none | voluntary | full | rt'],
     [['check', 'x.json', '--colour'], 'lockdep check: unknown option --colour (see lockdep check --help)'],
     [['check', 'x.json', '--first=yes'], 'lockdep check: option --first takes no value'],
-    [['matrix', 'x.json', '--preempt', 'rt'], 'lockdep matrix: unknown option --preempt (see lockdep matrix --help)'],
+    [['matrix', 'x.json', '--preempt', 'rt'], 'lockdep matrix: --preempt does not apply: matrix replays every preemption model with PROVE_RAW_LOCK_NESTING on and off (see lockdep check for one configuration)'],
+    [['matrix', 'x.json', '--colour'], 'lockdep matrix: unknown option --colour (see lockdep matrix --help)'],
     [['frobnicate'], 'lockdep: unknown command "frobnicate" (commands: check, matrix, graph, explain, scenarios, help)'],
     [['help', 'frob'], 'lockdep help: no command "frob" (commands: check, matrix, graph, explain, scenarios)'],
   ])('usage error %j exits 2 with one line', async (argv, message) => {

@@ -57,7 +57,20 @@ const checkOnly: Record<string, OptionSpec<CheckOptions>> = {
   '--no-debug-atomic-sleep': { set: (o) => void (o.debugAtomicSleep = false) },
 };
 
-function parse<O extends CommonOptions>(cmd: string, argv: readonly string[], specs: Record<string, OptionSpec<O>>, init: O): ParsedArgs<O> {
+export interface GraphOptions {
+  format: 'dot' | 'mermaid';
+  help: boolean;
+  preempt?: PreemptModel;
+  proveRawLockNesting?: boolean;
+}
+
+/**
+ * Options of another command given to this one: instead of "unknown option", say why it
+ * does not apply.
+ */
+type Hints = Readonly<Record<string, string>>;
+
+function parse<O>(cmd: string, argv: readonly string[], specs: Record<string, OptionSpec<O>>, init: O, hints: Hints = {}): ParsedArgs<O> {
   const positional: string[] = [];
   const o = init;
   for (let i = 0; i < argv.length; i++) {
@@ -73,7 +86,10 @@ function parse<O extends CommonOptions>(cmd: string, argv: readonly string[], sp
     const eq = a.indexOf('=');
     const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
     const spec = Object.prototype.hasOwnProperty.call(specs, name) ? specs[name] : undefined;
-    if (!spec) throw new UsageMistake(`lockdep ${cmd}: unknown option ${name} (see lockdep ${cmd} --help)`);
+    if (!spec) {
+      const hint = Object.prototype.hasOwnProperty.call(hints, name) ? hints[name] : undefined;
+      throw new UsageMistake(hint ? `lockdep ${cmd}: ${name} does not apply: ${hint}` : `lockdep ${cmd}: unknown option ${name} (see lockdep ${cmd} --help)`);
+    }
     if (!spec.value) {
       if (eq > 0 && name !== a) throw new UsageMistake(`lockdep ${cmd}: option ${name} takes no value`);
       spec.set(o, undefined);
@@ -93,6 +109,28 @@ export function parseCheckArgs(argv: readonly string[]): ParsedArgs<CheckOptions
   return parse<CheckOptions>('check', argv, { ...common, ...checkOnly } as Record<string, OptionSpec<CheckOptions>>, { format: 'text', first: false, quiet: false, help: false });
 }
 
+const MATRIX_COLUMNS_HINT = 'matrix replays every preemption model with PROVE_RAW_LOCK_NESTING on and off (see lockdep check for one configuration)';
+const matrixHints: Hints = {
+  '--preempt': MATRIX_COLUMNS_HINT,
+  '--prove-raw-lock-nesting': MATRIX_COLUMNS_HINT,
+  '--no-prove-raw-lock-nesting': MATRIX_COLUMNS_HINT,
+  '--debug-atomic-sleep': 'matrix always runs with DEBUG_ATOMIC_SLEEP=y (see lockdep check for one configuration)',
+  '--no-debug-atomic-sleep': 'matrix always runs with DEBUG_ATOMIC_SLEEP=y (see lockdep check for one configuration)',
+};
+
 export function parseMatrixArgs(argv: readonly string[]): ParsedArgs<CommonOptions> {
-  return parse<CommonOptions>('matrix', argv, common, { format: 'text', first: false, quiet: false, help: false });
+  return parse<CommonOptions>('matrix', argv, common, { format: 'text', first: false, quiet: false, help: false }, matrixHints);
+}
+
+const graphSpecs: Record<string, OptionSpec<GraphOptions>> = {
+  '--format': { value: ['dot', 'mermaid'], set: (o, v) => void (o.format = v as GraphOptions['format']) },
+  '--preempt': { value: PREEMPT_MODELS, set: (o, v) => void (o.preempt = v as PreemptModel) },
+  '--prove-raw-lock-nesting': { set: (o) => void (o.proveRawLockNesting = true) },
+  '--no-prove-raw-lock-nesting': { set: (o) => void (o.proveRawLockNesting = false) },
+  '--help': { set: (o) => void (o.help = true) },
+  '-h': { set: (o) => void (o.help = true) },
+};
+
+export function parseGraphArgs(argv: readonly string[]): ParsedArgs<GraphOptions> {
+  return parse<GraphOptions>('graph', argv, graphSpecs, { format: 'dot', help: false });
 }

@@ -4,20 +4,17 @@
  * src/interop; this file only parses arguments and chooses the output.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import type { KernelOptions } from '../core/config';
 import { builtinClassTable, parseClassTable, type ClassTable } from '../interop/classTable';
 import { explainText, explanationToJson, formatExplanation } from '../interop/explain';
 import { checkFtraceFile, formatFtraceSummary } from '../interop/ftrace';
+import { LockdepError } from '../core/errors';
 import { parseCheckArgs, UsageMistake } from './args';
+import { readStdin, readTextFile, STDIN_NAME, unreadable, type CliIO } from './common';
 import { checkJson, checkText } from './output';
 
-export interface InteropIO {
-  readonly stdout: { write(s: string): unknown };
-  readonly stderr: { write(s: string): unknown; readonly isTTY?: boolean };
-  /** stdin text for `explain -` (tests pass it; default: read fd 0) */
-  readonly stdin?: () => string;
-}
+/** The CLI's streams; `stdin` feeds `explain -` (tests pass it; default: read fd 0). */
+export type InteropIO = CliIO;
 
 export const EXPLAIN_HELP = `Usage: lockdep explain <file|-> [options]
 
@@ -54,21 +51,31 @@ irq:irq_handler_entry/exit, irq:softirq_entry/exit, irq_disable/irq_enable, late
 flags) and replays it; lock names the class table does not know are listed.
 `;
 
-function readClasses(file: string | undefined): ClassTable {
+function readClasses(cmd: string, file: string | undefined): ClassTable {
   if (file === undefined) return builtinClassTable();
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageMistake(`--classes: cannot read ${file}: ${(e as Error).message}`);
-  }
+  const text = readTextFile(cmd, file, '--classes');
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new UsageMistake(`--classes: ${file} is not JSON: ${(e as Error).message}`);
+    throw new UsageMistake(`lockdep ${cmd}: --classes ${file} is not JSON: ${(e as Error).message}`);
   }
-  return parseClassTable(json);
+  try {
+    return parseClassTable(json);
+  } catch (e) {
+    // name the file: the table's own message only names the member
+    if (e instanceof LockdepError) throw new UsageMistake(`lockdep ${cmd}: --classes ${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * A kernel log is text: a NUL byte means a binary file was given by mistake (a vmlinux, a
+ * core dump), which would otherwise be echoed to the terminal as "no report found".
+ */
+function rejectBinary(cmd: string, file: string, text: string): void {
+  const nul = text.indexOf('\0');
+  if (nul >= 0) throw new UsageMistake(`lockdep ${cmd}: ${file} is not text (a NUL byte at offset ${nul}); expected a kernel log`);
 }
 
 /** `lockdep explain`. */
@@ -98,21 +105,24 @@ export async function explainCommand(argv: readonly string[], io: InteropIO): Pr
     else if (a.startsWith('-') && a !== '-') throw new UsageMistake(`lockdep explain: unknown option ${name} (see lockdep explain --help)`);
     else positional.push(a);
   }
-  if (positional.length !== 1) throw new UsageMistake(`lockdep explain: expected one <file> or - (stdin), got ${positional.length}`);
+  if (positional.length === 0) throw new UsageMistake('lockdep explain: missing <file> (a kernel log, or - for stdin; see lockdep explain --help)');
+  if (positional.length > 1) throw new UsageMistake(`lockdep explain: one file at a time, got ${positional.length}: ${positional.join(' ')}`);
   const file = positional[0];
-  let text: string;
-  try {
-    text = file === '-' ? (io.stdin ? io.stdin() : fs.readFileSync(0, 'utf8')) : fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageMistake(`lockdep explain: cannot read ${file}: ${(e as Error).message}`);
-  }
-  const result = explainText(text, { classes: readClasses(classes) });
+  const text = file === '-' ? readStdin('explain', io) : readTextFile('explain', file);
+  rejectBinary('explain', file === '-' ? STDIN_NAME : file, text);
+  const result = explainText(text, { classes: readClasses('explain', classes) });
   if (emit) {
     const ok = result.reports.filter((r) => r.ok);
     ok.forEach((r, n) => {
       if (!r.ok) return;
       const target = ok.length === 1 ? emit! : emit!.replace(/(\.json)?$/, `-${n + 1}.json`);
-      fs.writeFileSync(target, `${JSON.stringify(r.scenario.trace, null, 2)}\n`);
+      try {
+        fs.writeFileSync(target, `${JSON.stringify(r.scenario.trace, null, 2)}\n`);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+        throw new UsageMistake(`lockdep explain: --emit-trace: cannot write ${target}: ${why}`);
+      }
     });
   }
   io.stdout.write(format === 'json' ? `${JSON.stringify(explanationToJson(result), null, 2)}\n` : formatExplanation(result));
@@ -155,7 +165,9 @@ export async function checkFtraceCommand(ft: { ftrace: string; classes: string |
     return 0;
   }
   if (positional.length) throw new UsageMistake(`lockdep check: --from-ftrace takes the trace file; unexpected ${positional.join(' ')}`);
-  if (!fs.existsSync(ft.ftrace)) throw new UsageMistake(`lockdep check: cannot read ${ft.ftrace}: no such file`);
+  if (ft.ftrace === '-') throw new UsageMistake('lockdep check: --from-ftrace reads a file, not stdin (it reads the text twice: declarations, then events)');
+  const why = unreadable(ft.ftrace);
+  if (why) throw new UsageMistake(`lockdep check: cannot read ${ft.ftrace}: ${why}`);
   const overrides: KernelOptions = {
     preempt: o.preempt,
     proveRawLockNesting: o.proveRawLockNesting,
@@ -164,15 +176,22 @@ export async function checkFtraceCommand(ft: { ftrace: string; classes: string |
   };
   const showProgress = !o.quiet && io.stderr.isTTY === true;
   const r = await checkFtraceFile(ft.ftrace, {
-    classes: readClasses(ft.classes),
+    classes: readClasses('check', ft.classes),
     overrides,
     onProgress: showProgress ? (n, pass) => io.stderr.write(`\rlockdep: ftrace pass ${pass}/2: ${n.toLocaleString('en-US')} lines`) : undefined,
   });
   if (showProgress) io.stderr.write('\r\x1b[K');
+  if (r.summary.lockEvents === 0 && r.result.violations.length === 0) {
+    // No lock event: a clean verdict would only mean the wrong file or the lock events
+    // not enabled, so it is bad input, not "no violations".
+    const n = r.summary.unreadable.length;
+    const unread = n ? `; ${n} line${n === 1 ? '' : 's'} looked like events but could not be read, the first at line ${r.summary.unreadable[0].line}` : '';
+    throw new UsageMistake(`lockdep check: ${ft.ftrace}: no lock events in ${r.summary.lines} line${r.summary.lines === 1 ? '' : 's'} (expected lock:lock_acquire/lock_release: enable events/lock, which needs CONFIG_LOCKDEP; see docs/interop.md)${unread}`);
+  }
   if (o.format === 'json') {
     io.stdout.write(`${JSON.stringify({ ...checkJson(r.result), ftrace: r.summary }, null, 2)}\n`);
   } else {
-    io.stdout.write(checkText(path.basename(ft.ftrace), r.result));
+    io.stdout.write(checkText(ft.ftrace, r.result)); // the path as given, as `check` prints it
     io.stdout.write(`${formatFtraceSummary(r.summary).join('\n')}\n`);
   }
   return r.result.violations.length > 0 ? 1 : 0;

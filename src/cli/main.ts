@@ -10,8 +10,8 @@ import * as path from 'path';
 import { LockdepError } from '../core/errors';
 import type { KernelOptions } from '../core/config';
 import { TraceError } from '../trace/errors';
-import { replayTraceFile } from '../trace/check';
-import { runMatrixFile } from '../trace/matrix';
+import { replayTrace, replayTraceFile } from '../trace/check';
+import { runMatrix, runMatrixFile } from '../trace/matrix';
 import { OPS } from '../trace/ops';
 import { parseCheckArgs, parseMatrixArgs, UsageMistake } from './args';
 import { checkJson, checkText, matrixJson, matrixText } from './output';
@@ -19,7 +19,7 @@ import { checkFtraceCommand, explainCommand, EXPLAIN_HELP, FTRACE_HELP, takeFtra
 import { scenariosCommand, SCENARIOS_HELP } from './scenarios';
 import { graphCommand, GRAPH_HELP } from './graph';
 
-import { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_INTERNAL, EXIT_VIOLATIONS, onePath, type CliIO } from './common';
+import { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_INTERNAL, EXIT_VIOLATIONS, onePath, readStdin, STDIN_NAME, type CliIO } from './common';
 
 export { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_INTERNAL, EXIT_VIOLATIONS, type CliIO };
 
@@ -46,13 +46,14 @@ Trace format: docs/trace-format.md. Commands and JSON output: docs/cli.md.
 `;
 
 function checkHelp(): string {
+  const width = Math.max(...Object.keys(OPS).map((name) => name.length));
   const ops = Object.entries(OPS)
-    .map(([name, spec]) => `  ${name.padEnd(16)} ${spec.summary}`)
+    .map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`)
     .join('\n');
-  return `Usage: lockdep check <trace> [options]
+  return `Usage: lockdep check <trace|-> [options]
 
-Replay <trace> (a .json document or JSON Lines, streamed) on a modelled kernel and print
-every violation as the kernel would, then a one-line summary.
+Replay <trace> (a .json document or JSON Lines, streamed; - reads stdin) on a modelled
+kernel and print every violation as the kernel would, then a one-line summary.
 
 Options (override the trace's "config"):
   --preempt none|voluntary|full|rt   preemption model (rt is PREEMPT_RT)
@@ -72,7 +73,7 @@ ${ops}
 ${FTRACE_HELP}`;
 }
 
-const MATRIX_HELP = `Usage: lockdep matrix <trace> [options]
+const MATRIX_HELP = `Usage: lockdep matrix <trace|-> [options]
 
 Replay <trace> under the 8 configurations preempt none|voluntary|full|rt x
 CONFIG_PROVE_RAW_LOCK_NESTING y|n (DEBUG_ATOMIC_SLEEP=y in all), reading it once, and
@@ -137,11 +138,11 @@ async function check(argv: readonly string[], io: CliIO): Promise<number> {
   const progress = progressReporter(io, o.quiet);
   let result;
   try {
-    result = await replayTraceFile(file, { overrides, progress: progress.update });
+    result = file === '-' ? replayTrace(readStdin('check', io), { overrides, file: STDIN_NAME }) : await replayTraceFile(file, { overrides, progress: progress.update });
   } finally {
     progress.done();
   }
-  io.stdout.write(o.format === 'json' ? `${JSON.stringify(checkJson(result), null, 2)}\n` : checkText(file, result));
+  io.stdout.write(o.format === 'json' ? `${JSON.stringify(checkJson(result), null, 2)}\n` : checkText(file === '-' ? STDIN_NAME : file, result));
   return result.violations.length > 0 ? EXIT_VIOLATIONS : EXIT_CLEAN;
 }
 
@@ -153,18 +154,20 @@ async function matrix(argv: readonly string[], io: CliIO): Promise<number> {
   }
   const file = onePath('matrix', positional);
   const progress = progressReporter(io, o.quiet);
+  const overrides = { policy: o.first ? ('first' as const) : undefined };
   let result;
   try {
-    result = await runMatrixFile(file, { overrides: { policy: o.first ? 'first' : undefined }, progress: progress.update });
+    result = file === '-' ? runMatrix(readStdin('matrix', io), { overrides, file: STDIN_NAME }) : await runMatrixFile(file, { overrides, progress: progress.update });
   } finally {
     progress.done();
   }
-  io.stdout.write(o.format === 'json' ? `${JSON.stringify(matrixJson(result), null, 2)}\n` : matrixText(file, result));
+  io.stdout.write(o.format === 'json' ? `${JSON.stringify(matrixJson(result), null, 2)}\n` : matrixText(file === '-' ? STDIN_NAME : file, result));
   return result.columns.some((c) => c.result.violations.length > 0) ? EXIT_VIOLATIONS : EXIT_CLEAN;
 }
 
 function help(topic: string | undefined, io: CliIO): number {
-  if (topic === undefined) io.stdout.write(MAIN_HELP);
+  // `lockdep help --help`, `lockdep help help`: the overview is the help of `help`
+  if (topic === undefined || topic === 'help' || topic === '--help' || topic === '-h') io.stdout.write(MAIN_HELP);
   else if (topic === 'check') io.stdout.write(checkHelp());
   else if (topic === 'matrix') io.stdout.write(MATRIX_HELP);
   else if (topic === 'graph') io.stdout.write(GRAPH_HELP);

@@ -50,6 +50,8 @@ Exit codes: 0 the table was printed (splats in cells are results, not failures),
 `;
 
 interface ScenariosArgs {
+  /** --objects was given (it only means something with --counters) */
+  objectsGiven?: boolean;
   strategies?: KvfreeStrategyName[];
   configs?: string[];
   callers?: CallerContext[];
@@ -94,12 +96,21 @@ export function parseScenariosArgs(argv: readonly string[]): ScenariosArgs {
         const n = Number(v);
         if (!v || !Number.isInteger(n) || n < 1 || n > 10_000_000) throw new UsageMistake(`lockdep scenarios: option --objects: found ${JSON.stringify(v ?? '')}, expected an integer 1..10000000`);
         a.objects = n;
+        a.objectsGiven = true;
         break;
       }
       case '--format': a.format = list(name, next(), ['text', 'json'] as const)[0]; break;
       default:
         throw new UsageMistake(`lockdep scenarios: unknown ${arg.startsWith('-') ? 'option' : 'argument'} ${JSON.stringify(arg)} (see lockdep scenarios --help)`);
     }
+  }
+  // Options the chosen mode would ignore are mistakes, not silently dropped filters.
+  if (a.counters) {
+    if (a.callers) throw new UsageMistake('lockdep scenarios: --caller does not apply to --counters (the workload frees from task context)');
+    if (a.states) throw new UsageMistake('lockdep scenarios: --state does not apply to --counters (the workload runs the allocator as it evolves)');
+    if (a.calls && a.calls.length > 1) throw new UsageMistake('lockdep scenarios: --counters runs one --call at a time');
+  } else if (a.objectsGiven) {
+    throw new UsageMistake('lockdep scenarios: --objects applies to --counters only');
   }
   return a;
 }

@@ -74,6 +74,22 @@ export class TraceError extends LockdepError {
 }
 
 function formatTraceError(init: TraceErrorInit, file: string, pos: SourcePosition | null): string {
+  return oneLine(formatParts(init, file, pos));
+}
+
+/**
+ * An error is one line: control characters that reach the message from the input (a
+ * member name with a newline in a pointer, a lock name in a replay detail) are escaped
+ * as JSON would write them.
+ */
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => LINE_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const LINE_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function formatParts(init: TraceErrorInit, file: string, pos: SourcePosition | null): string {
   const where = pos ? `${file}:${pos.line}:${pos.column}` : file;
   if (init.code === 'io') return `${where}: ${init.detail ?? 'cannot read the file'}`;
   const ptr = init.pointer === '' ? '(document)' : init.pointer;

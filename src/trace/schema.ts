@@ -216,10 +216,11 @@ function validateLocks(locks: unknown): TraceDecls {
     const decl = requireObject(d, p, '{ "type": T } or { "wait": { "inner": W } }');
     if (decl.class !== undefined && (typeof decl.class !== 'string' || decl.class.length === 0)) throw wrong(`${p}/class`, decl.class, 'a non-empty class name');
     if ('type' in decl) {
-      onlyKeys(decl, p, decl.type === 'rwlock' ? ['type', 'class', 'queued'] : ['type', 'class'], `a member of a "${String(decl.type)}" declaration`);
+      // the type first: the unknown-member message names it
       if (typeof decl.type !== 'string' || !(LOCK_TYPE_TAGS as readonly string[]).includes(decl.type)) {
         throw wrong(`${p}/type`, decl.type, `a lock type: ${LOCK_TYPE_TAGS.join(', ')}`);
       }
+      onlyKeys(decl, p, decl.type === 'rwlock' ? ['type', 'class', 'queued'] : ['type', 'class'], `a member of a "${decl.type}" declaration`);
       if (decl.queued !== undefined && typeof decl.queued !== 'boolean') throw wrong(`${p}/queued`, decl.queued, 'true or false');
       out.set(name, { name, kind: decl.type as LockTypeTag, decl: decl as unknown as PrimitiveLockDecl });
     } else if ('wait' in decl) {

@@ -233,6 +233,8 @@ export class PageAllocator {
     if (this.contender) return;
     const k = this.kernel;
     const target = cpu ?? (k.cpu === k.cpus - 1 ? 0 : k.cpus - 1);
+    // a holder_cpu beyond config.cpus is a usage error, not an index past machine.cpus
+    k.machine.checkCpu(target);
     if (target === k.cpu) throw new UsageError('zone->lock contention needs a holder on another CPU than the current one');
     if (!this.env.cpuAvailable(target)) throw new UsageError(`CPU ${target} is busy; cannot start a zone->lock holder there`);
     const comm = 'zone-lock-holder';
