@@ -88,6 +88,10 @@ describe('class table', () => {
     expect(() => parseClassTable({ classes: { x: 'spinlok' } })).toThrow(/classes\.x: unknown lock type "spinlok"/);
     expect(() => parseClassTable({ patterns: [{ match: '(', type: 'mutex' }] })).toThrow(/not a valid regular expression/);
   });
+  it('rejects members an entry does not have instead of dropping them', () => {
+    expect(() => parseClassTable({ classes: { x: { type: 'mutex', junk: 1 } } })).toThrow(/classes\.x: unknown member "junk"/);
+    expect(() => parseClassTable({ classes: { x: { wait: { inner: 'spin' }, lockTyp: 'percpu' } } })).toThrow(/unknown member "lockTyp"/);
+  });
   it('accepts a flat map and explicit wait types', () => {
     const t = parseClassTable({ a: 'mutex', b: { wait: { inner: 'spin', outer: 'free' } } });
     expect(t.names.get('a')).toEqual({ kind: 'primitive', type: 'mutex' });

@@ -128,7 +128,11 @@ export function scenariosCommand(argv: readonly string[], io: CliIO): number {
         results.push(runWorkload({ strategy, config, objects: a.objects, call: a.calls?.[0] }));
       }
     }
-    io.stdout.write(a.format === 'json' ? `${JSON.stringify(results, null, 2)}\n` : `${formatWorkloads(results)}\n`);
+    if (a.format === 'json') io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    else {
+      const call = a.calls?.[0] === 'kvfree_rcu_headless' ? 'kvfree_rcu(ptr) (head-less)' : 'kfree_rcu(ptr, rhf)';
+      io.stdout.write(`${call}: ${a.objects} objects freed from task context, the system running in between\n${formatWorkloads(results)}\n`);
+    }
     return 0;
   }
   const m = runScenarioMatrix({ strategies: a.strategies, configs: a.configs, callers: a.callers, states: a.states, calls: a.calls });

@@ -86,6 +86,10 @@ function entryOf(v: unknown, where: string): ClassEntry {
   }
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
+    // nothing silently dropped: a member this format does not have is an error
+    const known = typeof o.type === 'string' ? ['type'] : ['wait', 'lockType'];
+    const extra = Object.keys(o).filter((k) => !known.includes(k));
+    if (extra.length) throw new InteropError(where, `unknown member ${JSON.stringify(extra[0])}; an entry is a type name, { "type": T } or { "wait": { "inner": W, "outer"?: W }, "lockType"?: L }`);
     if (typeof o.type === 'string') return entryOf(o.type, where);
     const w = o.wait as Record<string, unknown> | undefined;
     if (w && typeof w === 'object' && isWaitTypeName(w.inner) && (w.outer === undefined || isWaitTypeName(w.outer))) {

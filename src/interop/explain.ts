@@ -215,10 +215,17 @@ function rule(s: Scenario): string[] {
   }
 }
 
+/** An input line as it can be shown on a terminal: control characters escaped, long lines cut. */
+function printable(line: string, max = 160): string {
+  // eslint-disable-next-line no-control-regex
+  const s = line.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return s.length > max ? `${s.slice(0, max)}... (${s.length} characters)` : s;
+}
+
 /** The kernel-independent text for one explained report. */
 export function formatReportExplanation(r: ReportExplanation, n: number): string[] {
   if (!r.ok) {
-    return [`Report ${n} (line ${r.line}): ${r.title || 'no report'}`, `  error: line ${r.line}: ${r.message}`, r.text ? `  the line reads: ${r.text}` : ''].filter(Boolean);
+    return [`Report ${n} (line ${r.line}): ${printable(r.title) || 'no report'}`, `  error: line ${r.line}: ${r.message}`, r.text ? `  the line reads: ${printable(r.text)}` : ''].filter(Boolean);
   }
   const s = r.scenario;
   const out = [`Report ${n} (line ${r.line}): ${s.title}  [${s.kind}]`];

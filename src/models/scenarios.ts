@@ -84,6 +84,8 @@ export function splatTag(v: Violation): SplatTag {
     case 'scheduling-while-atomic': return 'SWA';
     case 'recursive-locking': return `DEADLOCK(${v.lock.name})`;
     case 'circular-dependency': return 'DEADLOCK(circular)';
+    case 'inconsistent-lock-state': return `ILS(${v.lock.name})`;
+    case 'suspicious-rcu-usage': return 'RCU';
     default: return v.kind;
   }
 }
@@ -224,6 +226,7 @@ function short(outcome: string): string {
     .replace(/IWC\(&pgdat->kswapd_wait\)/g, 'IWC:kswapd_wait')
     .replace(/IWC\(([^)]*)\)/g, 'IWC:$1')
     .replace(/DEADLOCK\(&zone->lock\)/g, 'DEADLOCK:zone')
+    .replace(/ILS\(([^)]*)\)/g, 'ILS:$1')
     .replace(/\b(SFCIC|SWA)( \1)+/g, '$1');
 }
 
@@ -262,7 +265,8 @@ export function formatScenarioMatrix(m: ScenarioMatrix): string {
   }
   out.push('BULK: stored in a bulk block; LIST: rcu_head fallback; INLINE-GP: synchronize_rcu()+kvfree() in the caller;');
   out.push('IWC:<lock>: [ BUG: Invalid wait context ]; SFCIC: sleeping function called from invalid context;');
-  out.push('SWA: scheduling while atomic; DEADLOCK:<lock>: possible recursive locking detected.');
+  out.push('SWA: scheduling while atomic; DEADLOCK:<lock>: possible recursive locking detected;');
+  out.push('ILS:<lock>: inconsistent lock state; RCU: suspicious RCU usage; other reports by their kind.');
   return out.join('\n');
 }
 

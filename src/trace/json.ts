@@ -41,7 +41,12 @@ class Parser {
   readonly valueAt: Map<string, number>;
   readonly keyAt: Map<string, number>;
 
-  constructor(private readonly s: string, private readonly track: boolean) {
+  constructor(
+    private readonly s: string,
+    private readonly track: boolean,
+    /** what the text is, for messages: a whole document or one JSON Lines line */
+    private readonly unit: 'input' | 'line' = 'input',
+  ) {
     // untracked parses (every JSON Lines line) allocate no maps
     this.valueAt = track ? new Map() : NO_POSITIONS;
     this.keyAt = track ? new Map() : NO_POSITIONS;
@@ -54,7 +59,7 @@ class Parser {
   /** The offending input as a short readable token. */
   foundAt(at: number): string {
     const s = this.s;
-    if (at >= s.length) return 'end of input';
+    if (at >= s.length) return `end of ${this.unit}`;
     const c = s.charCodeAt(at);
     if (/[A-Za-z0-9_$]/.test(s[at])) {
       let j = at;
@@ -254,11 +259,11 @@ class Parser {
  * Parse exactly one JSON value (surrounded by optional whitespace). Throws
  * JsonSyntaxError. With `track`, records the offset of every value and member key.
  */
-export function parseJson(text: string, track = false): LocatedJson {
-  const p = new Parser(text, track);
+export function parseJson(text: string, track = false, unit: 'input' | 'line' = 'input'): LocatedJson {
+  const p = new Parser(text, track, unit);
   const value = p.value('', 0);
   p.ws();
-  if (p.i < text.length) p.fail('end of input (one JSON value per document)');
+  if (p.i < text.length) p.fail(unit === 'line' ? 'end of line (one JSON value per line)' : 'end of input (one JSON value per document)');
   return { value, valueAt: p.valueAt, keyAt: p.keyAt };
 }
 

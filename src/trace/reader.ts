@@ -165,7 +165,7 @@ export class TraceReader {
     let v: unknown;
     try {
       // not JSON.parse: that would accept duplicate members, silently keeping the last
-      v = parseJson(line).value;
+      v = parseJson(line, false, 'line').value;
     } catch (e) {
       if (e instanceof JsonSyntaxError) throw new TraceError({ code: 'malformed-json', pointer: this.decls ? `/events/${this.index}` : '', found: e.found, expected: e.expected }, this.file, { line: this.lineNo, column: e.offset + 1 });
       throw e;
