@@ -68,7 +68,7 @@ describe('- reads the trace from stdin', () => {
   it('check: errors are located in <stdin>', async () => {
     const r = await runCli(['check', '-'], { stdin: '{"lockdep-trace":1}\n{"op":"lokc"}\n' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^<stdin>:2:7: \/events\/0\/op: found "lokc", expected an op: /);
+    expect(r.stderr).toMatch(/^<stdin>:2:7: \/events\/0\/op: found "lokc", expected an op \(did you mean "lock"\?\): /);
   });
 
   it('matrix and graph read it too', async () => {

@@ -50,7 +50,7 @@ describe('docs/cli.md', () => {
 
 describe('docs/trace-format.md', () => {
   it('the unknown-op example lists the ops in the order the error does', () => {
-    const m = /expected an op: ([a-z_, ]+), \.\.\./.exec(doc('trace-format.md'));
+    const m = /expected an op(?: \(did you mean "[a-z_]+"\?\))?: ([a-z_, ]+), \.\.\./.exec(doc('trace-format.md'));
     expect(m).not.toBeNull();
     const sorted = Object.keys(OPS).sort();
     expect(m![1].split(', ')).toEqual(sorted.slice(0, m![1].split(', ').length));

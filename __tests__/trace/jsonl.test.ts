@@ -78,7 +78,7 @@ describe('JSON Lines traces', () => {
   });
 
   it.each([
-    ['an unknown op on line 3', '{"lockdep-trace": 1, "locks": {"a": {"type": "mutex"}}}\n{"op": "lock", "lock": "a"}\n{"op": "lokc", "lock": "a"}\n', 'bad.jsonl:3:8: /events/1/op: found "lokc", expected an op: '],
+    ['an unknown op on line 3', '{"lockdep-trace": 1, "locks": {"a": {"type": "mutex"}}}\n{"op": "lock", "lock": "a"}\n{"op": "lokc", "lock": "a"}\n', 'bad.jsonl:3:8: /events/1/op: found "lokc", expected an op (did you mean "lock"?): '],
     ['malformed JSON on line 2', '{"lockdep-trace": 1}\n{"op": "irq_disable"\n', "bad.jsonl:2:21: /events/0: found end of line, expected ',' or '}'"],
     ['a blank line does not shift the event index', '{"lockdep-trace": 1}\n\n{"op": "irq_disable"}\n\n{"op": "irq_enable", "cpu": "1"}\n', 'bad.jsonl:5:29: /events/1/cpu: found "1", expected an integer in 0..255'],
     // a first line with "events" is a one-line JSON document: what follows cannot be

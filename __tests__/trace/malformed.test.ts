@@ -16,7 +16,7 @@ const CASES: [name: string, text: string, code: string, message: string][] = [
   ["no version", "{\"events\": []}", "unsupported-version", "t.json:1:1: (document): found no \"lockdep-trace\" member, expected a trace object with \"lockdep-trace\": 1"],
   ["version 2", "{\"lockdep-trace\": 2, \"events\": []}", "unsupported-version", "t.json:1:19: /lockdep-trace: found version 2, expected version 1 (the only one this lockdep reads)"],
   ["version string", "{\"lockdep-trace\": \"1\", \"events\": []}", "wrong-type", "t.json:1:19: /lockdep-trace: found \"1\", expected the format version 1"],
-  ["unknown op", ev("  {\"op\": \"lok\", \"lock\": \"A\"}"), "unknown-op", `t.json:2:10: /events/0/op: found "lok", expected an op: ${Object.keys(OPS).sort().join(', ')}`],
+  ["unknown op", ev("  {\"op\": \"lok\", \"lock\": \"A\"}"), "unknown-op", `t.json:2:10: /events/0/op: found "lok", expected an op (did you mean "lock"?): ${Object.keys(OPS).sort().join(', ')}`],
   ["unknown lock", ev("  {\"op\": \"lock\", \"lock\": \"B\"}"), "unknown-lock", "t.json:2:26: /events/0/lock: found \"B\", expected a lock declared in \"locks\" (rcu_read_lock, rcu_read_lock_bh, rcu_read_lock_sched, A, R, M)"],
   ["wrong type read", ev("  {\"op\": \"lock\", \"lock\": \"A\", \"try\": \"yes\"}"), "wrong-type", "t.json:2:38: /events/0/try: found \"yes\", expected true or false"],
   ["unknown field", ev("  {\"op\": \"lock\", \"lock\": \"A\", \"irqsave\": true}"), "unknown-field", "t.json:2:31: /events/0/irqsave: found member \"irqsave\", expected a member of \"lock\": task, cpu, lock, read, try, subclass, nest, at"],

@@ -125,3 +125,33 @@ export function pointerJoin(base: string, token: string | number): string {
   const t = typeof token === 'number' ? String(token) : token.replace(/~/g, '~0').replace(/\//g, '~1');
   return `${base}/${t}`;
 }
+
+/**
+ * " (did you mean "X"?)" when `found` is a near miss (edit distance at most 2, or a
+ * case-only difference) of exactly one candidate; "" otherwise.
+ */
+export function didYouMean(found: unknown, candidates: Iterable<string>): string {
+  if (typeof found !== 'string' || found.length === 0) return '';
+  const near: string[] = [];
+  for (const c of candidates) {
+    if (c.toLowerCase() === found.toLowerCase() || editDistance(found, c, 2) <= 2) near.push(c);
+  }
+  return near.length === 1 ? ` (did you mean ${JSON.stringify(near[0])}?)` : '';
+}
+
+/** Levenshtein distance, giving up (returning max + 1) once it exceeds `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      best = Math.min(best, cur[j]);
+    }
+    if (best > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length];
+}

@@ -3,7 +3,7 @@
  * and checks one JSON value. Op specs and the header schema are built from these, so
  * every field of every op reports errors the same way.
  */
-import { describeValue, type TraceErrorCode } from './errors';
+import { describeValue, didYouMean, type TraceErrorCode } from './errors';
 import type { TraceDecls } from './schema';
 
 /** Why a value was rejected. */
@@ -65,7 +65,7 @@ export const field = {
       validate(v, decls) {
         if (typeof v !== 'string') return wrongType(v, 'the name of a lock declared in "locks"');
         if (decls.locks.has(v)) return null;
-        return { code: 'unknown-lock', found: describeValue(v), expected: `a lock declared in "locks" (${lockList(decls)})` };
+        return { code: 'unknown-lock', found: describeValue(v), expected: `a lock declared in "locks"${didYouMean(v, decls.locks.keys())} (${lockList(decls)})` };
       },
     };
   },

@@ -5,7 +5,7 @@
  * this table.
  */
 import type { Kernel } from '../kernel';
-import { describeValue, pointerJoin } from './errors';
+import { describeValue, didYouMean, pointerJoin } from './errors';
 import { field, type FieldIssue, type FieldValidator } from './fields';
 import { LOCK_CAPS, type ReplayLock } from './locks';
 import { MODEL_OPS } from './modelOps';
@@ -218,7 +218,7 @@ export function validateEvent(ev: unknown, decls: TraceDecls, pointer: string, o
   const spec = Object.prototype.hasOwnProperty.call(ops, op) ? ops[op] : undefined;
   if (!spec) {
     opList ??= Object.keys(OPS).sort().join(', ');
-    throw new TraceIssue({ code: 'unknown-op', pointer: `${pointer}/op`, found: describeValue(op), expected: `an op: ${ops === OPS ? opList : Object.keys(ops).sort().join(', ')}` });
+    throw new TraceIssue({ code: 'unknown-op', pointer: `${pointer}/op`, found: describeValue(op), expected: `an op${didYouMean(op, Object.keys(ops))}: ${ops === OPS ? opList : Object.keys(ops).sort().join(', ')}` });
   }
   const fields = spec.fields;
   let seen = 0;

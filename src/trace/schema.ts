@@ -9,7 +9,7 @@
 import { DEFAULT_LIMITS, POLICIES, PREEMPT_MODELS, type KernelOptions } from '../core/config';
 import { LOCK_TYPE_NAMES, WAIT_TYPE_NAMES, type LockTypeName, type WaitTypeName } from '../core/waitType';
 import { VIOLATION_KINDS, type ViolationKind } from '../report/violation';
-import { describeValue, pointerJoin, type TraceErrorInit } from './errors';
+import { describeValue, didYouMean, pointerJoin, type TraceErrorInit } from './errors';
 
 /** The version this build reads and writes. */
 export const TRACE_VERSION = 1;
@@ -218,7 +218,7 @@ function validateLocks(locks: unknown): TraceDecls {
     if ('type' in decl) {
       // the type first: the unknown-member message names it
       if (typeof decl.type !== 'string' || !(LOCK_TYPE_TAGS as readonly string[]).includes(decl.type)) {
-        throw wrong(`${p}/type`, decl.type, `a lock type: ${LOCK_TYPE_TAGS.join(', ')}`);
+        throw wrong(`${p}/type`, decl.type, `a lock type${didYouMean(decl.type, LOCK_TYPE_TAGS)}: ${LOCK_TYPE_TAGS.join(', ')}`);
       }
       onlyKeys(decl, p, decl.type === 'rwlock' ? ['type', 'class', 'queued'] : ['type', 'class'], `a member of a "${decl.type}" declaration`);
       if (decl.queued !== undefined && typeof decl.queued !== 'boolean') throw wrong(`${p}/queued`, decl.queued, 'true or false');
