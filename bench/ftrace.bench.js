@@ -75,8 +75,17 @@ async function measure(n) {
     const r = await checkFtraceFile(file);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     const peak = process.resourceUsage().maxRSS * 1024;
-    if (r.summary.lockEvents !== events) throw new Error(`imported ${r.summary.lockEvents} of ${events} lock events`);
-    return { events, size, ms, peak, lines: r.summary.lines, violations: r.result.violations.length, unknown: r.summary.unknownLocks };
+    if (r.summary.lockEvents !== events)
+      throw new Error(`imported ${r.summary.lockEvents} of ${events} lock events`);
+    return {
+      events,
+      size,
+      ms,
+      peak,
+      lines: r.summary.lines,
+      violations: r.result.violations.length,
+      unknown: r.summary.unknownLocks,
+    };
   } finally {
     fs.rmSync(file, { force: true });
   }
@@ -89,11 +98,21 @@ async function run() {
   const a = await measure(n1);
   const b = await measure(3 * n1);
   for (const m of [a, b]) {
-    console.log(`ftrace: ${m.events.toLocaleString('en-US')} lock events (${m.lines.toLocaleString('en-US')} lines, ${mb(m.size)}), 4 CPUs: ${fmt(m.ms)} ms, ${fmt(m.events / m.ms / 1000, 2)} M lock events/s, peak RSS ${mb(m.peak)} (${m.violations} violations, unknown names: ${m.unknown.map((u) => (typeof u === 'string' ? u : u.name)).join(', ') || 'none'})`);
+    console.log(
+      `ftrace: ${m.events.toLocaleString('en-US')} lock events (${m.lines.toLocaleString('en-US')} lines, ${mb(m.size)}), 4 CPUs: ${fmt(m.ms)} ms, ${fmt(m.events / m.ms / 1000, 2)} M lock events/s, peak RSS ${mb(m.peak)} (${m.violations} violations, unknown names: ${m.unknown.map((u) => (typeof u === 'string' ? u : u.name)).join(', ') || 'none'})`,
+    );
   }
-  console.log(`RSS before ${mb(rssBase)}; peak after ${small.events} warm-up events ${mb(small.peak)}; growth 1M -> 3M events: ${mb(b.peak - a.peak)} for a ${fmt(b.size / a.size, 1)}x larger file (bounded memory: growth << file size)`);
-  console.log(`throughput ratio 3M / 1M: ${fmt((b.events / b.ms) / (a.events / a.ms), 2)} (linear scaling ~ 1)`);
+  console.log(
+    `RSS before ${mb(rssBase)}; peak after ${small.events} warm-up events ${mb(small.peak)}; growth 1M -> 3M events: ${mb(b.peak - a.peak)} for a ${fmt(b.size / a.size, 1)}x larger file (bounded memory: growth << file size)`,
+  );
+  console.log(
+    `throughput ratio 3M / 1M: ${fmt(b.events / b.ms / (a.events / a.ms), 2)} (linear scaling ~ 1)`,
+  );
 }
 
 module.exports = { run };
-if (require.main === module) run().catch((e) => { console.error(e); process.exit(1); });
+if (require.main === module)
+  run().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

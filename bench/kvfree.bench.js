@@ -11,7 +11,12 @@ const { timePerOp, fmt } = require('./util');
 function system(checks) {
   const opts = checks
     ? { preempt: 'full', proveRawLockNesting: true, debugAtomicSleep: true }
-    : { preempt: 'full', proveRawLockNesting: true, debugAtomicSleep: false, limits: { maxClasses: 1 } };
+    : {
+        preempt: 'full',
+        proveRawLockNesting: true,
+        debugAtomicSleep: false,
+        limits: { maxClasses: 1 },
+      };
   const s = createModelSystem({ ...opts, cpus: 2 }, { strategy: 'mainline' });
   s.kernel.switchTo('caller', 0);
   return s;
@@ -20,11 +25,15 @@ function system(checks) {
 function bench(checks) {
   const s = system(checks);
   let n = 0;
-  return timePerOp(() => {
-    // head-less from a task: a block per 507 calls, allocated after dropping krc.lock
-    s.kvfree.kvfreeRcuHeadless();
-    if (++n % 4096 === 0) s.settle();
-  }, 50000, 5);
+  return timePerOp(
+    () => {
+      // head-less from a task: a block per 507 calls, allocated after dropping krc.lock
+      s.kvfree.kvfreeRcuHeadless();
+      if (++n % 4096 === 0) s.settle();
+    },
+    50000,
+    5,
+  );
 }
 
 async function run() {

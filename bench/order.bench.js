@@ -53,7 +53,13 @@ function rng(seed) {
   };
 }
 
-const BIG_LIMITS = { maxClasses: 1 << 15, maxEntries: 1 << 19, maxChains: 1 << 19, maxChainHlocks: 1 << 21, bfsQueue: 1 << 16 };
+const BIG_LIMITS = {
+  maxClasses: 1 << 15,
+  maxEntries: 1 << 19,
+  maxChains: 1 << 19,
+  maxChainHlocks: 1 << 21,
+  bfsQueue: 1 << 16,
+};
 
 function chainBench() {
   const k = createKernel({ policy: 'collect', booting: true });
@@ -102,12 +108,17 @@ function chainBench() {
     for (let i = 3; i >= 0; i--) pub[i].unlock();
   };
   const api = timePerOp(viaApi, N / 4);
-  if (k.violations.length) throw new Error(`unexpected violations: ${k.violations.map((v) => v.kind)}`);
+  if (k.violations.length)
+    throw new Error(`unexpected violations: ${k.violations.map((v) => v.kind)}`);
   console.log('(a) 4-deep chain, acquire+release of all four (cached chain)');
-  console.log(`    lockdep engine, every check on: ${fmt(full * 1e6)} ns/round (${fmt(full * 1e6 / 8)} ns per acquire or release)`);
+  console.log(
+    `    lockdep engine, every check on: ${fmt(full * 1e6)} ns/round (${fmt((full * 1e6) / 8)} ns per acquire or release)`,
+  );
   console.log(`    bare held-stack push/pop:       ${fmt(base * 1e6)} ns/round`);
   console.log(`    ratio engine / bare:            ${fmt(full / base)}x   (target: within 3x)`);
-  console.log(`    public raw_spin_lock()/unlock() API, same chain: ${fmt(api * 1e6)} ns/round (${fmt(api / base)}x bare)`);
+  console.log(
+    `    public raw_spin_lock()/unlock() API, same chain: ${fmt(api * 1e6)} ns/round (${fmt(api / base)}x bare)`,
+  );
 }
 
 /** Layered random DAG: 5 levels of 2,000 classes; each dependency goes from level l to l+1. */
@@ -160,9 +171,15 @@ function dagBench(irqSafe) {
   let windowStart = t0;
   const total = timeOnce(() => {
     for (let i = 0; i < edges.length; i++) {
-      if (i + 1 === marks[0] - window + 1 || i + 1 === marks[1] - window + 1 || i + 1 === marks[2] - window + 1) windowStart = process.hrtime.bigint();
+      if (
+        i + 1 === marks[0] - window + 1 ||
+        i + 1 === marks[1] - window + 1 ||
+        i + 1 === marks[2] - window + 1
+      )
+        windowStart = process.hrtime.bigint();
       add(edges[i][0], edges[i][1]);
-      if (marks.includes(i + 1)) perEdge[i + 1] = Number(process.hrtime.bigint() - windowStart) / 1e3 / window;
+      if (marks.includes(i + 1))
+        perEdge[i + 1] = Number(process.hrtime.bigint() - windowStart) / 1e3 / window;
     }
   });
   t0 = process.hrtime.bigint();
@@ -172,17 +189,31 @@ function dagBench(irqSafe) {
   const leaf = edges.find(([u]) => u === v0);
   const deep = leaf ? leaf[1] : v0;
   ld.acquire(task, maps[deep], 0, false, 0, true, null, 'close_hold', true);
-  const close = timeOnce(() => ld.acquire(task, maps[u0], 0, false, 0, true, null, 'close_take', true));
+  const close = timeOnce(() =>
+    ld.acquire(task, maps[u0], 0, false, 0, true, null, 'close_take', true),
+  );
   const found = k.violations.find((v) => v.kind === 'circular-dependency');
   const stats = k.stats();
-  console.log(`\n(b${irqSafe ? "'" : ''}) random layered DAG: ${stats.classes} classes, ${stats.dependencies} dependencies (5 levels, edges level l -> l+1, random order)${irqSafe ? ', class_0 hardirq-safe' : ', no irq usage'}`);
-  console.log(`    building it: ${fmt(total.ms)} ms total (${fmt(total.ms * 1e3 / DEPS)} us per new dependency, each a new chain validated)`);
-  for (const mk of marks) console.log(`    per-edge cost around edge ${String(mk).padStart(6)}: ${fmt(perEdge[mk])} us  (mean of the ${window} edges ending there)`);
-  console.log(`    growth 1k -> 100k edges: ${fmt(perEdge[100000] / perEdge[1000])}x for 100x the edges`);
-  console.log(`    closing one cycle (${found ? `reported, ${found.chain.length}-class chain` : 'NOT REPORTED'}): ${fmt(close.ms * 1e3)} us`);
+  console.log(
+    `\n(b${irqSafe ? "'" : ''}) random layered DAG: ${stats.classes} classes, ${stats.dependencies} dependencies (5 levels, edges level l -> l+1, random order)${irqSafe ? ', class_0 hardirq-safe' : ', no irq usage'}`,
+  );
+  console.log(
+    `    building it: ${fmt(total.ms)} ms total (${fmt((total.ms * 1e3) / DEPS)} us per new dependency, each a new chain validated)`,
+  );
+  for (const mk of marks)
+    console.log(
+      `    per-edge cost around edge ${String(mk).padStart(6)}: ${fmt(perEdge[mk])} us  (mean of the ${window} edges ending there)`,
+    );
+  console.log(
+    `    growth 1k -> 100k edges: ${fmt(perEdge[100000] / perEdge[1000])}x for 100x the edges`,
+  );
+  console.log(
+    `    closing one cycle (${found ? `reported, ${found.chain.length}-class chain` : 'NOT REPORTED'}): ${fmt(close.ms * 1e3)} us`,
+  );
   console.log(`    build + close: ${fmt(total.ms + close.ms)} ms (target: under 1000 ms)`);
   console.log(`    limits raised for this graph: ${JSON.stringify(BIG_LIMITS)}`);
-  if (k.violations.length !== 1) throw new Error(`expected exactly one report, got ${k.violations.map((v) => v.kind)}`);
+  if (k.violations.length !== 1)
+    throw new Error(`expected exactly one report, got ${k.violations.map((v) => v.kind)}`);
 }
 
 function memoryBench() {
@@ -209,9 +240,15 @@ function memoryBench() {
   const h2 = heapUsed();
   const s = k.stats();
   console.log(`\n(c) memory${gc ? '' : ' (no GC control: figures are rough)'}`);
-  console.log(`    per class (first use: class registered, its one-lock chain cached): ${fmt((h1 - h0) / CLASSES)} bytes`);
-  console.log(`    per dependency (two list entries, by-id index, and its two-lock chain cached): ${fmt((h2 - h1) / s.dependencies)} bytes`);
-  console.log(`    (the kernel: struct lock_class ~400 bytes, two struct lock_list ~2x56 bytes, plus a lock_chain per chain)`);
+  console.log(
+    `    per class (first use: class registered, its one-lock chain cached): ${fmt((h1 - h0) / CLASSES)} bytes`,
+  );
+  console.log(
+    `    per dependency (two list entries, by-id index, and its two-lock chain cached): ${fmt((h2 - h1) / s.dependencies)} bytes`,
+  );
+  console.log(
+    `    (the kernel: struct lock_class ~400 bytes, two struct lock_list ~2x56 bytes, plus a lock_chain per chain)`,
+  );
 }
 
 function run() {

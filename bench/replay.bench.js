@@ -89,16 +89,31 @@ async function run() {
     const r = await best(replay, 3);
     const peak = process.resourceUsage().maxRSS * 1024;
     const events = r.result.events;
-    if (events !== n || p.result !== n) throw new Error(`replayed ${events} and parsed ${p.result} of ${n} events`);
-    console.log(`trace: ${n.toLocaleString('en-US')} events, ${mb(size)} JSON Lines (${r.result.violations.length} violations found)`);
-    console.log(`parse only (read + JSON + validate): ${fmt(p.ms)} ms, ${fmt(n / p.ms / 1000, 2)} M events/s`);
-    console.log(`full replay (parse + kernel model):  ${fmt(r.ms)} ms, ${fmt(n / r.ms / 1000, 2)} M events/s`);
-    console.log(`replay / parse-only time: ${fmt(r.ms / p.ms, 2)}x (target <= 2x); replay throughput target >= 1 M events/s`);
-    console.log(`RSS: ${mb(rssBase)} before, peak ${mb(rssAfterParse)} after parse-only, peak ${mb(peak)} after replay (trace file ${mb(size)})`);
+    if (events !== n || p.result !== n)
+      throw new Error(`replayed ${events} and parsed ${p.result} of ${n} events`);
+    console.log(
+      `trace: ${n.toLocaleString('en-US')} events, ${mb(size)} JSON Lines (${r.result.violations.length} violations found)`,
+    );
+    console.log(
+      `parse only (read + JSON + validate): ${fmt(p.ms)} ms, ${fmt(n / p.ms / 1000, 2)} M events/s`,
+    );
+    console.log(
+      `full replay (parse + kernel model):  ${fmt(r.ms)} ms, ${fmt(n / r.ms / 1000, 2)} M events/s`,
+    );
+    console.log(
+      `replay / parse-only time: ${fmt(r.ms / p.ms, 2)}x (target <= 2x); replay throughput target >= 1 M events/s`,
+    );
+    console.log(
+      `RSS: ${mb(rssBase)} before, peak ${mb(rssAfterParse)} after parse-only, peak ${mb(peak)} after replay (trace file ${mb(size)})`,
+    );
   } finally {
     fs.rmSync(file, { force: true });
   }
 }
 
 module.exports = { run };
-if (require.main === module) run().catch((e) => { console.error(e); process.exit(1); });
+if (require.main === module)
+  run().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

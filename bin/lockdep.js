@@ -6,9 +6,13 @@ try {
   main = require('../dist/cli/main.js').main;
 } catch (err) {
   if (err && err.code === 'MODULE_NOT_FOUND') {
-    process.stderr.write('lockdep: dist/ is missing; run `npm run build` (npm ci does it for you)\n');
+    process.stderr.write(
+      'lockdep: dist/ is missing; run `npm run build` (npm ci does it for you)\n',
+    );
     process.exit(2);
   }
   throw err;
 }
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

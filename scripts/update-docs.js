@@ -16,7 +16,10 @@ process.chdir(root);
 async function run(args) {
   let out = '';
   let err = '';
-  await main(args, { stdout: { write: (s) => void (out += s) }, stderr: { write: (s) => void (err += s), isTTY: false } });
+  await main(args, {
+    stdout: { write: (s) => void (out += s) },
+    stderr: { write: (s) => void (err += s), isTTY: false },
+  });
   if (err) throw new Error(`lockdep ${args.join(' ')} wrote to stderr:\n${err}`);
   return out.replace(/\n+$/, '');
 }

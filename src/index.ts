@@ -9,7 +9,13 @@
 export { createKernel, Kernel } from './kernel';
 export type { IrqOptions, KernelSummary, MapInit } from './kernel';
 export { DEFAULT_LIMITS, PREEMPT_MODELS, POLICIES, resolveConfig } from './core/config';
-export type { KernelConfig, KernelOptions, LockdepLimits, PreemptModel, ViolationPolicy } from './core/config';
+export type {
+  KernelConfig,
+  KernelOptions,
+  LockdepLimits,
+  PreemptModel,
+  ViolationPolicy,
+} from './core/config';
 export { ConfigError, LockdepError, UsageError } from './core/errors';
 export type { LockdepErrorCode } from './core/errors';
 export { LD_WAIT, LD_LOCK, WAIT_TYPE_NAMES, resolveWait } from './core/waitType';
@@ -29,7 +35,13 @@ export { formatViolation, formatLines, violationTitle } from './report/format';
 export { violationToJson, violationRecord } from './report/json';
 export type { ViolationRecord } from './report/json';
 export { LockdepViolationError } from './report/error';
-export { VIOLATION_KINDS, isLockdepReport, violationLock, violationLockSnapshot, violationSignature } from './report/violation';
+export {
+  VIOLATION_KINDS,
+  isLockdepReport,
+  violationLock,
+  violationLockSnapshot,
+  violationSignature,
+} from './report/violation';
 export type * from './report/violation';
 // the dependency graph as DOT or Mermaid
 export { renderGraph } from './graph/render';
@@ -38,7 +50,18 @@ export type { GraphFormat, GraphOptions } from './graph/render';
 export { TraceError } from './trace/errors';
 export type { TraceErrorCode, SourcePosition } from './trace/errors';
 export { TRACE_VERSION, LOCK_TYPE_TAGS, RCU_LOCKS, MATRIX_CONFIG_IDS } from './trace/schema';
-export type { Trace, TraceHeader, TraceEvent, LockDecl, PrimitiveLockDecl, MapLockDecl, LockTypeTag, TraceExpect, ExpectedViolation, MatrixConfigId } from './trace/schema';
+export type {
+  Trace,
+  TraceHeader,
+  TraceEvent,
+  LockDecl,
+  PrimitiveLockDecl,
+  MapLockDecl,
+  LockTypeTag,
+  TraceExpect,
+  ExpectedViolation,
+  MatrixConfigId,
+} from './trace/schema';
 export { OPS, CORE_OPS } from './trace/ops';
 export type { OpSpec, OpTable, ReplayState } from './trace/ops';
 export { field } from './trace/fields';
@@ -58,7 +81,13 @@ export { createModelSystem, attachModels } from './models/system';
 export type { ModelSystem, ModelSystemOptions } from './models/system';
 export { ModelEnv, DelayedWork, HrTimer } from './models/env';
 export { PageAllocator, PAGE_ALLOCATOR_VERSIONS } from './models/mm/pageAlloc';
-export type { Page, PageAllocatorOptions, PageAllocatorStats, PageAllocatorVersion, Watermark } from './models/mm/pageAlloc';
+export type {
+  Page,
+  PageAllocatorOptions,
+  PageAllocatorStats,
+  PageAllocatorVersion,
+  Watermark,
+} from './models/mm/pageAlloc';
 export * as gfp from './models/mm/gfp';
 export { Rcu, RcuWork } from './models/rcu/rcu';
 export type { RcuStats } from './models/rcu/rcu';
@@ -67,23 +96,62 @@ export type { KvfreeCounters, KvfreeOptions, Placement } from './models/rcu/kvfr
 export { STRATEGIES, STRATEGY_NAMES, getStrategy } from './models/strategies';
 export type { KvfreeStrategy, KvfreeStrategyName, UnderLockAlloc } from './models/strategies';
 export {
-  runScenarioMatrix, runScenarioCell, formatScenarioMatrix, runWorkload, formatWorkloads, applyAllocatorState, inCallerContext, splatTag,
-  MATRIX_CONFIGS, CALLER_CONTEXTS, ALLOCATOR_STATES,
+  runScenarioMatrix,
+  runScenarioCell,
+  formatScenarioMatrix,
+  runWorkload,
+  formatWorkloads,
+  applyAllocatorState,
+  inCallerContext,
+  splatTag,
+  MATRIX_CONFIGS,
+  CALLER_CONTEXTS,
+  ALLOCATOR_STATES,
 } from './models/scenarios';
 export type {
-  AllocatorState, CallerContext, CellResult, CellOptions, MatrixConfig, MatrixOptions as ScenarioMatrixOptions, ScenarioCall, ScenarioMatrix,
-  WorkloadOptions, WorkloadResult,
+  AllocatorState,
+  CallerContext,
+  CellResult,
+  CellOptions,
+  MatrixConfig,
+  MatrixOptions as ScenarioMatrixOptions,
+  ScenarioCall,
+  ScenarioMatrix,
+  WorkloadOptions,
+  WorkloadResult,
 } from './models/scenarios';
 // interop: real kernel reports (lockdep explain) and ftrace text import
-export { explainText, formatExplanation, formatReportExplanation, explanationToJson } from './interop/explain';
-export type { ExplainOptions, ExplainResult, ExplainedReport, UnexplainedReport, ReportExplanation } from './interop/explain';
+export {
+  explainText,
+  formatExplanation,
+  formatReportExplanation,
+  explanationToJson,
+} from './interop/explain';
+export type {
+  ExplainOptions,
+  ExplainResult,
+  ExplainedReport,
+  UnexplainedReport,
+  ReportExplanation,
+} from './interop/explain';
 export { parseReports, parseLockLine, REPORT_KINDS } from './interop/splatParser';
-export type { ParsedReport, ParsedLock, ParsedClass, ReportKind, ReportParseError } from './interop/splatParser';
+export type {
+  ParsedReport,
+  ParsedLock,
+  ParsedClass,
+  ReportKind,
+  ReportParseError,
+} from './interop/splatParser';
 export { reconstruct } from './interop/reconstruct';
 export type { Scenario, ScenarioLock, Culprit, ContextName } from './interop/reconstruct';
 export { matrixVerdicts } from './interop/replay';
 export type { Verdict } from './interop/replay';
-export { FtraceConverter, ftraceToTrace, checkFtraceFile, formatFtraceSummary } from './interop/ftrace';
+export {
+  FtraceConverter,
+  ftraceToTrace,
+  checkFtraceFile,
+  formatFtraceSummary,
+} from './interop/ftrace';
 export type { FtraceSummary, FtraceCheckOptions, FtraceCheckResult } from './interop/ftrace';
 export { builtinClassTable, parseClassTable, lookupClass } from './interop/classTable';
 export type { ClassTable, ClassEntry } from './interop/classTable';

@@ -12,7 +12,15 @@ import { SOFTIRQ_DISABLE_OFFSET } from './core/preemptCount';
 import { heldSnapshot } from './core/snapshot';
 import type { ViolationListener } from './core/sink';
 import type { Task } from './core/task';
-import { isWaitTypeName, LD_LOCK, LD_WAIT, lockTypeOf, waitLevelOf, type LockTypeName, type WaitTypeName } from './core/waitType';
+import {
+  isWaitTypeName,
+  LD_LOCK,
+  LD_WAIT,
+  lockTypeOf,
+  waitLevelOf,
+  type LockTypeName,
+  type WaitTypeName,
+} from './core/waitType';
 import { LockdepMapAnnotation, Seqcount, Srcu, WaitOverrideMap } from './primitives/annotations';
 import type { LockInit } from './primitives/lockBase';
 import { LocalLock } from './primitives/localLock';
@@ -69,18 +77,25 @@ export class Kernel {
   // Locks
 
   private keyed(name: string, init: LockInit | undefined): string | undefined {
-    if (typeof name !== 'string' || name.length === 0) throw new UsageError(`a lock needs a non-empty name, got ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || name.length === 0)
+      throw new UsageError(`a lock needs a non-empty name, got ${JSON.stringify(name)}`);
     return init?.key;
   }
 
   /** DEFINE_RAW_SPINLOCK / raw_spin_lock_init(): wait type SPIN {2:2}. */
   rawSpinlock(name: string, init?: LockInit): RawSpinlock {
-    return new RawSpinlock(this.r, this.m.createMap(name, this.keyed(name, init), LD_WAIT.SPIN, LD_WAIT.INV, LD_LOCK.NORMAL));
+    return new RawSpinlock(
+      this.r,
+      this.m.createMap(name, this.keyed(name, init), LD_WAIT.SPIN, LD_WAIT.INV, LD_LOCK.NORMAL),
+    );
   }
 
   /** DEFINE_SPINLOCK / spin_lock_init(): wait type CONFIG {3:3}; sleeping on PREEMPT_RT. */
   spinlock(name: string, init?: LockInit): Spinlock {
-    return new Spinlock(this.r, this.m.createMap(name, this.keyed(name, init), LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.NORMAL));
+    return new Spinlock(
+      this.r,
+      this.m.createMap(name, this.keyed(name, init), LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.NORMAL),
+    );
   }
 
   /**
@@ -88,81 +103,160 @@ export class Kernel {
    * default true) makes task-context readers non-recursive, as on x86 and arm64.
    */
   rwlock(name: string, init?: LockInit & { readonly queued?: boolean }): Rwlock {
-    return new Rwlock(this.r, this.m.createMap(name, this.keyed(name, init), LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.NORMAL), init?.queued ?? true);
+    return new Rwlock(
+      this.r,
+      this.m.createMap(name, this.keyed(name, init), LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.NORMAL),
+      init?.queued ?? true,
+    );
   }
 
   /** DEFINE_PER_CPU(local_lock_t): one instance per CPU, wait type CONFIG {3:3}, per-CPU lock type. */
   localLock(name: string, init?: LockInit): LocalLock {
     const key = this.keyed(name, init) ?? name;
-    return new LocalLock(this.r, this.m.cpus.map(() => this.m.createMap(name, key, LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.PERCPU)));
+    return new LocalLock(
+      this.r,
+      this.m.cpus.map(() =>
+        this.m.createMap(name, key, LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.PERCPU),
+      ),
+    );
   }
 
   /** DEFINE_MUTEX / mutex_init(): wait type SLEEP {4:4}. */
   mutex(name: string, init?: LockInit): Mutex {
-    return new Mutex(this.r, this.m.createMap(name, this.keyed(name, init), LD_WAIT.SLEEP, LD_WAIT.INV, LD_LOCK.NORMAL));
+    return new Mutex(
+      this.r,
+      this.m.createMap(name, this.keyed(name, init), LD_WAIT.SLEEP, LD_WAIT.INV, LD_LOCK.NORMAL),
+    );
   }
 
   /** DEFINE_RT_MUTEX / rt_mutex_init(): wait type SLEEP {4:4}. */
   rtMutex(name: string, init?: LockInit): RtMutex {
-    return new RtMutex(this.r, this.m.createMap(name, this.keyed(name, init), LD_WAIT.SLEEP, LD_WAIT.INV, LD_LOCK.NORMAL));
+    return new RtMutex(
+      this.r,
+      this.m.createMap(name, this.keyed(name, init), LD_WAIT.SLEEP, LD_WAIT.INV, LD_LOCK.NORMAL),
+    );
   }
 
   /** DECLARE_RWSEM / init_rwsem(): wait type SLEEP {4:4}. */
   rwsem(name: string, init?: LockInit): RwSemaphore {
-    return new RwSemaphore(this.r, this.m.createMap(name, this.keyed(name, init), LD_WAIT.SLEEP, LD_WAIT.INV, LD_LOCK.NORMAL));
+    return new RwSemaphore(
+      this.r,
+      this.m.createMap(name, this.keyed(name, init), LD_WAIT.SLEEP, LD_WAIT.INV, LD_LOCK.NORMAL),
+    );
   }
 
   /** DEFINE_STATIC_PERCPU_RWSEM / percpu_init_rwsem(): unchecked map {0:0}. */
   percpuRwsem(name: string, init?: LockInit): PercpuRwSemaphore {
-    return new PercpuRwSemaphore(this.r, this.m.createMap(name, this.keyed(name, init), LD_WAIT.INV, LD_WAIT.INV, LD_LOCK.NORMAL));
+    return new PercpuRwSemaphore(
+      this.r,
+      this.m.createMap(name, this.keyed(name, init), LD_WAIT.INV, LD_WAIT.INV, LD_LOCK.NORMAL),
+    );
   }
 
   /** DEFINE_SRCU / init_srcu_struct(): unchecked map {0:0}. */
   srcu(name: string, init?: LockInit): Srcu {
-    return new Srcu(this.r, this.m.createMap(name, this.keyed(name, init), LD_WAIT.INV, LD_WAIT.INV, LD_LOCK.NORMAL));
+    return new Srcu(
+      this.r,
+      this.m.createMap(name, this.keyed(name, init), LD_WAIT.INV, LD_WAIT.INV, LD_LOCK.NORMAL),
+    );
   }
 
   /** seqcount_init(): unchecked map {0:0}. */
   seqcount(name: string, init?: LockInit): Seqcount {
-    return new Seqcount(this.r, this.m.createMap(name, this.keyed(name, init), LD_WAIT.INV, LD_WAIT.INV, LD_LOCK.NORMAL));
+    return new Seqcount(
+      this.r,
+      this.m.createMap(name, this.keyed(name, init), LD_WAIT.INV, LD_WAIT.INV, LD_LOCK.NORMAL),
+    );
   }
 
   /** lockdep_init_map_type(): a bare map with explicit wait types. */
   lockdepMap(name: string, init: MapInit): LockdepMapAnnotation {
-    if (!init || !isWaitTypeName(init.inner)) throw new UsageError(`lockdepMap(${JSON.stringify(name)}): inner must be one of inv, free, spin, config, sleep`);
-    if (init.outer !== undefined && !isWaitTypeName(init.outer)) throw new UsageError(`lockdepMap(${JSON.stringify(name)}): outer must be one of inv, free, spin, config, sleep`);
+    if (!init || !isWaitTypeName(init.inner))
+      throw new UsageError(
+        `lockdepMap(${JSON.stringify(name)}): inner must be one of inv, free, spin, config, sleep`,
+      );
+    if (init.outer !== undefined && !isWaitTypeName(init.outer))
+      throw new UsageError(
+        `lockdepMap(${JSON.stringify(name)}): outer must be one of inv, free, spin, config, sleep`,
+      );
     const type = lockTypeOf(init.lockType ?? 'normal');
-    const map = this.m.createMap(name, this.keyed(name, init), waitLevelOf(init.inner), waitLevelOf(init.outer ?? 'inv'), type);
-    return type === LD_LOCK.WAIT_OVERRIDE ? new WaitOverrideMap(this.r, map) : new LockdepMapAnnotation(this.r, map);
+    const map = this.m.createMap(
+      name,
+      this.keyed(name, init),
+      waitLevelOf(init.inner),
+      waitLevelOf(init.outer ?? 'inv'),
+      type,
+    );
+    return type === LD_LOCK.WAIT_OVERRIDE
+      ? new WaitOverrideMap(this.r, map)
+      : new LockdepMapAnnotation(this.r, map);
   }
 
   /** DEFINE_WAIT_OVERRIDE_MAP(name, type): named `<name>-wait-type-override`. */
   waitOverrideMap(name: string, type: WaitTypeName): WaitOverrideMap {
-    if (!isWaitTypeName(type)) throw new UsageError(`waitOverrideMap(${JSON.stringify(name)}): type must be one of inv, free, spin, config, sleep`);
+    if (!isWaitTypeName(type))
+      throw new UsageError(
+        `waitOverrideMap(${JSON.stringify(name)}): type must be one of inv, free, spin, config, sleep`,
+      );
     const full = `${name}-wait-type-override`;
-    return new WaitOverrideMap(this.r, this.m.createMap(full, full, waitLevelOf(type), LD_WAIT.INV, LD_LOCK.WAIT_OVERRIDE));
+    return new WaitOverrideMap(
+      this.r,
+      this.m.createMap(full, full, waitLevelOf(type), LD_WAIT.INV, LD_LOCK.WAIT_OVERRIDE),
+    );
   }
 
   // ---------------------------------------------------------------------------------
   // Execution context
 
-  localIrqDisable(): void { this.m.op(() => this.m.irqDisable()); }
-  localIrqEnable(): void { this.m.op(() => this.m.irqEnable()); }
+  localIrqDisable(): void {
+    this.m.op(() => this.m.irqDisable());
+  }
+  localIrqEnable(): void {
+    this.m.op(() => this.m.irqEnable());
+  }
   /** local_irq_save(): returns the flags for localIrqRestore(). */
-  localIrqSave(): boolean { return this.m.op(() => this.m.irqSave()); }
-  localIrqRestore(flags: boolean): void { this.m.op(() => this.m.irqRestore(flags)); }
-  preemptDisable(): void { this.m.op(() => this.r.preemptDisable()); }
-  preemptEnable(): void { this.m.op(() => void this.r.preemptEnable()); }
-  migrateDisable(): void { this.m.op(() => this.r.migrateDisable()); }
-  migrateEnable(): void { this.m.op(() => this.r.migrateEnable()); }
-  localBhDisable(): void { this.m.op(() => this.r.localBhDisable(SOFTIRQ_DISABLE_OFFSET)); }
-  localBhEnable(): void { this.m.op(() => this.r.localBhEnable(SOFTIRQ_DISABLE_OFFSET)); }
-  rcuReadLock(): void { this.m.op(() => this.r.rcuReadLock()); }
-  rcuReadUnlock(): void { this.m.op(() => this.r.rcuReadUnlock()); }
-  rcuReadLockBh(): void { this.m.op(() => this.r.rcuReadLockBh()); }
-  rcuReadUnlockBh(): void { this.m.op(() => this.r.rcuReadUnlockBh()); }
-  rcuReadLockSched(): void { this.m.op(() => this.r.rcuReadLockSched()); }
-  rcuReadUnlockSched(): void { this.m.op(() => this.r.rcuReadUnlockSched()); }
+  localIrqSave(): boolean {
+    return this.m.op(() => this.m.irqSave());
+  }
+  localIrqRestore(flags: boolean): void {
+    this.m.op(() => this.m.irqRestore(flags));
+  }
+  preemptDisable(): void {
+    this.m.op(() => this.r.preemptDisable());
+  }
+  preemptEnable(): void {
+    this.m.op(() => void this.r.preemptEnable());
+  }
+  migrateDisable(): void {
+    this.m.op(() => this.r.migrateDisable());
+  }
+  migrateEnable(): void {
+    this.m.op(() => this.r.migrateEnable());
+  }
+  localBhDisable(): void {
+    this.m.op(() => this.r.localBhDisable(SOFTIRQ_DISABLE_OFFSET));
+  }
+  localBhEnable(): void {
+    this.m.op(() => this.r.localBhEnable(SOFTIRQ_DISABLE_OFFSET));
+  }
+  rcuReadLock(): void {
+    this.m.op(() => this.r.rcuReadLock());
+  }
+  rcuReadUnlock(): void {
+    this.m.op(() => this.r.rcuReadUnlock());
+  }
+  rcuReadLockBh(): void {
+    this.m.op(() => this.r.rcuReadLockBh());
+  }
+  rcuReadUnlockBh(): void {
+    this.m.op(() => this.r.rcuReadUnlockBh());
+  }
+  rcuReadLockSched(): void {
+    this.m.op(() => this.r.rcuReadLockSched());
+  }
+  rcuReadUnlockSched(): void {
+    this.m.op(() => this.r.rcuReadUnlockSched());
+  }
 
   /** preemptible(): CONFIG_PREEMPTION and preempt_count 0 and irqs on. */
   preemptible(): boolean {
@@ -209,8 +303,12 @@ export class Kernel {
     }
   }
 
-  softirqEnter(): void { this.m.op(() => this.r.softirqEnter()); }
-  softirqExit(): void { this.m.op(() => this.r.softirqExit()); }
+  softirqEnter(): void {
+    this.m.op(() => this.r.softirqEnter());
+  }
+  softirqExit(): void {
+    this.m.op(() => this.r.softirqExit());
+  }
 
   /** Run `fn` as a softirq handler (handle_softirqs()). */
   softirq<T>(fn: () => T): T {
@@ -222,8 +320,12 @@ export class Kernel {
     }
   }
 
-  nmiEnter(): void { this.m.op(() => this.m.nmiEnter()); }
-  nmiExit(): void { this.m.op(() => void this.m.nmiExit()); }
+  nmiEnter(): void {
+    this.m.op(() => this.m.nmiEnter());
+  }
+  nmiExit(): void {
+    this.m.op(() => void this.m.nmiExit());
+  }
 
   nmi<T>(fn: () => T): T {
     this.nmiEnter();
@@ -271,7 +373,8 @@ export class Kernel {
    */
   switchTo(comm: string, cpu?: number): void {
     this.m.op(() => {
-      if (typeof comm !== 'string' || comm.length === 0) throw new UsageError(`a task needs a non-empty name, got ${JSON.stringify(comm)}`);
+      if (typeof comm !== 'string' || comm.length === 0)
+        throw new UsageError(`a task needs a non-empty name, got ${JSON.stringify(comm)}`);
       const t = this.m.findTask(comm);
       if (t && t.exited) throw new UsageError(`task ${comm} has exited`);
       const task = t ?? this.m.task(comm);
@@ -312,7 +415,8 @@ export class Kernel {
     const before = this.m.sink.list.length;
     this.m.op(() => {
       for (const t of this.m.tasks) {
-        if (!t.exited && t.depth > 0 && !this.m.lockdep.off) this.m.sink.report({ kind: 'lock-held-at-exit', ...this.m.base(t) });
+        if (!t.exited && t.depth > 0 && !this.m.lockdep.off)
+          this.m.sink.report({ kind: 'lock-held-at-exit', ...this.m.base(t) });
       }
     });
     return this.m.sink.list.slice(before);

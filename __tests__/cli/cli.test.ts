@@ -35,37 +35,61 @@ describe('lockdep check', () => {
     expect(r.stdout).toContain('ffffffff820001c0 (lock_B){....}-{3:3}, at: spin_lock');
     expect(r.stdout).toContain('context-{5:5}');
     const last = r.stdout.trimEnd().split('\n').pop();
-    expect(last).toBe(`${RAW_SPIN}: 4 events, 1 violation (1 invalid-wait-context) [PREEMPT, PROVE_RAW_LOCK_NESTING=y, DEBUG_ATOMIC_SLEEP=y]`);
+    expect(last).toBe(
+      `${RAW_SPIN}: 4 events, 1 violation (1 invalid-wait-context) [PREEMPT, PROVE_RAW_LOCK_NESTING=y, DEBUG_ATOMIC_SLEEP=y]`,
+    );
   });
 
   it('separates splats with a blank line', async () => {
     const r = await runCli(['check', EX('mutex-under-spinlock.json')]);
     expect(r.code).toBe(1);
     // the lockdep splat opens with its own empty line, as the kernel's does
-    expect(r.stdout).toMatch(/^BUG: sleeping function called from invalid context[\s\S]* <\/TASK>\n\n\n=+\n\[ BUG: Invalid wait context \]/);
+    expect(r.stdout).toMatch(
+      /^BUG: sleeping function called from invalid context[\s\S]* <\/TASK>\n\n\n=+\n\[ BUG: Invalid wait context \]/,
+    );
   });
 
   it('exits 0 on a clean trace', async () => {
     const r = await runCli(['check', CLEAN]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`${CLEAN}: 4 events, no violations [PREEMPT, PROVE_RAW_LOCK_NESTING=y, DEBUG_ATOMIC_SLEEP=y]\n`);
+    expect(r.stdout).toBe(
+      `${CLEAN}: 4 events, no violations [PREEMPT, PROVE_RAW_LOCK_NESTING=y, DEBUG_ATOMIC_SLEEP=y]\n`,
+    );
   });
 
   it('lets flags override the trace config', async () => {
     expect((await runCli(['check', RAW_SPIN, '--no-prove-raw-lock-nesting'])).code).toBe(0);
-    const rt = await runCli(['check', RAW_SPIN, '--preempt=rt', '--no-prove-raw-lock-nesting', '--format', 'json']);
+    const rt = await runCli([
+      'check',
+      RAW_SPIN,
+      '--preempt=rt',
+      '--no-prove-raw-lock-nesting',
+      '--format',
+      'json',
+    ]);
     expect(rt.code).toBe(1);
     const out = JSON.parse(rt.stdout);
-    expect(out.config).toMatchObject({ preempt: 'rt', proveRawLockNesting: false, threadirqs: true });
+    expect(out.config).toMatchObject({
+      preempt: 'rt',
+      proveRawLockNesting: false,
+      threadirqs: true,
+    });
     expect(out.violations.map((v: { kind: string }) => v.kind)).toEqual(['sleeping-in-atomic']);
   });
 
   it('--first stops lockdep reports after the first and counts the rest as suppressed', async () => {
-    const f = tmp('two.json', JSON.stringify({
-      'lockdep-trace': 1,
-      locks: { r: { type: 'raw_spinlock' }, a: { type: 'spinlock' }, b: { type: 'spinlock' } },
-      events: [{ op: 'lock', lock: 'r' }, { op: 'lock', lock: 'a' }, { op: 'lock', lock: 'b' }],
-    }));
+    const f = tmp(
+      'two.json',
+      JSON.stringify({
+        'lockdep-trace': 1,
+        locks: { r: { type: 'raw_spinlock' }, a: { type: 'spinlock' }, b: { type: 'spinlock' } },
+        events: [
+          { op: 'lock', lock: 'r' },
+          { op: 'lock', lock: 'a' },
+          { op: 'lock', lock: 'b' },
+        ],
+      }),
+    );
     const all = JSON.parse((await runCli(['check', f, '--format', 'json'])).stdout);
     expect(all.summary).toEqual({ events: 3, violations: 2, suppressed: 0 });
     const first = JSON.parse((await runCli(['check', f, '--format', 'json', '--first'])).stdout);
@@ -80,23 +104,56 @@ describe('lockdep check', () => {
     expect(out.summary).toEqual({ events: 4, violations: 1, suppressed: 0 });
     const v = out.violations[0];
     expect(Object.keys(v).slice(0, 6)).toEqual(['kind', 'event', 'task', 'lock', 'title', 'text']);
-    expect(v).toMatchObject({ kind: 'invalid-wait-context', event: 1, task: 'init', pid: 1, cpu: 0, lock: 'lock_B', title: '[ BUG: Invalid wait context ]', context: 5 });
+    expect(v).toMatchObject({
+      kind: 'invalid-wait-context',
+      event: 1,
+      task: 'init',
+      pid: 1,
+      cpu: 0,
+      lock: 'lock_B',
+      title: '[ BUG: Invalid wait context ]',
+      context: 5,
+    });
     expect(v.lockSnapshot).toMatchObject({ name: 'lock_B', outer: 3, inner: 3 });
     expect(VIOLATION_KINDS).toContain(v.kind);
     expect(v.text).toContain('[ BUG: Invalid wait context ]');
   });
 
   it.each([
-    [['check'], 'lockdep check: missing <trace> (a file, or - for stdin; see lockdep check --help)'],
+    [
+      ['check'],
+      'lockdep check: missing <trace> (a file, or - for stdin; see lockdep check --help)',
+    ],
     [['check', 'a', 'b'], 'lockdep check: one trace at a time, got 2: a b'],
-    [['check', 'x.json', '--preempt', 'fast'], 'lockdep check: option --preempt: found "fast", expected none | voluntary | full | rt'],
-    [['check', 'x.json', '--preempt'], 'lockdep check: option --preempt needs a value: none | voluntary | full | rt'],
-    [['check', 'x.json', '--colour'], 'lockdep check: unknown option --colour (see lockdep check --help)'],
+    [
+      ['check', 'x.json', '--preempt', 'fast'],
+      'lockdep check: option --preempt: found "fast", expected none | voluntary | full | rt',
+    ],
+    [
+      ['check', 'x.json', '--preempt'],
+      'lockdep check: option --preempt needs a value: none | voluntary | full | rt',
+    ],
+    [
+      ['check', 'x.json', '--colour'],
+      'lockdep check: unknown option --colour (see lockdep check --help)',
+    ],
     [['check', 'x.json', '--first=yes'], 'lockdep check: option --first takes no value'],
-    [['matrix', 'x.json', '--preempt', 'rt'], 'lockdep matrix: --preempt does not apply: matrix replays every preemption model with PROVE_RAW_LOCK_NESTING on and off (see lockdep check for one configuration)'],
-    [['matrix', 'x.json', '--colour'], 'lockdep matrix: unknown option --colour (see lockdep matrix --help)'],
-    [['frobnicate'], 'lockdep: unknown command "frobnicate" (commands: check, matrix, graph, explain, scenarios, help)'],
-    [['help', 'frob'], 'lockdep help: no command "frob" (commands: check, matrix, graph, explain, scenarios)'],
+    [
+      ['matrix', 'x.json', '--preempt', 'rt'],
+      'lockdep matrix: --preempt does not apply: matrix replays every preemption model with PROVE_RAW_LOCK_NESTING on and off (see lockdep check for one configuration)',
+    ],
+    [
+      ['matrix', 'x.json', '--colour'],
+      'lockdep matrix: unknown option --colour (see lockdep matrix --help)',
+    ],
+    [
+      ['frobnicate'],
+      'lockdep: unknown command "frobnicate" (commands: check, matrix, graph, explain, scenarios, help)',
+    ],
+    [
+      ['help', 'frob'],
+      'lockdep help: no command "frob" (commands: check, matrix, graph, explain, scenarios)',
+    ],
   ])('usage error %j exits 2 with one line', async (argv, message) => {
     const r = await runCli(argv);
     expect(r.code).toBe(2);
@@ -105,18 +162,28 @@ describe('lockdep check', () => {
   });
 
   it('bad input exits 2 with one located line on stderr, no stack trace', async () => {
-    const f = tmp('bad.json', '{\n  "lockdep-trace": 1,\n  "events": [\n    {"op": "lock", "lock": "nope"}\n  ]\n}\n');
+    const f = tmp(
+      'bad.json',
+      '{\n  "lockdep-trace": 1,\n  "events": [\n    {"op": "lock", "lock": "nope"}\n  ]\n}\n',
+    );
     const r = await runCli(['check', f]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`${f}:4:28: /events/0/lock: found "nope", expected a lock declared in "locks" (rcu_read_lock, rcu_read_lock_bh, rcu_read_lock_sched)\n`);
+    expect(r.stderr).toBe(
+      `${f}:4:28: /events/0/lock: found "nope", expected a lock declared in "locks" (rcu_read_lock, rcu_read_lock_bh, rcu_read_lock_sched)\n`,
+    );
   });
 
   it('a config contradicted by a flag exits 2', async () => {
-    const f = tmp('noirqthreads.json', '{"lockdep-trace": 1, "config": {"threadirqs": false}, "events": []}');
+    const f = tmp(
+      'noirqthreads.json',
+      '{"lockdep-trace": 1, "config": {"threadirqs": false}, "events": []}',
+    );
     const r = await runCli(['check', f, '--preempt', 'rt']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`${f}:1:47: /config/threadirqs: invalid kernel config: threadirqs: PREEMPT_RT forces threaded interrupts; threadirqs: false contradicts preempt: "rt"\n`);
+    expect(r.stderr).toBe(
+      `${f}:1:47: /config/threadirqs: invalid kernel config: threadirqs: PREEMPT_RT forces threaded interrupts; threadirqs: false contradicts preempt: "rt"\n`,
+    );
   });
 
   it('a missing file exits 2', async () => {
@@ -136,19 +203,42 @@ describe('lockdep matrix', () => {
     expect(r.code).toBe(1);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe(`${RAW_SPIN}: 4 events under 8 configurations (DEBUG_ATOMIC_SLEEP=y)`);
-    expect(lines).toContain('invalid-wait-context lock_B  x    .     x    .     x    .     x    .     PROVE_RAW_LOCK_NESTING=y only');
-    expect(lines).toContain('sleeping-in-atomic -         .    .     .    .     .    .     x    x     PREEMPT_RT only');
+    expect(lines).toContain(
+      'invalid-wait-context lock_B  x    .     x    .     x    .     x    .     PROVE_RAW_LOCK_NESTING=y only',
+    );
+    expect(lines).toContain(
+      'sleeping-in-atomic -         .    .     .    .     .    .     x    x     PREEMPT_RT only',
+    );
   });
 
   it('prints per-configuration results as JSON', async () => {
     const r = await runCli(['matrix', RAW_SPIN, '--format', 'json']);
     const out = JSON.parse(r.stdout);
-    expect(out.configs.map((c: { id: string }) => c.id)).toEqual(['none/prove', 'none/noprove', 'voluntary/prove', 'voluntary/noprove', 'full/prove', 'full/noprove', 'rt/prove', 'rt/noprove']);
+    expect(out.configs.map((c: { id: string }) => c.id)).toEqual([
+      'none/prove',
+      'none/noprove',
+      'voluntary/prove',
+      'voluntary/noprove',
+      'full/prove',
+      'full/noprove',
+      'rt/prove',
+      'rt/noprove',
+    ]);
     for (const c of out.configs) expect(c.config.debugAtomicSleep).toBe(true);
     expect(out.configs[1].summary).toEqual({ events: 4, violations: 0, suppressed: 0 });
     expect(out.rows).toEqual([
-      { kind: 'invalid-wait-context', lock: 'lock_B', fires: ['none/prove', 'voluntary/prove', 'full/prove', 'rt/prove'], when: 'PROVE_RAW_LOCK_NESTING=y only' },
-      { kind: 'sleeping-in-atomic', lock: null, fires: ['rt/prove', 'rt/noprove'], when: 'PREEMPT_RT only' },
+      {
+        kind: 'invalid-wait-context',
+        lock: 'lock_B',
+        fires: ['none/prove', 'voluntary/prove', 'full/prove', 'rt/prove'],
+        when: 'PROVE_RAW_LOCK_NESTING=y only',
+      },
+      {
+        kind: 'sleeping-in-atomic',
+        lock: null,
+        fires: ['rt/prove', 'rt/noprove'],
+        when: 'PREEMPT_RT only',
+      },
     ]);
     expect(out.summary).toEqual({ configurations: 8, violating: 5, rows: 2 });
   });
@@ -163,7 +253,11 @@ describe('lockdep matrix', () => {
 describe('help and version', () => {
   it('--version prints the package version', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `lockdep ${pkg.version}\n`, stderr: '' });
+    expect(await runCli(['--version'])).toEqual({
+      code: 0,
+      stdout: `lockdep ${pkg.version}\n`,
+      stderr: '',
+    });
   });
 
   it('every command has --help; check lists every op of the op table', async () => {
@@ -186,11 +280,16 @@ describe('help and version', () => {
 describe('bin/lockdep.js', () => {
   beforeAll(() => {
     // the launcher needs the compiled CLI; build once if this checkout has not
-    if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js')))
+      execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   }, 120_000);
 
   it('runs the README example from the compiled dist: splat on stdout, exit 1', () => {
-    const r = spawnSync(process.execPath, ['bin/lockdep.js', 'check', 'examples/traces/spinlock-under-raw-spinlock.json'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['bin/lockdep.js', 'check', 'examples/traces/spinlock-under-raw-spinlock.json'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('[ BUG: Invalid wait context ]');
     expect(r.stderr).toBe('');

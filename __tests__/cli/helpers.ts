@@ -7,7 +7,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCli(argv: string[], opts: { tty?: boolean; stdin?: string } = {}): Promise<CliRun> {
+export async function runCli(
+  argv: string[],
+  opts: { tty?: boolean; stdin?: string } = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const { stdin } = opts;

@@ -3,9 +3,22 @@ import { runCli } from './helpers';
 
 describe('lockdep scenarios', () => {
   it('prints the matrix: the v5.9 code splats on zone->lock with PROVE_RAW_LOCK_NESTING, the worker fix does not', async () => {
-    const r = await runCli(['scenarios', '--strategy', 'v5.9,worker', '--config', 'none,full+prln', '--caller', 'raw', '--state', 'pcp-empty']);
+    const r = await runCli([
+      'scenarios',
+      '--strategy',
+      'v5.9,worker',
+      '--config',
+      'none,full+prln',
+      '--caller',
+      'raw',
+      '--state',
+      'pcp-empty',
+    ]);
     expect(r.code).toBe(0);
-    const rows = r.stdout.split('\n').filter((l) => / raw /.test(l)).map((l) => l.split('|').map((c) => c.trim()));
+    const rows = r.stdout
+      .split('\n')
+      .filter((l) => / raw /.test(l))
+      .map((l) => l.split('|').map((c) => c.trim()));
     expect(rows).toEqual([
       ['v5.9', 'none', 'raw', 'BULK'],
       ['v5.9', 'full+prln', 'raw', 'IWC:zone BULK'],
@@ -15,16 +28,41 @@ describe('lockdep scenarios', () => {
   });
 
   it('JSON lists every cell with its splats and placement', async () => {
-    const r = await runCli(['scenarios', '--strategy', 'v5.9', '--config', 'rt', '--caller', 'raw', '--state', 'pcp-empty', '--format', 'json']);
+    const r = await runCli([
+      'scenarios',
+      '--strategy',
+      'v5.9',
+      '--config',
+      'rt',
+      '--caller',
+      'raw',
+      '--state',
+      'pcp-empty',
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { cells: { strategy: string; placement: string; splats: string[] }[] };
+    const out = JSON.parse(r.stdout) as {
+      cells: { strategy: string; placement: string; splats: string[] }[];
+    };
     expect(out.cells).toHaveLength(1);
     // v5.9 skips the allocation on PREEMPT_RT (the "!IS_ENABLED(CONFIG_PREEMPT_RT)" check): the object goes to the list
     expect(out.cells[0]).toMatchObject({ strategy: 'v5.9', placement: 'list', splats: [] });
   });
 
   it('--counters shows the ~8x fewer cache misses of bulk blocks', async () => {
-    const r = await runCli(['scenarios', '--counters', '--strategy', 'v5.9', '--config', 'full', '--objects', '2000', '--format', 'json']);
+    const r = await runCli([
+      'scenarios',
+      '--counters',
+      '--strategy',
+      'v5.9',
+      '--config',
+      'full',
+      '--objects',
+      '2000',
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(0);
     const [res] = JSON.parse(r.stdout) as { counters: { bulk: number; cacheMissesBulk: number } }[];
     expect(res.counters.bulk).toBe(2000);
@@ -33,8 +71,14 @@ describe('lockdep scenarios', () => {
   });
 
   it.each([
-    [['scenarios', '--strategy', 'bogus'], 'lockdep scenarios: option --strategy: found "bogus", expected one of'],
-    [['scenarios', '--objects', '0'], 'lockdep scenarios: option --objects: found "0", expected an integer 1..10000000'],
+    [
+      ['scenarios', '--strategy', 'bogus'],
+      'lockdep scenarios: option --strategy: found "bogus", expected one of',
+    ],
+    [
+      ['scenarios', '--objects', '0'],
+      'lockdep scenarios: option --objects: found "0", expected an integer 1..10000000',
+    ],
     [['scenarios', 'extra'], 'lockdep scenarios: unknown argument "extra"'],
     [['scenarios', '--caller'], 'lockdep scenarios: option --caller needs a value'],
   ])('rejects bad usage %j with exit 2', async (argv, message) => {

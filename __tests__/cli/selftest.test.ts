@@ -8,7 +8,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { serializeTrace, type LockDecl, type Trace, type TraceEvent } from '../../src';
-import { CASES, type ConfigName, type Expect, type SelftestCase, type Step } from '../helpers/selftest';
+import {
+  CASES,
+  type ConfigName,
+  type Expect,
+  type SelftestCase,
+  type Step,
+} from '../helpers/selftest';
 import { runCli } from './helpers';
 
 const FLAGS: Record<ConfigName, string[]> = {
@@ -33,16 +39,27 @@ export function selftestTrace(c: SelftestCase): Trace {
     const name = s.instance ?? s.lock!;
     if (RCU.has(name)) return name;
     const decl: LockDecl | undefined =
-      s.lock === 'raw_spinlock' ? { type: 'raw_spinlock' }
-      : s.lock === 'spinlock' ? { type: 'spinlock' }
-      // force_read_lock_recursive: the selftests' readers are recursive
-      : s.lock === 'read_lock' || s.lock === 'write_lock' ? { type: 'rwlock', queued: false }
-      : s.lock === 'local_lock' ? { type: 'local_lock' }
-      : s.lock === 'mutex' ? { type: 'mutex' }
-      : s.lock === 'srcu_read_lock' ? { type: 'srcu' }
-      : s.lock === 'percpu_rw_semaphore_down_read' ? { type: 'percpu_rwsem' }
-      : s.lock === 'wait_override' ? { wait: { inner: (s.wait_type ?? 'SLEEP').toLowerCase() as 'sleep' }, lockType: 'wait-override' }
-      : undefined;
+      s.lock === 'raw_spinlock'
+        ? { type: 'raw_spinlock' }
+        : s.lock === 'spinlock'
+          ? { type: 'spinlock' }
+          : // force_read_lock_recursive: the selftests' readers are recursive
+            s.lock === 'read_lock' || s.lock === 'write_lock'
+            ? { type: 'rwlock', queued: false }
+            : s.lock === 'local_lock'
+              ? { type: 'local_lock' }
+              : s.lock === 'mutex'
+                ? { type: 'mutex' }
+                : s.lock === 'srcu_read_lock'
+                  ? { type: 'srcu' }
+                  : s.lock === 'percpu_rw_semaphore_down_read'
+                    ? { type: 'percpu_rwsem' }
+                    : s.lock === 'wait_override'
+                      ? {
+                          wait: { inner: (s.wait_type ?? 'SLEEP').toLowerCase() as 'sleep' },
+                          lockType: 'wait-override',
+                        }
+                      : undefined;
     if (!decl) throw new Error(`unknown selftest lock ${s.lock}`);
     locks[name] ??= decl;
     return name;
@@ -50,7 +67,8 @@ export function selftestTrace(c: SelftestCase): Trace {
   for (const s of c.steps) {
     switch (s.op) {
       case 'enter':
-        if (s.ctx === 'hardirq_threaded') events.push({ op: 'irq_enter', threaded: true, forceThreaded: false });
+        if (s.ctx === 'hardirq_threaded')
+          events.push({ op: 'irq_enter', threaded: true, forceThreaded: false });
         else if (s.ctx === 'hardirq') events.push({ op: 'irq_enter' });
         else events.push({ op: 'softirq_enter' }, { op: 'irq_disable' });
         break;
@@ -73,7 +91,13 @@ export function selftestTrace(c: SelftestCase): Trace {
         events.push({ op: s.op });
     }
   }
-  return { 'lockdep-trace': 1, description: `${c.group} ${c.name}`, config: { booting: true }, locks, events };
+  return {
+    'lockdep-trace': 1,
+    description: `${c.group} ${c.name}`,
+    config: { booting: true },
+    locks,
+    events,
+  };
 }
 
 let dir: string;
@@ -82,7 +106,15 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const rows = CASES.flatMap((c) => (Object.keys(FLAGS) as ConfigName[]).map((cfg) => ({ name: c.name, group: c.group, cfg, c, expected: c.expect[cfg] })));
+const rows = CASES.flatMap((c) =>
+  (Object.keys(FLAGS) as ConfigName[]).map((cfg) => ({
+    name: c.name,
+    group: c.group,
+    cfg,
+    c,
+    expected: c.expect[cfg],
+  })),
+);
 
 describe('selftest-waitctx.json through `lockdep check --format json`', () => {
   it('covers all 57 cases in 3 configurations', () => {
@@ -92,16 +124,36 @@ describe('selftest-waitctx.json through `lockdep check --format json`', () => {
   it.each(rows)('$group $name [$cfg] -> $expected', async ({ c, cfg, expected }) => {
     const file = path.join(dir, `${c.name}.json`);
     if (!fs.existsSync(file)) fs.writeFileSync(file, serializeTrace(selftestTrace(c)));
-    const run = await runCli(['check', file, '--format', 'json', '--first', '--quiet', ...FLAGS[cfg]]);
+    const run = await runCli([
+      'check',
+      file,
+      '--format',
+      'json',
+      '--first',
+      '--quiet',
+      ...FLAGS[cfg],
+    ]);
     expect(run.stderr).toBe('');
-    const out = JSON.parse(run.stdout) as { config: { preempt: string }; violations: { kind: string; lockSnapshot?: { outer: number; inner: number }; held: unknown[]; context?: number }[] };
+    const out = JSON.parse(run.stdout) as {
+      config: { preempt: string };
+      violations: {
+        kind: string;
+        lockSnapshot?: { outer: number; inner: number };
+        held: unknown[];
+        context?: number;
+      }[];
+    };
     expect(out.config.preempt).toBe(cfg === 'preempt_rt' ? 'rt' : 'full');
-    const first = out.violations.find((v) => v.kind !== 'sleeping-in-atomic' && v.kind !== 'scheduling-while-atomic');
+    const first = out.violations.find(
+      (v) => v.kind !== 'sleeping-in-atomic' && v.kind !== 'scheduling-while-atomic',
+    );
     expect(first?.kind ?? null).toBe(KIND[expected]);
     expect(run.code).toBe(out.violations.length > 0 ? 1 : 0);
     const splat = c.splat?.[cfg];
     if (splat && first && first.kind === 'invalid-wait-context') {
-      expect(`-{${first.lockSnapshot!.outer}:${first.lockSnapshot!.inner}}`).toBe(splat.class_wait_suffix);
+      expect(`-{${first.lockSnapshot!.outer}:${first.lockSnapshot!.inner}}`).toBe(
+        splat.class_wait_suffix,
+      );
       expect(`context-{${first.context}:${first.context}}`).toBe(splat.context_line);
       expect(first.held).toHaveLength(splat.held_locks);
     }

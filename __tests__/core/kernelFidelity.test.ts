@@ -17,20 +17,31 @@ describe('lockdep.c: calc_depb() for locks_before entries', () => {
   function scenario(k: Kernel, pRead: 0 | 1 | 2): void {
     const x = k.lockdepMap('X', { inner: 'spin' });
     const p = k.lockdepMap('P', { inner: 'spin' });
-    k.hardirq(() => {
-      x.acquire();
-      p.acquire({ read: pRead });
-      p.release();
-      x.release();
-    }, { threaded: false });
+    k.hardirq(
+      () => {
+        x.acquire();
+        p.acquire({ read: pRead });
+        p.release();
+        x.release();
+      },
+      { threaded: false },
+    );
     p.acquire({ read: pRead });
     p.release();
   }
 
   it.each<[string, 0 | 1 | 2, string[]]>([
-    ['P a non-recursive reader (read=1): X <-(EN)- P is strong, inversion found', 1, ['irq-inversion']],
+    [
+      'P a non-recursive reader (read=1): X <-(EN)- P is strong, inversion found',
+      1,
+      ['irq-inversion'],
+    ],
     ['P a writer (read=0): plain irq inversion', 0, ['inconsistent-lock-state']],
-    ['P a recursive reader (read=2): only -(*R)-> steps, nothing conflicts with the read usage', 2, []],
+    [
+      'P a recursive reader (read=2): only -(*R)-> steps, nothing conflicts with the read usage',
+      2,
+      [],
+    ],
   ])('%s', (_n, pRead, expected) => {
     const k = createKernel({ policy: 'collect' });
     scenario(k, pRead);
@@ -44,12 +55,15 @@ describe('lockdep.c: calc_depb() for locks_before entries', () => {
     const x = k.lockdepMap('X', { inner: 'spin' });
     const p = k.lockdepMap('P', { inner: 'spin' });
     const n = k.lockdepMap('N', { inner: 'spin' });
-    k.hardirq(() => {
-      x.acquire();
-      p.acquire({ read: 1 });
-      p.release();
-      x.release();
-    }, { threaded: false });
+    k.hardirq(
+      () => {
+        x.acquire();
+        p.acquire({ read: 1 });
+        p.release();
+        x.release();
+      },
+      { threaded: false },
+    );
     n.acquire();
     n.release();
     k.localIrqDisable();
@@ -86,18 +100,48 @@ describe('rwlock: read_lock_is_recursive() (lockdep.c) and in_interrupt() (preem
   // counts. CONFIG_QUEUED_RWLOCKS `depends on SMP && !PREEMPT_RT` (Kconfig.locks), so on RT
   // every reader is recursive.
   it.each<[string, KernelOptions, (k: Kernel) => void, 1 | 2]>([
-    ['task context, queued rwlocks: read=1', { preempt: 'full' }, (k) => k.rwlock('rw').readLock(), 1],
-    ['read_lock_bh(): BH disabled first, in_interrupt() true: read=2', { preempt: 'full' }, (k) => k.rwlock('rw').readLockBh(), 2],
-    ['read_lock() under local_bh_disable(): read=2', { preempt: 'full' }, (k) => {
-      k.localBhDisable();
-      k.rwlock('rw').readLock();
-    }, 2],
-    ['in a softirq: read=2', { preempt: 'full' }, (k) => {
-      k.softirqEnter();
-      k.rwlock('rw').readLock();
-    }, 2],
-    ['PREEMPT_RT, task context: no queued rwlocks, read=2', { preempt: 'rt' }, (k) => k.rwlock('rw').readLock(), 2],
-    ['!CONFIG_QUEUED_RWLOCKS: read=2', { preempt: 'full' }, (k) => k.rwlock('rw', { queued: false }).readLock(), 2],
+    [
+      'task context, queued rwlocks: read=1',
+      { preempt: 'full' },
+      (k) => k.rwlock('rw').readLock(),
+      1,
+    ],
+    [
+      'read_lock_bh(): BH disabled first, in_interrupt() true: read=2',
+      { preempt: 'full' },
+      (k) => k.rwlock('rw').readLockBh(),
+      2,
+    ],
+    [
+      'read_lock() under local_bh_disable(): read=2',
+      { preempt: 'full' },
+      (k) => {
+        k.localBhDisable();
+        k.rwlock('rw').readLock();
+      },
+      2,
+    ],
+    [
+      'in a softirq: read=2',
+      { preempt: 'full' },
+      (k) => {
+        k.softirqEnter();
+        k.rwlock('rw').readLock();
+      },
+      2,
+    ],
+    [
+      'PREEMPT_RT, task context: no queued rwlocks, read=2',
+      { preempt: 'rt' },
+      (k) => k.rwlock('rw').readLock(),
+      2,
+    ],
+    [
+      '!CONFIG_QUEUED_RWLOCKS: read=2',
+      { preempt: 'full' },
+      (k) => k.rwlock('rw', { queued: false }).readLock(),
+      2,
+    ],
   ])('%s', (_n, opts, run, read) => {
     const k = createKernel({ ...opts, policy: 'collect' });
     run(k);
@@ -117,30 +161,46 @@ describe('rwlock: read_lock_is_recursive() (lockdep.c) and in_interrupt() (preem
 
 describe('srcutree.c: synchronize_srcu() = srcu_lock_sync() (lock_sync(), read 0, check 1) + might_sleep()', () => {
   it.each<[string, (k: Kernel) => void, string[]]>([
-    ['inside its own read section: possible recursive locking', (k) => {
-      const s = k.srcu('srcu');
-      s.readLock();
-      s.synchronize();
-    }, ['recursive-locking']],
-    ['srcu_mutex_ABBA: mutex held across synchronize_srcu(), reader takes the mutex', (k) => {
-      const s = k.srcu('srcu');
-      const m = k.mutex('m');
-      m.lock();
-      s.synchronize();
-      m.unlock();
-      s.readLock();
-      m.lock();
-    }, ['circular-dependency']],
-    ['another SRCU domain: no report', (k) => {
-      const a = k.srcu('a');
-      const b = k.srcu('b');
-      a.readLock();
-      b.synchronize();
-    }, []],
-    ['under a spinlock: might_sleep() still reports', (k) => {
-      k.spinlock('s').lock();
-      k.srcu('srcu').synchronize();
-    }, ['sleeping-in-atomic']],
+    [
+      'inside its own read section: possible recursive locking',
+      (k) => {
+        const s = k.srcu('srcu');
+        s.readLock();
+        s.synchronize();
+      },
+      ['recursive-locking'],
+    ],
+    [
+      'srcu_mutex_ABBA: mutex held across synchronize_srcu(), reader takes the mutex',
+      (k) => {
+        const s = k.srcu('srcu');
+        const m = k.mutex('m');
+        m.lock();
+        s.synchronize();
+        m.unlock();
+        s.readLock();
+        m.lock();
+      },
+      ['circular-dependency'],
+    ],
+    [
+      'another SRCU domain: no report',
+      (k) => {
+        const a = k.srcu('a');
+        const b = k.srcu('b');
+        a.readLock();
+        b.synchronize();
+      },
+      [],
+    ],
+    [
+      'under a spinlock: might_sleep() still reports',
+      (k) => {
+        k.spinlock('s').lock();
+        k.srcu('srcu').synchronize();
+      },
+      ['sleeping-in-atomic'],
+    ],
   ])('%s', (_n, run, expected) => {
     const k = createKernel({ preempt: 'full', policy: 'collect' });
     run(k);
@@ -162,7 +222,12 @@ describe('softirq.c (PREEMPT_RT): __local_bh_disable_ip() / __local_bh_enable_ip
     const k = createKernel({ preempt: 'rt', policy: 'collect' });
     const t = k.machine.current;
     k.localBhDisable();
-    expect(k.heldLocks().map((h) => h.name)).toEqual(['local_bh', 'softirq_ctrl.lock', 'rcu_read_lock', 'rcu_read_lock']);
+    expect(k.heldLocks().map((h) => h.name)).toEqual([
+      'local_bh',
+      'softirq_ctrl.lock',
+      'rcu_read_lock',
+      'rcu_read_lock',
+    ]);
     expect(t.migrateDisable).toBe(2);
     k.localBhEnable();
     expect(k.heldLocks()).toEqual([]);
@@ -175,7 +240,11 @@ describe('softirq.c (PREEMPT_RT): __local_bh_disable_ip() / __local_bh_enable_ip
     k.localBhDisable();
     k.preemptDisable();
     k.localBhEnable();
-    expect(k.heldLocks().map((h) => h.name)).toEqual(['softirq_ctrl.lock', 'rcu_read_lock', 'rcu_read_lock']);
+    expect(k.heldLocks().map((h) => h.name)).toEqual([
+      'softirq_ctrl.lock',
+      'rcu_read_lock',
+      'rcu_read_lock',
+    ]);
     k.preemptEnable();
   });
 
@@ -243,11 +312,19 @@ describe('additive API mirroring kernel helpers', () => {
   });
 
   it.each<[string, (k: Kernel) => void, string[]]>([
-    ['lock_set_subclass() on a lock not held: bad unlock balance', (k) => {
-      k.rawSpinlock('x').lock();
-      k.rawSpinlock('y').setSubclass(1);
-    }, ['bad-unlock-balance']],
-    ['lock_set_subclass() with nothing held: DEBUG_LOCKS_WARN_ON(!depth)', (k) => k.rawSpinlock('y').setSubclass(1), ['debug-locks-warning']],
+    [
+      'lock_set_subclass() on a lock not held: bad unlock balance',
+      (k) => {
+        k.rawSpinlock('x').lock();
+        k.rawSpinlock('y').setSubclass(1);
+      },
+      ['bad-unlock-balance'],
+    ],
+    [
+      'lock_set_subclass() with nothing held: DEBUG_LOCKS_WARN_ON(!depth)',
+      (k) => k.rawSpinlock('y').setSubclass(1),
+      ['debug-locks-warning'],
+    ],
   ])('%s', (_n, run, expected) => {
     const k = createKernel({ policy: 'collect' });
     run(k);
@@ -266,28 +343,44 @@ describe('additive API mirroring kernel helpers', () => {
   });
 
   it.each<[string, (k: Kernel) => void, string[]]>([
-    ['might_lock(mutex) under a raw spinlock: invalid wait context, nothing left held', (k) => {
-      k.rawSpinlock('r').lock();
-      k.mutex('m').mightLock();
-    }, ['invalid-wait-context']],
-    ['might_lock() records the dependency: later reverse order is circular', (k) => {
-      const a = k.mutex('a');
-      const b = k.mutex('b');
-      a.lock();
-      b.mightLock();
-      a.unlock();
-      b.lock();
-      a.lock();
-    }, ['circular-dependency']],
-    ['might_lock_read() is a read=1 acquisition: read after a held read of the same class is recursion', (k) => {
-      const s = k.rwsem('s');
-      s.downRead();
-      s.mightLockRead();
-    }, ['recursive-locking']],
-    ['mutex_lock_interruptible() might sleep like mutex_lock()', (k) => {
-      k.spinlock('s').lock();
-      k.mutex('m').lockInterruptible();
-    }, ['sleeping-in-atomic', 'invalid-wait-context']],
+    [
+      'might_lock(mutex) under a raw spinlock: invalid wait context, nothing left held',
+      (k) => {
+        k.rawSpinlock('r').lock();
+        k.mutex('m').mightLock();
+      },
+      ['invalid-wait-context'],
+    ],
+    [
+      'might_lock() records the dependency: later reverse order is circular',
+      (k) => {
+        const a = k.mutex('a');
+        const b = k.mutex('b');
+        a.lock();
+        b.mightLock();
+        a.unlock();
+        b.lock();
+        a.lock();
+      },
+      ['circular-dependency'],
+    ],
+    [
+      'might_lock_read() is a read=1 acquisition: read after a held read of the same class is recursion',
+      (k) => {
+        const s = k.rwsem('s');
+        s.downRead();
+        s.mightLockRead();
+      },
+      ['recursive-locking'],
+    ],
+    [
+      'mutex_lock_interruptible() might sleep like mutex_lock()',
+      (k) => {
+        k.spinlock('s').lock();
+        k.mutex('m').lockInterruptible();
+      },
+      ['sleeping-in-atomic', 'invalid-wait-context'],
+    ],
   ])('%s', (_n, run, expected) => {
     const k = createKernel({ policy: 'collect' });
     run(k);
@@ -303,11 +396,15 @@ describe('additive API mirroring kernel helpers', () => {
     expect(s.trylockBh()).toBe(true);
     expect(k.preemptCount()).toBe(pc);
     expect(k.heldLocks().some((h) => h.name === 's' && h.trylock)).toBe(true);
-    k.onTask('other', () => {
-      expect(s.trylockBh()).toBe(false);
-      expect(k.preemptCount()).toBe(0);
-      expect(k.heldLocks()).toEqual([]);
-    }, 1);
+    k.onTask(
+      'other',
+      () => {
+        expect(s.trylockBh()).toBe(false);
+        expect(k.preemptCount()).toBe(0);
+        expect(k.heldLocks()).toEqual([]);
+      },
+      1,
+    );
     k.switchTo('init');
     s.unlockBh();
     expect(k.preemptCount()).toBe(0);

@@ -5,7 +5,6 @@
  */
 import {
   createKernel,
-
   formatViolation,
   LockdepViolationError,
   UsageError,
@@ -22,7 +21,9 @@ describe('bad unlock balance (print_unlock_imbalance_bug)', () => {
     a.unlock();
     expect(kinds(k.violations)).toEqual(['bad-unlock-balance']);
     expect(k.preemptCount()).toBe(0); // the unlock's preempt_enable is not run for a lock that was never held
-    expect(formatViolation(k.violations[0])).toContain('init/1 is trying to release lock (lock_A) at:');
+    expect(formatViolation(k.violations[0])).toContain(
+      'init/1 is trying to release lock (lock_A) at:',
+    );
   });
 
   it('double unlock (selftest "double unlock")', () => {
@@ -34,7 +35,7 @@ describe('bad unlock balance (print_unlock_imbalance_bug)', () => {
     expect(kinds(k.violations)).toEqual(['bad-unlock-balance']);
   });
 
-  it('releasing a task-context lock from inside an interrupt below the interrupt\'s own locks', () => {
+  it("releasing a task-context lock from inside an interrupt below the interrupt's own locks", () => {
     const k = createKernel();
     const a = k.rawSpinlock('A');
     const b = k.rawSpinlock('B');
@@ -106,8 +107,16 @@ describe('locks held at exit, unbalanced contexts', () => {
     ['local_bh_enable without disable', (k) => k.localBhEnable(), 'val > preempt_count()'],
     ['softirq_exit without entry', (k) => k.softirqExit(), 'current->softirq_context < 0'],
     ['nmi_exit without entry', (k) => k.nmiExit(), 'in_nmi()'],
-    ['local_irq_enable inside a hardirq', (k) => k.hardirq(() => k.localIrqEnable()), 'lockdep_hardirq_context()'],
-    ['migrate_enable without disable', (k) => k.migrateEnable(), 'current->migration_disabled == 0'],
+    [
+      'local_irq_enable inside a hardirq',
+      (k) => k.hardirq(() => k.localIrqEnable()),
+      'lockdep_hardirq_context()',
+    ],
+    [
+      'migrate_enable without disable',
+      (k) => k.migrateEnable(),
+      'current->migration_disabled == 0',
+    ],
   ])('%s -> DEBUG_LOCKS_WARN_ON', (_name, scenario, condition) => {
     const k = createKernel();
     scenario(k);
@@ -123,7 +132,11 @@ describe('preempt_count_add(): "Spinlock count overflowing soon?"', () => {
     expect(k.violations).toEqual([]);
     k.preemptDisable();
     expect(k.violations).toHaveLength(1);
-    expect(k.violations[0]).toMatchObject({ kind: 'debug-locks-warning', where: 'preempt_count_add', condition: '(preempt_count() & PREEMPT_MASK) >= PREEMPT_MASK - 10' });
+    expect(k.violations[0]).toMatchObject({
+      kind: 'debug-locks-warning',
+      where: 'preempt_count_add',
+      condition: '(preempt_count() & PREEMPT_MASK) >= PREEMPT_MASK - 10',
+    });
     expect(k.preemptCount()).toBe(245);
   });
 });
@@ -132,12 +145,20 @@ describe('typed errors and limits', () => {
   it('a subclass >= MAX_LOCKDEP_SUBCLASSES is a lockdep report that turns lockdep off', () => {
     const k = createKernel();
     k.spinlock('s').lock({ subclass: 8 });
-    expect(k.violations[0]).toMatchObject({ kind: 'lockdep-limit', limit: 'MAX_LOCKDEP_SUBCLASSES', message: 'BUG: looking up invalid subclass: 8' });
+    expect(k.violations[0]).toMatchObject({
+      kind: 'lockdep-limit',
+      limit: 'MAX_LOCKDEP_SUBCLASSES',
+      message: 'BUG: looking up invalid subclass: 8',
+    });
     const m = k.mutex('m');
     m.lock();
     m.lock(); // would be recursive locking, but lockdep is off now
     // the scheduler's checks are not lockdep's: they still fire (spinlock held, mutex contended)
-    expect(kinds(k.violations)).toEqual(['lockdep-limit', 'sleeping-in-atomic', 'scheduling-while-atomic']);
+    expect(kinds(k.violations)).toEqual([
+      'lockdep-limit',
+      'sleeping-in-atomic',
+      'scheduling-while-atomic',
+    ]);
   });
 
   it('MAX_LOCKDEP_KEYS', () => {
@@ -148,13 +169,18 @@ describe('typed errors and limits', () => {
       l.lock();
       l.unlock();
     }
-    expect(k.violations.map((v) => v.kind === 'lockdep-limit' && v.limit)).toEqual(['MAX_LOCKDEP_KEYS']);
+    expect(k.violations.map((v) => v.kind === 'lockdep-limit' && v.limit)).toEqual([
+      'MAX_LOCKDEP_KEYS',
+    ]);
   });
 
   it.each<[string, (k: ReturnType<typeof createKernel>) => void]>([
     ['negative subclass', (k) => k.spinlock('s').lock({ subclass: -1 })],
     ['fractional subclass', (k) => k.spinlock('s').lock({ subclass: 0.5 })],
-    ['a nest_lock from another kernel', (k) => k.spinlock('s').lock({ nestLock: createKernel().mutex('m') })],
+    [
+      'a nest_lock from another kernel',
+      (k) => k.spinlock('s').lock({ nestLock: createKernel().mutex('m') }),
+    ],
     ['a CPU that does not exist', (k) => k.switchTo('t', 9)],
     ['an empty lock name', (k) => k.spinlock('')],
     ['exiting an unknown task', (k) => k.exitTask('nobody')],
@@ -169,20 +195,27 @@ describe('violation policies', () => {
     const raw = k.rawSpinlock('raw');
     const s = k.spinlock('s');
     const m = k.mutex('m');
-    return { k, run: () => {
-      raw.lock();
-      s.lock(); // invalid wait context
-      s.unlock();
-      m.lock(); // sleeping in atomic + invalid wait context
-      m.unlock();
-      raw.unlock();
-    } };
+    return {
+      k,
+      run: () => {
+        raw.lock();
+        s.lock(); // invalid wait context
+        s.unlock();
+        m.lock(); // sleeping in atomic + invalid wait context
+        m.unlock();
+        raw.unlock();
+      },
+    };
   }
 
   it('collect records every distinct report', () => {
     const { k, run } = twoBugs('collect');
     run();
-    expect(kinds(k.violations)).toEqual(['invalid-wait-context', 'sleeping-in-atomic', 'invalid-wait-context']);
+    expect(kinds(k.violations)).toEqual([
+      'invalid-wait-context',
+      'sleeping-in-atomic',
+      'invalid-wait-context',
+    ]);
     expect(k.summary()).toMatchObject({ violations: 3, suppressed: 0 });
   });
 
@@ -249,7 +282,11 @@ describe('NMI (lockdep_off inside nmi_enter)', () => {
       r.lock();
       r.unlock();
     });
-    expect(k.violations[0]).toMatchObject({ kind: 'inconsistent-lock-state', previousUsage: 'INITIAL USE', newUsage: 'IN-NMI' });
+    expect(k.violations[0]).toMatchObject({
+      kind: 'inconsistent-lock-state',
+      previousUsage: 'INITIAL USE',
+      newUsage: 'IN-NMI',
+    });
   });
 
   it('no wait-type checking inside NMI', () => {

@@ -4,13 +4,24 @@ import { createKernel, renderGraph, UsageError, type Kernel, type Violation } fr
 /** A -> B, B -> C (mutexes), then C -> A is refused as a cycle; plus an unrelated raw lock. */
 function threeLockCycle(): { k: Kernel; cycle: Violation } {
   const k = createKernel({ policy: 'collect' });
-  const a = k.mutex('lock_A'), b = k.mutex('lock_B'), c = k.mutex('lock_C');
+  const a = k.mutex('lock_A'),
+    b = k.mutex('lock_B'),
+    c = k.mutex('lock_C');
   const lonely = k.rawSpinlock('lonely');
   lonely.lock();
   lonely.unlock();
-  a.lock(); b.lock(); b.unlock(); a.unlock();
-  b.lock(); c.lock(); c.unlock(); b.unlock();
-  c.lock(); a.lock(); a.unlock(); c.unlock();
+  a.lock();
+  b.lock();
+  b.unlock();
+  a.unlock();
+  b.lock();
+  c.lock();
+  c.unlock();
+  b.unlock();
+  c.lock();
+  a.lock();
+  a.unlock();
+  c.unlock();
   const cycle = k.violations.find((v) => v.kind === 'circular-dependency');
   if (!cycle) throw new Error('expected a cycle');
   return { k, cycle };
@@ -40,22 +51,36 @@ describe('renderGraph (DOT)', () => {
     expect(dot).toContain('{+.+.}-{4:4} sleep\\nhardirq-unsafe, softirq-unsafe');
     expect(dot).toContain('fillcolor="#cfe2f3"');
     expect(dot).not.toContain('lonely');
-    expect(renderGraph(k, { includeIsolated: true })).toContain('label="lonely\\n{+.+.}-{2:2} spin');
+    expect(renderGraph(k, { includeIsolated: true })).toContain(
+      'label="lonely\\n{+.+.}-{2:2} spin',
+    );
   });
 
   it('marks irq-safe and irq-unsafe classes and highlights a safe -> unsafe path', () => {
     const k = createKernel({ policy: 'collect' });
-    const a = k.spinlock('lock_A'), b = k.spinlock('lock_B');
-    k.hardirq(() => { a.lock(); a.unlock(); });
-    b.lock(); b.unlock();
+    const a = k.spinlock('lock_A'),
+      b = k.spinlock('lock_B');
+    k.hardirq(() => {
+      a.lock();
+      a.unlock();
+    });
+    b.lock();
+    b.unlock();
     k.localIrqDisable();
-    a.lock(); b.lock(); b.unlock(); a.unlock();
+    a.lock();
+    b.lock();
+    b.unlock();
+    a.unlock();
     k.localIrqEnable();
     const v = k.violations.find((x) => x.kind === 'irq-unsafe-order');
     expect(v).toBeDefined();
     const dot = renderGraph(k, { highlight: v });
-    expect(dot).toMatch(/label="lock_A\\n\{-\.\.\.\}-\{3:3\} config\\nhardirq-safe", fillcolor="#fde9b8", peripheries=2/);
-    expect(dot).toMatch(/label="lock_B\\n\{\+\.\+\.\}-\{3:3\} config\\nhardirq-unsafe, softirq-unsafe"/);
+    expect(dot).toMatch(
+      /label="lock_A\\n\{-\.\.\.\}-\{3:3\} config\\nhardirq-safe", fillcolor="#fde9b8", peripheries=2/,
+    );
+    expect(dot).toMatch(
+      /label="lock_B\\n\{\+\.\+\.\}-\{3:3\} config\\nhardirq-unsafe, softirq-unsafe"/,
+    );
     // the refused A -> B dependency is the one that would connect them
     expect(dot).toMatch(/label="new", color="#d00000".*style=dashed/);
   });
@@ -71,15 +96,21 @@ describe('renderGraph (Mermaid)', () => {
     expect(edgeLines).toHaveLength(3);
     expect(edgeLines[2]).toMatch(/ -\.->\|new\| /);
     expect(lines).toContain('  linkStyle 0,1,2 stroke:#d00000,stroke-width:3px,color:#d00000');
-    expect(mm).toMatch(/^  (c\d+)\["lock_A<br\/>\{\+\.\+\.\}-\{4:4\} sleep<br\/>hardirq-unsafe, softirq-unsafe"\]$/m);
+    expect(mm).toMatch(
+      /^  (c\d+)\["lock_A<br\/>\{\+\.\+\.\}-\{4:4\} sleep<br\/>hardirq-unsafe, softirq-unsafe"\]$/m,
+    );
     expect(lines).toContain('  class c2,c3,c4 hot');
     expect(lines).toContain('  class c2,c3,c4 sleep');
   });
 
   it('escapes quotes and angle brackets in class names', () => {
     const k = createKernel();
-    const x = k.mutex('&"x"->lock<1>'), y = k.mutex('y');
-    x.lock(); y.lock(); y.unlock(); x.unlock();
+    const x = k.mutex('&"x"->lock<1>'),
+      y = k.mutex('y');
+    x.lock();
+    y.lock();
+    y.unlock();
+    x.unlock();
     const mm = renderGraph(k, { format: 'mermaid' });
     expect(mm).toContain('&#quot;x#quot;-#gt;lock#lt;1#gt;');
   });
@@ -96,7 +127,10 @@ describe('lockdep graph <trace> (CLI)', () => {
     const { main } = await import('../../src/cli/main');
     let out = '';
     let err = '';
-    const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+    const code = await main(argv, {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+    });
     return { code, out, err };
   };
 

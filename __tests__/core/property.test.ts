@@ -4,19 +4,70 @@
  * consistent; and the same sequence always gives the same reports.
  */
 import fc from 'fast-check';
-import { createKernel, LockdepError, PREEMPT_MODELS, type Kernel, type KernelOptions } from '../../src';
+import {
+  createKernel,
+  LockdepError,
+  PREEMPT_MODELS,
+  type Kernel,
+  type KernelOptions,
+} from '../../src';
 
 const OPS = [
-  'raw.lock', 'raw.unlock', 'raw.trylock', 'raw.lockIrqsave', 'raw.unlockIrqrestore',
-  'spin.lock', 'spin.unlock', 'spin.trylock', 'spin.lockBh', 'spin.unlockBh', 'spin.lockIrq', 'spin.unlockIrq',
-  'rw.readLock', 'rw.readUnlock', 'rw.writeLock', 'rw.writeUnlock',
-  'mutex.lock', 'mutex.unlock', 'mutex.trylock',
-  'rwsem.downRead', 'rwsem.upRead', 'rwsem.downWrite', 'rwsem.upWrite',
-  'local.lock', 'local.unlock', 'srcu.readLock', 'srcu.readUnlock',
-  'rcu', 'rcuUnlock', 'rcuBh', 'rcuBhUnlock', 'rcuSched', 'rcuSchedUnlock',
-  'irqEnter', 'irqEnterThreaded', 'irqExit', 'softirqEnter', 'softirqExit', 'nmiEnter', 'nmiExit',
-  'irqDisable', 'irqEnable', 'preemptDisable', 'preemptEnable', 'bhDisable', 'bhEnable',
-  'mightSleep', 'schedule', 'switchA', 'switchB', 'switchCpu1', 'exitB', 'nested1', 'override.enter', 'override.exit',
+  'raw.lock',
+  'raw.unlock',
+  'raw.trylock',
+  'raw.lockIrqsave',
+  'raw.unlockIrqrestore',
+  'spin.lock',
+  'spin.unlock',
+  'spin.trylock',
+  'spin.lockBh',
+  'spin.unlockBh',
+  'spin.lockIrq',
+  'spin.unlockIrq',
+  'rw.readLock',
+  'rw.readUnlock',
+  'rw.writeLock',
+  'rw.writeUnlock',
+  'mutex.lock',
+  'mutex.unlock',
+  'mutex.trylock',
+  'rwsem.downRead',
+  'rwsem.upRead',
+  'rwsem.downWrite',
+  'rwsem.upWrite',
+  'local.lock',
+  'local.unlock',
+  'srcu.readLock',
+  'srcu.readUnlock',
+  'rcu',
+  'rcuUnlock',
+  'rcuBh',
+  'rcuBhUnlock',
+  'rcuSched',
+  'rcuSchedUnlock',
+  'irqEnter',
+  'irqEnterThreaded',
+  'irqExit',
+  'softirqEnter',
+  'softirqExit',
+  'nmiEnter',
+  'nmiExit',
+  'irqDisable',
+  'irqEnable',
+  'preemptDisable',
+  'preemptEnable',
+  'bhDisable',
+  'bhEnable',
+  'mightSleep',
+  'schedule',
+  'switchA',
+  'switchB',
+  'switchCpu1',
+  'exitB',
+  'nested1',
+  'override.enter',
+  'override.exit',
 ] as const;
 type Op = (typeof OPS)[number];
 
@@ -35,34 +86,90 @@ function build(options: KernelOptions) {
   let flags = false;
   const apply = (op: Op): void => {
     switch (op) {
-      case 'raw.lockIrqsave': flags = locks.raw.lockIrqsave(); break;
-      case 'raw.unlockIrqrestore': locks.raw.unlockIrqrestore(flags); break;
-      case 'rcu': k.rcuReadLock(); break;
-      case 'rcuUnlock': k.rcuReadUnlock(); break;
-      case 'rcuBh': k.rcuReadLockBh(); break;
-      case 'rcuBhUnlock': k.rcuReadUnlockBh(); break;
-      case 'rcuSched': k.rcuReadLockSched(); break;
-      case 'rcuSchedUnlock': k.rcuReadUnlockSched(); break;
-      case 'irqEnter': k.irqEnter(); break;
-      case 'irqEnterThreaded': k.irqEnter({ threaded: true }); break;
-      case 'irqExit': k.irqExit(); break;
-      case 'softirqEnter': k.softirqEnter(); break;
-      case 'softirqExit': k.softirqExit(); break;
-      case 'nmiEnter': k.nmiEnter(); break;
-      case 'nmiExit': k.nmiExit(); break;
-      case 'irqDisable': k.localIrqDisable(); break;
-      case 'irqEnable': k.localIrqEnable(); break;
-      case 'preemptDisable': k.preemptDisable(); break;
-      case 'preemptEnable': k.preemptEnable(); break;
-      case 'bhDisable': k.localBhDisable(); break;
-      case 'bhEnable': k.localBhEnable(); break;
-      case 'mightSleep': k.mightSleep(); break;
-      case 'schedule': k.schedule(); break;
-      case 'switchA': k.switchTo('A'); break;
-      case 'switchB': k.switchTo('B'); break;
-      case 'switchCpu1': k.switchTo(k.current, 1); break;
-      case 'exitB': k.exitTask('B'); break;
-      case 'nested1': locks.spin.lock({ subclass: 1 }); break;
+      case 'raw.lockIrqsave':
+        flags = locks.raw.lockIrqsave();
+        break;
+      case 'raw.unlockIrqrestore':
+        locks.raw.unlockIrqrestore(flags);
+        break;
+      case 'rcu':
+        k.rcuReadLock();
+        break;
+      case 'rcuUnlock':
+        k.rcuReadUnlock();
+        break;
+      case 'rcuBh':
+        k.rcuReadLockBh();
+        break;
+      case 'rcuBhUnlock':
+        k.rcuReadUnlockBh();
+        break;
+      case 'rcuSched':
+        k.rcuReadLockSched();
+        break;
+      case 'rcuSchedUnlock':
+        k.rcuReadUnlockSched();
+        break;
+      case 'irqEnter':
+        k.irqEnter();
+        break;
+      case 'irqEnterThreaded':
+        k.irqEnter({ threaded: true });
+        break;
+      case 'irqExit':
+        k.irqExit();
+        break;
+      case 'softirqEnter':
+        k.softirqEnter();
+        break;
+      case 'softirqExit':
+        k.softirqExit();
+        break;
+      case 'nmiEnter':
+        k.nmiEnter();
+        break;
+      case 'nmiExit':
+        k.nmiExit();
+        break;
+      case 'irqDisable':
+        k.localIrqDisable();
+        break;
+      case 'irqEnable':
+        k.localIrqEnable();
+        break;
+      case 'preemptDisable':
+        k.preemptDisable();
+        break;
+      case 'preemptEnable':
+        k.preemptEnable();
+        break;
+      case 'bhDisable':
+        k.localBhDisable();
+        break;
+      case 'bhEnable':
+        k.localBhEnable();
+        break;
+      case 'mightSleep':
+        k.mightSleep();
+        break;
+      case 'schedule':
+        k.schedule();
+        break;
+      case 'switchA':
+        k.switchTo('A');
+        break;
+      case 'switchB':
+        k.switchTo('B');
+        break;
+      case 'switchCpu1':
+        k.switchTo(k.current, 1);
+        break;
+      case 'exitB':
+        k.exitTask('B');
+        break;
+      case 'nested1':
+        locks.spin.lock({ subclass: 1 });
+        break;
       default: {
         const [name, method] = op.split('.') as [keyof typeof locks, string];
         (locks[name] as unknown as Record<string, () => unknown>)[method]();
@@ -98,7 +205,8 @@ function run(options: KernelOptions, ops: Op[]): { k: Kernel; errors: string[] }
         throw e;
       }
       for (const h of held) {
-        if (!h || typeof h.name !== 'string' || h.usage.length !== 4) throw new Error(`inconsistent held entry in ${t}`);
+        if (!h || typeof h.name !== 'string' || h.usage.length !== 4)
+          throw new Error(`inconsistent held entry in ${t}`);
       }
     }
   }
@@ -130,15 +238,24 @@ describe('random sequences of public calls', () => {
   it('balanced lock/unlock sequences in task context leave nothing held and preempt_count 0', () => {
     const LOCKS = ['raw', 'spin', 'mutex', 'rw', 'local'] as const;
     fc.assert(
-      fc.property(config, fc.array(fc.constantFrom(...LOCKS), { maxLength: 8 }), (options, order) => {
-        const { k, apply } = build({ ...options, policy: 'collect' });
-        const unique = [...new Set(order)];
-        for (const l of unique) apply((l === 'rw' ? 'rw.writeLock' : `${l}.lock`) as Op);
-        for (const l of unique.reverse()) apply((l === 'rw' ? 'rw.writeUnlock' : `${l}.unlock`) as Op);
-        expect(k.heldLocks()).toEqual([]);
-        expect(k.preemptCount()).toBe(0);
-        expect(k.violations.filter((v) => v.kind === 'bad-unlock-balance' || v.kind === 'debug-locks-warning')).toEqual([]);
-      }),
+      fc.property(
+        config,
+        fc.array(fc.constantFrom(...LOCKS), { maxLength: 8 }),
+        (options, order) => {
+          const { k, apply } = build({ ...options, policy: 'collect' });
+          const unique = [...new Set(order)];
+          for (const l of unique) apply((l === 'rw' ? 'rw.writeLock' : `${l}.lock`) as Op);
+          for (const l of unique.reverse())
+            apply((l === 'rw' ? 'rw.writeUnlock' : `${l}.unlock`) as Op);
+          expect(k.heldLocks()).toEqual([]);
+          expect(k.preemptCount()).toBe(0);
+          expect(
+            k.violations.filter(
+              (v) => v.kind === 'bad-unlock-balance' || v.kind === 'debug-locks-warning',
+            ),
+          ).toEqual([]);
+        },
+      ),
       { numRuns: 200 },
     );
   });

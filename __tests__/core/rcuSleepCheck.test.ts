@@ -4,7 +4,13 @@
  * section" -> "WARNING: suspicious RCU usage". rcu_preempt_sleep_check() exists only
  * without PREEMPT_RCU; the RCU-bh check is skipped on PREEMPT_RT; silent while booting.
  */
-import { createKernel, formatViolation, type Kernel, type PreemptModel, type SuspiciousRcuUsage } from '../../src';
+import {
+  createKernel,
+  formatViolation,
+  type Kernel,
+  type PreemptModel,
+  type SuspiciousRcuUsage,
+} from '../../src';
 
 type Flavour = 'rcu' | 'bh' | 'sched';
 function reader(k: Kernel, f: Flavour): () => void {
@@ -43,7 +49,9 @@ describe('rcu_sleep_check()', () => {
     const exit = reader(k, flavour);
     k.mightSleep();
     exit();
-    const rcu = k.violations.filter((v): v is SuspiciousRcuUsage => v.kind === 'suspicious-rcu-usage');
+    const rcu = k.violations.filter(
+      (v): v is SuspiciousRcuUsage => v.kind === 'suspicious-rcu-usage',
+    );
     expect(rcu.map((v) => v.message)).toEqual(expected ? [MESSAGE[flavour]] : []);
     // rcu_sleep_check() comes before the sleeping-function report
     if (expected) expect(k.violations[0].kind).toBe('suspicious-rcu-usage');
@@ -57,7 +65,9 @@ describe('rcu_sleep_check()', () => {
       k.rcuReadUnlock();
     }
     expect(k.violations.filter((v) => v.kind === 'suspicious-rcu-usage')).toHaveLength(1);
-    expect(formatViolation(k.violations[0]).split('\n')).toContain('rcu_scheduler_active = 2, debug_locks = 1');
+    expect(formatViolation(k.violations[0]).split('\n')).toContain(
+      'rcu_scheduler_active = 2, debug_locks = 1',
+    );
 
     const booting = createKernel({ preempt: 'none', booting: true });
     booting.rcuReadLockSched();
@@ -70,6 +80,8 @@ describe('rcu_sleep_check()', () => {
     off.rcuReadLockSched();
     off.mightSleep();
     const v = off.violations.find((x) => x.kind === 'suspicious-rcu-usage')!;
-    expect(formatViolation(v)).toContain('debug_locks = 0\nPossible false positive due to lockdep disabling via debug_locks = 0');
+    expect(formatViolation(v)).toContain(
+      'debug_locks = 0\nPossible false positive due to lockdep disabling via debug_locks = 0',
+    );
   });
 });

@@ -3,66 +3,150 @@
  * called from invalid context"), rtlock_might_resched() on PREEMPT_RT, and
  * schedule_debug()/__schedule_bug() ("BUG: scheduling while atomic").
  */
-import { createKernel, formatViolation, type KernelOptions, type SleepingInAtomic, type Violation } from '../../src';
+import {
+  createKernel,
+  formatViolation,
+  type KernelOptions,
+  type SleepingInAtomic,
+  type Violation,
+} from '../../src';
 
 function sleeping(vs: readonly Violation[]): SleepingInAtomic[] {
   return vs.filter((v): v is SleepingInAtomic => v.kind === 'sleeping-in-atomic');
 }
 
 describe('__might_resched()', () => {
-  it.each<[string, KernelOptions, (k: ReturnType<typeof createKernel>) => void, Partial<SleepingInAtomic> | null]>([
-    ['mutex_lock under spin_lock (!RT): preempt_count 1', { preempt: 'full' }, (k) => {
-      const s = k.spinlock('s');
-      s.lock();
-      k.mutex('m').lock();
-    }, { inAtomic: true, irqsDisabled: false, preemptCount: 1, expectedPreemptCount: 0, rcuDepth: 0 }],
-    ['mutex_lock under rcu_read_lock, PREEMPT_NONE: rcu_read_lock disables preemption, no RCU line', { preempt: 'none' }, (k) => {
-      k.rcuReadLock();
-      k.mutex('m').lock();
-    }, { preemptCount: 1, rcuDepth: null, expectedRcuDepth: null }],
-    ['mutex_lock under rcu_read_lock, PREEMPT_RCU: RCU nest depth 1, expected 0', { preempt: 'full' }, (k) => {
-      k.rcuReadLock();
-      k.mutex('m').lock();
-    }, { inAtomic: false, preemptCount: 0, rcuDepth: 1, expectedRcuDepth: 0 }],
-    ['might_sleep() with interrupts disabled', { preempt: 'voluntary' }, (k) => {
-      k.localIrqDisable();
-      k.mightSleep('drivers/foo.c:42');
-    }, { irqsDisabled: true, inAtomic: false, site: 'drivers/foo.c:42' }],
-    ['mutex_lock in a hardirq: preempt_count 0x10000', { preempt: 'full' }, (k) => {
-      k.hardirq(() => k.mutex('m').lock(), { threaded: false });
-    }, { preemptCount: 0x10000, irqsDisabled: true }],
-    ['RT: spin_lock under preempt_disable (rtlock_might_resched)', { preempt: 'rt' }, (k) => {
-      k.preemptDisable();
-      k.spinlock('s').lock();
-    }, { preemptCount: 1, site: 'kernel/locking/spinlock_rt.c:48' }],
-    ['RT: spin_lock with interrupts disabled', { preempt: 'rt' }, (k) => {
-      k.localIrqDisable();
-      k.spinlock('s').lock();
-    }, { irqsDisabled: true, preemptCount: 0 }],
-    ['RT: spin_lock under raw_spin_lock', { preempt: 'rt' }, (k) => {
-      k.rawSpinlock('r').lock();
-      k.spinlock('s').lock();
-    }, { preemptCount: 1 }],
-    ['RT: spin_lock inside rcu_read_lock is allowed (any RCU depth)', { preempt: 'rt' }, (k) => {
-      k.rcuReadLock();
-      k.spinlock('s').lock();
-    }, null],
-    ['RT: nested spin_lock is allowed (sleeping locks nest)', { preempt: 'rt' }, (k) => {
-      k.spinlock('a').lock();
-      k.spinlock('b').lock();
-    }, null],
-    ['!RT: spin_lock under raw lock does not sleep', { preempt: 'full' }, (k) => {
-      k.rawSpinlock('r').lock();
-      k.spinlock('s').lock();
-    }, null],
-    ['CONFIG_DEBUG_ATOMIC_SLEEP=n: silent', { preempt: 'full', debugAtomicSleep: false }, (k) => {
-      k.spinlock('s').lock();
-      k.mutex('m').lock();
-    }, null],
-    ['SYSTEM_BOOTING: silent', { preempt: 'full', booting: true }, (k) => {
-      k.spinlock('s').lock();
-      k.mutex('m').lock();
-    }, null],
+  it.each<
+    [
+      string,
+      KernelOptions,
+      (k: ReturnType<typeof createKernel>) => void,
+      Partial<SleepingInAtomic> | null,
+    ]
+  >([
+    [
+      'mutex_lock under spin_lock (!RT): preempt_count 1',
+      { preempt: 'full' },
+      (k) => {
+        const s = k.spinlock('s');
+        s.lock();
+        k.mutex('m').lock();
+      },
+      {
+        inAtomic: true,
+        irqsDisabled: false,
+        preemptCount: 1,
+        expectedPreemptCount: 0,
+        rcuDepth: 0,
+      },
+    ],
+    [
+      'mutex_lock under rcu_read_lock, PREEMPT_NONE: rcu_read_lock disables preemption, no RCU line',
+      { preempt: 'none' },
+      (k) => {
+        k.rcuReadLock();
+        k.mutex('m').lock();
+      },
+      { preemptCount: 1, rcuDepth: null, expectedRcuDepth: null },
+    ],
+    [
+      'mutex_lock under rcu_read_lock, PREEMPT_RCU: RCU nest depth 1, expected 0',
+      { preempt: 'full' },
+      (k) => {
+        k.rcuReadLock();
+        k.mutex('m').lock();
+      },
+      { inAtomic: false, preemptCount: 0, rcuDepth: 1, expectedRcuDepth: 0 },
+    ],
+    [
+      'might_sleep() with interrupts disabled',
+      { preempt: 'voluntary' },
+      (k) => {
+        k.localIrqDisable();
+        k.mightSleep('drivers/foo.c:42');
+      },
+      { irqsDisabled: true, inAtomic: false, site: 'drivers/foo.c:42' },
+    ],
+    [
+      'mutex_lock in a hardirq: preempt_count 0x10000',
+      { preempt: 'full' },
+      (k) => {
+        k.hardirq(() => k.mutex('m').lock(), { threaded: false });
+      },
+      { preemptCount: 0x10000, irqsDisabled: true },
+    ],
+    [
+      'RT: spin_lock under preempt_disable (rtlock_might_resched)',
+      { preempt: 'rt' },
+      (k) => {
+        k.preemptDisable();
+        k.spinlock('s').lock();
+      },
+      { preemptCount: 1, site: 'kernel/locking/spinlock_rt.c:48' },
+    ],
+    [
+      'RT: spin_lock with interrupts disabled',
+      { preempt: 'rt' },
+      (k) => {
+        k.localIrqDisable();
+        k.spinlock('s').lock();
+      },
+      { irqsDisabled: true, preemptCount: 0 },
+    ],
+    [
+      'RT: spin_lock under raw_spin_lock',
+      { preempt: 'rt' },
+      (k) => {
+        k.rawSpinlock('r').lock();
+        k.spinlock('s').lock();
+      },
+      { preemptCount: 1 },
+    ],
+    [
+      'RT: spin_lock inside rcu_read_lock is allowed (any RCU depth)',
+      { preempt: 'rt' },
+      (k) => {
+        k.rcuReadLock();
+        k.spinlock('s').lock();
+      },
+      null,
+    ],
+    [
+      'RT: nested spin_lock is allowed (sleeping locks nest)',
+      { preempt: 'rt' },
+      (k) => {
+        k.spinlock('a').lock();
+        k.spinlock('b').lock();
+      },
+      null,
+    ],
+    [
+      '!RT: spin_lock under raw lock does not sleep',
+      { preempt: 'full' },
+      (k) => {
+        k.rawSpinlock('r').lock();
+        k.spinlock('s').lock();
+      },
+      null,
+    ],
+    [
+      'CONFIG_DEBUG_ATOMIC_SLEEP=n: silent',
+      { preempt: 'full', debugAtomicSleep: false },
+      (k) => {
+        k.spinlock('s').lock();
+        k.mutex('m').lock();
+      },
+      null,
+    ],
+    [
+      'SYSTEM_BOOTING: silent',
+      { preempt: 'full', booting: true },
+      (k) => {
+        k.spinlock('s').lock();
+        k.mutex('m').lock();
+      },
+      null,
+    ],
   ])('%s', (_name, options, scenario, expected) => {
     const k = createKernel(options);
     scenario(k);
@@ -123,7 +207,9 @@ describe('schedule_debug()', () => {
     m.lock();
     const v = k.violations.find((x) => x.kind === 'scheduling-while-atomic');
     expect(v).toBeDefined();
-    expect(formatViolation(v!).split('\n')[0]).toBe('BUG: scheduling while atomic: init/1/0x00000002');
+    expect(formatViolation(v!).split('\n')[0]).toBe(
+      'BUG: scheduling while atomic: init/1/0x00000002',
+    );
   });
 
   it('schedule() from a hardirq prints 0x00010001', () => {

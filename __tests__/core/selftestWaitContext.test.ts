@@ -14,7 +14,13 @@ const KIND: Record<Expect, string | null> = {
 };
 
 const rows = CASES.flatMap((c) =>
-  (Object.keys(CONFIGS) as ConfigName[]).map((cfg) => ({ name: c.name, group: c.group, cfg, c, expected: c.expect[cfg] })),
+  (Object.keys(CONFIGS) as ConfigName[]).map((cfg) => ({
+    name: c.name,
+    group: c.group,
+    cfg,
+    c,
+    expected: c.expect[cfg],
+  })),
 );
 
 function firstLockdepReport(vs: readonly Violation[]): Violation | undefined {

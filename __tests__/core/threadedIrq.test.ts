@@ -26,10 +26,14 @@ describe('threaded interrupt handlers', () => {
   ] as const)('preempt=%s forceThreaded=%s: %s -> %j', (preempt, forceThreaded, lock, expected) => {
     const k = createKernel({ preempt, threadirqs: preempt === 'rt' ? true : undefined });
     const l = lock === 'spin' ? k.spinlock('lock_B') : k.mutex('mutex_B');
-    inThreadedHandler(k, () => {
-      l.lock();
-      l.unlock();
-    }, forceThreaded);
+    inThreadedHandler(
+      k,
+      () => {
+        l.lock();
+        l.unlock();
+      },
+      forceThreaded,
+    );
     expect(k.violations.map((v) => v.kind)).toEqual(expected);
   });
 
@@ -41,7 +45,7 @@ describe('threaded interrupt handlers', () => {
     expect(v.kind === 'invalid-wait-context' && v.context).toBe(3);
   });
 
-  it('inside the irq thread preempt_count and irqs_disabled() are the thread\'s', () => {
+  it("inside the irq thread preempt_count and irqs_disabled() are the thread's", () => {
     const k = createKernel({ preempt: 'rt' });
     const seen: [number, boolean, boolean][] = [];
     inThreadedHandler(k, () => {
@@ -51,7 +55,11 @@ describe('threaded interrupt handlers', () => {
       k.localIrqEnable();
     });
     seen.push([k.preemptCount(), k.irqsDisabled(), k.preemptible()]);
-    expect(seen).toEqual([[0, false, true], [0, true, false], [0, false, true]]);
+    expect(seen).toEqual([
+      [0, false, true],
+      [0, true, false],
+      [0, false, true],
+    ]);
     expect(k.violations).toEqual([]);
   });
 

@@ -7,7 +7,16 @@
 import { createKernel, isLockdepReport, type Kernel, type PreemptModel } from '../../src';
 
 type Inner = 'rcu' | 'raw' | 'spin' | 'mutex';
-type Outer = 'HARDIRQ' | 'NOTTHREADED_HARDIRQ' | 'SOFTIRQ' | 'RCU' | 'RCU_BH' | 'RCU_SCHED' | 'RAW_SPINLOCK' | 'SPINLOCK' | 'MUTEX';
+type Outer =
+  | 'HARDIRQ'
+  | 'NOTTHREADED_HARDIRQ'
+  | 'SOFTIRQ'
+  | 'RCU'
+  | 'RCU_BH'
+  | 'RCU_SCHED'
+  | 'RAW_SPINLOCK'
+  | 'SPINLOCK'
+  | 'MUTEX';
 
 /** Expected with PROVE_RAW_LOCK_NESTING=y (the selftest table); `spin!` marks CONFIG-vs-SPIN failures. */
 const TABLE: Record<Outer, Record<Inner, 'ok' | 'FAIL' | 'FAIL-spin'>> = {
@@ -93,7 +102,8 @@ const rows = PREEMPT.flatMap((preempt) =>
     (Object.keys(TABLE) as Outer[]).flatMap((outer) =>
       (['rcu', 'raw', 'spin', 'mutex'] as Inner[]).map((inn) => {
         const cell = TABLE[outer][inn];
-        const expected = cell === 'ok' || (cell === 'FAIL-spin' && !prove) ? 'ok' : 'invalid-wait-context';
+        const expected =
+          cell === 'ok' || (cell === 'FAIL-spin' && !prove) ? 'ok' : 'invalid-wait-context';
         return { preempt, prove, outer, inn, expected };
       }),
     ),
@@ -101,26 +111,34 @@ const rows = PREEMPT.flatMap((preempt) =>
 );
 
 describe('wait_context_tests() matrix under every configuration', () => {
-  it.each(rows)('$inn in $outer [preempt=$preempt, PROVE_RAW_LOCK_NESTING=$prove] -> $expected', ({ preempt, prove, outer, inn, expected }) => {
-    // the selftest harness: booting, preemption disabled (so RT's local_bh_disable takes no softirq_ctrl.lock)
-    const k = createKernel({ preempt, proveRawLockNesting: prove, booting: true });
-    k.preemptDisable();
-    const exit = enter(k, outer);
-    inner(k, inn);
-    exit();
-    const lockdep = k.violations.filter(isLockdepReport);
-    expect(lockdep.map((v) => v.kind)).toEqual(expected === 'ok' ? [] : ['invalid-wait-context']);
-  });
+  it.each(rows)(
+    '$inn in $outer [preempt=$preempt, PROVE_RAW_LOCK_NESTING=$prove] -> $expected',
+    ({ preempt, prove, outer, inn, expected }) => {
+      // the selftest harness: booting, preemption disabled (so RT's local_bh_disable takes no softirq_ctrl.lock)
+      const k = createKernel({ preempt, proveRawLockNesting: prove, booting: true });
+      k.preemptDisable();
+      const exit = enter(k, outer);
+      inner(k, inn);
+      exit();
+      const lockdep = k.violations.filter(isLockdepReport);
+      expect(lockdep.map((v) => v.kind)).toEqual(expected === 'ok' ? [] : ['invalid-wait-context']);
+    },
+  );
 
   it('prints numbers as the configuration numbers them (LD_WAIT_CONFIG == LD_WAIT_SPIN when off)', () => {
-    for (const [prove, ctx, suffix] of [[true, 5, '4:4'], [false, 4, '3:3']] as const) {
+    for (const [prove, ctx, suffix] of [
+      [true, 5, '4:4'],
+      [false, 4, '3:3'],
+    ] as const) {
       const k = createKernel({ proveRawLockNesting: prove });
       const raw = k.rawSpinlock('raw');
       const m = k.mutex('m');
       raw.lock();
       m.lock();
       const v = k.violations.find((x) => x.kind === 'invalid-wait-context');
-      expect(v && v.kind === 'invalid-wait-context' && `${v.context}|${v.lock.outer}:${v.lock.inner}`).toBe(`${ctx}|${suffix}`);
+      expect(
+        v && v.kind === 'invalid-wait-context' && `${v.context}|${v.lock.outer}:${v.lock.inner}`,
+      ).toBe(`${ctx}|${suffix}`);
     }
   });
 });

@@ -16,7 +16,12 @@ describe('docs/graph.md', () => {
   it('shows exactly what `lockdep graph --format mermaid` prints for the three-lock cycle', async () => {
     const block = /```mermaid\n([\s\S]*?)```/.exec(doc('graph.md'));
     expect(block).not.toBeNull();
-    const r = await runCli(['graph', path.join(root, 'examples', 'traces', 'three-lock-cycle.json'), '--format', 'mermaid']);
+    const r = await runCli([
+      'graph',
+      path.join(root, 'examples', 'traces', 'three-lock-cycle.json'),
+      '--format',
+      'mermaid',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(block![1]);
   });
@@ -50,7 +55,9 @@ describe('docs/cli.md', () => {
 
 describe('docs/trace-format.md', () => {
   it('the unknown-op example lists the ops in the order the error does', () => {
-    const m = /expected an op(?: \(did you mean "[a-z_]+"\?\))?: ([a-z_, ]+), \.\.\./.exec(doc('trace-format.md'));
+    const m = /expected an op(?: \(did you mean "[a-z_]+"\?\))?: ([a-z_, ]+), \.\.\./.exec(
+      doc('trace-format.md'),
+    );
     expect(m).not.toBeNull();
     const sorted = Object.keys(OPS).sort();
     expect(m![1].split(', ')).toEqual(sorted.slice(0, m![1].split(', ').length));

@@ -35,7 +35,9 @@ describe('README.md', () => {
   const all = blocks();
 
   it('has command examples', () => {
-    expect(all.map((b) => b.args[0])).toEqual(expect.arrayContaining(['check', 'matrix', 'scenarios']));
+    expect(all.map((b) => b.args[0])).toEqual(
+      expect.arrayContaining(['check', 'matrix', 'scenarios']),
+    );
   });
 
   it.each(all.map((b) => [b.args.join(' '), b]))('$ npx lockdep %s', async (_cmd, b) => {

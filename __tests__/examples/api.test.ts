@@ -1,5 +1,8 @@
 /** examples/api/*.ts are executed here so they never rot. */
-import { kfreeRcuRefillUnderRawLock, kfreeRcuWithWorkerRefill } from '../../examples/api/kfree-rcu-2020';
+import {
+  kfreeRcuRefillUnderRawLock,
+  kfreeRcuWithWorkerRefill,
+} from '../../examples/api/kfree-rcu-2020';
 import { lockdepMatchers } from '../../src/jest';
 
 expect.extend(lockdepMatchers);
@@ -12,7 +15,9 @@ describe('examples/api/kfree-rcu-2020.ts', () => {
   });
 
   it('PROVE_RAW_LOCK_NESTING=n on !RT: clean', () => {
-    expect(kfreeRcuRefillUnderRawLock({ preempt: 'voluntary', proveRawLockNesting: false })).toBeLockdepClean();
+    expect(
+      kfreeRcuRefillUnderRawLock({ preempt: 'voluntary', proveRawLockNesting: false }),
+    ).toBeLockdepClean();
   });
 
   it('PREEMPT_RT: the lockdep report and the RT spinlock sleeping in atomic context', () => {
@@ -25,7 +30,10 @@ describe('examples/api/kfree-rcu-2020.ts', () => {
     expect(k.violations.map((v) => v.kind)).toEqual(['sleeping-in-atomic']);
   });
 
-  it.each(['none', 'voluntary', 'full', 'rt'] as const)('refilling from a worker is clean on %s', (preempt) => {
-    expect(kfreeRcuWithWorkerRefill({ preempt })).toBeLockdepClean();
-  });
+  it.each(['none', 'voluntary', 'full', 'rt'] as const)(
+    'refilling from a worker is clean on %s',
+    (preempt) => {
+      expect(kfreeRcuWithWorkerRefill({ preempt })).toBeLockdepClean();
+    },
+  );
 });

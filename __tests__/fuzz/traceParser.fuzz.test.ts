@@ -17,27 +17,70 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const nasty: fc.Arbitrary<Json> = fc.oneof(
   fc.constant(null),
   fc.boolean(),
-  fc.constantFrom(0, -1, 1, 1.5, 255, 256, 1e308, -1e308, 2 ** 53, 2 ** 53 + 2, 4294967295, 4294967296, 1e-7, -0),
+  fc.constantFrom(
+    0,
+    -1,
+    1,
+    1.5,
+    255,
+    256,
+    1e308,
+    -1e308,
+    2 ** 53,
+    2 ** 53 + 2,
+    4294967295,
+    4294967296,
+    1e-7,
+    -0,
+  ),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.string({ maxLength: 8 }),
   fc.string({ unit: 'binary', maxLength: 6 }),
-  fc.constantFrom('', ' ', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'rcu_read_lock', 'mutex', 'lock', 'init', '\u0000', '\ud800', 'é', '🔒', 'a/b~c'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    'rcu_read_lock',
+    'mutex',
+    'lock',
+    'init',
+    '\u0000',
+    '\ud800',
+    'é',
+    '🔒',
+    'a/b~c',
+  ),
   fc.constant([] as Json[]),
   fc.constant({} as Json),
   fc.integer({ min: 1, max: 300 }).map((d) => JSON.parse('['.repeat(d) + ']'.repeat(d)) as Json),
-  fc.integer({ min: 1, max: 300 }).map((d) => JSON.parse('{"a":'.repeat(d) + '1' + '}'.repeat(d)) as Json),
+  fc
+    .integer({ min: 1, max: 300 })
+    .map((d) => JSON.parse('{"a":'.repeat(d) + '1' + '}'.repeat(d)) as Json),
 );
 
 /** Every path to a value in a JSON tree. */
-function paths(v: Json, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+function paths(
+  v: Json,
+  at: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
   out.push(at);
   if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
-  else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) paths(v[k], [...at, k], out);
+  else if (v !== null && typeof v === 'object')
+    for (const k of Object.keys(v)) paths(v[k], [...at, k], out);
   return out;
 }
 
-type Edit = { kind: 'replace' | 'delete' | 'rename' | 'dup-value'; pick: number; value: Json; key: string };
+type Edit = {
+  kind: 'replace' | 'delete' | 'rename' | 'dup-value';
+  pick: number;
+  value: Json;
+  key: string;
+};
 
 function applyEdit(root: Json, e: Edit): Json {
   const all = paths(root);
@@ -57,9 +100,19 @@ function applyEdit(root: Json, e: Edit): Json {
   } else if (e.kind === 'rename') {
     const v = parent[last];
     delete parent[last];
-    Object.defineProperty(parent, e.key, { value: v, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(parent, e.key, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   } else if (e.kind === 'dup-value') {
-    Object.defineProperty(parent, e.key, { value: structuredClone(parent[last]), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(parent, e.key, {
+      value: structuredClone(parent[last]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   } else {
     parent[last] = e.value;
   }
@@ -70,29 +123,71 @@ const edit: fc.Arbitrary<Edit> = fc.record({
   kind: fc.constantFrom('replace', 'replace', 'delete', 'rename', 'dup-value'),
   pick: fc.nat(),
   value: nasty,
-  key: fc.oneof(fc.constantFrom('op', 'lock', 'task', 'cpu', 'read', 'try', 'subclass', 'nest', 'type', 'class', 'wait', 'inner', 'events', 'config', 'locks', '__proto__', 'strategy', 'gfp'), fc.string({ maxLength: 5 })),
+  key: fc.oneof(
+    fc.constantFrom(
+      'op',
+      'lock',
+      'task',
+      'cpu',
+      'read',
+      'try',
+      'subclass',
+      'nest',
+      'type',
+      'class',
+      'wait',
+      'inner',
+      'events',
+      'config',
+      'locks',
+      '__proto__',
+      'strategy',
+      'gfp',
+    ),
+    fc.string({ maxLength: 5 }),
+  ),
 });
 
 /** Serialize, as a document (pretty or compact) or as JSON Lines when the shape allows. */
 function serialize(v: Json, form: number): string {
-  if (form === 2 && v !== null && typeof v === 'object' && !Array.isArray(v) && Array.isArray(v.events)) {
+  if (
+    form === 2 &&
+    v !== null &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    Array.isArray(v.events)
+  ) {
     const { events, ...header } = v;
-    return [JSON.stringify(header), ...(events as Json[]).map((e) => JSON.stringify(e))].join(form === 2 ? '\n' : '\r\n') + '\n';
+    return (
+      [JSON.stringify(header), ...(events as Json[]).map((e) => JSON.stringify(e))].join(
+        form === 2 ? '\n' : '\r\n',
+      ) + '\n'
+    );
   }
   return form === 1 ? JSON.stringify(v) : JSON.stringify(v, null, 2);
 }
 
 /** Text-level damage: flips, truncation, a duplicated key, inserted characters. */
-type TextEdit = { kind: 'flip' | 'truncate' | 'insert' | 'dup-key' | 'delete-line' | 'swap-lines' | 'crlf'; at: number; ch: string };
+type TextEdit = {
+  kind: 'flip' | 'truncate' | 'insert' | 'dup-key' | 'delete-line' | 'swap-lines' | 'crlf';
+  at: number;
+  ch: string;
+};
 
 function applyText(s: string, e: TextEdit): string {
   if (s.length === 0) return e.ch;
   const i = e.at % s.length;
   switch (e.kind) {
-    case 'flip': return s.slice(0, i) + String.fromCharCode(s.charCodeAt(i) ^ (1 << (e.at % 7))) + s.slice(i + 1);
-    case 'truncate': return s.slice(0, i);
-    case 'insert': return s.slice(0, i) + e.ch + s.slice(i);
-    case 'crlf': return s.replace(/\n/g, '\r\n');
+    case 'flip':
+      return (
+        s.slice(0, i) + String.fromCharCode(s.charCodeAt(i) ^ (1 << (e.at % 7))) + s.slice(i + 1)
+      );
+    case 'truncate':
+      return s.slice(0, i);
+    case 'insert':
+      return s.slice(0, i) + e.ch + s.slice(i);
+    case 'crlf':
+      return s.replace(/\n/g, '\r\n');
     case 'dup-key': {
       // repeat one `"key": value` member right after itself (a duplicate member name)
       const m = /"([^"\\]+)":\s*("[^"]*"|-?\d+(?:\.\d+)?|true|false|null)/g;
@@ -114,9 +209,37 @@ function applyText(s: string, e: TextEdit): string {
 }
 
 const textEdit: fc.Arbitrary<TextEdit> = fc.record({
-  kind: fc.constantFrom('flip', 'truncate', 'insert', 'dup-key', 'delete-line', 'swap-lines', 'crlf'),
+  kind: fc.constantFrom(
+    'flip',
+    'truncate',
+    'insert',
+    'dup-key',
+    'delete-line',
+    'swap-lines',
+    'crlf',
+  ),
   at: fc.nat(),
-  ch: fc.oneof(fc.constantFrom('{', '}', '[', ']', ',', ':', '"', '\\', '\n', '\u0000', '\ufeff', '\u2028', '1e999', '-', 'null', '\ud83d'), fc.string({ maxLength: 3 })),
+  ch: fc.oneof(
+    fc.constantFrom(
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"',
+      '\\',
+      '\n',
+      '\u0000',
+      '\ufeff',
+      '\u2028',
+      '1e999',
+      '-',
+      'null',
+      '\ud83d',
+    ),
+    fc.string({ maxLength: 3 }),
+  ),
 });
 
 /** Parse and replay; the only outcomes allowed are success or a located TraceError. */
@@ -145,22 +268,35 @@ const sample = fc.nat({ max: TRACE_SAMPLES.length - 1 });
 describe('fuzz: trace reader on mutated examples', () => {
   it('structural mutations (wrong types, deleted/renamed/duplicated members, huge numbers, unicode, nesting)', () => {
     fc.assert(
-      fc.property(sample, fc.array(edit, { minLength: 1, maxLength: 4 }), fc.nat({ max: 2 }), (si, edits, form) => {
-        let doc = JSON.parse(TRACE_SAMPLES[si].text) as Json;
-        for (const e of edits) doc = applyEdit(doc, e);
-        attempt(serialize(doc, form), `${TRACE_SAMPLES[si].name} with ${JSON.stringify(edits)} form ${form}`);
-      }),
+      fc.property(
+        sample,
+        fc.array(edit, { minLength: 1, maxLength: 4 }),
+        fc.nat({ max: 2 }),
+        (si, edits, form) => {
+          let doc = JSON.parse(TRACE_SAMPLES[si].text) as Json;
+          for (const e of edits) doc = applyEdit(doc, e);
+          attempt(
+            serialize(doc, form),
+            `${TRACE_SAMPLES[si].name} with ${JSON.stringify(edits)} form ${form}`,
+          );
+        },
+      ),
       runs(300, 0x10cd),
     );
   });
 
   it('text mutations (byte flips, truncation, duplicate keys, line deletions and swaps)', () => {
     fc.assert(
-      fc.property(sample, fc.array(textEdit, { minLength: 1, maxLength: 3 }), fc.nat({ max: 2 }), (si, edits, form) => {
-        let text = serialize(JSON.parse(TRACE_SAMPLES[si].text) as Json, form);
-        for (const e of edits) text = applyText(text, e);
-        attempt(text, `${TRACE_SAMPLES[si].name} form ${form} with ${JSON.stringify(edits)}`);
-      }),
+      fc.property(
+        sample,
+        fc.array(textEdit, { minLength: 1, maxLength: 3 }),
+        fc.nat({ max: 2 }),
+        (si, edits, form) => {
+          let text = serialize(JSON.parse(TRACE_SAMPLES[si].text) as Json, form);
+          for (const e of edits) text = applyText(text, e);
+          attempt(text, `${TRACE_SAMPLES[si].name} form ${form} with ${JSON.stringify(edits)}`);
+        },
+      ),
       runs(300, 0x5eed),
     );
   });
@@ -169,14 +305,18 @@ describe('fuzz: trace reader on mutated examples', () => {
     const s = TRACE_SAMPLES.find((x) => x.name.endsWith('abba-deadlock.json'))!;
     for (const form of [0, 2]) {
       const text = serialize(JSON.parse(s.text) as Json, form);
-      for (let i = 0; i <= text.length; i++) attempt(text.slice(0, i), `truncated at ${i} (form ${form})`);
+      for (let i = 0; i <= text.length; i++)
+        attempt(text.slice(0, i), `truncated at ${i} (form ${form})`);
     }
   });
 
   it('the reader gives the same events or the same error whatever the chunking (streamed files arrive in pieces)', () => {
     const read = (chunks: readonly string[]): string => {
       const events: unknown[] = [];
-      const r = new TraceReader(FILE, { header: (h) => void events.push(h), event: (ev, i) => void events.push([i, ev]) });
+      const r = new TraceReader(FILE, {
+        header: (h) => void events.push(h),
+        event: (ev, i) => void events.push([i, ev]),
+      });
       try {
         for (const c of chunks) r.push(c);
         r.end();
@@ -187,13 +327,21 @@ describe('fuzz: trace reader on mutated examples', () => {
       }
     };
     fc.assert(
-      fc.property(sample, fc.array(textEdit, { maxLength: 2 }), fc.nat({ max: 2 }), fc.array(fc.nat(), { maxLength: 8 }), (si, edits, form, cuts) => {
-        let text = '\ufeff' + serialize(JSON.parse(TRACE_SAMPLES[si].text) as Json, form);
-        for (const e of edits) text = applyText(text, e);
-        const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-        const chunks = [0, ...at].map((a, i, xs) => text.slice(a, xs[i + 1] ?? text.length)).filter((c) => c !== '');
-        expect(read(chunks)).toBe(read([text]));
-      }),
+      fc.property(
+        sample,
+        fc.array(textEdit, { maxLength: 2 }),
+        fc.nat({ max: 2 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (si, edits, form, cuts) => {
+          let text = '\ufeff' + serialize(JSON.parse(TRACE_SAMPLES[si].text) as Json, form);
+          for (const e of edits) text = applyText(text, e);
+          const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+          const chunks = [0, ...at]
+            .map((a, i, xs) => text.slice(a, xs[i + 1] ?? text.length))
+            .filter((c) => c !== '');
+          expect(read(chunks)).toBe(read([text]));
+        },
+      ),
       runs(300, 0xc4c4),
     );
   });

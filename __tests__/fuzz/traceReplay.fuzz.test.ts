@@ -10,24 +10,52 @@ import { checkResultToJson, replayTrace } from '../../src/trace/check';
 import type { FieldValidator } from '../../src/trace/fields';
 import { runMatrix, type MatrixResult } from '../../src/trace/matrix';
 import { OPS, validateEvent } from '../../src/trace/ops';
-import { LOCK_TYPE_TAGS, TraceIssue, validateHeader, type Trace, type TraceEvent } from '../../src/trace/schema';
+import {
+  LOCK_TYPE_TAGS,
+  TraceIssue,
+  validateHeader,
+  type Trace,
+  type TraceEvent,
+} from '../../src/trace/schema';
 import { violationRecord } from '../../src/report/json';
 import { expectTyped, runs } from './helpers';
 
 const OP_NAMES = Object.keys(OPS);
-const GFPS = ['GFP_KERNEL', 'GFP_ATOMIC', 'GFP_NOWAIT', 'GFP_NOIO', 'GFP_KERNEL|__GFP_NOWARN', 'GFP_ATOMIC|__GFP_NOWARN', '0', '__GFP_HIGH', 'bogus'];
+const GFPS = [
+  'GFP_KERNEL',
+  'GFP_ATOMIC',
+  'GFP_NOWAIT',
+  'GFP_NOIO',
+  'GFP_KERNEL|__GFP_NOWARN',
+  'GFP_ATOMIC|__GFP_NOWARN',
+  '0',
+  '__GFP_HIGH',
+  'bogus',
+];
 
 /** A generator for one field, read off its validator (a new shape fails here, on purpose). */
-function arbFor(op: string, key: string, f: FieldValidator, locks: readonly string[]): fc.Arbitrary<unknown> {
+function arbFor(
+  op: string,
+  key: string,
+  f: FieldValidator,
+  locks: readonly string[],
+): fc.Arbitrary<unknown> {
   const e = f.expected;
   if (e === 'true or false') return fc.boolean();
-  if (e === 'a non-empty string') return key === 'gfp' ? fc.constantFrom(...GFPS) : fc.constantFrom('mm/x.c:12', 'site', 'é🔒', 'a"b\\c');
+  if (e === 'a non-empty string')
+    return key === 'gfp'
+      ? fc.constantFrom(...GFPS)
+      : fc.constantFrom('mm/x.c:12', 'site', 'é🔒', 'a"b\\c');
   if (e === 'the name of a lock declared in "locks"') return fc.constantFrom(...locks);
   let m = /^an integer in (\d+)\.\.(\d+)$/.exec(e);
   if (m) {
     const lo = Number(m[1]);
     const hi = Number(m[2]);
-    return fc.oneof(fc.integer({ min: lo, max: Math.min(hi, lo + 4) }), fc.constant(hi), fc.integer({ min: lo, max: hi }));
+    return fc.oneof(
+      fc.integer({ min: lo, max: Math.min(hi, lo + 4) }),
+      fc.constant(hi),
+      fc.integer({ min: lo, max: hi }),
+    );
   }
   m = /^one of (.*)$/.exec(e);
   if (m) return fc.constantFrom(...(JSON.parse(`[${m[1]}]`) as string[]));
@@ -37,8 +65,25 @@ function arbFor(op: string, key: string, f: FieldValidator, locks: readonly stri
 const LOCK_NAMES = ['A', 'B', 'C', 'D', 'E', 'F'];
 
 const lockDecl = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ type: fc.constantFrom(...LOCK_TYPE_TAGS), class: fc.option(fc.constantFrom('k0', 'k1', 'A'), { nil: undefined }), queued: fc.option(fc.boolean(), { nil: undefined }) }) },
-  { weight: 1, arbitrary: fc.record({ wait: fc.record({ inner: fc.constantFrom(...WAIT_TYPE_NAMES), outer: fc.option(fc.constantFrom(...WAIT_TYPE_NAMES), { nil: undefined }) }), lockType: fc.option(fc.constantFrom(...LOCK_TYPE_NAMES), { nil: undefined }), class: fc.option(fc.constantFrom('k0', 'k1', 'A'), { nil: undefined }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      type: fc.constantFrom(...LOCK_TYPE_TAGS),
+      class: fc.option(fc.constantFrom('k0', 'k1', 'A'), { nil: undefined }),
+      queued: fc.option(fc.boolean(), { nil: undefined }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      wait: fc.record({
+        inner: fc.constantFrom(...WAIT_TYPE_NAMES),
+        outer: fc.option(fc.constantFrom(...WAIT_TYPE_NAMES), { nil: undefined }),
+      }),
+      lockType: fc.option(fc.constantFrom(...LOCK_TYPE_NAMES), { nil: undefined }),
+      class: fc.option(fc.constantFrom('k0', 'k1', 'A'), { nil: undefined }),
+    }),
+  },
 );
 
 const config = fc.record({
@@ -49,7 +94,20 @@ const config = fc.record({
   booting: fc.option(fc.boolean(), { nil: undefined }),
   policy: fc.option(fc.constantFrom('collect', 'first', 'throw'), { nil: undefined }),
   cpus: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
-  limits: fc.option(fc.record({ maxLockDepth: fc.integer({ min: 1, max: 6 }), maxClasses: fc.integer({ min: 1, max: 8 }), maxEntries: fc.integer({ min: 2, max: 12 }), maxChains: fc.integer({ min: 1, max: 8 }), maxChainHlocks: fc.integer({ min: 1, max: 40 }), bfsQueue: fc.integer({ min: 2, max: 8 }) }, { requiredKeys: [] }), { nil: undefined }),
+  limits: fc.option(
+    fc.record(
+      {
+        maxLockDepth: fc.integer({ min: 1, max: 6 }),
+        maxClasses: fc.integer({ min: 1, max: 8 }),
+        maxEntries: fc.integer({ min: 2, max: 12 }),
+        maxChains: fc.integer({ min: 1, max: 8 }),
+        maxChainHlocks: fc.integer({ min: 1, max: 40 }),
+        bfsQueue: fc.integer({ min: 2, max: 8 }),
+      },
+      { requiredKeys: [] },
+    ),
+    { nil: undefined },
+  ),
 });
 
 /** Drop undefined members so the trace is what JSON would carry. */
@@ -58,10 +116,16 @@ function clean<T>(v: T): T {
 }
 
 function eventArb(locks: readonly string[]): fc.Arbitrary<Record<string, unknown>> {
-  const opArb = fc.oneof({ weight: 3, arbitrary: fc.constantFrom('lock', 'unlock') }, { weight: 4, arbitrary: fc.constantFrom(...OP_NAMES) });
+  const opArb = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom('lock', 'unlock') },
+    { weight: 4, arbitrary: fc.constantFrom(...OP_NAMES) },
+  );
   return opArb.chain((op) => {
     const fields: Record<string, fc.Arbitrary<unknown>> = {};
-    for (const [k, f] of Object.entries(OPS[op].fields)) fields[k] = f.optional ? fc.option(arbFor(op, k, f, locks), { nil: undefined, freq: 2 }) : arbFor(op, k, f, locks);
+    for (const [k, f] of Object.entries(OPS[op].fields))
+      fields[k] = f.optional
+        ? fc.option(arbFor(op, k, f, locks), { nil: undefined, freq: 2 })
+        : arbFor(op, k, f, locks);
     return fc.record({
       op: fc.constant(op),
       task: fc.option(fc.constantFrom('init', 't1', 't2'), { nil: undefined, freq: 2 }),
@@ -74,10 +138,18 @@ function eventArb(locks: readonly string[]): fc.Arbitrary<Record<string, unknown
 const traceArb: fc.Arbitrary<Trace> = fc
   .record({ config, decls: fc.array(lockDecl, { minLength: 1, maxLength: LOCK_NAMES.length }) })
   .chain(({ config: c, decls }) => {
-    const names = [...decls.map((_, i) => LOCK_NAMES[i]), 'rcu_read_lock', 'rcu_read_lock_bh', 'rcu_read_lock_sched'];
+    const names = [
+      ...decls.map((_, i) => LOCK_NAMES[i]),
+      'rcu_read_lock',
+      'rcu_read_lock_bh',
+      'rcu_read_lock_sched',
+    ];
     const locks = Object.fromEntries(decls.map((d, i) => [LOCK_NAMES[i], d]));
     return fc.array(eventArb(names), { maxLength: 40 }).map((events) => {
-      const t = clean({ 'lockdep-trace': 1, config: c, locks, events }) as { locks: Record<string, Record<string, unknown>>; events: Record<string, unknown>[] };
+      const t = clean({ 'lockdep-trace': 1, config: c, locks, events }) as {
+        locks: Record<string, Record<string, unknown>>;
+        events: Record<string, unknown>[];
+      };
       // `queued` is an rwlock member only
       for (const d of Object.values(t.locks)) if (d.type !== 'rwlock') delete d.queued;
       const decl = validateHeader(t, false);
@@ -107,7 +179,16 @@ function outcome(run: () => unknown, context: string): Outcome {
 }
 
 function matrixJson(m: MatrixResult): unknown {
-  return { events: m.events, rows: m.rows, columns: m.columns.map((c) => ({ id: c.id, events: c.result.events, suppressed: c.result.suppressed, violations: c.result.violations.map(violationRecord) })) };
+  return {
+    events: m.events,
+    rows: m.rows,
+    columns: m.columns.map((c) => ({
+      id: c.id,
+      events: c.result.events,
+      suppressed: c.result.suppressed,
+      violations: c.result.violations.map(violationRecord),
+    })),
+  };
 }
 
 function jsonl(t: Trace): string {

@@ -6,7 +6,16 @@
  * lockdep_softirq_enter, and read_lock() is a recursive reader (force_read_lock_recursive).
  */
 import { createKernel, type Kernel, type KernelOptions } from '../../src';
-import type { Rwlock, Spinlock, RawSpinlock, Mutex, LocalLock, Srcu, PercpuRwSemaphore, WaitOverrideMap } from '../../src';
+import type {
+  Rwlock,
+  Spinlock,
+  RawSpinlock,
+  Mutex,
+  LocalLock,
+  Srcu,
+  PercpuRwSemaphore,
+  WaitOverrideMap,
+} from '../../src';
 import data from '../fixtures/selftest-waitctx.json';
 
 export type ConfigName = 'prove_raw_nesting' | 'no_prove_raw_nesting' | 'preempt_rt';
@@ -27,7 +36,12 @@ export interface SelftestCase {
   expect: Record<ConfigName, Expect>;
   selftest_row?: string;
   selftest_column?: string;
-  splat?: Partial<Record<ConfigName, { class_wait_suffix: string; context_line: string; held_locks: number; offending_map: string }>>;
+  splat?: Partial<
+    Record<
+      ConfigName,
+      { class_wait_suffix: string; context_line: string; held_locks: number; offending_map: string }
+    >
+  >;
 }
 
 export const CASES = data as unknown as SelftestCase[];
@@ -38,7 +52,8 @@ export const CONFIGS: Record<ConfigName, KernelOptions> = {
   preempt_rt: { preempt: 'rt', proveRawLockNesting: true },
 };
 
-type AnyLock = Rwlock | Spinlock | RawSpinlock | Mutex | LocalLock | Srcu | PercpuRwSemaphore | WaitOverrideMap;
+type AnyLock =
+  Rwlock | Spinlock | RawSpinlock | Mutex | LocalLock | Srcu | PercpuRwSemaphore | WaitOverrideMap;
 
 /** Default instance names when a step names none (the selftest's raw_lock_B, lock_B, mutex_B). */
 function instanceOf(s: Step): string {
@@ -50,8 +65,16 @@ export interface RunOptions {
   harness?: boolean;
 }
 
-export function runSteps(steps: Step[], options: KernelOptions, run: RunOptions = { harness: true }): Kernel {
-  const k = createKernel({ ...options, booting: run.harness ?? true, policy: options.policy ?? 'first' });
+export function runSteps(
+  steps: Step[],
+  options: KernelOptions,
+  run: RunOptions = { harness: true },
+): Kernel {
+  const k = createKernel({
+    ...options,
+    booting: run.harness ?? true,
+    policy: options.policy ?? 'first',
+  });
   if (run.harness ?? true) k.preemptDisable(); // start_kernel() runs with preemption disabled
   const locks = new Map<string, AnyLock>();
   const get = <T extends AnyLock>(s: Step, make: (name: string) => T): T => {
@@ -79,21 +102,39 @@ export function runSteps(steps: Step[], options: KernelOptions, run: RunOptions 
           k.softirqExit();
         } else k.irqExit();
         break;
-      case 'irq_disable': k.localIrqDisable(); break;
-      case 'irq_enable': k.localIrqEnable(); break;
-      case 'preempt_disable': k.preemptDisable(); break;
-      case 'preempt_enable': k.preemptEnable(); break;
-      case 'bh_disable': k.localBhDisable(); break;
-      case 'bh_enable': k.localBhEnable(); break;
+      case 'irq_disable':
+        k.localIrqDisable();
+        break;
+      case 'irq_enable':
+        k.localIrqEnable();
+        break;
+      case 'preempt_disable':
+        k.preemptDisable();
+        break;
+      case 'preempt_enable':
+        k.preemptEnable();
+        break;
+      case 'bh_disable':
+        k.localBhDisable();
+        break;
+      case 'bh_enable':
+        k.localBhEnable();
+        break;
       case 'acquire':
       case 'trylock':
       case 'release': {
         const acq = s.op !== 'release';
         const tr = s.op === 'trylock';
         switch (s.lock) {
-          case 'rcu_read_lock': acq ? k.rcuReadLock() : k.rcuReadUnlock(); break;
-          case 'rcu_read_lock_bh': acq ? k.rcuReadLockBh() : k.rcuReadUnlockBh(); break;
-          case 'rcu_read_lock_sched': acq ? k.rcuReadLockSched() : k.rcuReadUnlockSched(); break;
+          case 'rcu_read_lock':
+            acq ? k.rcuReadLock() : k.rcuReadUnlock();
+            break;
+          case 'rcu_read_lock_bh':
+            acq ? k.rcuReadLockBh() : k.rcuReadUnlockBh();
+            break;
+          case 'rcu_read_lock_sched':
+            acq ? k.rcuReadLockSched() : k.rcuReadUnlockSched();
+            break;
           case 'raw_spinlock': {
             const l = get(s, (n) => k.rawSpinlock(n));
             if (!acq) l.unlock();
@@ -142,7 +183,9 @@ export function runSteps(steps: Step[], options: KernelOptions, run: RunOptions 
             break;
           }
           case 'wait_override': {
-            const l = get(s, (n) => k.waitOverrideMap(n, (s.wait_type ?? 'SLEEP').toLowerCase() as 'sleep'));
+            const l = get(s, (n) =>
+              k.waitOverrideMap(n, (s.wait_type ?? 'SLEEP').toLowerCase() as 'sleep'),
+            );
             acq ? l.enter() : l.exit();
             break;
           }

@@ -41,9 +41,14 @@ describe('lockdep explain', () => {
       culprit: { name: 'krc.lock', index: 1, limit: 2 },
       reproduced: true,
     });
-    expect(j.reports[0].held.map((h: { name: string }) => h.name)).toEqual(['rcu_read_lock', 'krc.lock']);
+    expect(j.reports[0].held.map((h: { name: string }) => h.name)).toEqual([
+      'rcu_read_lock',
+      'krc.lock',
+    ]);
     expect(j.reports[0].verdicts).toHaveLength(8);
-    expect(j.reports[0].verdicts.find((v: { id: string }) => v.id === 'full/noprove').kinds).toEqual([]);
+    expect(
+      j.reports[0].verdicts.find((v: { id: string }) => v.id === 'full/noprove').kinds,
+    ).toEqual([]);
   });
 
   it('reads stdin with -', async () => {
@@ -56,20 +61,31 @@ describe('lockdep explain', () => {
     const file = join(REPORTS, 'unparsable.txt');
     const r = await run(['explain', file]);
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`${file}:6: expected the lock being acquired as \`<address> (<name>){<usage>}-{<outer>:<inner>}, at: <site>\`\n`);
+    expect(r.err).toBe(
+      `${file}:6: expected the lock being acquired as \`<address> (<name>){<usage>}-{<outer>:<inner>}, at: <site>\`\n`,
+    );
   });
 
   it('--emit-trace writes a trace that lockdep check replays to the same verdict', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lockdep-explain-'));
     const trace = join(dir, 'iwc.json');
-    const r = await run(['explain', '--emit-trace', trace, join(REPORTS, 'iwc-rcu-sched-quoted.txt')]);
+    const r = await run([
+      'explain',
+      '--emit-trace',
+      trace,
+      join(REPORTS, 'iwc-rcu-sched-quoted.txt'),
+    ]);
     expect(r.code).toBe(0);
     const c = await run(['check', '--format', 'json', trace]);
     expect(c.code).toBe(1);
     const j = JSON.parse(c.out);
-    expect(j.violations.map((v: { kind: string; lock: string }) => `${v.kind} ${v.lock}`)).toEqual(['invalid-wait-context &port_lock_key']);
+    expect(j.violations.map((v: { kind: string; lock: string }) => `${v.kind} ${v.lock}`)).toEqual([
+      'invalid-wait-context &port_lock_key',
+    ]);
     const m = await run(['matrix', '--format', 'json', trace]);
-    const row = JSON.parse(m.out).rows.find((x: { kind: string }) => x.kind === 'invalid-wait-context');
+    const row = JSON.parse(m.out).rows.find(
+      (x: { kind: string }) => x.kind === 'invalid-wait-context',
+    );
     expect(row.fires).toEqual(['none/prove', 'voluntary/prove', 'full/prove', 'rt/prove']);
   });
 
@@ -82,17 +98,37 @@ describe('lockdep explain', () => {
 
 describe('lockdep check --from-ftrace', () => {
   it('replays ftrace text and lists unknown lock names', async () => {
-    const r = await run(['check', '--from-ftrace', join(FTRACE, 'mixed.txt'), '--preempt', 'full', '--prove-raw-lock-nesting']);
+    const r = await run([
+      'check',
+      '--from-ftrace',
+      join(FTRACE, 'mixed.txt'),
+      '--preempt',
+      'full',
+      '--prove-raw-lock-nesting',
+    ]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/\[ BUG: Invalid wait context \]/);
-    expect(r.out).toMatch(/unknown lock names \(replayed as unchecked maps, wait type INV; add them to --classes\): 3/);
+    expect(r.out).toMatch(
+      /unknown lock names \(replayed as unchecked maps, wait type INV; add them to --classes\): 3/,
+    );
   });
   it('--classes makes every name known; JSON carries the import summary', async () => {
-    const r = await run(['check', '--from-ftrace', join(FTRACE, 'mixed.txt'), '--classes', join(FTRACE, 'classes.json'), '--format', 'json']);
+    const r = await run([
+      'check',
+      '--from-ftrace',
+      join(FTRACE, 'mixed.txt'),
+      '--classes',
+      join(FTRACE, 'classes.json'),
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(1);
     const j = JSON.parse(r.out);
     expect(j.ftrace.unknownLocks).toEqual([]);
-    expect(j.violations.map((v: { kind: string }) => v.kind)).toEqual(['invalid-wait-context', 'invalid-wait-context']);
+    expect(j.violations.map((v: { kind: string }) => v.kind)).toEqual([
+      'invalid-wait-context',
+      'invalid-wait-context',
+    ]);
   });
   it('a missing file is bad input (exit 2)', async () => {
     const r = await run(['check', '--from-ftrace', join(FTRACE, 'nope.txt')]);

@@ -5,8 +5,21 @@
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { createKernel, formatViolation, parseTrace, replayTrace as replayTraceDoc, type Kernel, type KernelOptions } from '../../src';
-import { explainText, explanationToJson, formatExplanation, type ExplainedReport, type ReportExplanation } from '../../src/interop/explain';
+import {
+  createKernel,
+  formatViolation,
+  parseTrace,
+  replayTrace as replayTraceDoc,
+  type Kernel,
+  type KernelOptions,
+} from '../../src';
+import {
+  explainText,
+  explanationToJson,
+  formatExplanation,
+  type ExplainedReport,
+  type ReportExplanation,
+} from '../../src/interop/explain';
 import { parseReports, REPORT_KINDS } from '../../src/interop/splatParser';
 import { replayTrace } from '../../src/interop/replay';
 
@@ -18,16 +31,54 @@ function explained(r: ReportExplanation): ExplainedReport {
   return r;
 }
 
-describe('invalid-wait-context fixtures: the kernel verdict under the report\'s configuration, and the culprit', () => {
+describe("invalid-wait-context fixtures: the kernel verdict under the report's configuration, and the culprit", () => {
   it.each([
     // file, culprit, prove, preempt, context, verdict kinds expected elsewhere
-    ['iwc-raw-spinlock.txt', 'krc.lock', true, 'unknown', 'task', { 'full/noprove': [], 'rt/prove': ['invalid-wait-context', 'sleeping-in-atomic'] }],
+    [
+      'iwc-raw-spinlock.txt',
+      'krc.lock',
+      true,
+      'unknown',
+      'task',
+      { 'full/noprove': [], 'rt/prove': ['invalid-wait-context', 'sleeping-in-atomic'] },
+    ],
     // since 35328dc the body of a threaded handler is judged as a threaded hardirq on every
     // configuration (as lib/locking-selftest.c does on RT): a mutex there is invalid on RT too
-    ['iwc-mutex-hardirq-noprove.txt', null, false, 'unknown', 'hardirq-threaded', { 'full/prove': ['sleeping-in-atomic', 'invalid-wait-context'], 'rt/prove': ['invalid-wait-context'] }],
-    ['iwc-rcu-sched-quoted.txt', 'rcu_read_lock_sched', true, 'unknown', 'task', { 'none/noprove': [] }],
-    ['iwc-rt.txt', '&priv->stats_lock', true, 'rt', 'task', { 'full/prove': ['sleeping-in-atomic', 'invalid-wait-context'] }],
-    ['iwc-softirq.txt', null, true, 'unknown', 'softirq', { 'rt/prove': ['sleeping-in-atomic', 'invalid-wait-context'] }],
+    [
+      'iwc-mutex-hardirq-noprove.txt',
+      null,
+      false,
+      'unknown',
+      'hardirq-threaded',
+      {
+        'full/prove': ['sleeping-in-atomic', 'invalid-wait-context'],
+        'rt/prove': ['invalid-wait-context'],
+      },
+    ],
+    [
+      'iwc-rcu-sched-quoted.txt',
+      'rcu_read_lock_sched',
+      true,
+      'unknown',
+      'task',
+      { 'none/noprove': [] },
+    ],
+    [
+      'iwc-rt.txt',
+      '&priv->stats_lock',
+      true,
+      'rt',
+      'task',
+      { 'full/prove': ['sleeping-in-atomic', 'invalid-wait-context'] },
+    ],
+    [
+      'iwc-softirq.txt',
+      null,
+      true,
+      'unknown',
+      'softirq',
+      { 'rt/prove': ['sleeping-in-atomic', 'invalid-wait-context'] },
+    ],
   ] as const)('%s', (file, culprit, prove, preempt, context, elsewhere) => {
     const res = explainText(read(file));
     expect(res.exitCode).toBe(0);
@@ -57,7 +108,7 @@ describe('invalid-wait-context fixtures: the kernel verdict under the report\'s 
     expect(r.scenario.task).toEqual({ comm: 'kworker/u16:3', pid: 187 });
   });
 
-  it('folds PREEMPT_RT\'s rcu_read_lock under a sleeping spinlock into that spinlock', () => {
+  it("folds PREEMPT_RT's rcu_read_lock under a sleeping spinlock into that spinlock", () => {
     const r = explained(explainText(read('iwc-rt.txt')).reports[0]);
     expect(r.scenario.held.map((h) => [h.name, h.type, h.implied])).toEqual([
       ['&priv->lock', 'spinlock', false],
@@ -82,10 +133,13 @@ describe('every report kind, several per file (multi.txt)', () => {
       'scheduling-while-atomic',
     ]);
   });
-  it.each(res.reports.map((r, i) => [r.kind, i] as const))('%s is reproduced under the report\'s configuration', (_k, i) => {
-    const r = explained(res.reports[i]);
-    expect(r.reproduced).toBe(true);
-  });
+  it.each(res.reports.map((r, i) => [r.kind, i] as const))(
+    "%s is reproduced under the report's configuration",
+    (_k, i) => {
+      const r = explained(res.reports[i]);
+      expect(r.reproduced).toBe(true);
+    },
+  );
   it('reads the circular chain and the held lock', () => {
     const r = explained(res.reports[0]);
     expect(r.scenario.chain.map((c) => c.name)).toEqual(['&dev->cfg_mutex', '&dev->io_mutex']);
@@ -98,7 +152,7 @@ describe('every report kind, several per file (multi.txt)', () => {
     expect(r.scenario.context.value).toBe('hardirq');
     expect(r.verdicts.find((v) => v.id === 'rt/prove')!.kinds).toEqual(['inconsistent-lock-state']);
   });
-  it('scheduling while atomic: preempt_count 3 = the scheduler\'s 1 + two spinning locks, no extra preempt_disable', () => {
+  it("scheduling while atomic: preempt_count 3 = the scheduler's 1 + two spinning locks, no extra preempt_disable", () => {
     const r = explained(res.reports[6]);
     expect(r.scenario.atomic?.preemptCount).toBe(3);
     expect(r.scenario.trace.events.map((e) => e.op)).toEqual(['lock', 'lock', 'schedule']);
@@ -147,19 +201,37 @@ describe('reports that cannot be read', () => {
 
 describe('parser tolerance', () => {
   it('covers every report kind explain reads', () => {
-    const real = ['rcu-suspicious-syzbot-bh-lkp-afs-brcmfmac.txt', 'bad-unlock-held-at-exit-freed-syzbot.txt', 'debug-locks-warn-preempt-and-max-lock-depth.txt'];
+    const real = [
+      'rcu-suspicious-syzbot-bh-lkp-afs-brcmfmac.txt',
+      'bad-unlock-held-at-exit-freed-syzbot.txt',
+      'debug-locks-warn-preempt-and-max-lock-depth.txt',
+    ];
     const own = ['nested-lock-not-taken.json', 'invalid-subclass.json'].map((f) => {
-      const t = parseTrace(readFileSync(join(__dirname, '..', '..', 'examples', 'traces', f), 'utf8'), f);
+      const t = parseTrace(
+        readFileSync(join(__dirname, '..', '..', 'examples', 'traces', f), 'utf8'),
+        f,
+      );
       return replayTraceDoc(t).violations.map(formatViolation).join('\n');
     });
-    const all = [read('multi.txt'), read('iwc-raw-spinlock.txt'), ...real.map((f) => read(join('real', f))), ...own].join('\n');
+    const all = [
+      read('multi.txt'),
+      read('iwc-raw-spinlock.txt'),
+      ...real.map((f) => read(join('real', f))),
+      ...own,
+    ].join('\n');
     const kinds = new Set(parseReports(all).reports.map((r) => r.kind));
     for (const k of REPORT_KINDS) expect(kinds.has(k)).toBe(true);
   });
   it('strips syslog prefixes, printk caller ids and nested quote markers', () => {
     const text = read('iwc-raw-spinlock.txt')
       .split('\n')
-      .map((l, i) => (i % 3 === 0 ? `Nov 21 10:00:00 host kernel: ${l}` : i % 3 === 1 ? `> > ${l.replace(/^(\[[^\]]+\])/, '$1[    T1]')}` : l))
+      .map((l, i) =>
+        i % 3 === 0
+          ? `Nov 21 10:00:00 host kernel: ${l}`
+          : i % 3 === 1
+            ? `> > ${l.replace(/^(\[[^\]]+\])/, '$1[    T1]')}`
+            : l,
+      )
       .join('\n');
     const r = explained(explainText(text).reports[0]);
     expect(r.scenario.culprit?.name).toBe('krc.lock');
@@ -213,26 +285,56 @@ const strip = (s: string) => s.replace(/\b[0-9a-f]{16}\b/g, 'ADDR');
 
 describe('round trip: formatViolation() output → explain → the same scenario and verdict', () => {
   it.each([
-    ['spinlock_t under raw_spinlock_t', { preempt: 'full', proveRawLockNesting: true }, (k: Kernel) => {
-      k.rawSpinlock('raw_lock_A').lock();
-      k.spinlock('lock_B').lock();
-    }, 'raw_lock_A', 'task'],
-    ['mutex in a hard interrupt', { preempt: 'full', proveRawLockNesting: true }, (k: Kernel) => {
-      const m = k.mutex('mutex_B');
-      k.hardirq(() => m.lock(), { threaded: false });
-    }, null, 'hardirq'],
-    ['spinlock_t under rcu_read_lock_sched()', { preempt: 'full', proveRawLockNesting: true }, (k: Kernel) => {
-      k.rcuReadLockSched();
-      k.spinlock('lock_B').lock();
-    }, 'rcu_read_lock_sched', 'task'],
-    ['PREEMPT_RT: mutex under a sleeping spinlock', { preempt: 'rt', proveRawLockNesting: true }, (k: Kernel) => {
-      k.spinlock('lock_A').lock();
-      k.mutex('mutex_B').lock();
-    }, 'lock_A', 'task'],
-    ['PROVE_RAW_LOCK_NESTING=n: mutex under raw_spinlock_t', { preempt: 'full', proveRawLockNesting: false }, (k: Kernel) => {
-      k.rawSpinlock('my_raw_lock').lock();
-      k.mutex('my_mutex').lock();
-    }, 'my_raw_lock', 'task'],
+    [
+      'spinlock_t under raw_spinlock_t',
+      { preempt: 'full', proveRawLockNesting: true },
+      (k: Kernel) => {
+        k.rawSpinlock('raw_lock_A').lock();
+        k.spinlock('lock_B').lock();
+      },
+      'raw_lock_A',
+      'task',
+    ],
+    [
+      'mutex in a hard interrupt',
+      { preempt: 'full', proveRawLockNesting: true },
+      (k: Kernel) => {
+        const m = k.mutex('mutex_B');
+        k.hardirq(() => m.lock(), { threaded: false });
+      },
+      null,
+      'hardirq',
+    ],
+    [
+      'spinlock_t under rcu_read_lock_sched()',
+      { preempt: 'full', proveRawLockNesting: true },
+      (k: Kernel) => {
+        k.rcuReadLockSched();
+        k.spinlock('lock_B').lock();
+      },
+      'rcu_read_lock_sched',
+      'task',
+    ],
+    [
+      'PREEMPT_RT: mutex under a sleeping spinlock',
+      { preempt: 'rt', proveRawLockNesting: true },
+      (k: Kernel) => {
+        k.spinlock('lock_A').lock();
+        k.mutex('mutex_B').lock();
+      },
+      'lock_A',
+      'task',
+    ],
+    [
+      'PROVE_RAW_LOCK_NESTING=n: mutex under raw_spinlock_t',
+      { preempt: 'full', proveRawLockNesting: false },
+      (k: Kernel) => {
+        k.rawSpinlock('my_raw_lock').lock();
+        k.mutex('my_mutex').lock();
+      },
+      'my_raw_lock',
+      'task',
+    ],
   ] as const)('%s', (_name, opts, run, culprit, context) => {
     const k = firstReport(opts as KernelOptions, run);
     const v = k.violations.find((x) => x.kind === 'invalid-wait-context');
@@ -243,7 +345,10 @@ describe('round trip: formatViolation() output → explain → the same scenario
     const r = explained(res.reports.find((x) => x.kind === 'invalid-wait-context')!);
     const s = r.scenario;
     // configuration: what the numbers and fingerprints say, defaults otherwise
-    expect(s.origin).toEqual({ preempt: opts.preempt, proveRawLockNesting: opts.proveRawLockNesting });
+    expect(s.origin).toEqual({
+      preempt: opts.preempt,
+      proveRawLockNesting: opts.proveRawLockNesting,
+    });
     expect(s.context.value).toBe(context);
     expect(s.culprit?.name ?? null).toBe(culprit);
     if (v?.kind === 'invalid-wait-context') {
@@ -252,12 +357,16 @@ describe('round trip: formatViolation() output → explain → the same scenario
       expect(s.held.map((h) => h.name)).toEqual(v.held.map((h) => h.name));
     }
     // verdict: the same kinds fire under the original configuration
-    const origin = r.verdicts.find((x) => x.id === `${opts.preempt}/${opts.proveRawLockNesting ? 'prove' : 'noprove'}`)!;
+    const origin = r.verdicts.find(
+      (x) => x.id === `${opts.preempt}/${opts.proveRawLockNesting ? 'prove' : 'noprove'}`,
+    )!;
     // (later events of the original, e.g. leaving the interrupt with the mutex held, are not part of the report)
     const upTo = k.violations.filter((x) => x.event <= v!.event).map((x) => x.kind);
     expect([...origin.kinds].sort()).toEqual([...new Set(upTo)].sort());
     // scenario: replaying the emitted trace prints the same report (addresses aside)
-    const again = replayTrace(s.trace, opts as KernelOptions).violations.find((x) => x.kind === 'invalid-wait-context')!;
+    const again = replayTrace(s.trace, opts as KernelOptions).violations.find(
+      (x) => x.kind === 'invalid-wait-context',
+    )!;
     expect(strip(formatViolation(again))).toBe(strip(formatViolation(v!)));
   });
 });

@@ -30,7 +30,9 @@ describe('trace buffer text with latency flags (mixed.txt)', () => {
     // the timer interrupt is a per-CPU interrupt: never threaded
     expect(trace.events.find((e) => e.op === 'irq_enter')).toMatchObject({ threaded: false });
     // the trylock keeps its flag
-    expect(trace.events.find((e) => e.lock === '&p->alloc_lock@ffff888100a00040' && e.op === 'lock')).toMatchObject({ try: true });
+    expect(
+      trace.events.find((e) => e.lock === '&p->alloc_lock@ffff888100a00040' && e.op === 'lock'),
+    ).toMatchObject({ try: true });
     // a release of a lock taken before the trace began is skipped and counted
     expect(summary.unmatchedReleases).toBe(1);
   });
@@ -38,15 +40,29 @@ describe('trace buffer text with latency flags (mixed.txt)', () => {
   it('replays to the expected reports: spinlock_t under raw_spinlock_t, spinlock_t in a non-threaded hardirq; the trylock is exempt', () => {
     const { trace } = ftraceToTrace(read('mixed.txt'), classes);
     const full = replayTrace(trace, { preempt: 'full', proveRawLockNesting: true }).violations;
-    expect(rows(full as never)).toEqual(['invalid-wait-context &n->list_lock', 'invalid-wait-context &zone->lock']);
-    expect(replayTrace(trace, { preempt: 'full', proveRawLockNesting: false }).violations).toEqual([]);
+    expect(rows(full as never)).toEqual([
+      'invalid-wait-context &n->list_lock',
+      'invalid-wait-context &zone->lock',
+    ]);
+    expect(replayTrace(trace, { preempt: 'full', proveRawLockNesting: false }).violations).toEqual(
+      [],
+    );
   });
 
   it('lists unknown lock names instead of guessing, and replays them unchecked', () => {
     const { trace, summary } = ftraceToTrace(read('mixed.txt'));
-    expect(summary.unknownLocks.map((u) => u.name).sort()).toEqual(['&my_drv->lock', '&p->alloc_lock', '&priv->mtx']);
-    expect(trace.locks?.['&priv->mtx@ffff888104b00000']).toEqual({ wait: { inner: 'inv' }, class: '&priv->mtx' });
-    expect(formatFtraceSummary(summary).join('\n')).toMatch(/unknown lock names .*: 3\n  &my_drv->lock \(2 events\)/);
+    expect(summary.unknownLocks.map((u) => u.name).sort()).toEqual([
+      '&my_drv->lock',
+      '&p->alloc_lock',
+      '&priv->mtx',
+    ]);
+    expect(trace.locks?.['&priv->mtx@ffff888104b00000']).toEqual({
+      wait: { inner: 'inv' },
+      class: '&priv->mtx',
+    });
+    expect(formatFtraceSummary(summary).join('\n')).toMatch(
+      /unknown lock names .*: 3\n  &my_drv->lock \(2 events\)/,
+    );
     // with the class table, nothing is unknown
     expect(ftraceToTrace(read('mixed.txt'), classes).summary.unknownLocks).toEqual([]);
   });
@@ -57,13 +73,23 @@ describe('trace-cmd report text without flags (trace-cmd.txt)', () => {
   it('a mutex in a threadable irq handler and in a softirq: invalid without RT; on RT too, the handler body being a threaded hardirq (a trylock under raw is exempt)', () => {
     const full = replayTrace(trace, { preempt: 'full', proveRawLockNesting: true }).violations;
     // ... and used in a hardirq and then with hardirqs enabled (in the softirq): inconsistent lock state
-    expect(new Set(rows(full as never))).toEqual(new Set(['invalid-wait-context &priv->mtx', 'sleeping-in-atomic -', 'inconsistent-lock-state &priv->mtx']));
+    expect(new Set(rows(full as never))).toEqual(
+      new Set([
+        'invalid-wait-context &priv->mtx',
+        'sleeping-in-atomic -',
+        'inconsistent-lock-state &priv->mtx',
+      ]),
+    );
     const rt = replayTrace(trace, { preempt: 'rt', proveRawLockNesting: true }).violations;
     // on RT: the softirq one (local_bh is CONFIG), and since 35328dc the threaded handler's
     // body is judged as a threaded hardirq there too (context CONFIG < the mutex's SLEEP)
     const iwc = rt.filter((v) => v.kind === 'invalid-wait-context');
     expect(iwc).toHaveLength(2);
-    expect(iwc.some((v) => v.kind === 'invalid-wait-context' && v.held.some((h) => h.name === 'local_bh'))).toBe(true);
+    expect(
+      iwc.some(
+        (v) => v.kind === 'invalid-wait-context' && v.held.some((h) => h.name === 'local_bh'),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -76,7 +102,10 @@ describe('streaming replay of a file', () => {
       onProgress: (n) => progress.push(n),
       progressEvery: 5,
     });
-    expect(rows(r.result.violations as never)).toEqual(['invalid-wait-context &n->list_lock', 'invalid-wait-context &zone->lock']);
+    expect(rows(r.result.violations as never)).toEqual([
+      'invalid-wait-context &n->list_lock',
+      'invalid-wait-context &zone->lock',
+    ]);
     expect(progress.length).toBeGreaterThan(2);
     expect(r.summary.unknownLocks).toEqual([]);
   });
@@ -85,16 +114,27 @@ describe('streaming replay of a file', () => {
 describe('class table', () => {
   it('rejects a bad entry with its path', () => {
     expect(() => parseClassTable({ classes: { x: 'spinlok' } })).toThrow(InteropError);
-    expect(() => parseClassTable({ classes: { x: 'spinlok' } })).toThrow(/classes\.x: unknown lock type "spinlok"/);
-    expect(() => parseClassTable({ patterns: [{ match: '(', type: 'mutex' }] })).toThrow(/not a valid regular expression/);
+    expect(() => parseClassTable({ classes: { x: 'spinlok' } })).toThrow(
+      /classes\.x: unknown lock type "spinlok"/,
+    );
+    expect(() => parseClassTable({ patterns: [{ match: '(', type: 'mutex' }] })).toThrow(
+      /not a valid regular expression/,
+    );
   });
   it('rejects members an entry does not have instead of dropping them', () => {
-    expect(() => parseClassTable({ classes: { x: { type: 'mutex', junk: 1 } } })).toThrow(/classes\.x: unknown member "junk"/);
-    expect(() => parseClassTable({ classes: { x: { wait: { inner: 'spin' }, lockTyp: 'percpu' } } })).toThrow(/unknown member "lockTyp"/);
+    expect(() => parseClassTable({ classes: { x: { type: 'mutex', junk: 1 } } })).toThrow(
+      /classes\.x: unknown member "junk"/,
+    );
+    expect(() =>
+      parseClassTable({ classes: { x: { wait: { inner: 'spin' }, lockTyp: 'percpu' } } }),
+    ).toThrow(/unknown member "lockTyp"/);
   });
   it('accepts a flat map and explicit wait types', () => {
     const t = parseClassTable({ a: 'mutex', b: { wait: { inner: 'spin', outer: 'free' } } });
     expect(t.names.get('a')).toEqual({ kind: 'primitive', type: 'mutex' });
-    expect(t.names.get('b')).toEqual({ kind: 'map', decl: { wait: { inner: 'spin', outer: 'free' } } });
+    expect(t.names.get('b')).toEqual({
+      kind: 'map',
+      decl: { wait: { inner: 'spin', outer: 'free' } },
+    });
   });
 });

@@ -39,7 +39,11 @@ describe('lockdep/jest matchers', () => {
   });
 
   it('failure of toHaveViolation lists what was raised instead', () => {
-    const res = lockdepMatchers.toHaveViolation.call({ isNot: false }, spinUnderRaw(), 'circular-dependency');
+    const res = lockdepMatchers.toHaveViolation.call(
+      { isNot: false },
+      spinUnderRaw(),
+      'circular-dependency',
+    );
     expect(res.pass).toBe(false);
     expect(res.message()).toMatch(/expected circular-dependency, but 1 violation was raised/);
   });

@@ -17,7 +17,9 @@ async function rows(file: string): Promise<string[]> {
 
 describe('examples/scenarios', () => {
   it('v5.9: Invalid wait context on &zone->lock with krc.lock held, PRLN only, not on RT (RT skip)', async () => {
-    expect(await rows('kfree-rcu-v5.9-raw-lock.json')).toEqual(['invalid-wait-context &zone->lock: not PREEMPT_RT, PROVE_RAW_LOCK_NESTING=y only']);
+    expect(await rows('kfree-rcu-v5.9-raw-lock.json')).toEqual([
+      'invalid-wait-context &zone->lock: not PREEMPT_RT, PROVE_RAW_LOCK_NESTING=y only',
+    ]);
   });
 
   it('before the RT skip: on PREEMPT_RT the rtmutex path reports sleeping in atomic', async () => {
@@ -26,11 +28,14 @@ describe('examples/scenarios', () => {
     expect(r).toContain('sleeping-in-atomic -: PREEMPT_RT only');
   });
 
-  it.each(['worker', 'mainline', 'gfp-no-locks', 'lockless-page', 'preemptible-check', 'nolock'])('fix %s: clean in every configuration', async (s) => {
-    expect(await rows(`kfree-rcu-fix-${s}.json`)).toEqual([]);
-  });
+  it.each(['worker', 'mainline', 'gfp-no-locks', 'lockless-page', 'preemptible-check', 'nolock'])(
+    'fix %s: clean in every configuration',
+    async (s) => {
+      expect(await rows(`kfree-rcu-fix-${s}.json`)).toEqual([]);
+    },
+  );
 
-  it('fix raw-zone-lock: clean on !RT; on RT the RT patch set\'s pcp lock (pa_lock) is still a sleeping lock', async () => {
+  it("fix raw-zone-lock: clean on !RT; on RT the RT patch set's pcp lock (pa_lock) is still a sleeping lock", async () => {
     expect(await rows('kfree-rcu-fix-raw-zone-lock.json')).toEqual([
       'invalid-wait-context pa_lock: PREEMPT_RT, PROVE_RAW_LOCK_NESTING=y only',
       'sleeping-in-atomic -: PREEMPT_RT only',
@@ -38,27 +43,38 @@ describe('examples/scenarios', () => {
   });
 
   it('Palethorpe, 26 Oct 2020: page_owner takes depot_lock (spinlock_t) under krc.lock even on a pcp hit', async () => {
-    expect(await rows('kfree-rcu-v5.9-page-owner.json')).toEqual(['invalid-wait-context depot_lock: not PREEMPT_RT, PROVE_RAW_LOCK_NESTING=y only']);
+    expect(await rows('kfree-rcu-v5.9-page-owner.json')).toEqual([
+      'invalid-wait-context depot_lock: not PREEMPT_RT, PROVE_RAW_LOCK_NESTING=y only',
+    ]);
   });
 
   it('__GFP_NO_LOCKS (RFC 1/2: only rmqueue_pcplist() changed) would not have fixed the page_owner splat', async () => {
-    expect(await rows('kfree-rcu-gfp-no-locks-page-owner.json')).toEqual(['invalid-wait-context depot_lock: not PREEMPT_RT, PROVE_RAW_LOCK_NESTING=y only']);
+    expect(await rows('kfree-rcu-gfp-no-locks-page-owner.json')).toEqual([
+      'invalid-wait-context depot_lock: not PREEMPT_RT, PROVE_RAW_LOCK_NESTING=y only',
+    ]);
   });
 
-  it('drop-lock (15 Jul 2020): krc.lock dropped, the caller\'s raw lock still held around zone->lock', async () => {
-    expect(await rows('kfree-rcu-fix-drop-lock.json')).toEqual(['invalid-wait-context &zone->lock: not PREEMPT_RT, PROVE_RAW_LOCK_NESTING=y only']);
+  it("drop-lock (15 Jul 2020): krc.lock dropped, the caller's raw lock still held around zone->lock", async () => {
+    expect(await rows('kfree-rcu-fix-drop-lock.json')).toEqual([
+      'invalid-wait-context &zone->lock: not PREEMPT_RT, PROVE_RAW_LOCK_NESTING=y only',
+    ]);
   });
 
   it('head-less kvfree_rcu() under a raw lock: might_sleep() at entry, on every configuration', async () => {
     expect(await rows('kvfree-rcu-headless-atomic.json')).toEqual(['sleeping-in-atomic -: always']);
   });
 
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
   it('every strategy has an example scenario here', () => {
     const used = new Set<string>();
     for (const f of files) {
-      const t = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { events: Array<{ op: string; strategy?: string }> };
+      const t = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as {
+        events: Array<{ op: string; strategy?: string }>;
+      };
       for (const e of t.events) if (e.op === 'model_setup' && e.strategy) used.add(e.strategy);
     }
     expect(STRATEGY_NAMES.filter((s) => !used.has(s))).toEqual([]);
@@ -69,7 +85,10 @@ describe('examples/scenarios', () => {
     const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'models.md'), 'utf8');
     for (const f of files) {
       const stem = f.replace(/\.json$/, '');
-      const replayed = self.includes(f) || (stem.startsWith('kfree-rcu-fix-') && self.includes(`'${stem.slice('kfree-rcu-fix-'.length)}'`));
+      const replayed =
+        self.includes(f) ||
+        (stem.startsWith('kfree-rcu-fix-') &&
+          self.includes(`'${stem.slice('kfree-rcu-fix-'.length)}'`));
       expect({ f, replayed }).toEqual({ f, replayed: true });
       expect({ f, listed: doc.includes(f) }).toEqual({ f, listed: true });
     }

@@ -5,18 +5,41 @@
  */
 import { createModelSystem, type ModelSystem } from '../../src/models/system';
 import { runWorkload, formatWorkloads } from '../../src/models/scenarios';
-import { STRATEGIES, STRATEGY_NAMES, getStrategy, type KvfreeStrategyName } from '../../src/models/strategies';
+import {
+  STRATEGIES,
+  STRATEGY_NAMES,
+  getStrategy,
+  type KvfreeStrategyName,
+} from '../../src/models/strategies';
 import type { PreemptModel } from '../../src/core/config';
 
-function sys(strategy: KvfreeStrategyName, preempt: PreemptModel = 'full', kvfree = {}): ModelSystem {
-  const s = createModelSystem({ preempt, proveRawLockNesting: true, cpus: 2 }, { strategy, kvfree });
+function sys(
+  strategy: KvfreeStrategyName,
+  preempt: PreemptModel = 'full',
+  kvfree = {},
+): ModelSystem {
+  const s = createModelSystem(
+    { preempt, proveRawLockNesting: true, cpus: 2 },
+    { strategy, kvfree },
+  );
   s.kernel.switchTo('caller', 0);
   return s;
 }
 
 describe('strategies', () => {
   it('each is a distinct code path with the parameters of its era', () => {
-    expect(STRATEGY_NAMES).toEqual(['v5.9', 'v5.9-no-rt-skip', 'drop-lock', 'worker', 'mainline', 'gfp-no-locks', 'lockless-page', 'preemptible-check', 'raw-zone-lock', 'nolock']);
+    expect(STRATEGY_NAMES).toEqual([
+      'v5.9',
+      'v5.9-no-rt-skip',
+      'drop-lock',
+      'worker',
+      'mainline',
+      'gfp-no-locks',
+      'lockless-page',
+      'preemptible-check',
+      'raw-zone-lock',
+      'nolock',
+    ]);
     expect(STRATEGIES['v5.9'].bulkCapacity).toBe(510);
     expect(STRATEGIES.mainline.bulkCapacity).toBe(507);
     expect(STRATEGIES['v5.9'].minCachedObjs).toBe(2);
@@ -197,7 +220,9 @@ describe('head-less kvfree_rcu(ptr): the might_sleep() contract', () => {
 
 describe('workload table', () => {
   it('counts per strategy, with list use only until the worker refilled the cache', () => {
-    const rows = (['v5.9', 'worker', 'mainline'] as KvfreeStrategyName[]).map((strategy) => runWorkload({ strategy, config: 'full+prln', objects: 3000 }));
+    const rows = (['v5.9', 'worker', 'mainline'] as KvfreeStrategyName[]).map((strategy) =>
+      runWorkload({ strategy, config: 'full+prln', objects: 3000 }),
+    );
     for (const r of rows) expect(r.counters.bulk + r.counters.list).toBe(3000);
     expect(rows[0].counters.list).toBe(0);
     expect(rows[1].counters.list).toBeGreaterThan(0);

@@ -4,13 +4,32 @@
  * contexts), alloc_pages_nolock() and the proposed __GFP_NO_LOCKS.
  */
 import { createModelSystem, type ModelSystem } from '../../src/models/system';
-import { GFP_ATOMIC, GFP_KERNEL, GFP_NOWAIT, __GFP_NO_LOCKS, __GFP_NOWARN, __GFP_NORETRY, parseGfp, formatGfp, gfpToAllocFlags, ALLOC_NON_BLOCK, ALLOC_MIN_RESERVE } from '../../src/models/mm/gfp';
+import {
+  GFP_ATOMIC,
+  GFP_KERNEL,
+  GFP_NOWAIT,
+  __GFP_NO_LOCKS,
+  __GFP_NOWARN,
+  __GFP_NORETRY,
+  parseGfp,
+  formatGfp,
+  gfpToAllocFlags,
+  ALLOC_NON_BLOCK,
+  ALLOC_MIN_RESERVE,
+} from '../../src/models/mm/gfp';
 import { inCallerContext, splatTag, type CallerContext } from '../../src/models/scenarios';
 import type { PageAllocatorVersion } from '../../src/models/mm/pageAlloc';
 import type { PreemptModel } from '../../src/core/config';
 
-function sys(preempt: PreemptModel, prln: boolean, version: PageAllocatorVersion = 'main'): ModelSystem {
-  const s = createModelSystem({ preempt, proveRawLockNesting: prln, cpus: 2 }, { strategy: 'mainline', allocator: { version } });
+function sys(
+  preempt: PreemptModel,
+  prln: boolean,
+  version: PageAllocatorVersion = 'main',
+): ModelSystem {
+  const s = createModelSystem(
+    { preempt, proveRawLockNesting: prln, cpus: 2 },
+    { strategy: 'mainline', allocator: { version } },
+  );
   s.kernel.switchTo('caller', 0);
   return s;
 }
@@ -24,8 +43,12 @@ describe('GFP flags', () => {
   });
 
   it('gfp_to_alloc_flags(): GFP_ATOMIC gets MIN_RESERVE|NON_BLOCK, GFP_NOWAIT NON_BLOCK only, GFP_KERNEL neither', () => {
-    expect(gfpToAllocFlags(GFP_ATOMIC) & (ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK)).toBe(ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK);
-    expect(gfpToAllocFlags(GFP_NOWAIT) & (ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK)).toBe(ALLOC_NON_BLOCK);
+    expect(gfpToAllocFlags(GFP_ATOMIC) & (ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK)).toBe(
+      ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK,
+    );
+    expect(gfpToAllocFlags(GFP_NOWAIT) & (ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK)).toBe(
+      ALLOC_NON_BLOCK,
+    );
     expect(gfpToAllocFlags(GFP_KERNEL) & (ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK)).toBe(0);
   });
 });
@@ -37,7 +60,13 @@ describe('watermarks and reserves (__zone_watermark_ok)', () => {
     ['GFP_ATOMIC', GFP_ATOMIC, 0.3, false, 'below 37.5 % even GFP_ATOMIC fails'],
     ['GFP_NOWAIT', GFP_NOWAIT, 0.9, false, 'ALLOC_NON_BLOCK without __GFP_HIGH gets no discount'],
     ['GFP_NOWAIT', GFP_NOWAIT, 1.1, true, 'above MIN the slow path succeeds without reclaim'],
-    ['GFP_KERNEL|__GFP_NORETRY', GFP_KERNEL | __GFP_NORETRY, 0.9, false, 'one light reclaim pass (32 pages) is not enough here'],
+    [
+      'GFP_KERNEL|__GFP_NORETRY',
+      GFP_KERNEL | __GFP_NORETRY,
+      0.9,
+      false,
+      'one light reclaim pass (32 pages) is not enough here',
+    ],
   ];
   it.each(rows)('%s with free = %f x min -> %s (%s)', (_n, gfp, frac, ok) => {
     const s = sys('full', true);
@@ -84,11 +113,32 @@ describe('§6 reference rows 40-45: a plain GFP_ATOMIC allocation', () => {
   const rows: Array<[string, PreemptModel, boolean, CallerContext, boolean, string[]]> = [
     ['#40 pcp_spin_trylock is exempt from the wait-context check', 'full', true, 'raw', false, []],
     ['#41 pcp miss under a raw lock: zone->lock', 'full', true, 'raw', true, ['IWC(&zone->lock)']],
-    ['#42 hardirq baseline is SPIN: IWC with no lock held', 'full', true, 'hardirq', true, ['IWC(&zone->lock)']],
+    [
+      '#42 hardirq baseline is SPIN: IWC with no lock held',
+      'full',
+      true,
+      'hardirq',
+      true,
+      ['IWC(&zone->lock)'],
+    ],
     ['#43 softirq baseline is CONFIG: silent', 'full', true, 'softirq', true, []],
     ['#44 preempt_disable() is invisible to lockdep', 'full', true, 'preempt-off', true, []],
-    ['#45 RT: zone->lock is an rtmutex: sleeping function called from invalid context', 'rt', true, 'preempt-off', true, ['SFCIC']],
-    ['#45 RT under a raw lock: IWC and SFCIC', 'rt', true, 'raw', true, ['IWC(&zone->lock)', 'SFCIC']],
+    [
+      '#45 RT: zone->lock is an rtmutex: sleeping function called from invalid context',
+      'rt',
+      true,
+      'preempt-off',
+      true,
+      ['SFCIC'],
+    ],
+    [
+      '#45 RT under a raw lock: IWC and SFCIC',
+      'rt',
+      true,
+      'raw',
+      true,
+      ['IWC(&zone->lock)', 'SFCIC'],
+    ],
     ['PRLN off: CONFIG == SPIN, silent', 'full', false, 'raw', true, []],
   ];
   it.each(rows)('%s', (_row, preempt, prln, caller, empty, splats) => {

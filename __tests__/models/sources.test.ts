@@ -5,17 +5,37 @@
 import { createModelSystem, type ModelSystem } from '../../src/models/system';
 import { runScenarioCell, inCallerContext, splatTag } from '../../src/models/scenarios';
 import {
-  GFP_ATOMIC, GFP_KERNEL, GFP_NOWAIT, __GFP_HIGH, __GFP_MEMALLOC, __GFP_NOMEMALLOC, __GFP_NOWARN, __GFP_DIRECT_RECLAIM,
-  ALLOC_HIGHATOMIC, ALLOC_NON_BLOCK, ALLOC_NO_WATERMARKS, gfpToAllocFlags, gfpPfmemallocFlags,
+  GFP_ATOMIC,
+  GFP_KERNEL,
+  GFP_NOWAIT,
+  __GFP_HIGH,
+  __GFP_MEMALLOC,
+  __GFP_NOMEMALLOC,
+  __GFP_NOWARN,
+  __GFP_DIRECT_RECLAIM,
+  ALLOC_HIGHATOMIC,
+  ALLOC_NON_BLOCK,
+  ALLOC_NO_WATERMARKS,
+  gfpToAllocFlags,
+  gfpPfmemallocFlags,
 } from '../../src/models/mm/gfp';
 import type { PageAllocatorVersion } from '../../src/models/mm/pageAlloc';
 import type { KvfreeStrategyName } from '../../src/models/strategies';
 import type { PreemptModel } from '../../src/core/config';
 
-function sys(strategy: KvfreeStrategyName, preempt: PreemptModel = 'full', o: { version?: PageAllocatorVersion; pageOwner?: boolean; kvfree?: object } = {}): ModelSystem {
-  const s = createModelSystem({ preempt, proveRawLockNesting: true, cpus: 2 }, {
-    strategy, allocator: { version: o.version, pageOwner: o.pageOwner }, kvfree: o.kvfree,
-  });
+function sys(
+  strategy: KvfreeStrategyName,
+  preempt: PreemptModel = 'full',
+  o: { version?: PageAllocatorVersion; pageOwner?: boolean; kvfree?: object } = {},
+): ModelSystem {
+  const s = createModelSystem(
+    { preempt, proveRawLockNesting: true, cpus: 2 },
+    {
+      strategy,
+      allocator: { version: o.version, pageOwner: o.pageOwner },
+      kvfree: o.kvfree,
+    },
+  );
   s.kernel.switchTo('caller', 0);
   return s;
 }
@@ -30,8 +50,20 @@ describe('__GFP_NO_LOCKS RFC (20200809204354.20137-2/-3)', () => {
   });
 
   it('!RT with PRLN: BULK from a non-empty pcp list, LIST when it is empty, never a splat', () => {
-    expect(runScenarioCell({ strategy: 'gfp-no-locks', config: 'full+prln', caller: 'raw', state: 'pcp' }).outcome).toBe('BULK');
-    const r = runScenarioCell({ strategy: 'gfp-no-locks', config: 'full+prln', caller: 'hardirq', state: 'pcp-empty' });
+    expect(
+      runScenarioCell({
+        strategy: 'gfp-no-locks',
+        config: 'full+prln',
+        caller: 'raw',
+        state: 'pcp',
+      }).outcome,
+    ).toBe('BULK');
+    const r = runScenarioCell({
+      strategy: 'gfp-no-locks',
+      config: 'full+prln',
+      caller: 'hardirq',
+      state: 'pcp-empty',
+    });
     expect(r.outcome).toBe('LIST');
     expect(r.mm.pcpRefills).toBe(0);
   });
@@ -56,7 +88,13 @@ describe('__rcu_alloc_page_lockless() RFC (20200918194817.48921-2..-5)', () => {
   });
 
   it('2/4: prep_new_page(page, 0, 0, 0) runs the page_owner hook: depot_lock under krc.lock', () => {
-    const r = runScenarioCell({ strategy: 'lockless-page', config: 'full+prln', caller: 'task', state: 'pcp', pageOwner: true });
+    const r = runScenarioCell({
+      strategy: 'lockless-page',
+      config: 'full+prln',
+      caller: 'task',
+      state: 'pcp',
+      pageOwner: true,
+    });
     expect(r.outcome).toBe('IWC(depot_lock) BULK');
   });
 
@@ -73,20 +111,42 @@ describe('__rcu_alloc_page_lockless() RFC (20200918194817.48921-2..-5)', () => {
 
 describe('"rcu/tree: Drop the lock before entering to page allocator" (20200715183537.4010-1)', () => {
   it('from a task: krc.lock is dropped under preempt_disable(), which lockdep does not see: BULK, no splat', () => {
-    const r = runScenarioCell({ strategy: 'drop-lock', config: 'full+prln', caller: 'task', state: 'pcp-empty' });
+    const r = runScenarioCell({
+      strategy: 'drop-lock',
+      config: 'full+prln',
+      caller: 'task',
+      state: 'pcp-empty',
+    });
     expect(r.outcome).toBe('BULK');
   });
 
   it('under a caller\'s raw lock or in a hard interrupt the splat remains (the "higher level" case of the RFC cover letter)', () => {
-    const raw = runScenarioCell({ strategy: 'drop-lock', config: 'full+prln', caller: 'raw', state: 'pcp-empty' });
+    const raw = runScenarioCell({
+      strategy: 'drop-lock',
+      config: 'full+prln',
+      caller: 'raw',
+      state: 'pcp-empty',
+    });
     expect(raw.outcome).toBe('IWC(&zone->lock) BULK');
     const v = raw.violations[0];
-    expect(v.kind === 'invalid-wait-context' && v.held.map((h) => h.name)).toEqual(['caller_raw_lock']);
-    expect(runScenarioCell({ strategy: 'drop-lock', config: 'full+prln', caller: 'hardirq', state: 'pcp-empty' }).outcome).toBe('IWC(&zone->lock) BULK');
+    expect(v.kind === 'invalid-wait-context' && v.held.map((h) => h.name)).toEqual([
+      'caller_raw_lock',
+    ]);
+    expect(
+      runScenarioCell({
+        strategy: 'drop-lock',
+        config: 'full+prln',
+        caller: 'hardirq',
+        state: 'pcp-empty',
+      }).outcome,
+    ).toBe('IWC(&zone->lock) BULK');
   });
 
   it('keeps the RT skip: LIST on PREEMPT_RT', () => {
-    expect(runScenarioCell({ strategy: 'drop-lock', config: 'rt', caller: 'task', state: 'pcp-empty' }).outcome).toBe('LIST');
+    expect(
+      runScenarioCell({ strategy: 'drop-lock', config: 'rt', caller: 'task', state: 'pcp-empty' })
+        .outcome,
+    ).toBe('LIST');
   });
 });
 
@@ -115,7 +175,9 @@ describe('GFP semantics (mm/page_alloc.c gfp_to_alloc_flags(), __zone_watermark_
     expect(gfpToAllocFlags(GFP_ATOMIC, 0) & ALLOC_HIGHATOMIC).toBe(0);
     expect(gfpToAllocFlags(GFP_ATOMIC, 1) & ALLOC_HIGHATOMIC).toBe(ALLOC_HIGHATOMIC);
     expect(gfpToAllocFlags(GFP_NOWAIT, 2) & ALLOC_HIGHATOMIC).toBe(ALLOC_HIGHATOMIC);
-    expect(gfpToAllocFlags(GFP_ATOMIC | __GFP_NOMEMALLOC, 1) & (ALLOC_HIGHATOMIC | ALLOC_NON_BLOCK)).toBe(0);
+    expect(
+      gfpToAllocFlags(GFP_ATOMIC | __GFP_NOMEMALLOC, 1) & (ALLOC_HIGHATOMIC | ALLOC_NON_BLOCK),
+    ).toBe(0);
     expect(gfpToAllocFlags(GFP_KERNEL, 3) & ALLOC_HIGHATOMIC).toBe(0);
   });
 
@@ -127,11 +189,36 @@ describe('GFP semantics (mm/page_alloc.c gfp_to_alloc_flags(), __zone_watermark_
 
   // [mask, free pages as a fraction of WMARK_MIN, succeeds?, rule]
   const rows: Array<[string, number, number, boolean]> = [
-    ['GFP_ATOMIC: MIN_RESERVE (min/2) + NON_BLOCK (a further quarter) = 37.5 %', GFP_ATOMIC, 0.45, true],
-    ['GFP_ATOMIC|__GFP_NOMEMALLOC: no NON_BLOCK, only the __GFP_HIGH half', GFP_ATOMIC | __GFP_NOMEMALLOC, 0.45, false],
-    ['__GFP_HIGH|__GFP_DIRECT_RECLAIM: blocking, half the mark, reclaim has nothing', __GFP_HIGH | __GFP_DIRECT_RECLAIM | __GFP_NOWARN, 0.55, true],
-    ['GFP_NOWAIT|__GFP_MEMALLOC: ALLOC_NO_WATERMARKS after the first slow-path attempt', GFP_NOWAIT | __GFP_MEMALLOC, 0.1, true],
-    ['GFP_NOWAIT|__GFP_MEMALLOC|__GFP_NOMEMALLOC: no reserves', GFP_NOWAIT | __GFP_MEMALLOC | __GFP_NOMEMALLOC, 0.1, false],
+    [
+      'GFP_ATOMIC: MIN_RESERVE (min/2) + NON_BLOCK (a further quarter) = 37.5 %',
+      GFP_ATOMIC,
+      0.45,
+      true,
+    ],
+    [
+      'GFP_ATOMIC|__GFP_NOMEMALLOC: no NON_BLOCK, only the __GFP_HIGH half',
+      GFP_ATOMIC | __GFP_NOMEMALLOC,
+      0.45,
+      false,
+    ],
+    [
+      '__GFP_HIGH|__GFP_DIRECT_RECLAIM: blocking, half the mark, reclaim has nothing',
+      __GFP_HIGH | __GFP_DIRECT_RECLAIM | __GFP_NOWARN,
+      0.55,
+      true,
+    ],
+    [
+      'GFP_NOWAIT|__GFP_MEMALLOC: ALLOC_NO_WATERMARKS after the first slow-path attempt',
+      GFP_NOWAIT | __GFP_MEMALLOC,
+      0.1,
+      true,
+    ],
+    [
+      'GFP_NOWAIT|__GFP_MEMALLOC|__GFP_NOMEMALLOC: no reserves',
+      GFP_NOWAIT | __GFP_MEMALLOC | __GFP_NOMEMALLOC,
+      0.1,
+      false,
+    ],
   ];
   it.each(rows)('%s', (_rule, gfp, frac, ok) => {
     const s = sys('mainline');

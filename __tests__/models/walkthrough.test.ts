@@ -8,7 +8,10 @@ import { runCli } from '../cli/helpers';
 
 const root = path.join(__dirname, '..', '..');
 const text = fs.readFileSync(path.join(root, 'docs', 'walkthrough.md'), 'utf8');
-const blocks = [...text.matchAll(/```\n\$ npx lockdep ([^\n]*)\n([\s\S]*?)\n```/g)].map((m) => ({ args: m[1], expected: m[2] }));
+const blocks = [...text.matchAll(/```\n\$ npx lockdep ([^\n]*)\n([\s\S]*?)\n```/g)].map((m) => ({
+  args: m[1],
+  expected: m[2],
+}));
 
 describe('docs/walkthrough.md', () => {
   const cwd = process.cwd();
@@ -26,7 +29,18 @@ describe('docs/walkthrough.md', () => {
   });
 
   it('walks through every strategy', () => {
-    for (const s of ['v5.9', 'v5.9-no-rt-skip', 'drop-lock', 'gfp-no-locks', 'raw-zone-lock', 'preemptible-check', 'lockless-page', 'worker', 'mainline', 'nolock']) {
+    for (const s of [
+      'v5.9',
+      'v5.9-no-rt-skip',
+      'drop-lock',
+      'gfp-no-locks',
+      'raw-zone-lock',
+      'preemptible-check',
+      'lockless-page',
+      'worker',
+      'mainline',
+      'nolock',
+    ]) {
       expect({ s, shown: text.includes(s) }).toEqual({ s, shown: true });
     }
   });

@@ -5,17 +5,29 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseTrace, replayTrace, VIOLATION_KINDS, formatViolation, violationTitle, violationToJson, type Violation } from '../../src';
+import {
+  parseTrace,
+  replayTrace,
+  VIOLATION_KINDS,
+  formatViolation,
+  violationTitle,
+  violationToJson,
+  type Violation,
+} from '../../src';
 
 const root = path.join(__dirname, '..', '..');
 const examples = ['examples/traces', 'examples/scenarios'].flatMap((d) =>
-  fs.readdirSync(path.join(root, d)).filter((f) => f.endsWith('.json')).map((f) => path.join(root, d, f)),
+  fs
+    .readdirSync(path.join(root, d))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => path.join(root, d, f)),
 );
 
 const raised = new Map<string, { file: string; violation: Violation }>();
 for (const file of examples) {
   const result = replayTrace(parseTrace(fs.readFileSync(file, 'utf8'), file));
-  for (const v of result.violations) if (!raised.has(v.kind)) raised.set(v.kind, { file: path.basename(file), violation: v });
+  for (const v of result.violations)
+    if (!raised.has(v.kind)) raised.set(v.kind, { file: path.basename(file), violation: v });
 }
 
 describe('violation kind parity', () => {

@@ -11,7 +11,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { createKernel, formatViolation, type Kernel, type Violation, type ViolationKind } from '../../src';
+import {
+  createKernel,
+  formatViolation,
+  type Kernel,
+  type Violation,
+  type ViolationKind,
+} from '../../src';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'splats');
 
@@ -39,16 +45,28 @@ function only(k: Kernel, kind: ViolationKind): Violation {
 /** Three classes: A -> B, B -> C, then C -> A closes the cycle (ABBCCA). */
 function circular(): Violation {
   const k = kernel();
-  const a = k.mutex('lock_A'), b = k.mutex('lock_B'), c = k.mutex('lock_C');
-  a.lock({ at: 'setup_a+0x10/0x40' }); b.lock({ at: 'setup_b+0x14/0x40' }); b.unlock(); a.unlock();
-  b.lock({ at: 'walk_b+0x10/0x40' }); c.lock({ at: 'walk_c+0x14/0x40' }); c.unlock(); b.unlock();
-  c.lock({ at: 'close_c+0x10/0x40' }); a.lock({ at: 'close_a+0x14/0x40' }); a.unlock(); c.unlock();
+  const a = k.mutex('lock_A'),
+    b = k.mutex('lock_B'),
+    c = k.mutex('lock_C');
+  a.lock({ at: 'setup_a+0x10/0x40' });
+  b.lock({ at: 'setup_b+0x14/0x40' });
+  b.unlock();
+  a.unlock();
+  b.lock({ at: 'walk_b+0x10/0x40' });
+  c.lock({ at: 'walk_c+0x14/0x40' });
+  c.unlock();
+  b.unlock();
+  c.lock({ at: 'close_c+0x10/0x40' });
+  a.lock({ at: 'close_a+0x14/0x40' });
+  a.unlock();
+  c.unlock();
   return only(k, 'circular-dependency');
 }
 
 function recursive(): Violation {
   const k = kernel();
-  const x1 = k.spinlock('lock_X1', { key: 'lock_X' }), x2 = k.spinlock('lock_X2', { key: 'lock_X' });
+  const x1 = k.spinlock('lock_X1', { key: 'lock_X' }),
+    x2 = k.spinlock('lock_X2', { key: 'lock_X' });
   x1.lock({ at: 'outer+0x10/0x40' });
   x2.lock({ at: 'inner+0x14/0x40' });
   return only(k, 'recursive-locking');
@@ -58,7 +76,10 @@ function recursive(): Violation {
 function inconsistent(): Violation {
   const k = kernel();
   const a = k.spinlock('lock_A');
-  k.hardirq(() => { a.lock({ at: 'irq_handler+0x10/0x40' }); a.unlock(); });
+  k.hardirq(() => {
+    a.lock({ at: 'irq_handler+0x10/0x40' });
+    a.unlock();
+  });
   a.lock({ at: 'process_path+0x14/0x40' });
   a.unlock();
   return only(k, 'inconsistent-lock-state');
@@ -67,14 +88,26 @@ function inconsistent(): Violation {
 /** A is hardirq-safe, A -> B with irqs off, C hardirq-unsafe, then B -> C: chain A --> B --> C. */
 function irqOrder(): Violation {
   const k = kernel();
-  const a = k.spinlock('lock_A'), b = k.spinlock('lock_B'), c = k.spinlock('lock_C');
-  k.hardirq(() => { a.lock({ at: 'irq_handler+0x10/0x40' }); a.unlock(); });
+  const a = k.spinlock('lock_A'),
+    b = k.spinlock('lock_B'),
+    c = k.spinlock('lock_C');
+  k.hardirq(() => {
+    a.lock({ at: 'irq_handler+0x10/0x40' });
+    a.unlock();
+  });
   k.localIrqDisable();
-  a.lock({ at: 'a_then_b+0x10/0x40' }); b.lock({ at: 'a_then_b+0x1c/0x40' }); b.unlock(); a.unlock();
+  a.lock({ at: 'a_then_b+0x10/0x40' });
+  b.lock({ at: 'a_then_b+0x1c/0x40' });
+  b.unlock();
+  a.unlock();
   k.localIrqEnable();
-  c.lock({ at: 'unsafe_c+0x10/0x40' }); c.unlock();
+  c.lock({ at: 'unsafe_c+0x10/0x40' });
+  c.unlock();
   k.localIrqDisable();
-  b.lock({ at: 'b_then_c+0x10/0x40' }); c.lock({ at: 'b_then_c+0x1c/0x40' }); c.unlock(); b.unlock();
+  b.lock({ at: 'b_then_c+0x10/0x40' });
+  c.lock({ at: 'b_then_c+0x1c/0x40' });
+  c.unlock();
+  b.unlock();
   k.localIrqEnable();
   return only(k, 'irq-unsafe-order');
 }
@@ -82,19 +115,28 @@ function irqOrder(): Violation {
 /** A -> B with irqs off, B taken with irqs on, then A in a hardirq: A's new state inverts. */
 function irqInversion(): Violation {
   const k = kernel();
-  const a = k.spinlock('lock_A'), b = k.spinlock('lock_B');
+  const a = k.spinlock('lock_A'),
+    b = k.spinlock('lock_B');
   k.localIrqDisable();
-  a.lock({ at: 'a_then_b+0x10/0x40' }); b.lock({ at: 'a_then_b+0x1c/0x40' }); b.unlock(); a.unlock();
+  a.lock({ at: 'a_then_b+0x10/0x40' });
+  b.lock({ at: 'a_then_b+0x1c/0x40' });
+  b.unlock();
+  a.unlock();
   k.localIrqEnable();
-  b.lock({ at: 'unsafe_b+0x10/0x40' }); b.unlock();
-  k.hardirq(() => { a.lock({ at: 'irq_handler+0x10/0x40' }); a.unlock(); });
+  b.lock({ at: 'unsafe_b+0x10/0x40' });
+  b.unlock();
+  k.hardirq(() => {
+    a.lock({ at: 'irq_handler+0x10/0x40' });
+    a.unlock();
+  });
   return only(k, 'irq-inversion');
 }
 
 /** spinlock_t {3:3} inside raw_spinlock_t {2:2}: context-{5:5}, culprit in the held list. */
 function invalidWaitContext(): Violation {
   const k = kernel();
-  const raw = k.rawSpinlock('raw_lock_A'), spin = k.spinlock('lock_B');
+  const raw = k.rawSpinlock('raw_lock_A'),
+    spin = k.spinlock('lock_B');
   raw.lock({ at: 'raw_section+0x10/0x40' });
   spin.lock({ at: 'raw_section+0x1c/0x40' });
   return only(k, 'invalid-wait-context');

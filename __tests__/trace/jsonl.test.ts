@@ -6,7 +6,17 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { checkResultToJson, parseTrace, replayTrace, replayTraceFile, serializeTrace, TraceError, TraceReader, type Trace, type TraceEvent } from '../../src';
+import {
+  checkResultToJson,
+  parseTrace,
+  replayTrace,
+  replayTraceFile,
+  serializeTrace,
+  TraceError,
+  TraceReader,
+  type Trace,
+  type TraceEvent,
+} from '../../src';
 
 const TRACE: Trace = {
   'lockdep-trace': 1,
@@ -78,19 +88,49 @@ describe('JSON Lines traces', () => {
   });
 
   it.each([
-    ['an unknown op on line 3', '{"lockdep-trace": 1, "locks": {"a": {"type": "mutex"}}}\n{"op": "lock", "lock": "a"}\n{"op": "lokc", "lock": "a"}\n', 'bad.jsonl:3:8: /events/1/op: found "lokc", expected an op (did you mean "lock"?): '],
-    ['malformed JSON on line 2', '{"lockdep-trace": 1}\n{"op": "irq_disable"\n', "bad.jsonl:2:21: /events/0: found end of line, expected ',' or '}'"],
-    ['a blank line does not shift the event index', '{"lockdep-trace": 1}\n\n{"op": "irq_disable"}\n\n{"op": "irq_enable", "cpu": "1"}\n', 'bad.jsonl:5:29: /events/1/cpu: found "1", expected an integer in 0..255'],
+    [
+      'an unknown op on line 3',
+      '{"lockdep-trace": 1, "locks": {"a": {"type": "mutex"}}}\n{"op": "lock", "lock": "a"}\n{"op": "lokc", "lock": "a"}\n',
+      'bad.jsonl:3:8: /events/1/op: found "lokc", expected an op (did you mean "lock"?): ',
+    ],
+    [
+      'malformed JSON on line 2',
+      '{"lockdep-trace": 1}\n{"op": "irq_disable"\n',
+      "bad.jsonl:2:21: /events/0: found end of line, expected ',' or '}'",
+    ],
+    [
+      'a blank line does not shift the event index',
+      '{"lockdep-trace": 1}\n\n{"op": "irq_disable"}\n\n{"op": "irq_enable", "cpu": "1"}\n',
+      'bad.jsonl:5:29: /events/1/cpu: found "1", expected an integer in 0..255',
+    ],
     // a first line with "events" is a one-line JSON document: what follows cannot be
-    ['events in the header', '{"lockdep-trace": 1, "events": []}\n{"op": "irq_disable"}\n', "bad.jsonl:2:1: (document): found '{', expected end of input (one JSON value per document)"],
-    ['an unknown lock', '{"lockdep-trace": 1}\n{"op": "unlock", "lock": "x"}\n', 'bad.jsonl:2:26: /events/0/lock: found "x", expected a lock declared in "locks" (rcu_read_lock, rcu_read_lock_bh, rcu_read_lock_sched)'],
-    ['a duplicate member', '{"lockdep-trace": 1}\n{"op": "irq_disable", "op": "irq_enable"}\n', 'bad.jsonl:2:23: /events/0: found "op" a second time, expected each member name once per object'],
-    ['an unsupported version header', '{"lockdep-trace": 3}\n{"op": "irq_disable"}\n', 'bad.jsonl:1:19: /lockdep-trace: found version 3, expected version 1 (the only one this lockdep reads)'],
+    [
+      'events in the header',
+      '{"lockdep-trace": 1, "events": []}\n{"op": "irq_disable"}\n',
+      "bad.jsonl:2:1: (document): found '{', expected end of input (one JSON value per document)",
+    ],
+    [
+      'an unknown lock',
+      '{"lockdep-trace": 1}\n{"op": "unlock", "lock": "x"}\n',
+      'bad.jsonl:2:26: /events/0/lock: found "x", expected a lock declared in "locks" (rcu_read_lock, rcu_read_lock_bh, rcu_read_lock_sched)',
+    ],
+    [
+      'a duplicate member',
+      '{"lockdep-trace": 1}\n{"op": "irq_disable", "op": "irq_enable"}\n',
+      'bad.jsonl:2:23: /events/0: found "op" a second time, expected each member name once per object',
+    ],
+    [
+      'an unsupported version header',
+      '{"lockdep-trace": 3}\n{"op": "irq_disable"}\n',
+      'bad.jsonl:1:19: /lockdep-trace: found version 3, expected version 1 (the only one this lockdep reads)',
+    ],
   ])('locate %s', async (_name, text, message) => {
     expect(await fileError(text)).toContain(message);
   });
 
   it('report an unreadable file as an io error without a stack', async () => {
-    await expect(replayTraceFile(path.join(dir, 'missing.jsonl'))).rejects.toThrow(/missing\.jsonl: cannot read the trace: no such file$/);
+    await expect(replayTraceFile(path.join(dir, 'missing.jsonl'))).rejects.toThrow(
+      /missing\.jsonl: cannot read the trace: no such file$/,
+    );
   });
 });

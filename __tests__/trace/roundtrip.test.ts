@@ -5,7 +5,15 @@
  * that exited) must be identical too.
  */
 import * as fc from 'fast-check';
-import { checkResultToJson, parseTrace, replayTrace, serializeTrace, TraceError, type Trace, type TraceEvent } from '../../src';
+import {
+  checkResultToJson,
+  parseTrace,
+  replayTrace,
+  serializeTrace,
+  TraceError,
+  type Trace,
+  type TraceEvent,
+} from '../../src';
 import { LOCK_CAPS } from '../../src/trace/locks';
 import type { LockDecl } from '../../src/trace/schema';
 
@@ -25,7 +33,23 @@ const TYPES: LockDecl[] = [
   { wait: { inner: 'config', outer: 'free' }, lockType: 'percpu' },
   { wait: { inner: 'sleep' }, lockType: 'wait-override' },
 ];
-const PLAIN_OPS = ['irq_disable', 'irq_enable', 'preempt_disable', 'preempt_enable', 'bh_disable', 'bh_enable', 'might_sleep', 'schedule', 'softirq_enter', 'softirq_exit', 'irq_exit', 'nmi_enter', 'nmi_exit', 'exit_check', 'switch'];
+const PLAIN_OPS = [
+  'irq_disable',
+  'irq_enable',
+  'preempt_disable',
+  'preempt_enable',
+  'bh_disable',
+  'bh_enable',
+  'might_sleep',
+  'schedule',
+  'softirq_enter',
+  'softirq_exit',
+  'irq_exit',
+  'nmi_enter',
+  'nmi_exit',
+  'exit_check',
+  'switch',
+];
 
 function kindOf(d: LockDecl): keyof typeof LOCK_CAPS {
   if ('type' in d) return d.type;
@@ -36,7 +60,10 @@ const traceArb: fc.Arbitrary<Trace> = fc
   .record({
     types: fc.array(fc.integer({ min: 0, max: TYPES.length - 1 }), { minLength: 1, maxLength: 5 }),
     shareClass: fc.boolean(),
-    config: fc.record({ preempt: fc.constantFrom('none', 'voluntary', 'full', 'rt' as const), proveRawLockNesting: fc.boolean() }),
+    config: fc.record({
+      preempt: fc.constantFrom('none', 'voluntary', 'full', 'rt' as const),
+      proveRawLockNesting: fc.boolean(),
+    }),
     steps: fc.array(
       fc.record({
         kind: fc.integer({ min: 0, max: 9 }),
@@ -58,7 +85,12 @@ const traceArb: fc.Arbitrary<Trace> = fc
       const d = TYPES[t];
       locks[`L${i}`] = shareClass && i < 2 && 'type' in d ? { ...d, class: 'shared' } : d;
     });
-    const names = [...Object.keys(locks), 'rcu_read_lock', 'rcu_read_lock_bh', 'rcu_read_lock_sched'];
+    const names = [
+      ...Object.keys(locks),
+      'rcu_read_lock',
+      'rcu_read_lock_bh',
+      'rcu_read_lock_sched',
+    ];
     const events: TraceEvent[] = steps.map((s) => {
       const common: { task?: string; cpu?: number } = {};
       if (s.task !== undefined) common.task = s.task;
@@ -69,12 +101,18 @@ const traceArb: fc.Arbitrary<Trace> = fc
         const ev: Record<string, unknown> = { op: 'lock', lock: name, ...common };
         const read = caps.read === 'optional' && s.read;
         if (read) ev.read = true;
-        if (s.trylock && (read || caps.read === 'always' ? caps.tryRead : caps.tryWrite)) ev.try = true;
+        if (s.trylock && (read || caps.read === 'always' ? caps.tryRead : caps.tryWrite))
+          ev.try = true;
         else if (s.subclass !== undefined && caps.subclass) ev.subclass = s.subclass;
         return ev as TraceEvent;
       }
       if (s.kind <= 6) return { op: 'unlock', lock: name, ...common };
-      if (s.kind === 7) return { op: 'irq_enter', ...(s.threaded !== undefined ? { threaded: s.threaded } : {}), ...common };
+      if (s.kind === 7)
+        return {
+          op: 'irq_enter',
+          ...(s.threaded !== undefined ? { threaded: s.threaded } : {}),
+          ...common,
+        };
       return { op: PLAIN_OPS[s.plain % PLAIN_OPS.length], ...common };
     });
     return { 'lockdep-trace': 1 as const, description: 'random', config, locks, events };

@@ -23,9 +23,13 @@ describe('didYouMean()', () => {
       }
       throw new Error('parsed');
     };
-    expect(bad('{"lockdep-trace":1,"locks":{"a":{"type":"mutx"}},"events":[]}')).toContain('expected a lock type (did you mean "mutex"?): ');
-    expect(bad('{"lockdep-trace":1,"locks":{"zone_lock":{"type":"mutex"}},"events":[{"op":"lock","lock":"zone_lok"}]}')).toContain(
-      'expected a lock declared in "locks" (did you mean "zone_lock"?)',
+    expect(bad('{"lockdep-trace":1,"locks":{"a":{"type":"mutx"}},"events":[]}')).toContain(
+      'expected a lock type (did you mean "mutex"?): ',
     );
+    expect(
+      bad(
+        '{"lockdep-trace":1,"locks":{"zone_lock":{"type":"mutex"}},"events":[{"op":"lock","lock":"zone_lok"}]}',
+      ),
+    ).toContain('expected a lock declared in "locks" (did you mean "zone_lock"?)');
   });
 });

@@ -70,7 +70,13 @@ export interface GraphOptions {
  */
 type Hints = Readonly<Record<string, string>>;
 
-function parse<O>(cmd: string, argv: readonly string[], specs: Record<string, OptionSpec<O>>, init: O, hints: Hints = {}): ParsedArgs<O> {
+function parse<O>(
+  cmd: string,
+  argv: readonly string[],
+  specs: Record<string, OptionSpec<O>>,
+  init: O,
+  hints: Hints = {},
+): ParsedArgs<O> {
   const positional: string[] = [];
   const o = init;
   for (let i = 0; i < argv.length; i++) {
@@ -88,42 +94,70 @@ function parse<O>(cmd: string, argv: readonly string[], specs: Record<string, Op
     const spec = Object.prototype.hasOwnProperty.call(specs, name) ? specs[name] : undefined;
     if (!spec) {
       const hint = Object.prototype.hasOwnProperty.call(hints, name) ? hints[name] : undefined;
-      throw new UsageMistake(hint ? `lockdep ${cmd}: ${name} does not apply: ${hint}` : `lockdep ${cmd}: unknown option ${name} (see lockdep ${cmd} --help)`);
+      throw new UsageMistake(
+        hint
+          ? `lockdep ${cmd}: ${name} does not apply: ${hint}`
+          : `lockdep ${cmd}: unknown option ${name} (see lockdep ${cmd} --help)`,
+      );
     }
     if (!spec.value) {
-      if (eq > 0 && name !== a) throw new UsageMistake(`lockdep ${cmd}: option ${name} takes no value`);
+      if (eq > 0 && name !== a)
+        throw new UsageMistake(`lockdep ${cmd}: option ${name} takes no value`);
       spec.set(o, undefined);
       continue;
     }
     let v: string | undefined;
     if (name !== a) v = a.slice(eq + 1);
     else v = argv[++i];
-    if (v === undefined) throw new UsageMistake(`lockdep ${cmd}: option ${name} needs a value: ${spec.value.join(' | ')}`);
-    if (!spec.value.includes(v)) throw new UsageMistake(`lockdep ${cmd}: option ${name}: found ${JSON.stringify(v)}, expected ${spec.value.join(' | ')}`);
+    if (v === undefined)
+      throw new UsageMistake(
+        `lockdep ${cmd}: option ${name} needs a value: ${spec.value.join(' | ')}`,
+      );
+    if (!spec.value.includes(v))
+      throw new UsageMistake(
+        `lockdep ${cmd}: option ${name}: found ${JSON.stringify(v)}, expected ${spec.value.join(' | ')}`,
+      );
     spec.set(o, v);
   }
   return { options: o, positional };
 }
 
 export function parseCheckArgs(argv: readonly string[]): ParsedArgs<CheckOptions> {
-  return parse<CheckOptions>('check', argv, { ...common, ...checkOnly } as Record<string, OptionSpec<CheckOptions>>, { format: 'text', first: false, quiet: false, help: false });
+  return parse<CheckOptions>(
+    'check',
+    argv,
+    { ...common, ...checkOnly } as Record<string, OptionSpec<CheckOptions>>,
+    { format: 'text', first: false, quiet: false, help: false },
+  );
 }
 
-const MATRIX_COLUMNS_HINT = 'matrix replays every preemption model with PROVE_RAW_LOCK_NESTING on and off (see lockdep check for one configuration)';
+const MATRIX_COLUMNS_HINT =
+  'matrix replays every preemption model with PROVE_RAW_LOCK_NESTING on and off (see lockdep check for one configuration)';
 const matrixHints: Hints = {
   '--preempt': MATRIX_COLUMNS_HINT,
   '--prove-raw-lock-nesting': MATRIX_COLUMNS_HINT,
   '--no-prove-raw-lock-nesting': MATRIX_COLUMNS_HINT,
-  '--debug-atomic-sleep': 'matrix always runs with DEBUG_ATOMIC_SLEEP=y (see lockdep check for one configuration)',
-  '--no-debug-atomic-sleep': 'matrix always runs with DEBUG_ATOMIC_SLEEP=y (see lockdep check for one configuration)',
+  '--debug-atomic-sleep':
+    'matrix always runs with DEBUG_ATOMIC_SLEEP=y (see lockdep check for one configuration)',
+  '--no-debug-atomic-sleep':
+    'matrix always runs with DEBUG_ATOMIC_SLEEP=y (see lockdep check for one configuration)',
 };
 
 export function parseMatrixArgs(argv: readonly string[]): ParsedArgs<CommonOptions> {
-  return parse<CommonOptions>('matrix', argv, common, { format: 'text', first: false, quiet: false, help: false }, matrixHints);
+  return parse<CommonOptions>(
+    'matrix',
+    argv,
+    common,
+    { format: 'text', first: false, quiet: false, help: false },
+    matrixHints,
+  );
 }
 
 const graphSpecs: Record<string, OptionSpec<GraphOptions>> = {
-  '--format': { value: ['dot', 'mermaid'], set: (o, v) => void (o.format = v as GraphOptions['format']) },
+  '--format': {
+    value: ['dot', 'mermaid'],
+    set: (o, v) => void (o.format = v as GraphOptions['format']),
+  },
   '--preempt': { value: PREEMPT_MODELS, set: (o, v) => void (o.preempt = v as PreemptModel) },
   '--prove-raw-lock-nesting': { set: (o) => void (o.proveRawLockNesting = true) },
   '--no-prove-raw-lock-nesting': { set: (o) => void (o.proveRawLockNesting = false) },

@@ -20,8 +20,14 @@ export const STDIN_NAME = '<stdin>';
 
 /** The single <trace> positional argument of `cmd` (`-` is stdin). */
 export function onePath(cmd: string, positional: readonly string[]): string {
-  if (positional.length === 0) throw new UsageMistake(`lockdep ${cmd}: missing <trace> (a file, or - for stdin; see lockdep ${cmd} --help)`);
-  if (positional.length > 1) throw new UsageMistake(`lockdep ${cmd}: one trace at a time, got ${positional.length}: ${positional.join(' ')}`);
+  if (positional.length === 0)
+    throw new UsageMistake(
+      `lockdep ${cmd}: missing <trace> (a file, or - for stdin; see lockdep ${cmd} --help)`,
+    );
+  if (positional.length > 1)
+    throw new UsageMistake(
+      `lockdep ${cmd}: one trace at a time, got ${positional.length}: ${positional.join(' ')}`,
+    );
   return positional[0];
 }
 

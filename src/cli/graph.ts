@@ -36,11 +36,15 @@ export async function graphCommand(argv: readonly string[], io: CliIO): Promise<
     return EXIT_CLEAN;
   }
   const file = onePath('graph', positional);
-  const overrides: KernelOptions = { preempt: o.preempt, proveRawLockNesting: o.proveRawLockNesting };
+  const overrides: KernelOptions = {
+    preempt: o.preempt,
+    proveRawLockNesting: o.proveRawLockNesting,
+  };
   // Replay on a kernel we keep, to read its learned graph afterwards.
   let replayer: Replayer | null = null;
   const consumer: TraceConsumer = {
-    header: (h: TraceHeader, decls: TraceDecls) => void (replayer = new Replayer(h, decls, { overrides })),
+    header: (h: TraceHeader, decls: TraceDecls) =>
+      void (replayer = new Replayer(h, decls, { overrides })),
     event: (ev: TraceEvent, index: number) => replayer!.apply(ev, index),
   };
   // the same reader as check and matrix: JSON Lines streamed, the same located errors
@@ -48,7 +52,12 @@ export async function graphCommand(argv: readonly string[], io: CliIO): Promise<
   else await streamTraceFile(file, consumer);
   const kernel = (replayer as Replayer | null)!.kernel;
   const order = ['circular-dependency', 'irq-unsafe-order', 'irq-inversion'];
-  const highlight = order.map((kind) => kernel.violations.find((v) => v.kind === kind)).find((v) => v !== undefined) ?? null;
-  io.stdout.write(`${renderGraph(kernel, { format: o.format, highlight, title: file === '-' ? 'stdin' : path.basename(file) })}\n`);
+  const highlight =
+    order
+      .map((kind) => kernel.violations.find((v) => v.kind === kind))
+      .find((v) => v !== undefined) ?? null;
+  io.stdout.write(
+    `${renderGraph(kernel, { format: o.format, highlight, title: file === '-' ? 'stdin' : path.basename(file) })}\n`,
+  );
   return EXIT_CLEAN;
 }

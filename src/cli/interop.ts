@@ -58,13 +58,16 @@ function readClasses(cmd: string, file: string | undefined): ClassTable {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new UsageMistake(`lockdep ${cmd}: --classes ${file} is not JSON: ${(e as Error).message}`);
+    throw new UsageMistake(
+      `lockdep ${cmd}: --classes ${file} is not JSON: ${(e as Error).message}`,
+    );
   }
   try {
     return parseClassTable(json);
   } catch (e) {
     // name the file: the table's own message only names the member
-    if (e instanceof LockdepError) throw new UsageMistake(`lockdep ${cmd}: --classes ${file}: ${e.message}`);
+    if (e instanceof LockdepError)
+      throw new UsageMistake(`lockdep ${cmd}: --classes ${file}: ${e.message}`);
     throw e;
   }
 }
@@ -75,7 +78,10 @@ function readClasses(cmd: string, file: string | undefined): ClassTable {
  */
 function rejectBinary(cmd: string, file: string, text: string): void {
   const nul = text.indexOf('\0');
-  if (nul >= 0) throw new UsageMistake(`lockdep ${cmd}: ${file} is not text (a NUL byte at offset ${nul}); expected a kernel log`);
+  if (nul >= 0)
+    throw new UsageMistake(
+      `lockdep ${cmd}: ${file} is not text (a NUL byte at offset ${nul}); expected a kernel log`,
+    );
 }
 
 /** `lockdep explain`. */
@@ -90,7 +96,8 @@ export async function explainCommand(argv: readonly string[], io: InteropIO): Pr
     const name = eq > 0 ? a.slice(0, eq) : a;
     const value = (): string => {
       const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '') throw new UsageMistake(`lockdep explain: option ${name} needs a value`);
+      if (v === undefined || v === '')
+        throw new UsageMistake(`lockdep explain: option ${name} needs a value`);
       return v;
     };
     if (name === '--help' || name === '-h') {
@@ -98,15 +105,27 @@ export async function explainCommand(argv: readonly string[], io: InteropIO): Pr
       return 0;
     } else if (name === '--format') {
       const v = value();
-      if (v !== 'text' && v !== 'json') throw new UsageMistake(`lockdep explain: option --format: found ${JSON.stringify(v)}, expected text | json`);
+      if (v !== 'text' && v !== 'json')
+        throw new UsageMistake(
+          `lockdep explain: option --format: found ${JSON.stringify(v)}, expected text | json`,
+        );
       format = v;
     } else if (name === '--emit-trace') emit = value();
     else if (name === '--classes') classes = value();
-    else if (a.startsWith('-') && a !== '-') throw new UsageMistake(`lockdep explain: unknown option ${name} (see lockdep explain --help)`);
+    else if (a.startsWith('-') && a !== '-')
+      throw new UsageMistake(
+        `lockdep explain: unknown option ${name} (see lockdep explain --help)`,
+      );
     else positional.push(a);
   }
-  if (positional.length === 0) throw new UsageMistake('lockdep explain: missing <file> (a kernel log, or - for stdin; see lockdep explain --help)');
-  if (positional.length > 1) throw new UsageMistake(`lockdep explain: one file at a time, got ${positional.length}: ${positional.join(' ')}`);
+  if (positional.length === 0)
+    throw new UsageMistake(
+      'lockdep explain: missing <file> (a kernel log, or - for stdin; see lockdep explain --help)',
+    );
+  if (positional.length > 1)
+    throw new UsageMistake(
+      `lockdep explain: one file at a time, got ${positional.length}: ${positional.join(' ')}`,
+    );
   const file = positional[0];
   const text = file === '-' ? readStdin('explain', io) : readTextFile('explain', file);
   rejectBinary('explain', file === '-' ? STDIN_NAME : file, text);
@@ -120,13 +139,25 @@ export async function explainCommand(argv: readonly string[], io: InteropIO): Pr
         fs.writeFileSync(target, `${JSON.stringify(r.scenario.trace, null, 2)}\n`);
       } catch (e) {
         const code = (e as { code?: string }).code;
-        const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+        const why =
+          code === 'ENOENT'
+            ? 'no such directory'
+            : code === 'EISDIR'
+              ? 'is a directory'
+              : code === 'EACCES'
+                ? 'permission denied'
+                : (e as Error).message;
         throw new UsageMistake(`lockdep explain: --emit-trace: cannot write ${target}: ${why}`);
       }
     });
   }
-  io.stdout.write(format === 'json' ? `${JSON.stringify(explanationToJson(result), null, 2)}\n` : formatExplanation(result));
-  for (const r of result.reports) if (!r.ok) io.stderr.write(`${file === '-' ? '<stdin>' : file}:${r.line}: ${r.message}\n`);
+  io.stdout.write(
+    format === 'json'
+      ? `${JSON.stringify(explanationToJson(result), null, 2)}\n`
+      : formatExplanation(result),
+  );
+  for (const r of result.reports)
+    if (!r.ok) io.stderr.write(`${file === '-' ? '<stdin>' : file}:${r.line}: ${r.message}\n`);
   return result.exitCode;
 }
 
@@ -134,7 +165,9 @@ export async function explainCommand(argv: readonly string[], io: InteropIO): Pr
  * `--from-ftrace <file>` and `--classes <file>` taken out of a `check` command line, or
  * null when it has no --from-ftrace (then `check` reads a trace as usual).
  */
-export function takeFtraceArgs(argv: readonly string[]): { ftrace: string; classes: string | undefined; rest: string[] } | null {
+export function takeFtraceArgs(
+  argv: readonly string[],
+): { ftrace: string; classes: string | undefined; rest: string[] } | null {
   let ftrace: string | undefined;
   let classes: string | undefined;
   const rest: string[] = [];
@@ -146,26 +179,37 @@ export function takeFtraceArgs(argv: readonly string[]): { ftrace: string; class
       continue;
     }
     const v = m[2] ?? argv[++i];
-    if (v === undefined || v === '') throw new UsageMistake(`lockdep check: option ${m[1]} needs a file`);
+    if (v === undefined || v === '')
+      throw new UsageMistake(`lockdep check: option ${m[1]} needs a file`);
     if (m[1] === '--from-ftrace') ftrace = v;
     else classes = v;
   }
   if (ftrace === undefined) {
-    if (classes !== undefined) throw new UsageMistake('lockdep check: --classes applies to --from-ftrace only');
+    if (classes !== undefined)
+      throw new UsageMistake('lockdep check: --classes applies to --from-ftrace only');
     return null;
   }
   return { ftrace, classes, rest };
 }
 
 /** `lockdep check --from-ftrace <file>`: replay ftrace text under one configuration. */
-export async function checkFtraceCommand(ft: { ftrace: string; classes: string | undefined; rest: string[] }, io: InteropIO): Promise<number> {
+export async function checkFtraceCommand(
+  ft: { ftrace: string; classes: string | undefined; rest: string[] },
+  io: InteropIO,
+): Promise<number> {
   const { options: o, positional } = parseCheckArgs(ft.rest);
   if (o.help) {
     io.stdout.write(FTRACE_HELP);
     return 0;
   }
-  if (positional.length) throw new UsageMistake(`lockdep check: --from-ftrace takes the trace file; unexpected ${positional.join(' ')}`);
-  if (ft.ftrace === '-') throw new UsageMistake('lockdep check: --from-ftrace reads a file, not stdin (it reads the text twice: declarations, then events)');
+  if (positional.length)
+    throw new UsageMistake(
+      `lockdep check: --from-ftrace takes the trace file; unexpected ${positional.join(' ')}`,
+    );
+  if (ft.ftrace === '-')
+    throw new UsageMistake(
+      'lockdep check: --from-ftrace reads a file, not stdin (it reads the text twice: declarations, then events)',
+    );
   const why = unreadable(ft.ftrace);
   if (why) throw new UsageMistake(`lockdep check: cannot read ${ft.ftrace}: ${why}`);
   const overrides: KernelOptions = {
@@ -178,15 +222,22 @@ export async function checkFtraceCommand(ft: { ftrace: string; classes: string |
   const r = await checkFtraceFile(ft.ftrace, {
     classes: readClasses('check', ft.classes),
     overrides,
-    onProgress: showProgress ? (n, pass) => io.stderr.write(`\rlockdep: ftrace pass ${pass}/2: ${n.toLocaleString('en-US')} lines`) : undefined,
+    onProgress: showProgress
+      ? (n, pass) =>
+          io.stderr.write(`\rlockdep: ftrace pass ${pass}/2: ${n.toLocaleString('en-US')} lines`)
+      : undefined,
   });
   if (showProgress) io.stderr.write('\r\x1b[K');
   if (r.summary.lockEvents === 0 && r.result.violations.length === 0) {
     // No lock event: a clean verdict would only mean the wrong file or the lock events
     // not enabled, so it is bad input, not "no violations".
     const n = r.summary.unreadable.length;
-    const unread = n ? `; ${n} line${n === 1 ? '' : 's'} looked like events but could not be read, the first at line ${r.summary.unreadable[0].line}` : '';
-    throw new UsageMistake(`lockdep check: ${ft.ftrace}: no lock events in ${r.summary.lines} line${r.summary.lines === 1 ? '' : 's'} (expected lock:lock_acquire/lock_release: enable events/lock, which needs CONFIG_LOCKDEP; see docs/interop.md)${unread}`);
+    const unread = n
+      ? `; ${n} line${n === 1 ? '' : 's'} looked like events but could not be read, the first at line ${r.summary.unreadable[0].line}`
+      : '';
+    throw new UsageMistake(
+      `lockdep check: ${ft.ftrace}: no lock events in ${r.summary.lines} line${r.summary.lines === 1 ? '' : 's'} (expected lock:lock_acquire/lock_release: enable events/lock, which needs CONFIG_LOCKDEP; see docs/interop.md)${unread}`,
+    );
   }
   if (o.format === 'json') {
     io.stdout.write(`${JSON.stringify({ ...checkJson(r.result), ftrace: r.summary }, null, 2)}\n`);
@@ -196,4 +247,3 @@ export async function checkFtraceCommand(ft: { ftrace: string; classes: string |
   }
   return r.result.violations.length > 0 ? 1 : 0;
 }
-

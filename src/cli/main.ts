@@ -15,11 +15,26 @@ import { runMatrix, runMatrixFile } from '../trace/matrix';
 import { OPS } from '../trace/ops';
 import { parseCheckArgs, parseMatrixArgs, UsageMistake } from './args';
 import { checkJson, checkText, matrixJson, matrixText } from './output';
-import { checkFtraceCommand, explainCommand, EXPLAIN_HELP, FTRACE_HELP, takeFtraceArgs } from './interop';
+import {
+  checkFtraceCommand,
+  explainCommand,
+  EXPLAIN_HELP,
+  FTRACE_HELP,
+  takeFtraceArgs,
+} from './interop';
 import { scenariosCommand, SCENARIOS_HELP } from './scenarios';
 import { graphCommand, GRAPH_HELP } from './graph';
 
-import { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_INTERNAL, EXIT_VIOLATIONS, onePath, readStdin, STDIN_NAME, type CliIO } from './common';
+import {
+  EXIT_BAD_INPUT,
+  EXIT_CLEAN,
+  EXIT_INTERNAL,
+  EXIT_VIOLATIONS,
+  onePath,
+  readStdin,
+  STDIN_NAME,
+  type CliIO,
+} from './common';
 
 export { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_INTERNAL, EXIT_VIOLATIONS, type CliIO };
 
@@ -91,7 +106,9 @@ usage, 3 internal error.
 
 function version(): string {
   // dist/cli/main.js and src/cli/main.ts both sit two levels below the package root
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(
+    fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'),
+  ) as { version: string };
   return pkg.version;
 }
 
@@ -99,7 +116,10 @@ function version(): string {
  * Progress on stderr for long replays: only on a terminal, not with --quiet, and only
  * once a replay has run for two seconds.
  */
-function progressReporter(io: CliIO, quiet: boolean): { update: (bytes: number, total: number, events: number) => void; done: () => void } {
+function progressReporter(
+  io: CliIO,
+  quiet: boolean,
+): { update: (bytes: number, total: number, events: number) => void; done: () => void } {
   if (quiet || !io.stderr.isTTY) return { update: () => {}, done: () => {} };
   const start = Date.now();
   let last = 0;
@@ -119,7 +139,6 @@ function progressReporter(io: CliIO, quiet: boolean): { update: (bytes: number, 
   };
 }
 
-
 async function check(argv: readonly string[], io: CliIO): Promise<number> {
   const ft = takeFtraceArgs(argv);
   if (ft) return checkFtraceCommand(ft, io);
@@ -138,11 +157,18 @@ async function check(argv: readonly string[], io: CliIO): Promise<number> {
   const progress = progressReporter(io, o.quiet);
   let result;
   try {
-    result = file === '-' ? replayTrace(readStdin('check', io), { overrides, file: STDIN_NAME }) : await replayTraceFile(file, { overrides, progress: progress.update });
+    result =
+      file === '-'
+        ? replayTrace(readStdin('check', io), { overrides, file: STDIN_NAME })
+        : await replayTraceFile(file, { overrides, progress: progress.update });
   } finally {
     progress.done();
   }
-  io.stdout.write(o.format === 'json' ? `${JSON.stringify(checkJson(result), null, 2)}\n` : checkText(file === '-' ? STDIN_NAME : file, result));
+  io.stdout.write(
+    o.format === 'json'
+      ? `${JSON.stringify(checkJson(result), null, 2)}\n`
+      : checkText(file === '-' ? STDIN_NAME : file, result),
+  );
   return result.violations.length > 0 ? EXIT_VIOLATIONS : EXIT_CLEAN;
 }
 
@@ -157,28 +183,42 @@ async function matrix(argv: readonly string[], io: CliIO): Promise<number> {
   const overrides = { policy: o.first ? ('first' as const) : undefined };
   let result;
   try {
-    result = file === '-' ? runMatrix(readStdin('matrix', io), { overrides, file: STDIN_NAME }) : await runMatrixFile(file, { overrides, progress: progress.update });
+    result =
+      file === '-'
+        ? runMatrix(readStdin('matrix', io), { overrides, file: STDIN_NAME })
+        : await runMatrixFile(file, { overrides, progress: progress.update });
   } finally {
     progress.done();
   }
-  io.stdout.write(o.format === 'json' ? `${JSON.stringify(matrixJson(result), null, 2)}\n` : matrixText(file === '-' ? STDIN_NAME : file, result));
+  io.stdout.write(
+    o.format === 'json'
+      ? `${JSON.stringify(matrixJson(result), null, 2)}\n`
+      : matrixText(file === '-' ? STDIN_NAME : file, result),
+  );
   return result.columns.some((c) => c.result.violations.length > 0) ? EXIT_VIOLATIONS : EXIT_CLEAN;
 }
 
 function help(topic: string | undefined, io: CliIO): number {
   // `lockdep help --help`, `lockdep help help`: the overview is the help of `help`
-  if (topic === undefined || topic === 'help' || topic === '--help' || topic === '-h') io.stdout.write(MAIN_HELP);
+  if (topic === undefined || topic === 'help' || topic === '--help' || topic === '-h')
+    io.stdout.write(MAIN_HELP);
   else if (topic === 'check') io.stdout.write(checkHelp());
   else if (topic === 'matrix') io.stdout.write(MATRIX_HELP);
   else if (topic === 'graph') io.stdout.write(GRAPH_HELP);
   else if (topic === 'explain') io.stdout.write(EXPLAIN_HELP);
   else if (topic === 'scenarios') io.stdout.write(SCENARIOS_HELP);
-  else throw new UsageMistake(`lockdep help: no command ${JSON.stringify(topic)} (commands: ${COMMANDS})`);
+  else
+    throw new UsageMistake(
+      `lockdep help: no command ${JSON.stringify(topic)} (commands: ${COMMANDS})`,
+    );
   return EXIT_CLEAN;
 }
 
 /** Run the CLI with `argv` (without node and the script). Resolves to the exit code. */
-export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIO = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   try {
     const [cmd, ...rest] = argv;
     switch (cmd) {
@@ -205,7 +245,9 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
         io.stderr.write(MAIN_HELP);
         return EXIT_BAD_INPUT;
       default:
-        throw new UsageMistake(`lockdep: unknown command ${JSON.stringify(cmd)} (commands: ${COMMANDS}, help)`);
+        throw new UsageMistake(
+          `lockdep: unknown command ${JSON.stringify(cmd)} (commands: ${COMMANDS}, help)`,
+        );
     }
   } catch (e) {
     if (e instanceof TraceError || e instanceof UsageMistake) {
@@ -218,7 +260,9 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
       return EXIT_BAD_INPUT;
     }
     const msg = e instanceof Error ? e.message : String(e);
-    io.stderr.write(`lockdep: internal error: ${msg.split('\n')[0]} (please report this with the trace)\n`);
+    io.stderr.write(
+      `lockdep: internal error: ${msg.split('\n')[0]} (please report this with the trace)\n`,
+    );
     return EXIT_INTERNAL;
   }
 }

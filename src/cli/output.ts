@@ -17,7 +17,12 @@ function yn(b: boolean): string {
 
 /** The configuration in one line, in the kernel's Kconfig names. */
 export function configLine(c: KernelConfig): string {
-  const model = { none: 'PREEMPT_NONE', voluntary: 'PREEMPT_VOLUNTARY', full: 'PREEMPT', rt: 'PREEMPT_RT' }[c.preempt];
+  const model = {
+    none: 'PREEMPT_NONE',
+    voluntary: 'PREEMPT_VOLUNTARY',
+    full: 'PREEMPT',
+    rt: 'PREEMPT_RT',
+  }[c.preempt];
   return `${model}, PROVE_RAW_LOCK_NESTING=${yn(c.proveRawLockNesting)}, DEBUG_ATOMIC_SLEEP=${yn(c.debugAtomicSleep)}`;
 }
 
@@ -57,8 +62,17 @@ export interface MatrixJson {
     readonly violations: readonly ViolationRecord[];
     readonly summary: CheckJson['summary'];
   }[];
-  readonly rows: readonly { readonly kind: string; readonly lock: string | null; readonly fires: readonly MatrixConfigId[]; readonly when: string }[];
-  readonly summary: { readonly configurations: number; readonly violating: number; readonly rows: number };
+  readonly rows: readonly {
+    readonly kind: string;
+    readonly lock: string | null;
+    readonly fires: readonly MatrixConfigId[];
+    readonly when: string;
+  }[];
+  readonly summary: {
+    readonly configurations: number;
+    readonly violating: number;
+    readonly rows: number;
+  };
 }
 
 export function matrixJson(m: MatrixResult): MatrixJson {
@@ -68,10 +82,18 @@ export function matrixJson(m: MatrixResult): MatrixJson {
       id: c.id,
       config: c.result.config,
       violations: c.result.violations.map(violationRecord),
-      summary: { events: c.result.events, violations: c.result.violations.length, suppressed: c.result.suppressed },
+      summary: {
+        events: c.result.events,
+        violations: c.result.violations.length,
+        suppressed: c.result.suppressed,
+      },
     })),
     rows: m.rows.map((r) => ({ kind: r.kind, lock: r.lock, fires: r.fires, when: r.when })),
-    summary: { configurations: m.columns.length, violating: violatingColumns(m), rows: m.rows.length },
+    summary: {
+      configurations: m.columns.length,
+      violating: violatingColumns(m),
+      rows: m.rows.length,
+    },
   };
 }
 
@@ -92,8 +114,12 @@ export function matrixText(file: string, m: MatrixResult): string {
   const lines: string[] = [];
   lines.push(`${file}: ${plural(m.events, 'event')} under 8 configurations (DEBUG_ATOMIC_SLEEP=y)`);
   lines.push('');
-  lines.push(`${pad('', labelWidth)}${models.map((p) => pad(p === 'full' ? 'full' : p, GROUP)).join('')}`.trimEnd());
-  lines.push(`${pad('violation', labelWidth)}${models.map(() => pad('y    n', GROUP)).join('')}when`);
+  lines.push(
+    `${pad('', labelWidth)}${models.map((p) => pad(p === 'full' ? 'full' : p, GROUP)).join('')}`.trimEnd(),
+  );
+  lines.push(
+    `${pad('violation', labelWidth)}${models.map(() => pad('y    n', GROUP)).join('')}when`,
+  );
   for (const r of m.rows) {
     const set = new Set(r.fires);
     const cells = models.map((p) => {
@@ -105,7 +131,9 @@ export function matrixText(file: string, m: MatrixResult): string {
   }
   if (m.rows.length === 0) lines.push('(no violations)');
   lines.push('');
-  lines.push('columns: preemption model; y/n: CONFIG_PROVE_RAW_LOCK_NESTING; x: reported, .: clean');
+  lines.push(
+    'columns: preemption model; y/n: CONFIG_PROVE_RAW_LOCK_NESTING; x: reported, .: clean',
+  );
   const bad = violatingColumns(m);
   lines.push(
     m.rows.length === 0

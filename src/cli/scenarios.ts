@@ -63,12 +63,21 @@ interface ScenariosArgs {
   help: boolean;
 }
 
-function list<T extends string>(option: string, raw: string | undefined, allowed: readonly T[]): T[] {
-  if (raw === undefined || raw === '') throw new UsageMistake(`lockdep scenarios: option ${option} needs a value (one or more of ${allowed.join(', ')})`);
+function list<T extends string>(
+  option: string,
+  raw: string | undefined,
+  allowed: readonly T[],
+): T[] {
+  if (raw === undefined || raw === '')
+    throw new UsageMistake(
+      `lockdep scenarios: option ${option} needs a value (one or more of ${allowed.join(', ')})`,
+    );
   const out: T[] = [];
   for (const item of raw.split(',')) {
     if (!(allowed as readonly string[]).includes(item)) {
-      throw new UsageMistake(`lockdep scenarios: option ${option}: found ${JSON.stringify(item)}, expected one of ${allowed.join(', ')}`);
+      throw new UsageMistake(
+        `lockdep scenarios: option ${option}: found ${JSON.stringify(item)}, expected one of ${allowed.join(', ')}`,
+      );
     }
     out.push(item as T);
   }
@@ -84,31 +93,63 @@ export function parseScenariosArgs(argv: readonly string[]): ScenariosArgs {
     const next = (): string | undefined => (eq > 0 ? arg.slice(eq + 1) : argv[++i]);
     switch (name) {
       case '-h':
-      case '--help': a.help = true; break;
-      case '--strategy': a.strategies = list(name, next(), STRATEGY_NAMES); break;
-      case '--config': a.configs = list(name, next(), MATRIX_CONFIGS.map((c) => c.name)); break;
-      case '--caller': a.callers = list(name, next(), CALLER_CONTEXTS); break;
-      case '--state': a.states = list(name, next(), ALLOCATOR_STATES); break;
-      case '--call': a.calls = list(name, next(), CALLS); break;
-      case '--counters': a.counters = true; break;
+      case '--help':
+        a.help = true;
+        break;
+      case '--strategy':
+        a.strategies = list(name, next(), STRATEGY_NAMES);
+        break;
+      case '--config':
+        a.configs = list(
+          name,
+          next(),
+          MATRIX_CONFIGS.map((c) => c.name),
+        );
+        break;
+      case '--caller':
+        a.callers = list(name, next(), CALLER_CONTEXTS);
+        break;
+      case '--state':
+        a.states = list(name, next(), ALLOCATOR_STATES);
+        break;
+      case '--call':
+        a.calls = list(name, next(), CALLS);
+        break;
+      case '--counters':
+        a.counters = true;
+        break;
       case '--objects': {
         const v = next();
         const n = Number(v);
-        if (!v || !Number.isInteger(n) || n < 1 || n > 10_000_000) throw new UsageMistake(`lockdep scenarios: option --objects: found ${JSON.stringify(v ?? '')}, expected an integer 1..10000000`);
+        if (!v || !Number.isInteger(n) || n < 1 || n > 10_000_000)
+          throw new UsageMistake(
+            `lockdep scenarios: option --objects: found ${JSON.stringify(v ?? '')}, expected an integer 1..10000000`,
+          );
         a.objects = n;
         a.objectsGiven = true;
         break;
       }
-      case '--format': a.format = list(name, next(), ['text', 'json'] as const)[0]; break;
+      case '--format':
+        a.format = list(name, next(), ['text', 'json'] as const)[0];
+        break;
       default:
-        throw new UsageMistake(`lockdep scenarios: unknown ${arg.startsWith('-') ? 'option' : 'argument'} ${JSON.stringify(arg)} (see lockdep scenarios --help)`);
+        throw new UsageMistake(
+          `lockdep scenarios: unknown ${arg.startsWith('-') ? 'option' : 'argument'} ${JSON.stringify(arg)} (see lockdep scenarios --help)`,
+        );
     }
   }
   // Options the chosen mode would ignore are mistakes, not silently dropped filters.
   if (a.counters) {
-    if (a.callers) throw new UsageMistake('lockdep scenarios: --caller does not apply to --counters (the workload frees from task context)');
-    if (a.states) throw new UsageMistake('lockdep scenarios: --state does not apply to --counters (the workload runs the allocator as it evolves)');
-    if (a.calls && a.calls.length > 1) throw new UsageMistake('lockdep scenarios: --counters runs one --call at a time');
+    if (a.callers)
+      throw new UsageMistake(
+        'lockdep scenarios: --caller does not apply to --counters (the workload frees from task context)',
+      );
+    if (a.states)
+      throw new UsageMistake(
+        'lockdep scenarios: --state does not apply to --counters (the workload runs the allocator as it evolves)',
+      );
+    if (a.calls && a.calls.length > 1)
+      throw new UsageMistake('lockdep scenarios: --counters runs one --call at a time');
   } else if (a.objectsGiven) {
     throw new UsageMistake('lockdep scenarios: --objects applies to --counters only');
   }
@@ -130,12 +171,23 @@ export function scenariosCommand(argv: readonly string[], io: CliIO): number {
     }
     if (a.format === 'json') io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else {
-      const call = a.calls?.[0] === 'kvfree_rcu_headless' ? 'kvfree_rcu(ptr) (head-less)' : 'kfree_rcu(ptr, rhf)';
-      io.stdout.write(`${call}: ${a.objects} objects freed from task context, the system running in between\n${formatWorkloads(results)}\n`);
+      const call =
+        a.calls?.[0] === 'kvfree_rcu_headless'
+          ? 'kvfree_rcu(ptr) (head-less)'
+          : 'kfree_rcu(ptr, rhf)';
+      io.stdout.write(
+        `${call}: ${a.objects} objects freed from task context, the system running in between\n${formatWorkloads(results)}\n`,
+      );
     }
     return 0;
   }
-  const m = runScenarioMatrix({ strategies: a.strategies, configs: a.configs, callers: a.callers, states: a.states, calls: a.calls });
+  const m = runScenarioMatrix({
+    strategies: a.strategies,
+    configs: a.configs,
+    callers: a.callers,
+    states: a.states,
+    calls: a.calls,
+  });
   if (a.format === 'json') {
     const cells = m.cells.map((c) => ({
       strategy: c.strategy,
@@ -149,7 +201,9 @@ export function scenariosCommand(argv: readonly string[], io: CliIO): number {
       violations: c.violations.map((v) => ({ kind: v.kind, title: violationTitle(v) })),
       allocatorCalls: c.allocatorCalls,
     }));
-    io.stdout.write(`${JSON.stringify({ strategies: m.strategies, configs: m.configs, callers: m.callers, states: m.states, calls: m.calls, cells }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ strategies: m.strategies, configs: m.configs, callers: m.callers, states: m.states, calls: m.calls, cells }, null, 2)}\n`,
+    );
   } else {
     io.stdout.write(`${formatScenarioMatrix(m)}\n`);
   }

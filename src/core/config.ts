@@ -95,8 +95,16 @@ export interface Derived {
 }
 
 const KNOWN: readonly string[] = [
-  'preempt', 'proveRawLockNesting', 'debugAtomicSleep', 'policy', 'cpus', 'threadirqs',
-  'booting', 'limits', 'release', 'version',
+  'preempt',
+  'proveRawLockNesting',
+  'debugAtomicSleep',
+  'policy',
+  'cpus',
+  'threadirqs',
+  'booting',
+  'limits',
+  'release',
+  'version',
 ];
 const LIMIT_RANGES: Readonly<Record<keyof LockdepLimits, readonly [number, number]>> = {
   maxLockDepth: [1, 1024],
@@ -117,20 +125,33 @@ function bool(opts: Record<string, unknown>, key: string, dflt: boolean): boolea
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? 'an object' : String(v);
+  return typeof v === 'string'
+    ? JSON.stringify(v)
+    : typeof v === 'object'
+      ? 'an object'
+      : String(v);
 }
 
-function oneOf<T extends string>(opts: Record<string, unknown>, key: string, allowed: readonly T[], dflt: T): T {
+function oneOf<T extends string>(
+  opts: Record<string, unknown>,
+  key: string,
+  allowed: readonly T[],
+  dflt: T,
+): T {
   const v = opts[key];
   if (v === undefined) return dflt;
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw new ConfigError(key, `expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${describe(v)}`);
+    throw new ConfigError(
+      key,
+      `expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${describe(v)}`,
+    );
   }
   return v as T;
 }
 
 function int(v: unknown, key: string, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ConfigError(key, `expected an integer, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new ConfigError(key, `expected an integer, got ${describe(v)}`);
   if (v < lo || v > hi) throw new ConfigError(key, `${v} is out of range [${lo}, ${hi}]`);
   return v;
 }
@@ -149,7 +170,10 @@ export function resolveConfig(options: KernelOptions | undefined): KernelConfig 
   const threadirqs = bool(opts, 'threadirqs', rt);
   if (rt && !threadirqs) {
     // PREEMPT_RT forces interrupt threading (force_irqthreads() is a constant true there).
-    throw new ConfigError('threadirqs', 'PREEMPT_RT forces threaded interrupts; threadirqs: false contradicts preempt: "rt"');
+    throw new ConfigError(
+      'threadirqs',
+      'PREEMPT_RT forces threaded interrupts; threadirqs: false contradicts preempt: "rt"',
+    );
   }
   const rawLimits = opts.limits === undefined ? {} : opts.limits;
   if (typeof rawLimits !== 'object' || rawLimits === null || Array.isArray(rawLimits)) {
@@ -158,17 +182,25 @@ export function resolveConfig(options: KernelOptions | undefined): KernelConfig 
   const limits: Record<string, number> = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(rawLimits as Record<string, unknown>)) {
     const range = (LIMIT_RANGES as Record<string, readonly [number, number] | undefined>)[k];
-    if (!range) throw new ConfigError(`limits.${k}`, `unknown limit (known: ${Object.keys(LIMIT_RANGES).join(', ')})`);
+    if (!range)
+      throw new ConfigError(
+        `limits.${k}`,
+        `unknown limit (known: ${Object.keys(LIMIT_RANGES).join(', ')})`,
+      );
     limits[k] = int(v, `limits.${k}`, range[0], range[1]);
   }
   if (limits.maxChainHlocks < limits.maxChains) {
     // MAX_LOCKDEP_CHAIN_HLOCKS is MAX_LOCKDEP_CHAINS * AVG_LOCKDEP_CHAIN_DEPTH: every cached chain needs a slot.
-    throw new ConfigError('limits.maxChainHlocks', `${limits.maxChainHlocks} is below limits.maxChains (${limits.maxChains}): every cached chain needs at least one class slot`);
+    throw new ConfigError(
+      'limits.maxChainHlocks',
+      `${limits.maxChainHlocks} is below limits.maxChains (${limits.maxChains}): every cached chain needs at least one class slot`,
+    );
   }
   const str = (key: string, dflt: string): string => {
     const v = opts[key];
     if (v === undefined) return dflt;
-    if (typeof v !== 'string' || v.length === 0 || /\s/.test(v)) throw new ConfigError(key, `expected a non-empty word, got ${describe(v)}`);
+    if (typeof v !== 'string' || v.length === 0 || /\s/.test(v))
+      throw new ConfigError(key, `expected a non-empty word, got ${describe(v)}`);
     return v;
   };
   return Object.freeze({

@@ -4,11 +4,7 @@
  * never an exception, unless the `throw` policy asks for one.
  */
 export type LockdepErrorCode =
-  | 'invalid-config'
-  | 'invalid-argument'
-  | 'foreign-object'
-  | 'violation'
-  | 'invalid-trace';
+  'invalid-config' | 'invalid-argument' | 'foreign-object' | 'violation' | 'invalid-trace';
 
 export class LockdepError extends Error {
   readonly code: LockdepErrorCode;

@@ -73,7 +73,13 @@ function bfsRoot(root: LockClass, rootOnlyXr: boolean, gen: number): void {
  * as mark_lock_accessed() does before the strong-path test), and when `parent -e-> c`
  * continues a strong path record how `c` was reached. False: skip the entry.
  */
-function bfsStep(parent: LockClass, parentXr: boolean, e: Dependency, c: LockClass, gen: number): boolean {
+function bfsStep(
+  parent: LockClass,
+  parentXr: boolean,
+  e: Dependency,
+  c: LockClass,
+  gen: number,
+): boolean {
   if (c.bfsGen === gen) return false;
   c.bfsGen = gen;
   let dep = e.dep;
@@ -209,7 +215,12 @@ export class Lockdep {
 
   /** Statistics in the spirit of /proc/lockdep_stats. */
   stats(): { classes: number; dependencies: number; chains: number; chainHlocks: number } {
-    return { classes: this.classes.length, dependencies: this.entries / 2, chains: this.chains.size, chainHlocks: this.chainHlocks };
+    return {
+      classes: this.classes.length,
+      dependencies: this.entries / 2,
+      chains: this.chains.size,
+      chainHlocks: this.chainHlocks,
+    };
   }
 
   /** The key of a lock initialisation site; the same name gives the same key. */
@@ -257,7 +268,8 @@ export class Lockdep {
       this.maxVersion.set(key.name, version);
     }
     const d = this.host.derived;
-    const resolve = (w: number): number => (w <= 2 || this.host.config.proveRawLockNesting ? w : w - 1);
+    const resolve = (w: number): number =>
+      w <= 2 || this.host.config.proveRawLockNesting ? w : w - 1;
     const cls = new LockClass(
       this.classes.length + 1,
       key,
@@ -313,7 +325,8 @@ export class Lockdep {
       this.limit(task, 'MAX_LOCKDEP_SUBCLASSES', `BUG: looking up invalid subclass: ${subclass}`);
       return false;
     }
-    const cls = (subclass < 2 && map.classCache[subclass]) || this.registerClass(task, map, subclass);
+    const cls =
+      (subclass < 2 && map.classCache[subclass]) || this.registerClass(task, map, subclass);
     if (!cls) return false;
 
     const depth = task.depth;
@@ -387,7 +400,12 @@ export class Lockdep {
       key = iterateChainKey(key, hlockId(cls.id, read));
 
       if (nestLock && !this.isHeld(task, nestLock)) {
-        this.host.report({ kind: 'nested-lock-not-taken', ...this.host.base(task), lock: lockSnapshot(h), nestLock: nestLock.name });
+        this.host.report({
+          kind: 'nested-lock-not-taken',
+          ...this.host.base(task),
+          lock: lockSnapshot(h),
+          nestLock: nestLock.name,
+        });
       }
 
       if (validate) {
@@ -412,7 +430,12 @@ export class Lockdep {
     task.curChainKey = key;
     task.depth = depth + 1;
     if (task.depth === this.maxLockDepth) {
-      this.host.report({ kind: 'max-lock-depth', ...this.host.base(task), depth: task.depth, max: this.limits.maxLockDepth });
+      this.host.report({
+        kind: 'max-lock-depth',
+        ...this.host.base(task),
+        depth: task.depth,
+        max: this.limits.maxLockDepth,
+      });
     }
     return true;
   }
@@ -422,9 +445,19 @@ export class Lockdep {
     if (this.off || task.lockdepRecursion) return true;
     const depth = task.depth;
     // the common case, releasing the innermost lock, without the search
-    const i = depth > 0 ? (task.held[depth - 1].map === map ? depth - 1 : this.findHeld(task, map, depth)) : -1;
+    const i =
+      depth > 0
+        ? task.held[depth - 1].map === map
+          ? depth - 1
+          : this.findHeld(task, map, depth)
+        : -1;
     if (i < 0) {
-      this.host.report({ kind: 'bad-unlock-balance', ...this.host.base(task), lockName: map.name, at });
+      this.host.report({
+        kind: 'bad-unlock-balance',
+        ...this.host.base(task),
+        lockName: map.name,
+        at,
+      });
       return false;
     }
     const h = task.held[i];
@@ -473,17 +506,32 @@ export class Lockdep {
    * The common start of __lock_set_class() and __lock_downgrade(): find the held entry
    * of `map` and cut the stack back to just below it (reporting when there is none).
    */
-  private unwindTo(task: Task, map: LockdepMap, at: string, where: string): { i: number; depth: number; h: HeldLock } | null {
+  private unwindTo(
+    task: Task,
+    map: LockdepMap,
+    at: string,
+    where: string,
+  ): { i: number; depth: number; h: HeldLock } | null {
     const depth = task.depth;
     if (depth === 0) {
       // "This function is about (re)setting the class of a held lock, yet we're not
       // actually holding any locks. Naughty user!"
-      this.host.report({ kind: 'debug-locks-warning', ...this.host.base(task), condition: '!depth', where });
+      this.host.report({
+        kind: 'debug-locks-warning',
+        ...this.host.base(task),
+        condition: '!depth',
+        where,
+      });
       return null;
     }
     const i = this.findHeld(task, map, depth);
     if (i < 0) {
-      this.host.report({ kind: 'bad-unlock-balance', ...this.host.base(task), lockName: map.name, at });
+      this.host.report({
+        kind: 'bad-unlock-balance',
+        ...this.host.base(task),
+        lockName: map.name,
+        at,
+      });
       return null;
     }
     const h = task.held[i];
@@ -493,18 +541,44 @@ export class Lockdep {
   }
 
   /** reacquire_held_locks(): entries [from, depth) again; entry `override` with the given subclass, read and ip. */
-  private reacquire(task: Task, from: number, depth: number, override: number, subclass: number, read: 0 | 1 | 2 = 0, at = ''): void {
+  private reacquire(
+    task: Task,
+    from: number,
+    depth: number,
+    override: number,
+    subclass: number,
+    read: 0 | 1 | 2 = 0,
+    at = '',
+  ): void {
     const saved: SavedHeld[] = [];
     for (let j = from; j < depth; j++) {
       const s = task.held[j];
       const o = j === override;
       saved.push({
-        map: s.map, subclass: o ? subclass : s.cls.subclass, trylock: s.trylock, read: o ? read : s.read, check: s.check,
-        hardirqsOff: s.hardirqsOff, nestLock: s.nestLock, at: o ? at : s.at, references: s.references,
+        map: s.map,
+        subclass: o ? subclass : s.cls.subclass,
+        trylock: s.trylock,
+        read: o ? read : s.read,
+        check: s.check,
+        hardirqsOff: s.hardirqsOff,
+        nestLock: s.nestLock,
+        at: o ? at : s.at,
+        references: s.references,
       });
     }
     for (const s of saved) {
-      this.acquire(task, s.map, s.subclass, s.trylock, s.read, s.check, s.nestLock, s.at, s.hardirqsOff, s.references);
+      this.acquire(
+        task,
+        s.map,
+        s.subclass,
+        s.trylock,
+        s.read,
+        s.check,
+        s.nestLock,
+        s.at,
+        s.hardirqsOff,
+        s.references,
+      );
     }
   }
 
@@ -540,7 +614,11 @@ export class Lockdep {
     for (let i = 0; i < task.depth; i++) {
       const h = task.held[i];
       if (h.map === map) {
-        this.host.report({ kind: 'held-lock-freed', ...this.host.base(task), lock: lockSnapshot(h) });
+        this.host.report({
+          kind: 'held-lock-freed',
+          ...this.host.base(task),
+          lock: lockSnapshot(h),
+        });
         return false;
       }
     }
@@ -553,7 +631,8 @@ export class Lockdep {
   /** task_wait_context(): the ceiling set by the execution context alone. */
   taskWaitContext(task: Task): number {
     if ((task.hardirqContext | task.softirqContext) === 0) return this.waitMax;
-    if (task.hardirqContext) return task.hardirqThreaded || task.irqConfig ? this.waitConfig : this.waitSpin;
+    if (task.hardirqContext)
+      return task.hardirqThreaded || task.irqConfig ? this.waitConfig : this.waitSpin;
     return this.waitConfig;
   }
 
@@ -562,7 +641,11 @@ export class Lockdep {
     const hc = task.hardirqContext;
     return (hc | task.softirqContext) === 0
       ? this.waitMax
-      : hc ? (task.hardirqThreaded || task.irqConfig ? this.waitConfig : this.waitSpin) : this.waitConfig;
+      : hc
+        ? task.hardirqThreaded || task.irqConfig
+          ? this.waitConfig
+          : this.waitSpin
+        : this.waitConfig;
   }
 
   private checkWaitContext(task: Task, next: HeldLock): boolean {
@@ -709,7 +792,13 @@ export class Lockdep {
   }
 
   /** verify_lock_unused(): an NMI taking a lock that is used anywhere else. */
-  private verifyLockUnused(task: Task, map: LockdepMap, subclass: number, read: 0 | 1 | 2, at: string): void {
+  private verifyLockUnused(
+    task: Task,
+    map: LockdepMap,
+    subclass: number,
+    read: 0 | 1 | 2,
+    at: string,
+  ): void {
     const cls = subclass < 8 ? this.lookupClass(map, subclass) : undefined;
     if (!cls) return;
     const mask = LOCKF_USED | (read ? 0 : LOCKF_USED_READ);
@@ -743,7 +832,12 @@ export class Lockdep {
    * can answer its forward search from the same root from this list (see
    * forwardUsageFromVisit()).
    */
-  private bfsCircular(root: LockClass, rootOnlyXr: boolean, target: LockClass, prevExclusive: boolean): BfsResult {
+  private bfsCircular(
+    root: LockClass,
+    rootOnlyXr: boolean,
+    target: LockClass,
+    prevExclusive: boolean,
+  ): BfsResult {
     const gen = ++this.gen;
     const q = this.queue;
     const cap = this.limits.bfsQueue - 1;
@@ -800,7 +894,11 @@ export class Lockdep {
    * cannot overflow either. Returns undefined when the list does not apply, null when no
    * class matches; on a match the caller re-runs bfsUsage() to get its parent links.
    */
-  private forwardUsageFromVisit(root: LockClass, rootOnlyXr: boolean, mask: number): null | true | undefined {
+  private forwardUsageFromVisit(
+    root: LockClass,
+    rootOnlyXr: boolean,
+    mask: number,
+  ): null | true | undefined {
     if (this.visitRoot !== root || this.visitRootXr !== rootOnlyXr) return undefined;
     const visit = this.visit;
     const visitXr = this.visitXr;
@@ -812,7 +910,12 @@ export class Lockdep {
   }
 
   /** __bfs() with usage_match(mask) and usage_skip(): find_usage_forwards/backwards(). */
-  private bfsUsage(root: LockClass, rootOnlyXr: boolean, forward: boolean, mask: number): BfsResult {
+  private bfsUsage(
+    root: LockClass,
+    rootOnlyXr: boolean,
+    forward: boolean,
+    mask: number,
+  ): BfsResult {
     const gen = ++this.gen;
     const q = this.queue;
     const cap = this.limits.bfsQueue - 1;
@@ -892,7 +995,11 @@ export class Lockdep {
   private pathFrom(hit: LockClass, rootAt: string): PathEntry[] {
     const out: PathEntry[] = [];
     for (let c: LockClass | null = hit; c; c = c.bfsParent) {
-      out.push({ class: classSnapshot(c), at: c.bfsDep ? c.bfsDep.at : rootAt, usageTraces: usageTraces(c) });
+      out.push({
+        class: classSnapshot(c),
+        at: c.bfsDep ? c.bfsDep.at : rootAt,
+        usageTraces: usageTraces(c),
+      });
     }
     return out;
   }
@@ -919,11 +1026,23 @@ export class Lockdep {
       return false;
     }
     if (!hit) return true;
-    this.reportInversion(task, h, hit, false, stateName(hit.usageMask & (1 << bit) ? bit : readBit));
+    this.reportInversion(
+      task,
+      h,
+      hit,
+      false,
+      stateName(hit.usageMask & (1 << bit) ? bit : readBit),
+    );
     return false;
   }
 
-  private reportInversion(task: Task, h: HeldLock, other: LockClass, forwards: boolean, irqState: ReturnType<typeof stateName>): void {
+  private reportInversion(
+    task: Task,
+    h: HeldLock,
+    other: LockClass,
+    forwards: boolean,
+    irqState: ReturnType<typeof stateName>,
+  ): void {
     this.host.report({
       kind: 'irq-inversion',
       ...this.host.base(task),
@@ -968,7 +1087,12 @@ export class Lockdep {
       // read-after-read recursion of the same class is allowed for recursive readers
       if (next.read === 2 && prev.read) continue;
       if (nest) return 2;
-      this.host.report({ kind: 'recursive-locking', ...this.host.base(task), lock: lockSnapshot(next), prev: lockSnapshot(prev) });
+      this.host.report({
+        kind: 'recursive-locking',
+        ...this.host.base(task),
+        lock: lockSnapshot(next),
+        prev: lockSnapshot(prev),
+      });
       return 0;
     }
     return 1;
@@ -1012,12 +1136,26 @@ export class Lockdep {
       this.limit(task, 'MAX_LOCKDEP_ENTRIES', 'BUG: MAX_LOCKDEP_ENTRIES too low!');
       return false;
     }
-    this.addDependency(prev.cls, next.cls, calcDep(prev.read, next.read), calcDepb(prev.read, next.read), distance, next.at);
+    this.addDependency(
+      prev.cls,
+      next.cls,
+      calcDep(prev.read, next.read),
+      calcDepb(prev.read, next.read),
+      distance,
+      next.at,
+    );
     return true;
   }
 
   /** Record prev -> next in both lists (add_lock_to_list() twice). */
-  addDependency(prev: LockClass, next: LockClass, dep: number, depb: number, distance: number, at: string): void {
+  addDependency(
+    prev: LockClass,
+    next: LockClass,
+    dep: number,
+    depb: number,
+    distance: number,
+    at: string,
+  ): void {
     const f: Dependency = { cls: next, dep, distance, at };
     const b: Dependency = { cls: prev, dep: depb, distance, at };
     prev.after.push(f);
@@ -1041,7 +1179,12 @@ export class Lockdep {
       // check_noncircular() calls print_deadlock_bug(current, src, target) with src = the
       // new lock in the `prev` slot: the kernel prints the held lock as the one being
       // acquired and the new one as already held. Mirrored as printed.
-      this.host.report({ kind: 'recursive-locking', ...this.host.base(task), lock: lockSnapshot(prev), prev: lockSnapshot(next) });
+      this.host.report({
+        kind: 'recursive-locking',
+        ...this.host.base(task),
+        lock: lockSnapshot(prev),
+        prev: lockSnapshot(next),
+      });
       return false;
     }
     const chain: CircularDependency['chain'][number][] = [];

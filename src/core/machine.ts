@@ -135,7 +135,9 @@ export class Machine {
 
   checkCpu(cpu: number): void {
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.cpus.length) {
-      throw new UsageError(`cpu ${cpu} does not exist (this kernel has ${this.cpus.length} CPUs: 0..${this.cpus.length - 1})`);
+      throw new UsageError(
+        `cpu ${cpu} does not exist (this kernel has ${this.cpus.length} CPUs: 0..${this.cpus.length - 1})`,
+      );
     }
   }
 
@@ -150,7 +152,8 @@ export class Machine {
     if (c.current === task) return;
     if (task.exited) throw new UsageError(`task ${task.comm} has exited`);
     const out = c.current;
-    if (out !== c.idle && !out.exited) this.checkPreemptible(out, `switching ${out.comm} out for ${task.comm} on CPU ${cpu}`);
+    if (out !== c.idle && !out.exited)
+      this.checkPreemptible(out, `switching ${out.comm} out for ${task.comm} on CPU ${cpu}`);
     if (out !== c.idle) out.cpu = -1;
     if (task.cpu >= 0 && task.cpu !== cpu) {
       const other = this.cpus[task.cpu];
@@ -170,7 +173,14 @@ export class Machine {
   // Maps
 
   /** A new lockdep_map for a lock instance. */
-  createMap(name: string, key: string | undefined, inner: WaitLevel, outer: WaitLevel, lockType: LockType, ownKey = false): LockdepMap {
+  createMap(
+    name: string,
+    key: string | undefined,
+    inner: WaitLevel,
+    outer: WaitLevel,
+    lockType: LockType,
+    ownKey = false,
+  ): LockdepMap {
     const keyName = key ?? name;
     const k = ownKey ? this.lockdep.newKey(keyName) : this.lockdep.keyFor(keyName);
     const n = this.mapCount++;
@@ -179,28 +189,60 @@ export class Machine {
   }
 
   ownMap(map: LockdepMap): void {
-    if (map.owner !== this) throw new UsageError(`lock ${map.name} belongs to another kernel`, 'foreign-object');
+    if (map.owner !== this)
+      throw new UsageError(`lock ${map.name} belongs to another kernel`, 'foreign-object');
   }
 
   /**
    * acquire() for the common exclusive, checked, non-trylock acquisition, with
    * positional arguments: the lock primitives' hot path allocates no options object.
    */
-  acquireExclusive(map: LockdepMap, subclass: number, nestLock: LockdepMap | null, at: string): boolean {
+  acquireExclusive(
+    map: LockdepMap,
+    subclass: number,
+    nestLock: LockdepMap | null,
+    at: string,
+  ): boolean {
     if (map.owner !== this) this.ownMap(map);
     if (nestLock) this.ownMap(nestLock);
-    if (!Number.isInteger(subclass) || subclass < 0) throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
+    if (!Number.isInteger(subclass) || subclass < 0)
+      throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
     const t = this.current;
-    return this.lockdep.acquire(t, map, subclass, false, 0, true, nestLock, at, t.irqsOff, 0, false);
+    return this.lockdep.acquire(
+      t,
+      map,
+      subclass,
+      false,
+      0,
+      true,
+      nestLock,
+      at,
+      t.irqsOff,
+      0,
+      false,
+    );
   }
 
   acquire(map: LockdepMap, o: AcquireOptions = {}): boolean {
     this.ownMap(map);
     if (o.nestLock) this.ownMap(o.nestLock);
     const subclass = o.subclass ?? 0;
-    if (!Number.isInteger(subclass) || subclass < 0) throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
+    if (!Number.isInteger(subclass) || subclass < 0)
+      throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
     const t = this.current;
-    return this.lockdep.acquire(t, map, subclass, o.trylock ?? false, o.read ?? 0, o.check ?? true, o.nestLock ?? null, o.at ?? map.name, t.irqsOff, 0, o.sync ?? false);
+    return this.lockdep.acquire(
+      t,
+      map,
+      subclass,
+      o.trylock ?? false,
+      o.read ?? 0,
+      o.check ?? true,
+      o.nestLock ?? null,
+      o.at ?? map.name,
+      t.irqsOff,
+      0,
+      o.sync ?? false,
+    );
   }
 
   /** lock_downgrade(): a held write lock becomes a read lock. */
@@ -212,7 +254,8 @@ export class Machine {
   /** lock_set_subclass(): re-class a held lock. */
   setSubclass(map: LockdepMap, subclass: number, at?: string): boolean {
     this.ownMap(map);
-    if (!Number.isInteger(subclass) || subclass < 0) throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
+    if (!Number.isInteger(subclass) || subclass < 0)
+      throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
     return this.lockdep.setSubclass(this.current, map, subclass, at ?? map.name);
   }
 
@@ -259,7 +302,10 @@ export class Machine {
 
   preemptCountSub(val: number): boolean {
     const t = this.current;
-    if (val > t.preemptCount || ((val & PREEMPT_MASK) && (t.preemptCount & PREEMPT_MASK) < (val & PREEMPT_MASK))) {
+    if (
+      val > t.preemptCount ||
+      (val & PREEMPT_MASK && (t.preemptCount & PREEMPT_MASK) < (val & PREEMPT_MASK))
+    ) {
       this.warn(t, 'val > preempt_count()', 'preempt_count_sub');
       return false;
     }
@@ -349,7 +395,15 @@ export class Machine {
   /** local_irq_disable(); __irq_enter(); [lockdep_hardirq_threaded()] */
   hardirqEnter(threaded: boolean): void {
     const t = this.current;
-    t.frames.push({ kind: 'hardirq', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.preemptCount, depth: t.depth, threadPcBase: t.threadPcBase, threadIrqsOff: t.threadIrqsOff });
+    t.frames.push({
+      kind: 'hardirq',
+      irqsOff: t.irqsOff,
+      hardirqThreaded: t.hardirqThreaded,
+      preemptCount: t.preemptCount,
+      depth: t.depth,
+      threadPcBase: t.threadPcBase,
+      threadIrqsOff: t.threadIrqsOff,
+    });
     t.irqsOff = true;
     t.preemptCount += HARDIRQ_OFFSET;
     t.hardirqContext++;
@@ -372,7 +426,15 @@ export class Machine {
   /** lockdep_softirq_start(): softirq processing; leaves the lockdep hardirq context. */
   softirqContextEnter(): void {
     const t = this.current;
-    t.frames.push({ kind: 'softirq', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.hardirqContext, depth: t.depth, threadPcBase: t.threadPcBase, threadIrqsOff: t.threadIrqsOff });
+    t.frames.push({
+      kind: 'softirq',
+      irqsOff: t.irqsOff,
+      hardirqThreaded: t.hardirqThreaded,
+      preemptCount: t.hardirqContext,
+      depth: t.depth,
+      threadPcBase: t.threadPcBase,
+      threadIrqsOff: t.threadIrqsOff,
+    });
     t.hardirqContext = 0;
     if (!this.derived.rt) t.softirqContext++;
   }
@@ -389,7 +451,15 @@ export class Machine {
   /** nmi_enter(): lockdep_off(), NMI and HARDIRQ counts. */
   nmiEnter(): void {
     const t = this.current;
-    t.frames.push({ kind: 'nmi', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.preemptCount, depth: t.depth, threadPcBase: t.threadPcBase, threadIrqsOff: t.threadIrqsOff });
+    t.frames.push({
+      kind: 'nmi',
+      irqsOff: t.irqsOff,
+      hardirqThreaded: t.hardirqThreaded,
+      preemptCount: t.preemptCount,
+      depth: t.depth,
+      threadPcBase: t.threadPcBase,
+      threadIrqsOff: t.threadIrqsOff,
+    });
     t.lockdepRecursion++;
     t.preemptCount += NMI_OFFSET + HARDIRQ_OFFSET;
     t.irqsOff = true;
@@ -413,7 +483,15 @@ export class Machine {
    */
   irqThreadEnter(): void {
     const t = this.current;
-    t.frames.push({ kind: 'irq-thread', irqsOff: t.irqsOff, hardirqThreaded: t.hardirqThreaded, preemptCount: t.preemptCount, depth: t.depth, threadPcBase: t.threadPcBase, threadIrqsOff: t.threadIrqsOff });
+    t.frames.push({
+      kind: 'irq-thread',
+      irqsOff: t.irqsOff,
+      hardirqThreaded: t.hardirqThreaded,
+      preemptCount: t.preemptCount,
+      depth: t.depth,
+      threadPcBase: t.threadPcBase,
+      threadIrqsOff: t.threadIrqsOff,
+    });
     t.irqsOff = true;
     t.preemptCount += HARDIRQ_OFFSET;
     t.hardirqContext++;
@@ -437,7 +515,12 @@ export class Machine {
     return true;
   }
 
-  private popFrame(t: Task, kind: 'hardirq' | 'softirq' | 'nmi' | 'irq-thread', where: string, condition: string) {
+  private popFrame(
+    t: Task,
+    kind: 'hardirq' | 'softirq' | 'nmi' | 'irq-thread',
+    where: string,
+    condition: string,
+  ) {
     const f = t.frames[t.frames.length - 1];
     if (!f || f.kind !== kind) {
       this.warn(t, condition, where);
@@ -463,7 +546,14 @@ export class Machine {
     const irqsOff = this.irqsDisabled(t);
     const rcu = this.derived.preemptRcu ? t.rcuDepth : 0;
     // __might_resched(): the idle task (pid 0) may never sleep, whatever its counts say.
-    if ((pc + (rcu << MIGHT_RESCHED_RCU_SHIFT) === offsets && !irqsOff && t.pid !== 0 && t.nonBlock === 0) || this.config.booting) return;
+    if (
+      (pc + (rcu << MIGHT_RESCHED_RCU_SHIFT) === offsets &&
+        !irqsOff &&
+        t.pid !== 0 &&
+        t.nonBlock === 0) ||
+      this.config.booting
+    )
+      return;
     this.sink.report({
       kind: 'sleeping-in-atomic',
       ...this.base(t),
@@ -476,7 +566,8 @@ export class Machine {
       rcuDepth: this.derived.preemptRcu ? rcu : null,
       expectedRcuDepth: this.derived.preemptRcu ? offsets >> MIGHT_RESCHED_RCU_SHIFT : null,
       reason,
-      preemptDisabledAt: pc !== (offsets & 0xff) && (pc & PREEMPT_MASK) ? t.preemptDisabledAt || null : null,
+      preemptDisabledAt:
+        pc !== (offsets & 0xff) && pc & PREEMPT_MASK ? t.preemptDisabledAt || null : null,
     });
   }
 
@@ -494,7 +585,13 @@ export class Machine {
   rcuLockdepWarn(cond: boolean, site: string, message: string): void {
     const t = this.current;
     if (!cond || this.config.booting || t.lockdepRecursion) return;
-    this.sink.report({ kind: 'suspicious-rcu-usage', ...this.base(t), site, message, debugLocks: this.sink.debugLocks });
+    this.sink.report({
+      kind: 'suspicious-rcu-usage',
+      ...this.base(t),
+      site,
+      message,
+      debugLocks: this.sink.debugLocks,
+    });
   }
 
   /** might_sleep() */
@@ -521,7 +618,8 @@ export class Machine {
 
   /** do_exit(): debug_check_no_locks_held(). The task is gone afterwards. */
   exitTask(t: Task): void {
-    if (t.depth > 0 && !this.lockdep.off) this.sink.report({ kind: 'lock-held-at-exit', ...this.base(t) });
+    if (t.depth > 0 && !this.lockdep.off)
+      this.sink.report({ kind: 'lock-held-at-exit', ...this.base(t) });
     t.exited = true;
     if (t.cpu >= 0) {
       const c = this.cpus[t.cpu];

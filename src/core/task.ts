@@ -49,7 +49,6 @@ export interface ContextFrame {
   readonly depth: number;
 }
 
-
 export class Task {
   /** held_locks[]; entries are reused, so pushing allocates nothing once warm */
   readonly held: HeldLock[] = [];

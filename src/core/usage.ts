@@ -32,9 +32,17 @@ export const LOCKF_USED_IN_IRQ_ALL = 0x33;
 export const LOCKF_ENABLED_IRQ_ALL = 0xcc;
 
 const USAGE_STR: readonly UsageStr[] = [
-  'IN-HARDIRQ-W', 'IN-HARDIRQ-R', 'HARDIRQ-ON-W', 'HARDIRQ-ON-R',
-  'IN-SOFTIRQ-W', 'IN-SOFTIRQ-R', 'SOFTIRQ-ON-W', 'SOFTIRQ-ON-R',
-  'INITIAL USE', 'INITIAL READ USE', 'IN-NMI',
+  'IN-HARDIRQ-W',
+  'IN-HARDIRQ-R',
+  'HARDIRQ-ON-W',
+  'HARDIRQ-ON-R',
+  'IN-SOFTIRQ-W',
+  'IN-SOFTIRQ-R',
+  'SOFTIRQ-ON-W',
+  'SOFTIRQ-ON-R',
+  'INITIAL USE',
+  'INITIAL READ USE',
+  'IN-NMI',
 ];
 
 export function usageStr(bit: number): UsageStr {
@@ -49,7 +57,10 @@ export function exclusiveBit(bit: number): number {
 }
 
 function invertDirMask(mask: number): number {
-  return ((mask & LOCKF_ENABLED_IRQ_ALL) >> LOCK_USAGE_DIR_MASK) | ((mask & LOCKF_USED_IN_IRQ_ALL) << LOCK_USAGE_DIR_MASK);
+  return (
+    ((mask & LOCKF_ENABLED_IRQ_ALL) >> LOCK_USAGE_DIR_MASK) |
+    ((mask & LOCKF_USED_IN_IRQ_ALL) << LOCK_USAGE_DIR_MASK)
+  );
 }
 
 /** exclusive_mask(): every usage (write or read) that conflicts with a bit of `mask`. */

@@ -62,5 +62,9 @@ export type LockType = (typeof LD_LOCK)[keyof typeof LD_LOCK];
 export type LockTypeName = 'normal' | 'percpu' | 'wait-override';
 export const LOCK_TYPE_NAMES: readonly LockTypeName[] = ['normal', 'percpu', 'wait-override'];
 export function lockTypeOf(name: LockTypeName): LockType {
-  return name === 'percpu' ? LD_LOCK.PERCPU : name === 'wait-override' ? LD_LOCK.WAIT_OVERRIDE : LD_LOCK.NORMAL;
+  return name === 'percpu'
+    ? LD_LOCK.PERCPU
+    : name === 'wait-override'
+      ? LD_LOCK.WAIT_OVERRIDE
+      : LD_LOCK.NORMAL;
 }

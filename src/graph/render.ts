@@ -69,7 +69,9 @@ interface Edge {
 }
 
 function depLabel(dep: number): string {
-  return DEP_BITS.filter(([bit]) => dep & bit).map(([, s]) => s).join('|');
+  return DEP_BITS.filter(([bit]) => dep & bit)
+    .map(([, s]) => s)
+    .join('|');
 }
 
 function marksOf(c: LockClass): string[] {
@@ -95,7 +97,11 @@ function usageChars(mask: number): string {
 }
 
 /** Names of the classes and edges the violation's report is about. */
-function highlightOf(v: Violation | null | undefined): { nodes: Set<string>; edges: [string, string][]; refused: [string, string] | null } {
+function highlightOf(v: Violation | null | undefined): {
+  nodes: Set<string>;
+  edges: [string, string][];
+  refused: [string, string] | null;
+} {
   const nodes = new Set<string>();
   const edges: [string, string][] = [];
   let refused: [string, string] | null = null;
@@ -190,7 +196,8 @@ function collect(kernel: Kernel, o: GraphOptions): { nodes: Node[]; edges: Edge[
     const [a, b] = hl.refused;
     const from = byName.get(a);
     const to = byName.get(b);
-    if (from && to && !edgeAt.has(`${from}>${to}`)) edges.push({ from, to, label: 'new', highlighted: true, refused: true });
+    if (from && to && !edgeAt.has(`${from}>${to}`))
+      edges.push({ from, to, label: 'new', highlighted: true, refused: true });
   }
   return { nodes, edges };
 }
@@ -210,11 +217,24 @@ function dotString(s: string): string {
   return `"${dotEscape(s)}"`;
 }
 
-function renderDot(nodes: readonly Node[], edges: readonly Edge[], hlNodes: Set<string>, title?: string): string {
-  const out = ['digraph lockdep {', '  rankdir=LR;', '  node [shape=box, style="rounded,filled", fontname="monospace"];', '  edge [fontname="monospace", fontsize=10];'];
+function renderDot(
+  nodes: readonly Node[],
+  edges: readonly Edge[],
+  hlNodes: Set<string>,
+  title?: string,
+): string {
+  const out = [
+    'digraph lockdep {',
+    '  rankdir=LR;',
+    '  node [shape=box, style="rounded,filled", fontname="monospace"];',
+    '  edge [fontname="monospace", fontsize=10];',
+  ];
   if (title) out.push(`  label=${dotString(title)};`, '  labelloc=t;');
   for (const n of nodes) {
-    const attrs = [`label="${nodeLines(n).map(dotEscape).join('\\n')}"`, `fillcolor=${dotString(FILL[n.wait])}`];
+    const attrs = [
+      `label="${nodeLines(n).map(dotEscape).join('\\n')}"`,
+      `fillcolor=${dotString(FILL[n.wait])}`,
+    ];
     const safe = n.marks.some((m) => m.endsWith('irq-safe'));
     const unsafe = n.marks.some((m) => m.endsWith('irq-unsafe'));
     // irq-safe classes get a double border; irq-unsafe ones a dashed one; both: bold dashed
@@ -238,12 +258,22 @@ function mermaidText(s: string): string {
   return s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
 }
 
-function renderMermaid(nodes: readonly Node[], edges: readonly Edge[], hlNodes: Set<string>, title?: string): string {
+function renderMermaid(
+  nodes: readonly Node[],
+  edges: readonly Edge[],
+  hlNodes: Set<string>,
+  title?: string,
+): string {
   const out: string[] = [];
   if (title) out.push('---', `title: ${mermaidText(title)}`, '---');
   out.push('flowchart LR');
-  for (const w of Object.keys(FILL) as WaitName[]) out.push(`  classDef ${w} fill:${FILL[w]},stroke:#555,color:#000`);
-  out.push('  classDef irqsafe stroke-width:4px', '  classDef irqunsafe stroke-dasharray:5 3', '  classDef hot stroke:#d00000,stroke-width:3px');
+  for (const w of Object.keys(FILL) as WaitName[])
+    out.push(`  classDef ${w} fill:${FILL[w]},stroke:#555,color:#000`);
+  out.push(
+    '  classDef irqsafe stroke-width:4px',
+    '  classDef irqunsafe stroke-dasharray:5 3',
+    '  classDef hot stroke:#d00000,stroke-width:3px',
+  );
   // `class a,b name` statements (one per class) rather than `:::`, which takes one class only
   const members = new Map<string, string[]>();
   const addTo = (cls: string, id: string): void => {
@@ -265,7 +295,8 @@ function renderMermaid(nodes: readonly Node[], edges: readonly Edge[], hlNodes: 
     out.push(`  ${e.from} ${arrow}|${mermaidText(e.label)}| ${e.to}`);
     if (e.highlighted) hot.push(i);
   });
-  if (hot.length) out.push(`  linkStyle ${hot.join(',')} stroke:#d00000,stroke-width:3px,color:#d00000`);
+  if (hot.length)
+    out.push(`  linkStyle ${hot.join(',')} stroke:#d00000,stroke-width:3px,color:#d00000`);
   return out.join('\n');
 }
 
@@ -280,8 +311,13 @@ function renderMermaid(nodes: readonly Node[], edges: readonly Edge[], hlNodes: 
  */
 export function renderGraph(kernel: Kernel, options: GraphOptions = {}): string {
   const format = options.format ?? 'dot';
-  if (format !== 'dot' && format !== 'mermaid') throw new UsageError(`renderGraph: format must be "dot" or "mermaid", got ${JSON.stringify(format)}`);
+  if (format !== 'dot' && format !== 'mermaid')
+    throw new UsageError(
+      `renderGraph: format must be "dot" or "mermaid", got ${JSON.stringify(format)}`,
+    );
   const { nodes, edges } = collect(kernel, options);
   const hlNodes = highlightOf(options.highlight).nodes;
-  return format === 'dot' ? renderDot(nodes, edges, hlNodes, options.title) : renderMermaid(nodes, edges, hlNodes, options.title);
+  return format === 'dot'
+    ? renderDot(nodes, edges, hlNodes, options.title)
+    : renderMermaid(nodes, edges, hlNodes, options.title);
 }

@@ -17,7 +17,10 @@ export const PRIMITIVE_TYPES: readonly PrimitiveType[] = LOCK_TYPE_TAGS;
 export type PseudoLock = 'rcu_read_lock' | 'rcu_read_lock_bh' | 'rcu_read_lock_sched' | 'local_bh';
 
 /** What a name is: a primitive, a pseudo lock, or an explicit map. */
-export type ClassEntry = { readonly kind: 'primitive'; readonly type: PrimitiveType } | { readonly kind: 'pseudo'; readonly type: PseudoLock } | { readonly kind: 'map'; readonly decl: LockDecl };
+export type ClassEntry =
+  | { readonly kind: 'primitive'; readonly type: PrimitiveType }
+  | { readonly kind: 'pseudo'; readonly type: PseudoLock }
+  | { readonly kind: 'map'; readonly decl: LockDecl };
 
 /**
  * Built-in names. Sources: kernel/rcu/update.c (RCU maps), kernel/softirq.c (bh_lock_map
@@ -43,20 +46,20 @@ const BUILTIN: Readonly<Record<string, ClassEntry>> = {
   '&rt_b->rt_runtime_lock': { kind: 'primitive', type: 'raw_spinlock' },
   '&dl_b->lock': { kind: 'primitive', type: 'raw_spinlock' },
   '&rcu_state.ofl_lock': { kind: 'primitive', type: 'raw_spinlock' },
-  'rcu_node_0': { kind: 'primitive', type: 'raw_spinlock' },
+  rcu_node_0: { kind: 'primitive', type: 'raw_spinlock' },
   '&rnp->lock': { kind: 'primitive', type: 'raw_spinlock' },
   'tk_core.seq.seqcount': { kind: 'primitive', type: 'seqcount' },
   '&desc->lock': { kind: 'primitive', type: 'raw_spinlock' },
-  'logbuf_lock': { kind: 'primitive', type: 'raw_spinlock' },
+  logbuf_lock: { kind: 'primitive', type: 'raw_spinlock' },
   '&n->list_lock': { kind: 'primitive', type: 'spinlock' },
   '&pcp->lock': { kind: 'primitive', type: 'spinlock' },
   '&mm->mmap_lock': { kind: 'primitive', type: 'rwsem' },
   '&mm->mmap_sem': { kind: 'primitive', type: 'rwsem' },
-  'tasklist_lock': { kind: 'primitive', type: 'rwlock' },
-  'cpu_hotplug_lock': { kind: 'primitive', type: 'percpu_rwsem' },
+  tasklist_lock: { kind: 'primitive', type: 'rwlock' },
+  cpu_hotplug_lock: { kind: 'primitive', type: 'percpu_rwsem' },
   'cpu_hotplug_lock.rw_sem': { kind: 'primitive', type: 'percpu_rwsem' },
   'rcu_tasks.tasks_gp_mutex': { kind: 'primitive', type: 'mutex' },
-  'fs_reclaim': { kind: 'map', decl: { wait: { inner: 'inv' } } },
+  fs_reclaim: { kind: 'map', decl: { wait: { inner: 'inv' } } },
 };
 
 /** A class table: exact names, then patterns tried in order. */
@@ -80,27 +83,53 @@ export function lookupClass(table: ClassTable, name: string): ClassEntry | null 
 
 function entryOf(v: unknown, where: string): ClassEntry {
   if (typeof v === 'string') {
-    if ((PRIMITIVE_TYPES as readonly string[]).includes(v)) return { kind: 'primitive', type: v as PrimitiveType };
-    if (['rcu_read_lock', 'rcu_read_lock_bh', 'rcu_read_lock_sched', 'local_bh'].includes(v)) return { kind: 'pseudo', type: v as PseudoLock };
-    throw new InteropError(where, `unknown lock type ${JSON.stringify(v)}; expected one of ${PRIMITIVE_TYPES.join(', ')}, rcu_read_lock, rcu_read_lock_bh, rcu_read_lock_sched, local_bh`);
+    if ((PRIMITIVE_TYPES as readonly string[]).includes(v))
+      return { kind: 'primitive', type: v as PrimitiveType };
+    if (['rcu_read_lock', 'rcu_read_lock_bh', 'rcu_read_lock_sched', 'local_bh'].includes(v))
+      return { kind: 'pseudo', type: v as PseudoLock };
+    throw new InteropError(
+      where,
+      `unknown lock type ${JSON.stringify(v)}; expected one of ${PRIMITIVE_TYPES.join(', ')}, rcu_read_lock, rcu_read_lock_bh, rcu_read_lock_sched, local_bh`,
+    );
   }
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
     // nothing silently dropped: a member this format does not have is an error
     const known = typeof o.type === 'string' ? ['type'] : ['wait', 'lockType'];
     const extra = Object.keys(o).filter((k) => !known.includes(k));
-    if (extra.length) throw new InteropError(where, `unknown member ${JSON.stringify(extra[0])}; an entry is a type name, { "type": T } or { "wait": { "inner": W, "outer"?: W }, "lockType"?: L }`);
+    if (extra.length)
+      throw new InteropError(
+        where,
+        `unknown member ${JSON.stringify(extra[0])}; an entry is a type name, { "type": T } or { "wait": { "inner": W, "outer"?: W }, "lockType"?: L }`,
+      );
     if (typeof o.type === 'string') return entryOf(o.type, where);
     const w = o.wait as Record<string, unknown> | undefined;
-    if (w && typeof w === 'object' && isWaitTypeName(w.inner) && (w.outer === undefined || isWaitTypeName(w.outer))) {
+    if (
+      w &&
+      typeof w === 'object' &&
+      isWaitTypeName(w.inner) &&
+      (w.outer === undefined || isWaitTypeName(w.outer))
+    ) {
       const lt = o.lockType;
       if (lt !== undefined && lt !== 'normal' && lt !== 'percpu' && lt !== 'wait-override') {
-        throw new InteropError(where, `lockType must be normal, percpu or wait-override, got ${JSON.stringify(lt)}`);
+        throw new InteropError(
+          where,
+          `lockType must be normal, percpu or wait-override, got ${JSON.stringify(lt)}`,
+        );
       }
-      return { kind: 'map', decl: { wait: { inner: w.inner, ...(w.outer ? { outer: w.outer } : {}) }, ...(lt ? { lockType: lt } : {}) } };
+      return {
+        kind: 'map',
+        decl: {
+          wait: { inner: w.inner, ...(w.outer ? { outer: w.outer } : {}) },
+          ...(lt ? { lockType: lt } : {}),
+        },
+      };
     }
   }
-  throw new InteropError(where, 'expected a type name, { "type": T } or { "wait": { "inner": W, "outer"?: W } }');
+  throw new InteropError(
+    where,
+    'expected a type name, { "type": T } or { "wait": { "inner": W, "outer"?: W } }',
+  );
 }
 
 /**
@@ -109,24 +138,31 @@ function entryOf(v: unknown, where: string): ClassEntry {
  * A flat object of name → type is accepted too. User entries override built-ins.
  */
 export function parseClassTable(json: unknown, base: ClassTable = builtinClassTable()): ClassTable {
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new InteropError('classes', 'expected a JSON object');
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new InteropError('classes', 'expected a JSON object');
   const o = json as Record<string, unknown>;
   const names = new Map(base.names);
   const patterns = [...base.patterns];
   const flat = !('classes' in o) && !('patterns' in o);
-  const classes = (flat ? o : o.classes ?? {}) as Record<string, unknown>;
-  if (typeof classes !== 'object' || Array.isArray(classes)) throw new InteropError('classes', '"classes" must be an object of name → type');
+  const classes = (flat ? o : (o.classes ?? {})) as Record<string, unknown>;
+  if (typeof classes !== 'object' || Array.isArray(classes))
+    throw new InteropError('classes', '"classes" must be an object of name → type');
   for (const [name, v] of Object.entries(classes)) names.set(name, entryOf(v, `classes.${name}`));
   if (!flat && o.patterns !== undefined) {
-    if (!Array.isArray(o.patterns)) throw new InteropError('patterns', 'expected an array of { "match": regex, "type": T }');
+    if (!Array.isArray(o.patterns))
+      throw new InteropError('patterns', 'expected an array of { "match": regex, "type": T }');
     o.patterns.forEach((p, i) => {
       const pp = p as Record<string, unknown>;
-      if (!pp || typeof pp.match !== 'string') throw new InteropError(`patterns[${i}]`, 'expected { "match": "<regex>", ... }');
+      if (!pp || typeof pp.match !== 'string')
+        throw new InteropError(`patterns[${i}]`, 'expected { "match": "<regex>", ... }');
       let re: RegExp;
       try {
         re = new RegExp(pp.match);
       } catch {
-        throw new InteropError(`patterns[${i}].match`, `not a valid regular expression: ${JSON.stringify(pp.match)}`);
+        throw new InteropError(
+          `patterns[${i}].match`,
+          `not a valid regular expression: ${JSON.stringify(pp.match)}`,
+        );
       }
       // The pattern's own fields (minus `match`) describe the entry.
       const { match: _m, ...rest } = pp;

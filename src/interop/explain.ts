@@ -6,7 +6,14 @@
  * The JSON form (explanationToJson) is stable and documented in docs/interop.md.
  */
 import { builtinClassTable, type ClassTable } from './classTable';
-import { configId, matrixVerdicts, replayTrace, ScenarioError, type MatrixConfig, type Verdict } from './replay';
+import {
+  configId,
+  matrixVerdicts,
+  replayTrace,
+  ScenarioError,
+  type MatrixConfig,
+  type Verdict,
+} from './replay';
 import { reconstruct, type Scenario, type ScenarioLock } from './reconstruct';
 import { isParseError, parseReports, type ReportKind } from './splatParser';
 
@@ -52,20 +59,48 @@ export function explainText(text: string, options: ExplainOptions = {}): Explain
   const table = options.classes ?? builtinClassTable();
   const parsed = parseReports(text).reports;
   const reports: ReportExplanation[] = parsed.map((p) => {
-    if (isParseError(p)) return { ok: false, kind: p.kind, title: p.title, line: p.line, text: p.text, message: p.message };
+    if (isParseError(p))
+      return {
+        ok: false,
+        kind: p.kind,
+        title: p.title,
+        line: p.line,
+        text: p.text,
+        message: p.message,
+      };
     try {
       const scenario = reconstruct(p, table);
       const verdicts = matrixVerdicts(scenario.trace);
       const origin = verdicts.find((v) => v.id === configId(scenario.origin));
-      const reproduced = scenario.reproducible && origin !== undefined && origin.kinds.includes(p.kind);
+      const reproduced =
+        scenario.reproducible && origin !== undefined && origin.kinds.includes(p.kind);
       let replayedCulprit: string | null | undefined;
       if (p.kind === 'invalid-wait-context') {
-        const v = replayTrace(scenario.trace, scenario.origin).violations.find((x) => x.kind === 'invalid-wait-context');
-        if (v && v.kind === 'invalid-wait-context') replayedCulprit = v.culprit >= 0 ? v.held[v.culprit].name : null;
+        const v = replayTrace(scenario.trace, scenario.origin).violations.find(
+          (x) => x.kind === 'invalid-wait-context',
+        );
+        if (v && v.kind === 'invalid-wait-context')
+          replayedCulprit = v.culprit >= 0 ? v.held[v.culprit].name : null;
       }
-      return { ok: true, kind: p.kind, line: p.startLine, scenario, verdicts, reproduced, replayedCulprit };
+      return {
+        ok: true,
+        kind: p.kind,
+        line: p.startLine,
+        scenario,
+        verdicts,
+        reproduced,
+        replayedCulprit,
+      };
     } catch (e) {
-      if (e instanceof ScenarioError) return { ok: false, kind: p.kind, title: p.title, line: p.startLine, text: p.title, message: `could not replay the reconstructed scenario: ${e.message}` };
+      if (e instanceof ScenarioError)
+        return {
+          ok: false,
+          kind: p.kind,
+          title: p.title,
+          line: p.startLine,
+          text: p.title,
+          message: `could not replay the reconstructed scenario: ${e.message}`,
+        };
       throw e;
     }
   });
@@ -77,7 +112,8 @@ export function explainText(text: string, options: ExplainOptions = {}): Explain
       title: '',
       line: first < 0 ? 1 : first + 1,
       text: first < 0 ? '' : text.split('\n')[first].trim(),
-      message: 'no kernel lock report found (expected a title such as "[ BUG: Invalid wait context ]" or "WARNING: possible circular locking dependency detected")',
+      message:
+        'no kernel lock report found (expected a title such as "[ BUG: Invalid wait context ]" or "WARNING: possible circular locking dependency detected")',
     });
   }
   return { reports, exitCode: reports.every((r) => r.ok) ? 0 : 2 };
@@ -131,11 +167,17 @@ function rule(s: Scenario): string[] {
         'wait type of the context and of every lock already held in that context.',
       ];
       if (l && c) {
-        out.push(`${describeLock(l)} has outer wait type ${l.outer ?? '?'}; the limit here is ${c.limit}, set by ${c.name ?? `the ${s.context.value} context`}.`);
+        out.push(
+          `${describeLock(l)} has outer wait type ${l.outer ?? '?'}; the limit here is ${c.limit}, set by ${c.name ?? `the ${s.context.value} context`}.`,
+        );
         if (l.type === 'spinlock' || l.type === 'rwlock' || l.type === 'local_lock') {
-          out.push(`A ${TYPE_NAMES[l.type]} sleeps on PREEMPT_RT, so it must not be taken in a context that cannot sleep there.`);
+          out.push(
+            `A ${TYPE_NAMES[l.type]} sleeps on PREEMPT_RT, so it must not be taken in a context that cannot sleep there.`,
+          );
         } else if (l.type === 'mutex' || l.type === 'rwsem' || l.type === 'rt_mutex') {
-          out.push(`A ${TYPE_NAMES[l.type]} sleeps on every kernel, so it must not be taken under a spinning lock or in interrupt context.`);
+          out.push(
+            `A ${TYPE_NAMES[l.type]} sleeps on every kernel, so it must not be taken under a spinning lock or in interrupt context.`,
+          );
         }
       }
       return out;
@@ -163,7 +205,7 @@ function rule(s: Scenario): string[] {
       ];
     case 'irq-inversion':
       return [
-        'Rule (check_usage_forwards/backwards): the lock\'s new irq usage conflicts with an existing dependency',
+        "Rule (check_usage_forwards/backwards): the lock's new irq usage conflicts with an existing dependency",
         `between it and ${s.chain[0]?.name ?? 'another lock'}: interrupts could create the inverse lock order.`,
       ];
     case 'sleeping-in-atomic':
@@ -173,14 +215,18 @@ function rule(s: Scenario): string[] {
       ];
     case 'scheduling-while-atomic':
       return [
-        'Rule (schedule_debug): schedule() was entered with a preempt_count above the scheduler\'s own 1',
+        "Rule (schedule_debug): schedule() was entered with a preempt_count above the scheduler's own 1",
         `(printed 0x${s.atomic?.preemptCount.toString(16).padStart(8, '0')}): the task holds a spinning lock or has preemption off.`,
       ];
     case 'suspicious-rcu-usage':
       return [
         `Rule (RCU_LOCKDEP_WARN at ${String(d.site)}): "${String(d.message)}":`,
         `${s.why ?? 'an RCU usage check failed'}.`,
-        ...(d.falsePositive ? ['debug_locks = 0: lockdep was already off, and lock_is_held() then answers true for every map, so the kernel itself calls this a possible false positive.'] : []),
+        ...(d.falsePositive
+          ? [
+              'debug_locks = 0: lockdep was already off, and lock_is_held() then answers true for every map, so the kernel itself calls this a possible false positive.',
+            ]
+          : []),
       ];
     case 'bad-unlock-balance':
       return [
@@ -194,8 +240,12 @@ function rule(s: Scenario): string[] {
       ];
     case 'lock-held-at-exit':
       return d.returningToUser
-        ? ['Rule (lockdep_sys_exit): a system call returned to user space with locks still held; every kernel entry must release what it took.']
-        : ['Rule (debug_check_no_locks_held): the task exited (or froze) with locks still held; nobody will ever release them.'];
+        ? [
+            'Rule (lockdep_sys_exit): a system call returned to user space with locks still held; every kernel entry must release what it took.',
+          ]
+        : [
+            'Rule (debug_check_no_locks_held): the task exited (or froze) with locks still held; nobody will ever release them.',
+          ];
     case 'held-lock-freed':
       return [
         `Rule (debug_check_no_locks_freed): memory holding ${l?.name ?? 'a lock'} was freed (or the lock re-initialised) while the lock was held:`,
@@ -208,29 +258,45 @@ function rule(s: Scenario): string[] {
       ];
     case 'lockdep-limit':
       return d.limit === 'MAX_LOCKDEP_SUBCLASSES'
-        ? [`Rule (look_up_lock_class): a _nested() annotation used subclass ${String(d.subclass)}; lockdep has MAX_LOCKDEP_SUBCLASSES (8). Lockdep turns itself off.`]
-        : [`Rule: lockdep's ${String(d.limit)} table is full (${String(d.message)}); this is a capacity limit, not a locking bug,`, 'but lockdep turns itself off and validates nothing after it.'];
+        ? [
+            `Rule (look_up_lock_class): a _nested() annotation used subclass ${String(d.subclass)}; lockdep has MAX_LOCKDEP_SUBCLASSES (8). Lockdep turns itself off.`,
+          ]
+        : [
+            `Rule: lockdep's ${String(d.limit)} table is full (${String(d.message)}); this is a capacity limit, not a locking bug,`,
+            'but lockdep turns itself off and validates nothing after it.',
+          ];
     case 'debug-locks-warning':
-      return [`Rule (DEBUG_LOCKS_WARN_ON(${String(d.condition)})${d.where ? ` in ${String(d.where)}` : ''}): ${s.why ?? 'lockdep found an inconsistent state'}.`];
+      return [
+        `Rule (DEBUG_LOCKS_WARN_ON(${String(d.condition)})${d.where ? ` in ${String(d.where)}` : ''}): ${s.why ?? 'lockdep found an inconsistent state'}.`,
+      ];
   }
 }
 
 /** An input line as it can be shown on a terminal: control characters escaped, long lines cut. */
 function printable(line: string, max = 160): string {
   // eslint-disable-next-line no-control-regex
-  const s = line.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const s = line.replace(
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
   return s.length > max ? `${s.slice(0, max)}... (${s.length} characters)` : s;
 }
 
 /** The kernel-independent text for one explained report. */
 export function formatReportExplanation(r: ReportExplanation, n: number): string[] {
   if (!r.ok) {
-    return [`Report ${n} (line ${r.line}): ${printable(r.title) || 'no report'}`, `  error: line ${r.line}: ${r.message}`, r.text ? `  the line reads: ${printable(r.text)}` : ''].filter(Boolean);
+    return [
+      `Report ${n} (line ${r.line}): ${printable(r.title) || 'no report'}`,
+      `  error: line ${r.line}: ${r.message}`,
+      r.text ? `  the line reads: ${printable(r.text)}` : '',
+    ].filter(Boolean);
   }
   const s = r.scenario;
   const out = [`Report ${n} (line ${r.line}): ${s.title}  [${s.kind}]`];
   if (s.task) out.push(`  task:     ${s.task.comm} (pid ${s.task.pid})`);
-  out.push(`  kernel:   PROVE_RAW_LOCK_NESTING=${s.proveRawLockNesting.value === 'unknown' ? 'unknown' : s.proveRawLockNesting.value ? 'y' : 'n'} (${s.proveRawLockNesting.why})`);
+  out.push(
+    `  kernel:   PROVE_RAW_LOCK_NESTING=${s.proveRawLockNesting.value === 'unknown' ? 'unknown' : s.proveRawLockNesting.value ? 'y' : 'n'} (${s.proveRawLockNesting.why})`,
+  );
   out.push(`            preempt=${s.preempt.value} (${s.preempt.why})`);
   out.push(`  context:  ${s.context.value} (${s.context.why})`);
   if (s.lock) out.push(`  taking:   ${describeLock(s.lock)}${s.lock.at ? ` at ${s.lock.at}` : ''}`);
@@ -242,26 +308,41 @@ export function formatReportExplanation(r: ReportExplanation, n: number): string
         if (i > 0 && /^unprinted lock #\d+$/.test(s.held[i - 1].name)) return;
         let j = i;
         while (j + 1 < s.held.length && /^unprinted lock #\d+$/.test(s.held[j + 1].name)) j++;
-        out.push(`    #${i}${j > i ? `..#${j}` : ''}: not printed (${j - i + 1} unchecked lockdep_map stand-in${j > i ? 's' : ''})`);
+        out.push(
+          `    #${i}${j > i ? `..#${j}` : ''}: not printed (${j - i + 1} unchecked lockdep_map stand-in${j > i ? 's' : ''})`,
+        );
         return;
       }
-      const tags = [h.implied ? 'taken by the PREEMPT_RT primitive before it' : '', h.inIrq ? 'in the interrupt' : '', s.culprit?.index === i ? '<- culprit' : ''].filter(Boolean);
+      const tags = [
+        h.implied ? 'taken by the PREEMPT_RT primitive before it' : '',
+        h.inIrq ? 'in the interrupt' : '',
+        s.culprit?.index === i ? '<- culprit' : '',
+      ].filter(Boolean);
       out.push(`    #${i}: ${describeLock(h)}${tags.length ? `  ${tags.join(', ')}` : ''}`);
     });
   } else if (s.kind !== 'irq-inversion') out.push('  held:     none');
-  if (s.chain.length && s.kind === 'circular-dependency') out.push(`  chain:    ${s.chain.map((c) => c.name).join(' -> ')} (existing), then ${s.held[s.held.length - 1]?.name} -> ${s.lock?.name} (new)`);
-  if (s.culprit) out.push(`  culprit:  ${s.culprit.name ?? 'the context itself'} (${s.culprit.why})`);
+  if (s.chain.length && s.kind === 'circular-dependency')
+    out.push(
+      `  chain:    ${s.chain.map((c) => c.name).join(' -> ')} (existing), then ${s.held[s.held.length - 1]?.name} -> ${s.lock?.name} (new)`,
+    );
+  if (s.culprit)
+    out.push(`  culprit:  ${s.culprit.name ?? 'the context itself'} (${s.culprit.why})`);
   out.push(...rule(s).map((l) => `  ${l}`));
   for (const [k, v] of Object.entries(s.detail ?? {})) {
-    if (v !== null && v !== false && k !== 'lockName') out.push(`  ${`${k}:`.padEnd(9)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    if (v !== null && v !== false && k !== 'lockName')
+      out.push(`  ${`${k}:`.padEnd(9)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   }
   if (!s.reproducible) {
-    out.push('  verdicts: not reproducible: the model has no equivalent of this check (see the notes); explained in words only');
+    out.push(
+      '  verdicts: not reproducible: the model has no equivalent of this check (see the notes); explained in words only',
+    );
   } else {
     out.push('  verdicts (the reconstructed scenario under each configuration):');
     const originId = configId(s.origin);
     for (const v of r.verdicts) {
-      out.push(`    ${v.id.padEnd(18)} ${v.kinds.length ? v.kinds.join(', ') : '-'}${v.id === originId ? '   <- the report\'s configuration' : ''}`);
+      out.push(
+        `    ${v.id.padEnd(18)} ${v.kinds.length ? v.kinds.join(', ') : '-'}${v.id === originId ? "   <- the report's configuration" : ''}`,
+      );
     }
     out.push(`  reproduced under ${configText(s.origin)}: ${r.reproduced ? 'yes' : 'NO'}`);
   }
@@ -272,7 +353,9 @@ export function formatReportExplanation(r: ReportExplanation, n: number): string
 }
 
 export function formatExplanation(result: ExplainResult): string {
-  return result.reports.map((r, i) => formatReportExplanation(r, i + 1).join('\n')).join('\n\n') + '\n';
+  return (
+    result.reports.map((r, i) => formatReportExplanation(r, i + 1).join('\n')).join('\n\n') + '\n'
+  );
 }
 
 // -------------------------------------------------------------------------------------
@@ -298,7 +381,15 @@ function lockJson(l: ScenarioLock) {
 export function explanationToJson(result: ExplainResult): unknown {
   return {
     reports: result.reports.map((r) => {
-      if (!r.ok) return { ok: false, kind: r.kind, line: r.line, title: r.title, error: r.message, text: r.text };
+      if (!r.ok)
+        return {
+          ok: false,
+          kind: r.kind,
+          line: r.line,
+          title: r.title,
+          error: r.message,
+          text: r.text,
+        };
       const s = r.scenario;
       return {
         ok: true,
@@ -312,10 +403,17 @@ export function explanationToJson(result: ExplainResult): unknown {
         preempt: s.preempt.value,
         context: s.context.value,
         origin: s.origin,
-        culprit: s.culprit ? { name: s.culprit.name, index: s.culprit.index, limit: s.culprit.limit } : null,
+        culprit: s.culprit
+          ? { name: s.culprit.name, index: s.culprit.index, limit: s.culprit.limit }
+          : null,
         chain: s.chain.map((c) => c.name),
         atomic: s.atomic,
-        verdicts: r.verdicts.map((v) => ({ config: v.config, id: v.id, kinds: v.kinds, violations: v.violations })),
+        verdicts: r.verdicts.map((v) => ({
+          config: v.config,
+          id: v.id,
+          kinds: v.kinds,
+          violations: v.violations,
+        })),
         reproduced: r.reproduced,
         reproducible: s.reproducible,
         detail: s.detail,

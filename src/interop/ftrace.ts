@@ -18,7 +18,13 @@ import { createReadStream } from 'fs';
 import type { KernelOptions } from '../core/config';
 import { validateEvent } from '../trace/ops';
 import { Replayer, type ReplayResult } from '../trace/replay';
-import { validateHeader, type LockDecl, type Trace, type TraceEvent, type TraceHeader } from '../trace/schema';
+import {
+  validateHeader,
+  type LockDecl,
+  type Trace,
+  type TraceEvent,
+  type TraceHeader,
+} from '../trace/schema';
 import { builtinClassTable, lookupClass, type ClassTable } from './classTable';
 
 /** What an import saw, for the output and for the user to fix their class table. */
@@ -43,7 +49,8 @@ export interface FtraceSummary {
 
 // `comm-pid [cpu] flags timestamp: event: fields`, with optional `(tgid)`; flags are
 // absent in plain `trace-cmd report` output.
-const LINE = /^\s*(.+?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d{1,4})\]\s+(?:([.dDXNnpLbBhsHzZ0-9a-f]{4,5})\s+)?(\d+\.\d+):\s+(?:\w+:)?(\w+):\s?(.*)$/;
+const LINE =
+  /^\s*(.+?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d{1,4})\]\s+(?:([.dDXNnpLbBhsHzZ0-9a-f]{4,5})\s+)?(\d+\.\d+):\s+(?:\w+:)?(\w+):\s?(.*)$/;
 const ACQUIRE = /^(?:0x)?([0-9a-f]+)\s+(try\s+)?(read\s+)?(.+)$/i;
 const RELEASE = /^(?:0x)?([0-9a-f]+)\s+(.+)$/i;
 
@@ -58,10 +65,21 @@ interface CpuState {
 }
 
 /** Per-CPU interrupts that are never force-threaded (timers, IPIs): hard context on every kernel. */
-const HARD_IRQ_NAMES = /timer|hrtimer|ipi|IPI|apic|arch_timer|^LOC$|^RES$|^CAL$|^TLB$|watchdog|perf/;
+const HARD_IRQ_NAMES =
+  /timer|hrtimer|ipi|IPI|apic|arch_timer|^LOC$|^RES$|^CAL$|^TLB$|watchdog|perf/;
 
 const READ_OK = new Set(['rwlock', 'rwsem', 'percpu_rwsem', 'srcu', 'map', 'rcu']);
-const TRY_OK = new Set(['raw_spinlock', 'spinlock', 'mutex', 'rt_mutex', 'rwlock', 'local_lock', 'rwsem', 'percpu_rwsem', 'map']);
+const TRY_OK = new Set([
+  'raw_spinlock',
+  'spinlock',
+  'mutex',
+  'rt_mutex',
+  'rwlock',
+  'local_lock',
+  'rwsem',
+  'percpu_rwsem',
+  'map',
+]);
 
 /** Converts lines one at a time; collects lock declarations as it goes. */
 export class FtraceConverter {
@@ -89,8 +107,17 @@ export class FtraceConverter {
     // every line of a multi-GB trace up front costs more than the match itself.
     const m = text.length === 0 || text.charCodeAt(0) === 35 /* # */ ? null : LINE.exec(text);
     if (!m) {
-      if (text.startsWith('#') || text.trim() === '' || /^(cpus=|CPU \d+ is empty|version = )/.test(text.trim())) return [];
-      if (/lock_acquire|lock_release|irq_handler|softirq_/.test(text) && this.unreadable.length < 20) this.unreadable.push({ line: lineNo, text: text.trim() });
+      if (
+        text.startsWith('#') ||
+        text.trim() === '' ||
+        /^(cpus=|CPU \d+ is empty|version = )/.test(text.trim())
+      )
+        return [];
+      if (
+        /lock_acquire|lock_release|irq_handler|softirq_/.test(text) &&
+        this.unreadable.length < 20
+      )
+        this.unreadable.push({ line: lineNo, text: text.trim() });
       return [];
     }
     const [, comm, pid, cpuS, flags, , event, rawFields] = m;
@@ -113,7 +140,12 @@ export class FtraceConverter {
     if (st.task !== task) {
       if (st.ctx.length && st.task !== null) {
         // An interrupt that was still open on the old task's line: close it there.
-        for (let k = st.ctx.length - 1; k >= 0; k--) out.push({ op: st.ctx[k] === 'hardirq' ? 'irq_exit' : 'softirq_exit', task: st.task, cpu });
+        for (let k = st.ctx.length - 1; k >= 0; k--)
+          out.push({
+            op: st.ctx[k] === 'hardirq' ? 'irq_exit' : 'softirq_exit',
+            task: st.task,
+            cpu,
+          });
         st.ctx = [];
       }
       st.task = task;
@@ -190,7 +222,12 @@ export class FtraceConverter {
   }
 
   /** Bring the CPU's context and irq state in line with what the flags field shows. */
-  private applyFlags(flags: string, st: CpuState, event: string, emit: (op: string, f?: Record<string, unknown>) => void): void {
+  private applyFlags(
+    flags: string,
+    st: CpuState,
+    event: string,
+    emit: (op: string, f?: Record<string, unknown>) => void,
+  ): void {
     const c = flags[2];
     const wantHard = c === 'h' || c === 'H' || c === 'Z';
     const wantSoft = c === 's' || c === 'H';
@@ -256,21 +293,34 @@ export class FtraceConverter {
     return { lock: inst, kind };
   }
 
-  private acquire(task: string, name: string, addr: string, trylock: boolean, read: boolean, emit: (op: string, f?: Record<string, unknown>) => void): void {
+  private acquire(
+    task: string,
+    name: string,
+    addr: string,
+    trylock: boolean,
+    read: boolean,
+    emit: (op: string, f?: Record<string, unknown>) => void,
+  ): void {
     this.lockEvents++;
     if (!lookupClass(this.table, name)) this.unknown.set(name, (this.unknown.get(name) ?? 0) + 1);
     const { lock, kind } = this.declare(name, addr);
     const f: Record<string, unknown> = { lock };
     if (read && READ_OK.has(kind)) f.read = true;
     if (kind === 'rcu' || kind === 'srcu') f.read = true;
-    if (trylock && TRY_OK.has(kind) && !(read && (kind === 'percpu_rwsem' || kind === 'srcu'))) f.try = true;
+    if (trylock && TRY_OK.has(kind) && !(read && (kind === 'percpu_rwsem' || kind === 'srcu')))
+      f.try = true;
     emit('lock', f);
     const h = this.held.get(task) ?? new Map<string, number>();
     h.set(lock, (h.get(lock) ?? 0) + 1);
     this.held.set(task, h);
   }
 
-  private release(task: string, name: string, addr: string, emit: (op: string, f?: Record<string, unknown>) => void): void {
+  private release(
+    task: string,
+    name: string,
+    addr: string,
+    emit: (op: string, f?: Record<string, unknown>) => void,
+  ): void {
     this.lockEvents++;
     const e = lookupClass(this.table, name);
     const lock = e && e.kind === 'pseudo' && e.type !== 'local_bh' ? e.type : `${name}@${addr}`;
@@ -291,7 +341,9 @@ export class FtraceConverter {
       lines: this.lines,
       events: this.events,
       lockEvents: this.lockEvents,
-      unknownLocks: [...this.unknown.entries()].map(([name, events]) => ({ name, events })).sort((a, b) => b.events - a.events || a.name.localeCompare(b.name)),
+      unknownLocks: [...this.unknown.entries()]
+        .map(([name, events]) => ({ name, events }))
+        .sort((a, b) => b.events - a.events || a.name.localeCompare(b.name)),
       unmatchedReleases: this.unmatched,
       unreadable: this.unreadable,
       inferredContexts: this.inferred,
@@ -314,7 +366,10 @@ export class FtraceConverter {
 }
 
 /** Convert trace text held in memory (tests, small files). */
-export function ftraceToTrace(text: string, table: ClassTable = builtinClassTable()): { trace: Trace; summary: FtraceSummary } {
+export function ftraceToTrace(
+  text: string,
+  table: ClassTable = builtinClassTable(),
+): { trace: Trace; summary: FtraceSummary } {
   const c = new FtraceConverter(table);
   const events: TraceEvent[] = [];
   text.split('\n').forEach((l, i) => events.push(...c.line(l.replace(/\r$/, ''), i + 1)));
@@ -371,7 +426,10 @@ function forEachLine(path: string, fn: (line: string) => void): Promise<void> {
  * trace header needs them), the second replays event by event. Memory holds lock
  * instances, tasks and CPUs, never the events.
  */
-export async function checkFtraceFile(path: string, options: FtraceCheckOptions = {}): Promise<FtraceCheckResult> {
+export async function checkFtraceFile(
+  path: string,
+  options: FtraceCheckOptions = {},
+): Promise<FtraceCheckResult> {
   const table = options.classes ?? builtinClassTable();
   const every = options.progressEvery ?? 1 << 16;
   const first = new FtraceConverter(table);
@@ -398,15 +456,22 @@ export async function checkFtraceFile(path: string, options: FtraceCheckOptions 
 
 /** Human-readable lines about the import (printed after the violations). */
 export function formatFtraceSummary(s: FtraceSummary): string[] {
-  const out = [`ftrace import: ${s.lines} lines, ${s.lockEvents} lock events, ${s.events} trace events, ${s.tasks} tasks on ${s.cpus} CPUs`];
+  const out = [
+    `ftrace import: ${s.lines} lines, ${s.lockEvents} lock events, ${s.events} trace events, ${s.tasks} tasks on ${s.cpus} CPUs`,
+  ];
   if (s.unknownLocks.length) {
-    out.push(`unknown lock names (replayed as unchecked maps, wait type INV; add them to --classes): ${s.unknownLocks.length}`);
+    out.push(
+      `unknown lock names (replayed as unchecked maps, wait type INV; add them to --classes): ${s.unknownLocks.length}`,
+    );
     for (const u of s.unknownLocks.slice(0, 50)) out.push(`  ${u.name} (${u.events} events)`);
     if (s.unknownLocks.length > 50) out.push(`  ... and ${s.unknownLocks.length - 50} more`);
   }
-  if (s.unmatchedReleases) out.push(`releases of locks taken before the trace began (skipped): ${s.unmatchedReleases}`);
-  if (s.inferredContexts) out.push(`interrupt contexts inferred from the latency flags: ${s.inferredContexts}`);
-  if (s.preemptEvents) out.push(`preempt_disable/enable tracepoints (not replayed): ${s.preemptEvents}`);
+  if (s.unmatchedReleases)
+    out.push(`releases of locks taken before the trace began (skipped): ${s.unmatchedReleases}`);
+  if (s.inferredContexts)
+    out.push(`interrupt contexts inferred from the latency flags: ${s.inferredContexts}`);
+  if (s.preemptEvents)
+    out.push(`preempt_disable/enable tracepoints (not replayed): ${s.preemptEvents}`);
   for (const u of s.unreadable) out.push(`unreadable line ${u.line}: ${u.text}`);
   return out;
 }

@@ -9,7 +9,13 @@
 import type { PreemptModel } from '../core/config';
 import type { WaitTypeName } from '../core/waitType';
 import type { LockDecl } from '../trace/schema';
-import { builtinClassTable, lookupClass, type ClassTable, type PrimitiveType, type PseudoLock } from './classTable';
+import {
+  builtinClassTable,
+  lookupClass,
+  type ClassTable,
+  type PrimitiveType,
+  type PseudoLock,
+} from './classTable';
 import type { ParsedClass, ParsedLock, ParsedReport } from './splatParser';
 
 /** What a lock of the report is, as far as the report tells. */
@@ -70,12 +76,25 @@ function waitName(level: number, prove: boolean): WaitTypeName {
 function map(outer: number, inner: number, prove: boolean, basis: string): InferredType {
   const w: { inner: WaitTypeName; outer?: WaitTypeName } = { inner: waitName(inner, prove) };
   if (outer !== inner && outer !== 0) w.outer = waitName(outer, prove);
-  const decl: LockDecl = /-wait-type-override$/.test(basis) ? { wait: w, lockType: 'wait-override' } : { wait: w };
-  return { type: 'map', decl, certain: true, basis: `an explicit lockdep_map: wait types {${outer}:${inner}}` };
+  const decl: LockDecl = /-wait-type-override$/.test(basis)
+    ? { wait: w, lockType: 'wait-override' }
+    : { wait: w };
+  return {
+    type: 'map',
+    decl,
+    certain: true,
+    basis: `an explicit lockdep_map: wait types {${outer}:${inner}}`,
+  };
 }
 
 function rcuByName(name: string): PseudoLock | null {
-  if (name === 'rcu_read_lock' || name === 'rcu_read_lock_bh' || name === 'rcu_read_lock_sched' || name === 'local_bh') return name;
+  if (
+    name === 'rcu_read_lock' ||
+    name === 'rcu_read_lock_bh' ||
+    name === 'rcu_read_lock_sched' ||
+    name === 'local_bh'
+  )
+    return name;
   return null;
 }
 
@@ -84,7 +103,12 @@ function rcuByName(name: string): PseudoLock | null {
  * decide the wait class (spinning, CONFIG, sleeping, RCU-like); the name picks the
  * primitive inside it and, where the numbering folds two classes, between them.
  */
-export function inferType(c: ParsedClass, prove: boolean, table: ClassTable = builtinClassTable(), ev: Evidence | null = null): InferredType {
+export function inferType(
+  c: ParsedClass,
+  prove: boolean,
+  table: ClassTable = builtinClassTable(),
+  ev: Evidence | null = null,
+): InferredType {
   const base = c.name.replace(/\/\d+$/, '');
   const tabled = lookupClass(table, base.replace(/#\d+$/, ''));
   const evKind = ev && ev.kind !== 'spinning' ? ev.kind : null;
@@ -93,45 +117,125 @@ export function inferType(c: ParsedClass, prove: boolean, table: ClassTable = bu
   const hint = named ?? evKind;
   const spinning = ev?.kind === 'spinning' && !named;
   const rcu = rcuByName(base);
-  if (rcu) return { type: rcu, decl: null, certain: true, basis: 'the RCU read-side / bh map of that name' };
+  if (rcu)
+    return {
+      type: rcu,
+      decl: null,
+      certain: true,
+      basis: 'the RCU read-side / bh map of that name',
+    };
   if (c.inner === null || c.outer === null) {
-    if (hint === 'map') return { type: 'map', decl: { wait: { inner: 'inv' } }, certain: true, basis: 'a lockdep_map by its name (not wait-checked)' };
-    if (hint) return { type: hint, decl: null, certain: !named && !!evKind, basis: named ? 'the name (this kernel prints no wait types)' : `${ev?.why} (this kernel prints no wait types)` };
-    return { type: 'spinlock', decl: null, certain: false, basis: 'nothing: no wait types printed and an unknown name; assumed spinlock_t' };
+    if (hint === 'map')
+      return {
+        type: 'map',
+        decl: { wait: { inner: 'inv' } },
+        certain: true,
+        basis: 'a lockdep_map by its name (not wait-checked)',
+      };
+    if (hint)
+      return {
+        type: hint,
+        decl: null,
+        certain: !named && !!evKind,
+        basis: named
+          ? 'the name (this kernel prints no wait types)'
+          : `${ev?.why} (this kernel prints no wait types)`,
+      };
+    return {
+      type: 'spinlock',
+      decl: null,
+      certain: false,
+      basis: 'nothing: no wait types printed and an unknown name; assumed spinlock_t',
+    };
   }
   const o = c.outer;
   const i = c.inner;
   if (i === 0) {
-    if (hint === 'srcu' || hint === 'seqcount' || hint === 'percpu_rwsem') return { type: hint, decl: null, certain: true, basis: `wait types {0:0} (not checked) and the name` };
-    return { type: 'map', decl: { wait: { inner: 'inv' } }, certain: true, basis: 'wait types {0:0}: a map lockdep does not wait-check' };
+    if (hint === 'srcu' || hint === 'seqcount' || hint === 'percpu_rwsem')
+      return {
+        type: hint,
+        decl: null,
+        certain: true,
+        basis: `wait types {0:0} (not checked) and the name`,
+      };
+    return {
+      type: 'map',
+      decl: { wait: { inner: 'inv' } },
+      certain: true,
+      basis: 'wait types {0:0}: a map lockdep does not wait-check',
+    };
   }
   if (/-wait-type-override$/.test(base)) return map(o, i, prove, '-wait-type-override');
-  const pick = (among: readonly LockKind[], dflt: LockKind): LockKind => (hint && among.includes(hint) ? hint : dflt);
+  const pick = (among: readonly LockKind[], dflt: LockKind): LockKind =>
+    hint && among.includes(hint) ? hint : dflt;
   if (prove) {
-    if (o === 2 && i === 2) return { type: pick(['raw_spinlock'], 'raw_spinlock'), decl: null, certain: true, basis: '{2:2}: LD_WAIT_SPIN, a raw_spinlock_t' };
+    if (o === 2 && i === 2)
+      return {
+        type: pick(['raw_spinlock'], 'raw_spinlock'),
+        decl: null,
+        certain: true,
+        basis: '{2:2}: LD_WAIT_SPIN, a raw_spinlock_t',
+      };
     if (o === 3 && i === 3) {
       const t = pick(SPIN_CLASS, 'spinlock');
-      return { type: t, decl: null, certain: true, basis: `{3:3}: LD_WAIT_CONFIG (spinlock_t, rwlock_t, local_lock_t)${hint && SPIN_CLASS.includes(hint) ? '; the name says ' + t : ''}` };
+      return {
+        type: t,
+        decl: null,
+        certain: true,
+        basis: `{3:3}: LD_WAIT_CONFIG (spinlock_t, rwlock_t, local_lock_t)${hint && SPIN_CLASS.includes(hint) ? '; the name says ' + t : ''}`,
+      };
     }
     if (o === 4 && i === 4) {
       const t = pick(SLEEPING, 'mutex');
-      return { type: t, decl: null, certain: true, basis: `{4:4}: LD_WAIT_SLEEP (mutex, rw_semaphore, rt_mutex)${hint && SLEEPING.includes(hint) ? '; the name says ' + t : ''}` };
+      return {
+        type: t,
+        decl: null,
+        certain: true,
+        basis: `{4:4}: LD_WAIT_SLEEP (mutex, rw_semaphore, rt_mutex)${hint && SLEEPING.includes(hint) ? '; the name says ' + t : ''}`,
+      };
     }
     return map(o, i, true, c.name);
   }
   if (o === 2 && i === 2) {
     if (!named && evKind && SPIN_CLASS.includes(evKind)) {
-      return { type: evKind, decl: null, certain: true, basis: `{2:2} (=n folds spinlock_t into raw_spinlock_t); ${ev?.why}` };
+      return {
+        type: evKind,
+        decl: null,
+        certain: true,
+        basis: `{2:2} (=n folds spinlock_t into raw_spinlock_t); ${ev?.why}`,
+      };
     }
     if (hint === 'raw_spinlock' || (hint && SPIN_CLASS.includes(hint))) {
-      return { type: hint, decl: null, certain: hint === 'raw_spinlock' || lookupClass(table, base) !== null, basis: `{2:2} (=n folds spinlock_t into raw_spinlock_t); the name says ${hint}` };
+      return {
+        type: hint,
+        decl: null,
+        certain: hint === 'raw_spinlock' || lookupClass(table, base) !== null,
+        basis: `{2:2} (=n folds spinlock_t into raw_spinlock_t); the name says ${hint}`,
+      };
     }
-    if (spinning) return { type: 'spinlock', decl: null, certain: false, basis: `{2:2} with PROVE_RAW_LOCK_NESTING=n and ${ev?.why}: spinlock_t or raw_spinlock_t; assumed spinlock_t (add the name to --classes to be sure)` };
-    return { type: 'spinlock', decl: null, certain: false, basis: '{2:2} with PROVE_RAW_LOCK_NESTING=n: spinlock_t or raw_spinlock_t; assumed spinlock_t (add the name to --classes to be sure)' };
+    if (spinning)
+      return {
+        type: 'spinlock',
+        decl: null,
+        certain: false,
+        basis: `{2:2} with PROVE_RAW_LOCK_NESTING=n and ${ev?.why}: spinlock_t or raw_spinlock_t; assumed spinlock_t (add the name to --classes to be sure)`,
+      };
+    return {
+      type: 'spinlock',
+      decl: null,
+      certain: false,
+      basis:
+        '{2:2} with PROVE_RAW_LOCK_NESTING=n: spinlock_t or raw_spinlock_t; assumed spinlock_t (add the name to --classes to be sure)',
+    };
   }
   if (o === 3 && i === 3) {
     const t = pick(SLEEPING, 'mutex');
-    return { type: t, decl: null, certain: true, basis: `{3:3} with PROVE_RAW_LOCK_NESTING=n: LD_WAIT_SLEEP${hint && SLEEPING.includes(hint) ? '; the name says ' + t : ''}` };
+    return {
+      type: t,
+      decl: null,
+      certain: true,
+      basis: `{3:3} with PROVE_RAW_LOCK_NESTING=n: LD_WAIT_SLEEP${hint && SLEEPING.includes(hint) ? '; the name says ' + t : ''}`,
+    };
   }
   return map(o, i, false, c.name);
 }
@@ -168,13 +272,19 @@ export function printedClasses(r: ParsedReport): ParsedClass[] {
 }
 
 /** CONFIG_PROVE_RAW_LOCK_NESTING from the numbering. */
-export function inferProveRawLockNesting(r: ParsedReport, table: ClassTable = builtinClassTable()): Inference<boolean> {
+export function inferProveRawLockNesting(
+  r: ParsedReport,
+  table: ClassTable = builtinClassTable(),
+): Inference<boolean> {
   const yes: string[] = [];
   const no: string[] = [];
   if (r.kind === 'invalid-wait-context') {
-    if (r.context === 5) yes.push('context-{5:5} is task context in the =y numbering (=n prints 4)');
-    else if (r.context === 3) yes.push('context-{3:3} (threaded hardirq or softirq) exists only in the =y numbering');
-    else if (r.context === 4) no.push('context-{4:4} is task context in the =n numbering (=y prints 5)');
+    if (r.context === 5)
+      yes.push('context-{5:5} is task context in the =y numbering (=n prints 4)');
+    else if (r.context === 3)
+      yes.push('context-{3:3} (threaded hardirq or softirq) exists only in the =y numbering');
+    else if (r.context === 4)
+      no.push('context-{4:4} is task context in the =n numbering (=y prints 5)');
   }
   for (const c of printedClasses(r)) {
     if (c.inner === null || c.outer === null) continue;
@@ -182,20 +292,31 @@ export function inferProveRawLockNesting(r: ParsedReport, table: ClassTable = bu
     if (votes.yes) yes.push(votes.yes);
     if (votes.no) no.push(votes.no);
     const base = c.name.replace(/\/\d+$/, '');
-    if (c.inner === 4 || c.outer === 4) yes.push(`(${c.name}) -{${c.outer}:${c.inner}}: wait type 4 (LD_WAIT_SLEEP) exists only with =y`);
-    else if (c.outer === 1 && c.inner === 3) yes.push(`(${c.name}) -{1:3}: an RCU-style map with inner CONFIG, =y numbering`);
-    if ((base === 'rcu_read_lock' || base === 'rcu_read_lock_bh') && c.outer === 1 && c.inner === 2) no.push(`(${c.name}) -{1:2}: rcu_read_lock() is {1:3} with =y`);
+    if (c.inner === 4 || c.outer === 4)
+      yes.push(
+        `(${c.name}) -{${c.outer}:${c.inner}}: wait type 4 (LD_WAIT_SLEEP) exists only with =y`,
+      );
+    else if (c.outer === 1 && c.inner === 3)
+      yes.push(`(${c.name}) -{1:3}: an RCU-style map with inner CONFIG, =y numbering`);
+    if ((base === 'rcu_read_lock' || base === 'rcu_read_lock_bh') && c.outer === 1 && c.inner === 2)
+      no.push(`(${c.name}) -{1:2}: rcu_read_lock() is {1:3} with =y`);
     const hint = nameHint(base, table);
     const known = lookupClass(table, base) !== null;
-    if (hint && SLEEPING.includes(hint) && c.inner === 3 && c.outer === 3) no.push(`(${c.name}) is a sleeping lock printed {3:3}: =n numbering`);
-    if (known && hint && SPIN_CLASS.includes(hint) && c.inner === 2) no.push(`(${c.name}) is a ${hint}_t printed {2:2}: =n numbering`);
-    if (known && hint && SPIN_CLASS.includes(hint) && c.inner === 3) yes.push(`(${c.name}) is a ${hint}_t printed {3:3}: =y numbering`);
+    if (hint && SLEEPING.includes(hint) && c.inner === 3 && c.outer === 3)
+      no.push(`(${c.name}) is a sleeping lock printed {3:3}: =n numbering`);
+    if (known && hint && SPIN_CLASS.includes(hint) && c.inner === 2)
+      no.push(`(${c.name}) is a ${hint}_t printed {2:2}: =n numbering`);
+    if (known && hint && SPIN_CLASS.includes(hint) && c.inner === 3)
+      yes.push(`(${c.name}) is a ${hint}_t printed {3:3}: =y numbering`);
   }
   if (yes.length && !no.length) return { value: true, why: yes[0] };
   if (no.length && !yes.length) return { value: false, why: no[0] };
   if (yes.length && no.length) {
     const v = yes.length >= no.length;
-    return { value: v, why: `conflicting evidence; taking ${v ? '=y' : '=n'}: ${(v ? yes : no)[0]} (against: ${(v ? no : yes)[0]})` };
+    return {
+      value: v,
+      why: `conflicting evidence; taking ${v ? '=y' : '=n'}: ${(v ? yes : no)[0]} (against: ${(v ? no : yes)[0]})`,
+    };
   }
   return { value: 'unknown', why: 'no printed number tells the two numberings apart' };
 }
@@ -203,28 +324,52 @@ export function inferProveRawLockNesting(r: ParsedReport, table: ClassTable = bu
 /** rcu_read_lock() taken by a PREEMPT_RT sleeping spinlock right after its own map. */
 export function isRtImpliedRcu(prev: ParsedLock | undefined, l: ParsedLock): boolean {
   if (!prev || l.name !== 'rcu_read_lock') return false;
-  if (l.at && /^(rt_spin_lock|rt_read_lock|rt_write_lock|rt_spin_trylock|rt_read_trylock|rt_write_trylock|rt_spin_lock_nested|rt_spin_lock_nest_lock)\b/.test(l.at)) return true;
+  if (
+    l.at &&
+    /^(rt_spin_lock|rt_read_lock|rt_write_lock|rt_spin_trylock|rt_read_trylock|rt_write_trylock|rt_spin_lock_nested|rt_spin_lock_nest_lock)\b/.test(
+      l.at,
+    )
+  )
+    return true;
   // This library prints the caller's site on both entries.
-  return prev.inner === 3 && prev.outer === 3 && prev.at !== null && prev.at === l.at && prev.name !== 'rcu_read_lock';
+  return (
+    prev.inner === 3 &&
+    prev.outer === 3 &&
+    prev.at !== null &&
+    prev.at === l.at &&
+    prev.name !== 'rcu_read_lock'
+  );
 }
 
 /** The preemption model: printed by dump_stack() on v6.15+, or PREEMPT_RT's fingerprints. */
 export function inferPreempt(r: ParsedReport): Inference<PreemptModel> {
   const h = r.ident.preemptHint;
   if (h === 'rt') return { value: 'rt', why: 'the kernel identifies itself as PREEMPT_RT' };
-  if (h) return { value: h === 'lazy' ? 'full' : h, why: `dump_stack() prints PREEMPT(${h})${h === 'lazy' ? ' (modelled as full)' : ''}` };
+  if (h)
+    return {
+      value: h === 'lazy' ? 'full' : h,
+      why: `dump_stack() prints PREEMPT(${h})${h === 'lazy' ? ' (modelled as full)' : ''}`,
+    };
   const held = r.held ?? [];
   for (let k = 0; k < held.length; k++) {
-    if (held[k].name === 'local_bh') return { value: 'rt', why: 'a held `local_bh` map (bh_lock_map exists only on PREEMPT_RT)' };
-    if (held[k].name === 'softirq_ctrl.lock') return { value: 'rt', why: 'a held softirq_ctrl.lock (PREEMPT_RT local_bh_disable())' };
-    if (isRtImpliedRcu(held[k - 1], held[k])) return { value: 'rt', why: `rcu_read_lock held right after ${held[k - 1].name}: PREEMPT_RT's sleeping spinlock takes it` };
+    if (held[k].name === 'local_bh')
+      return { value: 'rt', why: 'a held `local_bh` map (bh_lock_map exists only on PREEMPT_RT)' };
+    if (held[k].name === 'softirq_ctrl.lock')
+      return { value: 'rt', why: 'a held softirq_ctrl.lock (PREEMPT_RT local_bh_disable())' };
+    if (isRtImpliedRcu(held[k - 1], held[k]))
+      return {
+        value: 'rt',
+        why: `rcu_read_lock held right after ${held[k - 1].name}: PREEMPT_RT's sleeping spinlock takes it`,
+      };
   }
   for (const h of held) {
     const ev = siteEvidence(h.sites);
     if (ev?.rt) return { value: 'rt', why: `${h.name}: ${ev.why}` };
   }
-  if (r.kind === 'sleeping-in-atomic' && /spinlock_rt\.c/.test(r.site)) return { value: 'rt', why: `the might_sleep() site ${r.site} is PREEMPT_RT's spinlock` };
-  if (r.backtrace.some((f) => /^rt_(spin|read|write)_lock/.test(f))) return { value: 'rt', why: 'rt_spin_lock()/rt_read_lock() in the backtrace' };
+  if (r.kind === 'sleeping-in-atomic' && /spinlock_rt\.c/.test(r.site))
+    return { value: 'rt', why: `the might_sleep() site ${r.site} is PREEMPT_RT's spinlock` };
+  if (r.backtrace.some((f) => /^rt_(spin|read|write)_lock/.test(f)))
+    return { value: 'rt', why: 'rt_spin_lock()/rt_read_lock() in the backtrace' };
   return { value: 'unknown', why: 'the report does not print the preemption model' };
 }
 
@@ -232,8 +377,16 @@ export function inferPreempt(r: ParsedReport): Inference<PreemptModel> {
 export function contextHint(backtrace: readonly string[]): 'hardirq' | 'softirq' | 'task' | null {
   const marker = backtrace.find((f) => /^<(IRQ|SOFTIRQ|NMI|TASK)>$/.test(f));
   const frames = backtrace.filter((f) => !f.startsWith('<'));
-  const soft = frames.findIndex((f) => /^(__do_softirq|handle_softirqs|do_softirq|run_ksoftirqd|net_rx_action|tasklet_action|run_timer_softirq|rcu_core|blk_done_softirq|irq_exit_rcu)/.test(f));
-  const hard = frames.findIndex((f) => /^(__handle_irq_event_percpu|handle_irq_event|handle_\w+_irq|hrtimer_interrupt|__sysvec_|sysvec_|asm_sysvec_|common_interrupt|irq_work_run|flush_smp_call_function)/.test(f));
+  const soft = frames.findIndex((f) =>
+    /^(__do_softirq|handle_softirqs|do_softirq|run_ksoftirqd|net_rx_action|tasklet_action|run_timer_softirq|rcu_core|blk_done_softirq|irq_exit_rcu)/.test(
+      f,
+    ),
+  );
+  const hard = frames.findIndex((f) =>
+    /^(__handle_irq_event_percpu|handle_irq_event|handle_\w+_irq|hrtimer_interrupt|__sysvec_|sysvec_|asm_sysvec_|common_interrupt|irq_work_run|flush_smp_call_function)/.test(
+      f,
+    ),
+  );
   // The innermost context wins: frames are printed innermost first.
   if (soft >= 0 && (hard < 0 || soft < hard)) return 'softirq';
   if (hard >= 0) return 'hardirq';
@@ -245,7 +398,11 @@ export function contextHint(backtrace: readonly string[]): 'hardirq' | 'softirq'
 
 /** Whether an interrupt handler in this backtrace would be force-threaded (not hrtimer/IPI/irq_work). */
 export function threadableHandler(frames: readonly string[]): boolean {
-  return !frames.some((f) => /hrtimer|tick_|apic_timer|timer_interrupt|irq_work|smp_call_function|_ipi|sysvec_call_function/.test(f));
+  return !frames.some((f) =>
+    /hrtimer|tick_|apic_timer|timer_interrupt|irq_work|smp_call_function|_ipi|sysvec_call_function/.test(
+      f,
+    ),
+  );
 }
 
 // -------------------------------------------------------------------------------------
@@ -263,14 +420,31 @@ export interface Evidence {
 }
 
 const PRIMITIVES: readonly { re: RegExp; kind: LockKind | 'spinning'; rt?: boolean }[] = [
-  { re: /^(?:rt_spin_lock|__rt_spin_lock|rt_spin_trylock|rt_spin_lock_nested)\b/, kind: 'spinlock', rt: true },
-  { re: /^(?:rt_read_lock|rt_write_lock|rt_read_trylock|rt_write_trylock)\b/, kind: 'rwlock', rt: true },
-  { re: /^(?:_raw_spin_\w*lock\w*|__raw_spin_\w*lock\w*|raw_spin_\w*lock\w*|do_raw_spin_lock)\b/, kind: 'spinning' },
-  { re: /^(?:_raw_read_\w*lock\w*|_raw_write_\w*lock\w*|__raw_read_lock\w*|__raw_write_lock\w*|read_lock\w*|write_lock\w*|read_trylock|write_trylock)\b/, kind: 'rwlock' },
+  {
+    re: /^(?:rt_spin_lock|__rt_spin_lock|rt_spin_trylock|rt_spin_lock_nested)\b/,
+    kind: 'spinlock',
+    rt: true,
+  },
+  {
+    re: /^(?:rt_read_lock|rt_write_lock|rt_read_trylock|rt_write_trylock)\b/,
+    kind: 'rwlock',
+    rt: true,
+  },
+  {
+    re: /^(?:_raw_spin_\w*lock\w*|__raw_spin_\w*lock\w*|raw_spin_\w*lock\w*|do_raw_spin_lock)\b/,
+    kind: 'spinning',
+  },
+  {
+    re: /^(?:_raw_read_\w*lock\w*|_raw_write_\w*lock\w*|__raw_read_lock\w*|__raw_write_lock\w*|read_lock\w*|write_lock\w*|read_trylock|write_trylock)\b/,
+    kind: 'rwlock',
+  },
   { re: /^(?:__mutex_lock\w*|mutex_lock\w*|mutex_trylock\w*|ww_mutex_lock\w*)\b/, kind: 'mutex' },
   { re: /^(?:rt_mutex_lock\w*|__rt_mutex_lock\w*|rt_mutex_trylock)\b/, kind: 'rt_mutex' },
   { re: /^(?:percpu_down_\w+|cpus_read_lock|percpu_rwsem_\w+)\b/, kind: 'percpu_rwsem' },
-  { re: /^(?:down_read\w*|down_write\w*|__down_read\w*|__down_write\w*|inode_lock\w*|mmap_read_lock\w*|mmap_write_lock\w*|rwsem_down_\w+)\b/, kind: 'rwsem' },
+  {
+    re: /^(?:down_read\w*|down_write\w*|__down_read\w*|__down_write\w*|inode_lock\w*|mmap_read_lock\w*|mmap_write_lock\w*|rwsem_down_\w+)\b/,
+    kind: 'rwsem',
+  },
   { re: /^(?:local_lock_acquire|local_lock\w*)\b/, kind: 'local_lock' },
 ];
 
@@ -279,11 +453,22 @@ function frameEvidence(frame: string, where: string): Evidence | null {
   // spin_lock() and friends are inline wrappers in spinlock.h (spinlock_t) or spinlock_rt.h (RT)
   if (/^spin_(?:lock|trylock)\w*$/.test(fn) && /include\/linux\/spinlock(_rt)?\.h/.test(frame)) {
     const rt = /spinlock_rt\.h/.test(frame);
-    return { kind: 'spinlock', trylock: /trylock/.test(fn), rt, why: `${where} ${fn}() from ${rt ? 'spinlock_rt.h (PREEMPT_RT)' : 'spinlock.h'}: a spinlock_t` };
+    return {
+      kind: 'spinlock',
+      trylock: /trylock/.test(fn),
+      rt,
+      why: `${where} ${fn}() from ${rt ? 'spinlock_rt.h (PREEMPT_RT)' : 'spinlock.h'}: a spinlock_t`,
+    };
   }
   if (/unlock/.test(fn)) return null;
   for (const p of PRIMITIVES) {
-    if (p.re.test(fn)) return { kind: p.kind, trylock: /trylock/.test(fn), rt: p.rt ?? false, why: `${where} ${fn}()` };
+    if (p.re.test(fn))
+      return {
+        kind: p.kind,
+        trylock: /trylock/.test(fn),
+        rt: p.rt ?? false,
+        why: `${where} ${fn}()`,
+      };
   }
   return null;
 }
@@ -325,9 +510,13 @@ const SPIN_EV: readonly (LockKind | 'spinning')[] = ['spinlock', 'rwlock', 'loca
 export function evidenceVotes(c: ParsedClass, ev: Evidence | null): { yes?: string; no?: string } {
   if (!ev || c.inner === null || c.outer === null || c.inner !== c.outer) return {};
   const n = `(${c.name}) -{${c.outer}:${c.inner}}`;
-  if (SPIN_EV.includes(ev.kind) && c.inner === 2) return { no: `${n}: ${ev.why}, printed as SPIN: =n numbering` };
-  if ((SPIN_EV.includes(ev.kind) || ev.kind === 'spinning') && c.inner === 3) return { yes: `${n}: ${ev.why}, a spinning lock at CONFIG: =y numbering` };
-  if (SLEEPING_EV.includes(ev.kind) && c.inner === 3) return { no: `${n}: ${ev.why}, a sleeping lock at 3: =n numbering` };
-  if (SLEEPING_EV.includes(ev.kind) && c.inner === 4) return { yes: `${n}: ${ev.why}, a sleeping lock at 4: =y numbering` };
+  if (SPIN_EV.includes(ev.kind) && c.inner === 2)
+    return { no: `${n}: ${ev.why}, printed as SPIN: =n numbering` };
+  if ((SPIN_EV.includes(ev.kind) || ev.kind === 'spinning') && c.inner === 3)
+    return { yes: `${n}: ${ev.why}, a spinning lock at CONFIG: =y numbering` };
+  if (SLEEPING_EV.includes(ev.kind) && c.inner === 3)
+    return { no: `${n}: ${ev.why}, a sleeping lock at 3: =n numbering` };
+  if (SLEEPING_EV.includes(ev.kind) && c.inner === 4)
+    return { yes: `${n}: ${ev.why}, a sleeping lock at 4: =y numbering` };
   return {};
 }

@@ -98,7 +98,11 @@ export interface Scenario {
   /** for circular-dependency: the existing chain from the new lock's class (#0) to the held one (#N) */
   readonly chain: readonly ScenarioLock[];
   /** scheduler reports: preempt_count and irq state as printed */
-  readonly atomic: { readonly preemptCount: number; readonly irqsDisabled: boolean; readonly rcuDepth: number | null } | null;
+  readonly atomic: {
+    readonly preemptCount: number;
+    readonly irqsDisabled: boolean;
+    readonly rcuDepth: number | null;
+  } | null;
   readonly trace: Trace;
   /**
    * false when the model has no equivalent of the check that fired (an RCU_LOCKDEP_WARN()
@@ -116,10 +120,36 @@ export interface Scenario {
 // -------------------------------------------------------------------------------------
 // Building blocks
 
-const READABLE: readonly LockKind[] = ['rwlock', 'rwsem', 'map', 'percpu_rwsem', 'srcu', 'rcu_read_lock', 'rcu_read_lock_bh', 'rcu_read_lock_sched'];
-const SUBCLASSED: readonly LockKind[] = ['raw_spinlock', 'spinlock', 'mutex', 'rt_mutex', 'rwsem', 'map'];
-const ALWAYS_READ: readonly LockKind[] = ['srcu', 'rcu_read_lock', 'rcu_read_lock_bh', 'rcu_read_lock_sched'];
-const RCU_LIKE: readonly string[] = ['rcu_read_lock', 'rcu_read_lock_bh', 'rcu_read_lock_sched', 'local_bh'];
+const READABLE: readonly LockKind[] = [
+  'rwlock',
+  'rwsem',
+  'map',
+  'percpu_rwsem',
+  'srcu',
+  'rcu_read_lock',
+  'rcu_read_lock_bh',
+  'rcu_read_lock_sched',
+];
+const SUBCLASSED: readonly LockKind[] = [
+  'raw_spinlock',
+  'spinlock',
+  'mutex',
+  'rt_mutex',
+  'rwsem',
+  'map',
+];
+const ALWAYS_READ: readonly LockKind[] = [
+  'srcu',
+  'rcu_read_lock',
+  'rcu_read_lock_bh',
+  'rcu_read_lock_sched',
+];
+const RCU_LIKE: readonly string[] = [
+  'rcu_read_lock',
+  'rcu_read_lock_bh',
+  'rcu_read_lock_sched',
+  'local_bh',
+];
 
 class Builder {
   readonly locks: Record<string, LockDecl> = {};
@@ -137,23 +167,41 @@ class Builder {
   ) {}
 
   /** A scenario lock for a printed class; the same printed name is the same lock. */
-  lock(c: ParsedClass & { at?: string | null }, o: { read?: boolean; inIrq?: boolean; implied?: boolean; instance?: string } = {}): ScenarioLock {
+  lock(
+    c: ParsedClass & { at?: string | null },
+    o: { read?: boolean; inIrq?: boolean; implied?: boolean; instance?: string } = {},
+  ): ScenarioLock {
     const sub = /^(.*)\/(\d+)$/.exec(c.name);
     const base = sub ? sub[1] : c.name;
     const subclass = sub ? Number(sub[2]) : 0;
     const known = this.byName.get(c.name);
     const ev = this.report ? lockEvidence(this.report, c) : null;
-    const t = known ? { type: known.type, decl: known.decl, certain: known.certain, basis: known.basis } : inferType(c, this.prove, this.table, ev);
+    const t = known
+      ? { type: known.type, decl: known.decl, certain: known.certain, basis: known.basis }
+      : inferType(c, this.prove, this.table, ev);
     let lockName: string | null = null;
-    if (t.type === 'rcu_read_lock' || t.type === 'rcu_read_lock_bh' || t.type === 'rcu_read_lock_sched') lockName = t.type;
+    if (
+      t.type === 'rcu_read_lock' ||
+      t.type === 'rcu_read_lock_bh' ||
+      t.type === 'rcu_read_lock_sched'
+    )
+      lockName = t.type;
     else if (t.type !== 'local_bh') {
       lockName = o.instance ?? base;
       if (!this.locks[lockName]) {
-        const decl: LockDecl = t.decl ?? { type: t.type as Exclude<LockKind, 'map' | 'local_bh' | 'rcu_read_lock' | 'rcu_read_lock_bh' | 'rcu_read_lock_sched'> };
+        const decl: LockDecl = t.decl ?? {
+          type: t.type as Exclude<
+            LockKind,
+            'map' | 'local_bh' | 'rcu_read_lock' | 'rcu_read_lock_bh' | 'rcu_read_lock_sched'
+          >,
+        };
         this.locks[lockName] = o.instance && o.instance !== base ? { ...decl, class: base } : decl;
       }
     }
-    if (subclass && !SUBCLASSED.includes(t.type)) this.notes.push(`${c.name}: a ${t.type} takes no subclass in the model; replayed as subclass 0`);
+    if (subclass && !SUBCLASSED.includes(t.type))
+      this.notes.push(
+        `${c.name}: a ${t.type} takes no subclass in the model; replayed as subclass 0`,
+      );
     const sl: ScenarioLock = {
       name: c.name,
       lock: lockName,
@@ -170,7 +218,9 @@ class Builder {
       inIrq: o.inIrq ?? false,
       implied: o.implied ?? false,
       // only a held lock's own printed site says trylock; the lock being taken did not succeed yet
-      trylock: (siteEvidence((c as Partial<ParsedLock>).sites)?.trylock ?? false) && t.type !== 'percpu_rwsem',
+      trylock:
+        (siteEvidence((c as Partial<ParsedLock>).sites)?.trylock ?? false) &&
+        t.type !== 'percpu_rwsem',
     };
     if (!known) this.byName.set(c.name, sl);
     return sl;
@@ -213,7 +263,13 @@ class Builder {
  * belong to local_bh_disable(). They are kept (marked implied) so indices match the
  * printed list, but the replay takes them through the primitive that takes them.
  */
-function heldLocks(b: Builder, held: readonly ParsedLock[], rt: boolean, irqFrom = Number.POSITIVE_INFINITY, distinct = false): ScenarioLock[] {
+function heldLocks(
+  b: Builder,
+  held: readonly ParsedLock[],
+  rt: boolean,
+  irqFrom = Number.POSITIVE_INFINITY,
+  distinct = false,
+): ScenarioLock[] {
   const out: ScenarioLock[] = [];
   const seen = new Map<string, number>();
   let bhTail = 0;
@@ -231,14 +287,23 @@ function heldLocks(b: Builder, held: readonly ParsedLock[], rt: boolean, irqFrom
     // nest_lock, recursive readers): replayed as two instances of one class.
     const n = seen.get(h.name) ?? 0;
     seen.set(h.name, n + 1);
-    const instance = distinct && n > 0 && !RCU_LIKE.includes(h.name) ? `${h.name.replace(/\/\d+$/, '')} (instance ${n + 1})` : undefined;
+    const instance =
+      distinct && n > 0 && !RCU_LIKE.includes(h.name)
+        ? `${h.name.replace(/\/\d+$/, '')} (instance ${n + 1})`
+        : undefined;
     out.push(b.lock(h, { inIrq: k >= irqFrom, implied, instance }));
   });
   return out;
 }
 
-function originOf(prove: Inference<boolean>, preempt: Inference<PreemptModel>): { preempt: PreemptModel; proveRawLockNesting: boolean } {
-  return { preempt: preempt.value === 'unknown' ? 'full' : preempt.value, proveRawLockNesting: prove.value === 'unknown' ? true : prove.value };
+function originOf(
+  prove: Inference<boolean>,
+  preempt: Inference<PreemptModel>,
+): { preempt: PreemptModel; proveRawLockNesting: boolean } {
+  return {
+    preempt: preempt.value === 'unknown' ? 'full' : preempt.value,
+    proveRawLockNesting: prove.value === 'unknown' ? true : prove.value,
+  };
 }
 
 function enterContext(b: Builder, ctx: ContextName, originRt: boolean, threadable = true): void {
@@ -247,37 +312,79 @@ function enterContext(b: Builder, ctx: ContextName, originRt: boolean, threadabl
     // On PREEMPT_RT a report from hard interrupt context with context CONFIG is a soft
     // hrtimer or irq_work (irq_config), which stays in hard context; elsewhere it is a
     // handler that PREEMPT_RT would move into its irq thread.
-    b.push('irq_enter', originRt || !threadable ? { threaded: true, forceThreaded: false } : { threaded: true });
+    b.push(
+      'irq_enter',
+      originRt || !threadable ? { threaded: true, forceThreaded: false } : { threaded: true },
+    );
   } else if (ctx === 'softirq') b.push('softirq_enter');
 }
 
 // -------------------------------------------------------------------------------------
 // invalid-wait-context
 
-function contextOf(r: ParsedInvalidWaitContext, prove: boolean, rt: boolean): Inference<ContextName> {
+function contextOf(
+  r: ParsedInvalidWaitContext,
+  prove: boolean,
+  rt: boolean,
+): Inference<ContextName> {
   const hint = contextHint(r.backtrace);
   const c = r.context;
   if (prove) {
     if (c === 5) return { value: 'task', why: 'context-{5:5}: task context (LD_WAIT_MAX)' };
-    if (c === 2) return { value: 'hardirq', why: 'context-{2:2}: a hard interrupt handler that is not threaded (LD_WAIT_SPIN)' };
+    if (c === 2)
+      return {
+        value: 'hardirq',
+        why: 'context-{2:2}: a hard interrupt handler that is not threaded (LD_WAIT_SPIN)',
+      };
     if (c === 3) {
-      if (rt) return { value: 'hardirq-threaded', why: 'context-{3:3} on PREEMPT_RT: hard interrupt context marked threaded or irq_config (softirqs do not set it on RT)' };
-      if (hint === 'softirq') return { value: 'softirq', why: 'context-{3:3} with softirq frames in the backtrace' };
-      if (hint === 'hardirq') return { value: 'hardirq-threaded', why: 'context-{3:3} with hard interrupt frames: a threadable handler in hard context' };
-      return { value: 'softirq', why: 'context-{3:3}: softirq or a threaded hardirq; the backtrace does not say which, softirq assumed' };
+      if (rt)
+        return {
+          value: 'hardirq-threaded',
+          why: 'context-{3:3} on PREEMPT_RT: hard interrupt context marked threaded or irq_config (softirqs do not set it on RT)',
+        };
+      if (hint === 'softirq')
+        return { value: 'softirq', why: 'context-{3:3} with softirq frames in the backtrace' };
+      if (hint === 'hardirq')
+        return {
+          value: 'hardirq-threaded',
+          why: 'context-{3:3} with hard interrupt frames: a threadable handler in hard context',
+        };
+      return {
+        value: 'softirq',
+        why: 'context-{3:3}: softirq or a threaded hardirq; the backtrace does not say which, softirq assumed',
+      };
     }
   } else {
     if (c === 4) return { value: 'task', why: 'context-{4:4}: task context in the =n numbering' };
     if (c === 2) {
-      if (hint === 'softirq') return { value: 'softirq', why: 'context-{2:2} (=n: any interrupt context) with softirq frames in the backtrace' };
-      if (hint === 'hardirq') return { value: threadableHandler(r.backtrace) ? 'hardirq-threaded' : 'hardirq', why: 'context-{2:2} (=n: any interrupt context) with hard interrupt frames in the backtrace' };
-      return { value: 'hardirq', why: 'context-{2:2} (=n: any interrupt context); the backtrace does not say which, a hard interrupt assumed' };
+      if (hint === 'softirq')
+        return {
+          value: 'softirq',
+          why: 'context-{2:2} (=n: any interrupt context) with softirq frames in the backtrace',
+        };
+      if (hint === 'hardirq')
+        return {
+          value: threadableHandler(r.backtrace) ? 'hardirq-threaded' : 'hardirq',
+          why: 'context-{2:2} (=n: any interrupt context) with hard interrupt frames in the backtrace',
+        };
+      return {
+        value: 'hardirq',
+        why: 'context-{2:2} (=n: any interrupt context); the backtrace does not say which, a hard interrupt assumed',
+      };
     }
   }
-  return { value: 'unknown', why: `context-{${c}:${c}} does not exist in the ${prove ? '=y' : '=n'} numbering` };
+  return {
+    value: 'unknown',
+    why: `context-{${c}:${c}} does not exist in the ${prove ? '=y' : '=n'} numbering`,
+  };
 }
 
-function buildInvalidWaitContext(r: ParsedInvalidWaitContext, b: Builder, origin: Scenario['origin'], ctx: Inference<ContextName>) {
+function buildInvalidWaitContext(
+  r: ParsedInvalidWaitContext,
+  b: Builder,
+  origin: Scenario['origin'],
+  ctx: Inference<ContextName>,
+) {
   const rt = origin.preempt === 'rt';
   const context = ctx.value === 'unknown' ? 'task' : ctx.value;
   const next = b.lock(r.lock, { inIrq: context !== 'task' });
@@ -298,7 +405,10 @@ function buildInvalidWaitContext(r: ParsedInvalidWaitContext, b: Builder, origin
         }
       }
     }
-    if (irqFrom < printed.length) b.notes.push(`held locks #${irqFrom}..#${printed.length - 1} taken in the interrupt, the others by the interrupted task (the report does not print which)`);
+    if (irqFrom < printed.length)
+      b.notes.push(
+        `held locks #${irqFrom}..#${printed.length - 1} taken in the interrupt, the others by the interrupted task (the report does not print which)`,
+      );
   }
   const held = heldLocks(b, printed, rt, context === 'task' ? Number.POSITIVE_INFINITY : irqFrom);
   // check_wait_context(): the minimum inner type over the held locks of this context.
@@ -356,7 +466,10 @@ function buildRecursive(r: ParsedRecursive, b: Builder, origin: Scenario['origin
   if (!held.some((h) => h.name === prev.name)) held.push(prev);
   for (const h of held) b.acquire(h);
   // The same class again: a second instance of it (two locks of one lock_class_key).
-  const next = r.lock.name === r.prev.name ? b.lock(r.lock, { instance: `${r.lock.name.replace(/\/\d+$/, '')} (2nd instance)` }) : b.lock(r.lock);
+  const next =
+    r.lock.name === r.prev.name
+      ? b.lock(r.lock, { instance: `${r.lock.name.replace(/\/\d+$/, '')} (2nd instance)` })
+      : b.lock(r.lock);
   b.acquire(next);
   return { lock: next, held };
 }
@@ -396,7 +509,10 @@ function disableFor(b: Builder, base: IrqBase): () => void {
 
 function buildInconsistent(r: ParsedInconsistent, b: Builder, origin: Scenario['origin']) {
   const threaded = threadableHandler(r.backtrace);
-  if (!threaded) b.notes.push('the backtrace shows a timer/IPI/irq_work handler: modelled as a hard interrupt that is never threaded');
+  if (!threaded)
+    b.notes.push(
+      'the backtrace shows a timer/IPI/irq_work handler: modelled as a hard interrupt that is never threaded',
+    );
   const lock = b.lock(r.lock, { read: /-R$/.test(r.newUsage) });
   markUsage(b, lock, r.previousUsage, threaded);
   const printed = r.held ?? [];
@@ -407,10 +523,18 @@ function buildInconsistent(r: ParsedInconsistent, b: Builder, origin: Scenario['
     const enable = disableFor(b, baseOf(r.newUsage.replace(/^IN-/, '')));
     for (const h of held) b.acquire(h);
     enable();
-    b.notes.push(`${lock.name} is held: the state changed when interrupts were enabled with it held`);
+    b.notes.push(
+      `${lock.name} is held: the state changed when interrupts were enabled with it held`,
+    );
     return { lock, held };
   }
-  const ctx: ContextName | 'task' = r.newUsage.startsWith('IN-HARDIRQ') ? (threaded ? 'hardirq-threaded' : 'hardirq') : r.newUsage.startsWith('IN-SOFTIRQ') ? 'softirq' : 'task';
+  const ctx: ContextName | 'task' = r.newUsage.startsWith('IN-HARDIRQ')
+    ? threaded
+      ? 'hardirq-threaded'
+      : 'hardirq'
+    : r.newUsage.startsWith('IN-SOFTIRQ')
+      ? 'softirq'
+      : 'task';
   if (ctx === 'hardirq-threaded') b.push('irq_enter', { threaded: true });
   else if (ctx !== 'task') enterContext(b, ctx, false);
   for (const h of held) b.acquire(h);
@@ -436,7 +560,9 @@ function buildIrqUnsafeOrder(r: ParsedIrqUnsafeOrder, b: Builder, origin: Scenar
   markUsage(b, unsafe, `${base}-ON-W`, threaded);
   // safe ... -> prev, taken with the irq off as an irq-safe lock must be.
   const back = orient(r.backwardPath, r.safe.name, r.prev.name);
-  const backLocks = (back.length >= 2 ? back : r.safe.name === r.prev.name ? [] : [r.safe, r.prev]).map((c) => b.lock(c));
+  const backLocks = (
+    back.length >= 2 ? back : r.safe.name === r.prev.name ? [] : [r.safe, r.prev]
+  ).map((c) => b.lock(c));
   if (backLocks.length >= 2) {
     const on = disableFor(b, base);
     for (let k = 0; k + 1 < backLocks.length; k++) b.touch(backLocks[k], backLocks[k + 1]);
@@ -444,7 +570,9 @@ function buildIrqUnsafeOrder(r: ParsedIrqUnsafeOrder, b: Builder, origin: Scenar
   }
   // next ... -> unsafe
   const fwd = orient(r.forwardPath, r.lock.name, r.unsafe.name);
-  const fwdLocks = (fwd.length >= 2 ? fwd : r.lock.name === r.unsafe.name ? [] : [r.lock, r.unsafe]).map((c) => b.lock(c));
+  const fwdLocks = (
+    fwd.length >= 2 ? fwd : r.lock.name === r.unsafe.name ? [] : [r.lock, r.unsafe]
+  ).map((c) => b.lock(c));
   for (let k = 0; k + 1 < fwdLocks.length; k++) b.touch(fwdLocks[k], fwdLocks[k + 1]);
   const held = heldLocks(b, r.held ?? [], origin.preempt === 'rt');
   const prev = b.lock(r.prev);
@@ -461,14 +589,19 @@ function buildIrqInversion(r: ParsedIrqInversion, b: Builder, origin: Scenario['
   const threaded = threadableHandler(r.backtrace);
   const lock = b.lock(r.lock);
   const other = b.lock(r.other);
-  const held = heldLocks(b, (r.held ?? []).filter((h) => h.name !== r.lock.name), origin.preempt === 'rt');
+  const held = heldLocks(
+    b,
+    (r.held ?? []).filter((h) => h.name !== r.lock.name),
+    origin.preempt === 'rt',
+  );
   if (r.forwards) {
     // lock -> other exists and other is irq-unsafe; lock now becomes irq-safe.
     markUsage(b, other, `${base}-ON-W`, threaded);
     const on = disableFor(b, base);
     b.touch(lock, other);
     on();
-    if (base === 'HARDIRQ') b.push('irq_enter', threaded ? { threaded: true } : { threaded: false });
+    if (base === 'HARDIRQ')
+      b.push('irq_enter', threaded ? { threaded: true } : { threaded: false });
     else b.push('softirq_enter');
     for (const h of held) b.acquire(h);
     b.acquire(lock);
@@ -490,7 +623,11 @@ function buildIrqInversion(r: ParsedIrqInversion, b: Builder, origin: Scenario['
 const HARDIRQ_MASK = 0xf0000;
 const SOFTIRQ_MASK = 0xff00;
 
-function buildAtomic(r: ParsedSleeping | ParsedSchedulingWhileAtomic, b: Builder, origin: Scenario['origin']) {
+function buildAtomic(
+  r: ParsedSleeping | ParsedSchedulingWhileAtomic,
+  b: Builder,
+  origin: Scenario['origin'],
+) {
   const rt = origin.preempt === 'rt';
   const printed = r.held ?? [];
   const held = heldLocks(b, printed, rt);
@@ -501,20 +638,34 @@ function buildAtomic(r: ParsedSleeping | ParsedSchedulingWhileAtomic, b: Builder
   let sleeper: ScenarioLock | null = null;
   if (rtSpin) {
     for (let k = held.length - 1; k >= 0; k--) {
-      if (!held[k].implied && (held[k].type === 'spinlock' || held[k].type === 'rwlock' || held[k].type === 'local_lock')) {
+      if (
+        !held[k].implied &&
+        (held[k].type === 'spinlock' || held[k].type === 'rwlock' || held[k].type === 'local_lock')
+      ) {
         sleeper = held[k];
         break;
       }
     }
-    if (!sleeper) b.notes.push('spinlock_rt.c site but no sleeping spinlock in the held list: modelled as might_sleep()');
+    if (!sleeper)
+      b.notes.push(
+        'spinlock_rt.c site but no sleeping spinlock in the held list: modelled as might_sleep()',
+      );
   }
   const before = held.filter((h) => h !== sleeper);
   // What the held locks alone explain, replayed under the origin configuration.
   const probe = new Builder(b.prove, b.table, b.task, b.cpu, b.report);
   Object.assign(probe.locks, b.locks);
   for (const h of before) probe.acquire(h);
-  const trace = { 'lockdep-trace': 1 as const, config: { ...origin, cpus: Math.max(2, b.cpu + 1) }, locks: { ...b.locks }, events: probe.events };
-  const k = replayTrace(trace, { preempt: origin.preempt, proveRawLockNesting: origin.proveRawLockNesting }).kernel;
+  const trace = {
+    'lockdep-trace': 1 as const,
+    config: { ...origin, cpus: Math.max(2, b.cpu + 1) },
+    locks: { ...b.locks },
+    events: probe.events,
+  };
+  const k = replayTrace(trace, {
+    preempt: origin.preempt,
+    proveRawLockNesting: origin.proveRawLockNesting,
+  }).kernel;
   const printedCount = sleeping ? r.preemptCount : r.preemptCount - 1; // __schedule_bug() adds the scheduler's own 1
   const have = k.preemptCount();
   const missing = printedCount - have;
@@ -522,12 +673,20 @@ function buildAtomic(r: ParsedSleeping | ParsedSchedulingWhileAtomic, b: Builder
   const soft = missing & SOFTIRQ_MASK;
   const pre = missing & 0xff;
   if (missing < 0 || (printedCount & HARDIRQ_MASK) < (have & HARDIRQ_MASK)) {
-    b.notes.push(`preempt_count ${printedCount.toString(16)} is less than the held locks account for (${have.toString(16)}) under ${origin.preempt}; not reproduced exactly`);
+    b.notes.push(
+      `preempt_count ${printedCount.toString(16)} is less than the held locks account for (${have.toString(16)}) under ${origin.preempt}; not reproduced exactly`,
+    );
   } else {
     if (hard) b.notes.push(`preempt_count has HARDIRQ_OFFSET: in a hard interrupt`);
     if (soft & 0x100) b.notes.push('preempt_count has SOFTIRQ_OFFSET: serving a softirq');
-    if (soft >> 9) b.notes.push(`preempt_count has ${soft >> 9} x SOFTIRQ_DISABLE_OFFSET: local_bh_disable() not explained by the held locks`);
-    if (pre) b.notes.push(`preempt_count has ${pre} preempt_disable() level(s) not explained by the held locks`);
+    if (soft >> 9)
+      b.notes.push(
+        `preempt_count has ${soft >> 9} x SOFTIRQ_DISABLE_OFFSET: local_bh_disable() not explained by the held locks`,
+      );
+    if (pre)
+      b.notes.push(
+        `preempt_count has ${pre} preempt_disable() level(s) not explained by the held locks`,
+      );
   }
   const ok = missing >= 0;
   if (ok) for (let n = 0; n < hard; n++) b.push('irq_enter', { threaded: false });
@@ -539,9 +698,16 @@ function buildAtomic(r: ParsedSleeping | ParsedSchedulingWhileAtomic, b: Builder
   if (sleeper) b.acquire(sleeper);
   else if (sleeping) {
     b.push('might_sleep', { site: r.site });
-    if (r.expectedPreemptCount !== 0) b.notes.push(`the caller expected preempt_count ${r.expectedPreemptCount} (cond_resched_lock()-style); the model's might_sleep() expects 0`);
+    if (r.expectedPreemptCount !== 0)
+      b.notes.push(
+        `the caller expected preempt_count ${r.expectedPreemptCount} (cond_resched_lock()-style); the model's might_sleep() expects 0`,
+      );
   } else b.push('schedule');
-  const atomic = { preemptCount: r.preemptCount, irqsDisabled: r.irqsDisabled, rcuDepth: sleeping ? r.rcuDepth : null };
+  const atomic = {
+    preemptCount: r.preemptCount,
+    irqsDisabled: r.irqsDisabled,
+    rcuDepth: sleeping ? r.rcuDepth : null,
+  };
   return { lock: sleeper, held, atomic };
 }
 
@@ -551,7 +717,12 @@ function buildAtomic(r: ParsedSleeping | ParsedSchedulingWhileAtomic, b: Builder
 // fires the check, after the printed held locks; `reproducible` says whether the model
 // has that check at all.
 
-type LockdepLimitsConfig = Partial<Record<'maxLockDepth' | 'maxClasses' | 'maxEntries' | 'maxChains' | 'maxChainHlocks' | 'bfsQueue', number>>;
+type LockdepLimitsConfig = Partial<
+  Record<
+    'maxLockDepth' | 'maxClasses' | 'maxEntries' | 'maxChains' | 'maxChainHlocks' | 'bfsQueue',
+    number
+  >
+>;
 
 interface Extra {
   lock: ScenarioLock | null;
@@ -568,8 +739,21 @@ const UNCHECKED: LockDecl = { wait: { inner: 'inv' } };
 function standIn(b: Builder, name: string): ScenarioLock {
   b.locks[name] = UNCHECKED;
   return {
-    name, lock: name, subclass: 0, type: 'map', decl: UNCHECKED, certain: true, basis: 'not printed by the report: an unchecked lockdep_map stands in for it',
-    outer: null, inner: null, usage: null, at: null, read: false, inIrq: false, implied: false, trylock: false,
+    name,
+    lock: name,
+    subclass: 0,
+    type: 'map',
+    decl: UNCHECKED,
+    certain: true,
+    basis: 'not printed by the report: an unchecked lockdep_map stands in for it',
+    outer: null,
+    inner: null,
+    usage: null,
+    at: null,
+    read: false,
+    inIrq: false,
+    implied: false,
+    trylock: false,
   };
 }
 
@@ -588,19 +772,28 @@ function callerOf(backtrace: readonly string[], helpers: RegExp): string | null 
   return k >= 0 && k + 1 < frames.length ? frames[k + 1] : null;
 }
 
-const RCU_FLAVOUR: Record<string, 'rcu_read_lock' | 'rcu_read_lock_bh' | 'rcu_read_lock_sched'> = { '': 'rcu_read_lock', '-bh': 'rcu_read_lock_bh', '-sched': 'rcu_read_lock_sched' };
+const RCU_FLAVOUR: Record<string, 'rcu_read_lock' | 'rcu_read_lock_bh' | 'rcu_read_lock_sched'> = {
+  '': 'rcu_read_lock',
+  '-bh': 'rcu_read_lock_bh',
+  '-sched': 'rcu_read_lock_sched',
+};
 
 /** What an RCU_LOCKDEP_WARN() message means, in plain words. */
 function rcuMeaning(message: string): string {
   if (/^Illegal context switch in RCU(-bh|-sched)? read-side critical section$/.test(message)) {
     return 'rcu_sleep_check() in might_sleep()/schedule(): a function that may sleep ran inside an RCU read-side critical section of that flavour';
   }
-  if (/^Illegal synchronize_\w+\(\) in/.test(message)) return 'a grace-period wait was called inside a read-side critical section it would wait for: a self-deadlock';
-  if (/rcu_dereference\w*\(\) usage|rcu_dereference_check|rcu_dereference_protected/.test(message)) {
+  if (/^Illegal synchronize_\w+\(\) in/.test(message))
+    return 'a grace-period wait was called inside a read-side critical section it would wait for: a self-deadlock';
+  if (
+    /rcu_dereference\w*\(\) usage|rcu_dereference_check|rcu_dereference_protected/.test(message)
+  ) {
     return 'an __rcu pointer was dereferenced outside rcu_read_lock() and without holding the lock its lockdep condition names';
   }
-  if (/RCU-list traversed/.test(message)) return 'an RCU list was walked (list_for_each_entry_rcu()) outside a reader and without the lock its lockdep condition names';
-  if (/Illegal idle entry/.test(message)) return 'a CPU went idle inside an RCU read-side critical section';
+  if (/RCU-list traversed/.test(message))
+    return 'an RCU list was walked (list_for_each_entry_rcu()) outside a reader and without the lock its lockdep condition names';
+  if (/Illegal idle entry/.test(message))
+    return 'a CPU went idle inside an RCU read-side critical section';
   return 'an RCU_LOCKDEP_WARN() condition held at that site';
 }
 
@@ -609,24 +802,40 @@ function buildSuspiciousRcu(r: ParsedSuspiciousRcu, b: Builder, origin: Scenario
   const printed = r.held ?? [];
   const held = heldLocks(b, printed, rt, Number.POSITIVE_INFINITY, true);
   const detail = {
-    site: r.site, message: r.message, rcuSchedulerActive: r.rcuSchedulerActive, debugLocks: r.debugLocks,
-    falsePositive: r.falsePositiveNote || r.debugLocks === false, offlineCpu: r.offlineCpu, extendedQs: r.extendedQs,
+    site: r.site,
+    message: r.message,
+    rcuSchedulerActive: r.rcuSchedulerActive,
+    debugLocks: r.debugLocks,
+    falsePositive: r.falsePositiveNote || r.debugLocks === false,
+    offlineCpu: r.offlineCpu,
+    extendedQs: r.extendedQs,
   };
   const meaning = rcuMeaning(r.message);
-  const sw = /^Illegal context switch in RCU(-bh|-sched)? read-side critical section$/.exec(r.message);
+  const sw = /^Illegal context switch in RCU(-bh|-sched)? read-side critical section$/.exec(
+    r.message,
+  );
   const sync = /^Illegal synchronize_rcu\(\) in RCU read-side critical section$/.test(r.message);
-  if (r.extendedQs) b.notes.push('"RCU used illegally from extended quiescent state!": RCU was not watching this CPU (idle or offline); the model has no such state');
+  if (r.extendedQs)
+    b.notes.push(
+      '"RCU used illegally from extended quiescent state!": RCU was not watching this CPU (idle or offline); the model has no such state',
+    );
   if (!sw && !sync) {
     for (const h of held) b.acquire(h);
-    b.notes.push(`"${r.message}" is an RCU_LOCKDEP_WARN() the model does not implement: explained, not replayed`);
+    b.notes.push(
+      `"${r.message}" is an RCU_LOCKDEP_WARN() the model does not implement: explained, not replayed`,
+    );
     return { lock: null, held, reproducible: false, detail, why: meaning };
   }
   const flavour = sw ? RCU_FLAVOUR[sw[1] ?? ''] : null;
-  const readers = held.filter((h) => (flavour ? h.name === flavour : RCU_LIKE.includes(h.name) && h.name !== 'local_bh'));
+  const readers = held.filter((h) =>
+    flavour ? h.name === flavour : RCU_LIKE.includes(h.name) && h.name !== 'local_bh',
+  );
   if (readers.length === 0 && r.debugLocks === false) {
     // lock_is_held() answers true for every map once lockdep is off: the kernel's own "possible false positive"
     for (const h of held) b.acquire(h);
-    b.notes.push(`debug_locks = 0 and no ${flavour ?? 'RCU read-side'} map is held: after lockdep turned off, lock_is_held() answers true for every map, so this is the false positive the kernel warns about; the model's lock_is_held() does not do that, so it is not replayed`);
+    b.notes.push(
+      `debug_locks = 0 and no ${flavour ?? 'RCU read-side'} map is held: after lockdep turned off, lock_is_held() answers true for every map, so this is the false positive the kernel warns about; the model's lock_is_held() does not do that, so it is not replayed`,
+    );
     return { lock: null, held, reproducible: false, detail, why: meaning };
   }
   for (const h of held) b.acquire(h);
@@ -635,14 +844,23 @@ function buildSuspiciousRcu(r: ParsedSuspiciousRcu, b: Builder, origin: Scenario
     const l = b.lock(named(reader));
     held.push(l);
     b.acquire(l);
-    b.notes.push(r.held === null ? `the report prints no held locks: ${reader}() is assumed held` : `${reader} is not in the printed list; assumed held (the warning says it was)`);
+    b.notes.push(
+      r.held === null
+        ? `the report prints no held locks: ${reader}() is assumed held`
+        : `${reader} is not in the printed list; assumed held (the warning says it was)`,
+    );
   }
   if (sync) {
     b.push('synchronize_rcu');
   } else {
-    const site = callerOf(r.backtrace, /^(?:__might_resched|___might_sleep|__might_sleep|might_sleep|__cond_resched|lockdep_rcu_suspicious|schedule_debug|__schedule)\b/);
+    const site = callerOf(
+      r.backtrace,
+      /^(?:__might_resched|___might_sleep|__might_sleep|might_sleep|__cond_resched|lockdep_rcu_suspicious|schedule_debug|__schedule)\b/,
+    );
     b.push('might_sleep', site ? { site } : {});
-    b.notes.push(`the sleep is replayed as might_sleep()${site ? ` from ${site}` : ''} (rcu_sleep_check() runs in __might_resched() and schedule_debug())`);
+    b.notes.push(
+      `the sleep is replayed as might_sleep()${site ? ` from ${site}` : ''} (rcu_sleep_check() runs in __might_resched() and schedule_debug())`,
+    );
   }
   return { lock: null, held, reproducible: true, detail, why: meaning };
 }
@@ -652,11 +870,22 @@ function buildBadUnlock(r: ParsedBadUnlock, b: Builder, origin: Scenario['origin
   for (const h of held) b.acquire(h);
   // The released lock is not held (as this instance): when its class is in the list, it is another instance.
   const inList = held.some((h) => h.name === r.lockName);
-  const l = inList ? b.lock(named(r.lockName, r.at), { instance: `${r.lockName} (released instance)` }) : b.lock(named(r.lockName, r.at));
-  if (inList) b.notes.push(`${r.lockName} is held, but not as the instance being released: replayed as a second instance of that class`);
+  const l = inList
+    ? b.lock(named(r.lockName, r.at), { instance: `${r.lockName} (released instance)` })
+    : b.lock(named(r.lockName, r.at));
+  if (inList)
+    b.notes.push(
+      `${r.lockName} is held, but not as the instance being released: replayed as a second instance of that class`,
+    );
   if (l.type === 'local_bh') b.push('bh_enable');
   else b.push('unlock', { lock: l.lock, ...(r.at ? { at: r.at } : {}) });
-  return { lock: l, held, reproducible: true, detail: { lockName: r.lockName, at: r.at }, why: null };
+  return {
+    lock: l,
+    held,
+    reproducible: true,
+    detail: { lockName: r.lockName, at: r.at },
+    why: null,
+  };
 }
 
 /** Locks announced but not printed, as stand-ins, so a count-based check sees them all. */
@@ -670,23 +899,47 @@ function fill(b: Builder, held: ScenarioLock[], upTo: number, why: string): void
 function buildMaxLockDepth(r: ParsedMaxLockDepth, b: Builder, origin: Scenario['origin']): Extra {
   const held = heldLocks(b, r.held ?? [], origin.preempt === 'rt', Number.POSITIVE_INFINITY, true);
   const max = r.max ?? 48;
-  if (r.max === null) b.notes.push('"depth: N  max: M!" is not printed: MAX_LOCK_DEPTH 48 (include/linux/sched.h) assumed');
+  if (r.max === null)
+    b.notes.push(
+      '"depth: N  max: M!" is not printed: MAX_LOCK_DEPTH 48 (include/linux/sched.h) assumed',
+    );
   // The check fires when the depth reaches MAX_LOCK_DEPTH: the printed list ends with the lock that did it.
   fill(b, held, Math.max(max, r.depth ?? 0), 'are not printed (the list was cut)');
   for (const h of held) b.acquire(h);
-  const limits: LockdepLimitsConfig = max === 48 ? {} : { maxLockDepth: Math.min(1024, Math.max(1, max)) };
-  return { lock: null, held, reproducible: true, detail: { depth: r.depth, max: r.max }, why: null, limits };
+  const limits: LockdepLimitsConfig =
+    max === 48 ? {} : { maxLockDepth: Math.min(1024, Math.max(1, max)) };
+  return {
+    lock: null,
+    held,
+    reproducible: true,
+    detail: { depth: r.depth, max: r.max },
+    why: null,
+    limits,
+  };
 }
 
 function buildHeldAtExit(r: ParsedHeldAtExit, b: Builder, origin: Scenario['origin']): Extra {
   const held = heldLocks(b, r.held ?? [], origin.preempt === 'rt', Number.POSITIVE_INFINITY, true);
-  fill(b, held, Math.max(1, r.heldDeclared ?? 1), r.held === null ? 'are held (the report prints no list)' : 'are announced but not printed');
+  fill(
+    b,
+    held,
+    Math.max(1, r.heldDeclared ?? 1),
+    r.held === null ? 'are held (the report prints no list)' : 'are announced but not printed',
+  );
   for (const h of held) b.acquire(h);
   if (r.returningToUser) {
-    b.notes.push('"lock held when returning to user space" is lockdep_sys_exit(); the model has no return to user space, so the same held locks are replayed through do_exit()\'s debug_check_no_locks_held()');
+    b.notes.push(
+      '"lock held when returning to user space" is lockdep_sys_exit(); the model has no return to user space, so the same held locks are replayed through do_exit()\'s debug_check_no_locks_held()',
+    );
   }
   b.push('task_exit');
-  return { lock: null, held, reproducible: true, detail: { returningToUser: r.returningToUser }, why: null };
+  return {
+    lock: null,
+    held,
+    reproducible: true,
+    detail: { returningToUser: r.returningToUser },
+    why: null,
+  };
 }
 
 function buildHeldLockFreed(r: ParsedHeldLockFreed, b: Builder, origin: Scenario['origin']): Extra {
@@ -707,18 +960,28 @@ function buildHeldLockFreed(r: ParsedHeldLockFreed, b: Builder, origin: Scenario
     return { lock: freed, held, reproducible: false, detail: { range: r.range }, why: null };
   }
   b.push('init', { lock: freed.lock });
-  b.notes.push('freeing the memory (kfree(), debug_check_no_locks_freed()) is replayed as re-initialising the held lock, which runs the same check');
+  b.notes.push(
+    'freeing the memory (kfree(), debug_check_no_locks_freed()) is replayed as re-initialising the held lock, which runs the same check',
+  );
   return { lock: freed, held, reproducible: true, detail: { range: r.range }, why: null };
 }
 
-function buildNestedLockNotTaken(r: ParsedNestedLockNotTaken, b: Builder, origin: Scenario['origin']): Extra {
+function buildNestedLockNotTaken(
+  r: ParsedNestedLockNotTaken,
+  b: Builder,
+  origin: Scenario['origin'],
+): Extra {
   const held = heldLocks(b, r.held ?? [], origin.preempt === 'rt', Number.POSITIVE_INFINITY, true);
   for (const h of held) b.acquire(h);
   const next = b.lock(r.lock);
-  const nest = held.some((h) => h.name === r.nestLock) ? b.lock(named(r.nestLock), { instance: `${r.nestLock} (nest instance)` }) : b.lock(named(r.nestLock));
+  const nest = held.some((h) => h.name === r.nestLock)
+    ? b.lock(named(r.nestLock), { instance: `${r.nestLock} (nest instance)` })
+    : b.lock(named(r.nestLock));
   const canNest = ['mutex', 'rt_mutex', 'raw_spinlock', 'spinlock', 'rwsem'].includes(next.type);
   if (!canNest || nest.lock === null || RCU_LIKE.includes(nest.name)) {
-    b.notes.push(`a ${next.type} has no _nest_lock() variant in the model (or ${r.nestLock} cannot be a nest lock there): explained, not replayed`);
+    b.notes.push(
+      `a ${next.type} has no _nest_lock() variant in the model (or ${r.nestLock} cannot be a nest lock there): explained, not replayed`,
+    );
     return { lock: next, held, reproducible: false, detail: { nestLock: r.nestLock }, why: null };
   }
   b.acquire(next);
@@ -734,13 +997,18 @@ function buildLockdepLimit(r: ParsedLockdepLimit, b: Builder, origin: Scenario['
   const s = (n: string) => standIn(b, n);
   const touch = (...ls: ScenarioLock[]) => b.touch(...ls);
   let limits: LockdepLimitsConfig = {};
-  const lowered = (what: string) => b.notes.push(`the kernel's ${r.limit} table filled up over its uptime; the scenario lowers the limit (config limits: ${what}) so that a few unchecked maps fill it`);
+  const lowered = (what: string) =>
+    b.notes.push(
+      `the kernel's ${r.limit} table filled up over its uptime; the scenario lowers the limit (config limits: ${what}) so that a few unchecked maps fill it`,
+    );
   switch (r.limit) {
     case 'MAX_LOCKDEP_SUBCLASSES': {
       // The report does not name the lock: a stand-in taken with that subclass.
       const l = s('lock taken with an invalid subclass');
       b.push('lock', { lock: l.lock, subclass: r.subclass ?? 8 });
-      b.notes.push('the lock whose subclass was looked up is not printed; an unchecked map stands in for it');
+      b.notes.push(
+        'the lock whose subclass was looked up is not printed; an unchecked map stands in for it',
+      );
       return { lock: null, held, reproducible: true, detail, why: null };
     }
     case 'MAX_LOCKDEP_KEYS':
@@ -769,7 +1037,14 @@ function buildLockdepLimit(r: ParsedLockdepLimit, b: Builder, origin: Scenario['
     case 'BFS_QUEUE': {
       limits = { bfsQueue: 2 };
       lowered('bfsQueue 2: the circular queue of the dependency search');
-      const [a, x, c1, c2, d, e] = ['lock A', 'lock B', 'lock C1', 'lock C2', 'lock D', 'lock E'].map(s);
+      const [a, x, c1, c2, d, e] = [
+        'lock A',
+        'lock B',
+        'lock C1',
+        'lock C2',
+        'lock D',
+        'lock E',
+      ].map(s);
       touch(x, c1, d);
       touch(x, c2, e);
       b.acquire(a);
@@ -788,32 +1063,72 @@ function debugStep(r: ParsedDebugLocksWarning): { ops: string[]; why: string } |
   const c = r.condition.replace(/\s+/g, ' ').trim();
   const w = r.where ?? '';
   const bt = r.backtrace.join(' ');
-  if (c === 'val > preempt_count()' || c === 'pc - uval > pc' || c === '(val < PREEMPT_MASK) && !(preempt_count() & PREEMPT_MASK)') {
-    if (/^__irq_exit|^irq_exit/.test(w) || /\b(?:__irq_exit_rcu|irq_exit_rcu|irq_exit)\b/.test(bt)) return { ops: ['irq_exit'], why: 'preempt_count underflow: an irq_exit() without its irq_enter()' };
-    if (/__local_bh_enable/.test(w) || /\b__local_bh_enable_ip\b|\blocal_bh_enable\b/.test(bt)) return { ops: ['bh_enable'], why: 'preempt_count underflow: a local_bh_enable() without its local_bh_disable()' };
-    return { ops: ['preempt_enable'], why: 'preempt_count underflow: a preempt_enable() (or a spin_unlock()) without its preempt_disable()' };
+  if (
+    c === 'val > preempt_count()' ||
+    c === 'pc - uval > pc' ||
+    c === '(val < PREEMPT_MASK) && !(preempt_count() & PREEMPT_MASK)'
+  ) {
+    if (/^__irq_exit|^irq_exit/.test(w) || /\b(?:__irq_exit_rcu|irq_exit_rcu|irq_exit)\b/.test(bt))
+      return {
+        ops: ['irq_exit'],
+        why: 'preempt_count underflow: an irq_exit() without its irq_enter()',
+      };
+    if (/__local_bh_enable/.test(w) || /\b__local_bh_enable_ip\b|\blocal_bh_enable\b/.test(bt))
+      return {
+        ops: ['bh_enable'],
+        why: 'preempt_count underflow: a local_bh_enable() without its local_bh_disable()',
+      };
+    return {
+      ops: ['preempt_enable'],
+      why: 'preempt_count underflow: a preempt_enable() (or a spin_unlock()) without its preempt_disable()',
+    };
   }
   if (/^\(?preempt_count\(\) & PREEMPT_MASK\)? >= PREEMPT_MASK - 10$/.test(c)) {
-    return { ops: Array.from({ length: 256 }, () => 'preempt_disable'), why: 'the preempt_disable() depth is about to overflow its 8 bits' };
+    return {
+      ops: Array.from({ length: 256 }, () => 'preempt_disable'),
+      why: 'the preempt_disable() depth is about to overflow its 8 bits',
+    };
   }
-  if (c === 'lockdep_hardirq_context()' || c === 'current->hardirq_context') return { ops: ['irq_enter', 'irq_enable'], why: 'interrupts were enabled inside a hard interrupt handler' };
-  if (c === 'current->softirq_context < 0') return { ops: ['softirq_exit'], why: 'a softirq exit without its entry' };
-  if (c === 'in_nmi()' || c === '!in_nmi()') return { ops: ['nmi_exit'], why: 'an NMI exit without its entry' };
-  if (c === 'current->migration_disabled == 0') return { ops: ['migrate_enable'], why: 'a migrate_enable() without its migrate_disable()' };
+  if (c === 'lockdep_hardirq_context()' || c === 'current->hardirq_context')
+    return {
+      ops: ['irq_enter', 'irq_enable'],
+      why: 'interrupts were enabled inside a hard interrupt handler',
+    };
+  if (c === 'current->softirq_context < 0')
+    return { ops: ['softirq_exit'], why: 'a softirq exit without its entry' };
+  if (c === 'in_nmi()' || c === '!in_nmi()')
+    return { ops: ['nmi_exit'], why: 'an NMI exit without its entry' };
+  if (c === 'current->migration_disabled == 0')
+    return { ops: ['migrate_enable'], why: 'a migrate_enable() without its migrate_disable()' };
   return null;
 }
 
-function buildDebugLocksWarning(r: ParsedDebugLocksWarning, b: Builder, origin: Scenario['origin']): Extra {
+function buildDebugLocksWarning(
+  r: ParsedDebugLocksWarning,
+  b: Builder,
+  origin: Scenario['origin'],
+): Extra {
   const held = heldLocks(b, r.held ?? [], origin.preempt === 'rt', Number.POSITIVE_INFINITY, true);
   const detail = { condition: r.condition, where: r.where, file: r.file };
   for (const h of held) b.acquire(h);
   const step = debugStep(r);
   if (!step) {
-    b.notes.push(`DEBUG_LOCKS_WARN_ON(${r.condition})${r.where ? ` in ${r.where}` : ''} is an internal consistency check the model does not implement: explained, not replayed`);
-    return { lock: null, held, reproducible: false, detail, why: `lockdep's own bookkeeping found an impossible state (${r.condition})${r.where ? ` in ${r.where}` : ''}; lockdep turns itself off` };
+    b.notes.push(
+      `DEBUG_LOCKS_WARN_ON(${r.condition})${r.where ? ` in ${r.where}` : ''} is an internal consistency check the model does not implement: explained, not replayed`,
+    );
+    return {
+      lock: null,
+      held,
+      reproducible: false,
+      detail,
+      why: `lockdep's own bookkeeping found an impossible state (${r.condition})${r.where ? ` in ${r.where}` : ''}; lockdep turns itself off`,
+    };
   }
   for (const op of step.ops) b.push(op, op === 'irq_enter' ? { threaded: false } : {});
-  if (step.ops.length > 1 && step.ops[0] === 'preempt_disable') b.notes.push('the kernel warns at depth 245 (PREEMPT_MASK - 10); the model warns when the count would overflow, so 256 preempt_disable() are replayed');
+  if (step.ops.length > 1 && step.ops[0] === 'preempt_disable')
+    b.notes.push(
+      'the kernel warns at depth 245 (PREEMPT_MASK - 10); the model warns when the count would overflow, so 256 preempt_disable() are replayed',
+    );
   b.notes.push(`replayed as the simplest unbalanced step: ${step.why}`);
   return { lock: null, held, reproducible: true, detail, why: step.why };
 }
@@ -824,22 +1139,44 @@ function buildDebugLocksWarning(r: ParsedDebugLocksWarning, b: Builder, origin: 
 export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTable()): Scenario {
   const prove = inferProveRawLockNesting(r, table);
   let preempt = inferPreempt(r);
-  if (preempt.value === 'unknown' && r.kind === 'suspicious-rcu-usage' && /^Illegal context switch in RCU read-side critical section$/.test(r.message)) {
+  if (
+    preempt.value === 'unknown' &&
+    r.kind === 'suspicious-rcu-usage' &&
+    /^Illegal context switch in RCU read-side critical section$/.test(r.message)
+  ) {
     // rcu_preempt_sleep_check() exists only without CONFIG_PREEMPT_RCU
-    preempt = { value: 'voluntary', why: 'this check (rcu_preempt_sleep_check()) exists only without PREEMPT_RCU: PREEMPT_NONE or PREEMPT_VOLUNTARY (the two behave alike here; voluntary assumed)' };
+    preempt = {
+      value: 'voluntary',
+      why: 'this check (rcu_preempt_sleep_check()) exists only without PREEMPT_RCU: PREEMPT_NONE or PREEMPT_VOLUNTARY (the two behave alike here; voluntary assumed)',
+    };
   }
   const origin = originOf(prove, preempt);
   const comm = r.task?.comm ?? 'task';
   const cpu = r.cpu ?? 0;
   const b = new Builder(origin.proveRawLockNesting, table, comm, cpu, r);
   // What the report does not show is named, never filled in silently.
-  if (r.lockdepOff) b.notes.push('"INFO: lockdep is turned off.": an earlier report disabled lockdep, so no held locks are printed; only what preempt_count and the irq state say is replayed');
+  if (r.lockdepOff)
+    b.notes.push(
+      '"INFO: lockdep is turned off.": an earlier report disabled lockdep, so no held locks are printed; only what preempt_count and the irq state say is replayed',
+    );
   // (max-lock-depth and lock-held-at-exit count the held locks: their builders replay stand-ins and say so)
-  if (r.held && r.heldDeclared !== null && r.held.length < r.heldDeclared && r.kind !== 'max-lock-depth' && r.kind !== 'lock-held-at-exit') {
-    b.notes.push(`${r.heldDeclared} lock(s) announced as held, ${r.held.length} printed (a running task's locks are not printed, or the log was cut): the missing ones are not replayed`);
+  if (
+    r.held &&
+    r.heldDeclared !== null &&
+    r.held.length < r.heldDeclared &&
+    r.kind !== 'max-lock-depth' &&
+    r.kind !== 'lock-held-at-exit'
+  ) {
+    b.notes.push(
+      `${r.heldDeclared} lock(s) announced as held, ${r.held.length} printed (a running task's locks are not printed, or the log was cut): the missing ones are not replayed`,
+    );
   }
-  if (prove.value === 'unknown') b.notes.push('PROVE_RAW_LOCK_NESTING cannot be told from the report; the report is replayed with =y (the kernel default since v6.13)');
-  if (preempt.value === 'unknown') b.notes.push('the preemption model is not printed; the report is replayed as PREEMPT(full)');
+  if (prove.value === 'unknown')
+    b.notes.push(
+      'PROVE_RAW_LOCK_NESTING cannot be told from the report; the report is replayed with =y (the kernel default since v6.13)',
+    );
+  if (preempt.value === 'unknown')
+    b.notes.push('the preemption model is not printed; the report is replayed as PREEMPT(full)');
   let context: Inference<ContextName> = { value: 'task', why: 'task context' };
   let lock: ScenarioLock | null = null;
   let held: ScenarioLock[] = [];
@@ -862,7 +1199,11 @@ export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTab
     case 'inconsistent-lock-state': {
       const hc = r.irq?.hardirqContext ?? 0;
       const sc = r.irq?.softirqContext ?? 0;
-      context = hc ? { value: 'hardirq', why: `[HC${hc}...]: in a hard interrupt` } : sc ? { value: 'softirq', why: `[..SC${sc}..]: in a softirq` } : { value: 'task', why: '[HC0..SC0..]: task context' };
+      context = hc
+        ? { value: 'hardirq', why: `[HC${hc}...]: in a hard interrupt` }
+        : sc
+          ? { value: 'softirq', why: `[..SC${sc}..]: in a softirq` }
+          : { value: 'task', why: '[HC0..SC0..]: task context' };
       ({ lock, held } = buildInconsistent(r, b, origin));
       break;
     }
@@ -870,13 +1211,23 @@ export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTab
       ({ lock, held, chain } = buildIrqUnsafeOrder(r, b, origin));
       break;
     case 'irq-inversion':
-      context = r.forwards ? { value: baseOf(r.irqState) === 'HARDIRQ' ? 'hardirq' : 'softirq', why: 'the lock just became irq-safe: taken in the interrupt' } : { value: 'task', why: 'the lock just became irq-unsafe: taken with interrupts enabled' };
+      context = r.forwards
+        ? {
+            value: baseOf(r.irqState) === 'HARDIRQ' ? 'hardirq' : 'softirq',
+            why: 'the lock just became irq-safe: taken in the interrupt',
+          }
+        : { value: 'task', why: 'the lock just became irq-unsafe: taken with interrupts enabled' };
       ({ lock, held, chain } = buildIrqInversion(r, b, origin));
       break;
     case 'sleeping-in-atomic':
     case 'scheduling-while-atomic': {
       const pc = r.kind === 'sleeping-in-atomic' ? r.preemptCount : r.preemptCount - 1;
-      context = pc & HARDIRQ_MASK ? { value: 'hardirq', why: 'preempt_count has HARDIRQ bits' } : pc & 0x100 ? { value: 'softirq', why: 'preempt_count has SOFTIRQ_OFFSET' } : { value: 'task', why: 'preempt_count has no interrupt bits' };
+      context =
+        pc & HARDIRQ_MASK
+          ? { value: 'hardirq', why: 'preempt_count has HARDIRQ bits' }
+          : pc & 0x100
+            ? { value: 'softirq', why: 'preempt_count has SOFTIRQ_OFFSET' }
+            : { value: 'task', why: 'preempt_count has no interrupt bits' };
       ({ lock, held, atomic } = buildAtomic(r, b, origin));
       break;
     }
@@ -907,12 +1258,26 @@ export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTab
   }
   if (extra) {
     ({ lock, held } = extra);
-    if (r.kind !== 'suspicious-rcu-usage' && r.kind !== 'debug-locks-warning') context = { value: contextHint(r.backtrace) === 'softirq' ? 'softirq' : contextHint(r.backtrace) === 'hardirq' ? 'hardirq' : 'task', why: 'from the backtrace (task unless it shows interrupt frames); the scenario replays it in task context' };
+    if (r.kind !== 'suspicious-rcu-usage' && r.kind !== 'debug-locks-warning')
+      context = {
+        value:
+          contextHint(r.backtrace) === 'softirq'
+            ? 'softirq'
+            : contextHint(r.backtrace) === 'hardirq'
+              ? 'hardirq'
+              : 'task',
+        why: 'from the backtrace (task unless it shows interrupt frames); the scenario replays it in task context',
+      };
   }
   const trace: Trace = {
     'lockdep-trace': 1,
     description: `reconstructed by lockdep explain from "${r.title}" at line ${r.startLine}`,
-    config: { preempt: origin.preempt, proveRawLockNesting: origin.proveRawLockNesting, cpus: Math.max(2, cpu + 1), ...(extra?.limits && Object.keys(extra.limits).length ? { limits: extra.limits } : {}) },
+    config: {
+      preempt: origin.preempt,
+      proveRawLockNesting: origin.proveRawLockNesting,
+      cpus: Math.max(2, cpu + 1),
+      ...(extra?.limits && Object.keys(extra.limits).length ? { limits: extra.limits } : {}),
+    },
     locks: b.locks,
     events: b.events,
     meta: { source: 'lockdep explain', report: r.kind, line: r.startLine },

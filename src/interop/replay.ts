@@ -46,22 +46,35 @@ export class ScenarioError extends Error {
 
 function issueText(e: TraceIssue): string {
   const i = e.init;
-  return [i.detail, i.found && `found ${i.found}`, i.expected && `expected ${i.expected}`].filter(Boolean).join('; ');
+  return [i.detail, i.found && `found ${i.found}`, i.expected && `expected ${i.expected}`]
+    .filter(Boolean)
+    .join('; ');
 }
 
 /**
  * Replay `trace` (optionally only its first `upTo` events) with `overrides` over its
  * config. Debug-atomic-sleep is on and every violation is collected.
  */
-export function replayTrace(trace: Trace, overrides: KernelOptions = {}, upTo = trace.events.length): ReplayOutcome {
+export function replayTrace(
+  trace: Trace,
+  overrides: KernelOptions = {},
+  upTo = trace.events.length,
+): ReplayOutcome {
   try {
     const decls = validateHeader(trace, false);
     const header: TraceHeader = trace;
-    const r = new Replayer(header, decls, { overrides: { debugAtomicSleep: true, policy: 'collect', ...overrides } });
-    for (let i = 0; i < upTo; i++) r.apply(validateEvent(trace.events[i], decls, `/events/${i}`), i);
+    const r = new Replayer(header, decls, {
+      overrides: { debugAtomicSleep: true, policy: 'collect', ...overrides },
+    });
+    for (let i = 0; i < upTo; i++)
+      r.apply(validateEvent(trace.events[i], decls, `/events/${i}`), i);
     return { kernel: r.kernel, violations: r.result().violations };
   } catch (e) {
-    if (e instanceof TraceIssue) throw new ScenarioError(e.init.pointer, `the reconstructed trace is invalid at ${e.init.pointer}: ${issueText(e)}`);
+    if (e instanceof TraceIssue)
+      throw new ScenarioError(
+        e.init.pointer,
+        `the reconstructed trace is invalid at ${e.init.pointer}: ${issueText(e)}`,
+      );
     throw e;
   }
 }
@@ -86,5 +99,11 @@ export function verdictOf(config: MatrixConfig, violations: readonly Violation[]
 
 /** The trace under all 8 configurations. */
 export function matrixVerdicts(trace: Trace): Verdict[] {
-  return MATRIX_CONFIGS.map((c) => verdictOf(c, replayTrace(trace, { preempt: c.preempt, proveRawLockNesting: c.proveRawLockNesting }).violations));
+  return MATRIX_CONFIGS.map((c) =>
+    verdictOf(
+      c,
+      replayTrace(trace, { preempt: c.preempt, proveRawLockNesting: c.proveRawLockNesting })
+        .violations,
+    ),
+  );
 }

@@ -321,31 +321,66 @@ interface TitleRule {
 // Current kernels print `WARNING: ...`; kernels before v4.15 printed `[ INFO: ... ]`.
 const TITLES: readonly TitleRule[] = [
   { kind: 'invalid-wait-context', re: /^\[ BUG: Invalid wait context \]$/ },
-  { kind: 'circular-dependency', re: /^(?:WARNING: |\[ INFO: )possible circular locking dependency detected(?: \])?$/ },
-  { kind: 'recursive-locking', re: /^(?:WARNING: |\[ INFO: )possible recursive locking detected(?: \])?$/ },
-  { kind: 'inconsistent-lock-state', re: /^(?:WARNING: |\[ INFO: |\[ )inconsistent lock state(?: \])?$/ },
-  { kind: 'irq-unsafe-order', re: /^(?:WARNING: |\[ INFO: )(HARDIRQ|SOFTIRQ|HARDIRQ-READ|SOFTIRQ-READ)-safe -> \1-unsafe lock order detected(?: \])?$/ },
-  { kind: 'irq-inversion', re: /^(?:WARNING: |\[ INFO: )possible irq lock inversion dependency detected(?: \])?$/ },
-  { kind: 'sleeping-in-atomic', re: /^BUG: sleeping function called from invalid context(?: at .*)?$/ },
+  {
+    kind: 'circular-dependency',
+    re: /^(?:WARNING: |\[ INFO: )possible circular locking dependency detected(?: \])?$/,
+  },
+  {
+    kind: 'recursive-locking',
+    re: /^(?:WARNING: |\[ INFO: )possible recursive locking detected(?: \])?$/,
+  },
+  {
+    kind: 'inconsistent-lock-state',
+    re: /^(?:WARNING: |\[ INFO: |\[ )inconsistent lock state(?: \])?$/,
+  },
+  {
+    kind: 'irq-unsafe-order',
+    re: /^(?:WARNING: |\[ INFO: )(HARDIRQ|SOFTIRQ|HARDIRQ-READ|SOFTIRQ-READ)-safe -> \1-unsafe lock order detected(?: \])?$/,
+  },
+  {
+    kind: 'irq-inversion',
+    re: /^(?:WARNING: |\[ INFO: )possible irq lock inversion dependency detected(?: \])?$/,
+  },
+  {
+    kind: 'sleeping-in-atomic',
+    re: /^BUG: sleeping function called from invalid context(?: at .*)?$/,
+  },
   { kind: 'scheduling-while-atomic', re: /^BUG: scheduling while atomic:/ },
   // v4.15+ `WARNING: suspicious RCU usage`; before: `[ INFO: suspicious RCU usage. ]`
-  { kind: 'suspicious-rcu-usage', re: /^(?:WARNING: suspicious RCU usage|\[ INFO: suspicious RCU usage\. \])$/ },
-  { kind: 'bad-unlock-balance', re: /^(?:WARNING: |\[ BUG: )bad unlock balance detected!(?: \])?$/ },
+  {
+    kind: 'suspicious-rcu-usage',
+    re: /^(?:WARNING: suspicious RCU usage|\[ INFO: suspicious RCU usage\. \])$/,
+  },
+  {
+    kind: 'bad-unlock-balance',
+    re: /^(?:WARNING: |\[ BUG: )bad unlock balance detected!(?: \])?$/,
+  },
   { kind: 'max-lock-depth', re: /^BUG: MAX_LOCK_DEPTH too low!$/ },
-  { kind: 'lock-held-at-exit', re: /^(?:WARNING: |\[ BUG: |BUG: )(?:\S.*\/\d+ still has locks held!|lock held when returning to user space!)(?: \])?$/ },
+  {
+    kind: 'lock-held-at-exit',
+    re: /^(?:WARNING: |\[ BUG: |BUG: )(?:\S.*\/\d+ still has locks held!|lock held when returning to user space!)(?: \])?$/,
+  },
   { kind: 'held-lock-freed', re: /^(?:WARNING: |\[ BUG: |BUG: )held lock freed!(?: \])?$/ },
-  { kind: 'nested-lock-not-taken', re: /^(?:WARNING: |\[ BUG: )Nested lock was not taken(?: \])?$/ },
-  { kind: 'lockdep-limit', re: /^(?:BUG: (?:MAX_LOCKDEP_(?:KEYS|ENTRIES|CHAINS|CHAIN_HLOCKS)|MAX_STACK_TRACE_ENTRIES) too low!|BUG: looking up invalid subclass: \d+|lockdep bfs error:\s*-?\d+)$/ },
+  {
+    kind: 'nested-lock-not-taken',
+    re: /^(?:WARNING: |\[ BUG: )Nested lock was not taken(?: \])?$/,
+  },
+  {
+    kind: 'lockdep-limit',
+    re: /^(?:BUG: (?:MAX_LOCKDEP_(?:KEYS|ENTRIES|CHAINS|CHAIN_HLOCKS)|MAX_STACK_TRACE_ENTRIES) too low!|BUG: looking up invalid subclass: \d+|lockdep bfs error:\s*-?\d+)$/,
+  },
   { kind: 'debug-locks-warning', re: /^DEBUG_LOCKS_WARN_ON\(.*\)$/ },
 ];
 
 // Lockdep banners this parser does not read: reported rather than skipped, so an
 // input is never silently "clean".
-const OTHER_BANNER = /^(?:WARNING: |\[ BUG: |\[ INFO: |BUG: )(?:bad contention detected!|Unsafe rcu_dereference_check\(\) usage!|MAX_\w+ too low!)/;
+const OTHER_BANNER =
+  /^(?:WARNING: |\[ BUG: |\[ INFO: |BUG: )(?:bad contention detected!|Unsafe rcu_dereference_check\(\) usage!|MAX_\w+ too low!)/;
 
 // Other kernel reports end the one before them (their lines are not its backtrace) but
 // are not lock reports: WARN(), oopses, KASAN, hung tasks, RCU stalls.
-const OTHER_REPORT = /^(?:-+\[ cut here \]-+|WARNING: CPU: \d+ PID: \d+|WARNING: \S+:\d+ at \S+, CPU#\d+:|---\[ end trace|Oops[: ]|BUG: (?:KASAN|KCSAN|unable to handle|kernel NULL pointer|Bad page|workqueue lockup|soft lockup)|Kernel panic|general protection fault|INFO: task \S.* blocked for more than|rcu: INFO: |INFO: rcu_\w+ detected stalls|UBSAN: |Unable to handle kernel)/;
+const OTHER_REPORT =
+  /^(?:-+\[ cut here \]-+|WARNING: CPU: \d+ PID: \d+|WARNING: \S+:\d+ at \S+, CPU#\d+:|---\[ end trace|Oops[: ]|BUG: (?:KASAN|KCSAN|unable to handle|kernel NULL pointer|Bad page|workqueue lockup|soft lockup)|Kernel panic|general protection fault|INFO: task \S.* blocked for more than|rcu: INFO: |INFO: rcu_\w+ detected stalls|UBSAN: |Unable to handle kernel)/;
 
 function titleOf(text: string): TitleRule | null {
   const t = text.trim();
@@ -541,7 +576,8 @@ class Cursor {
   /** The next non-empty line must be a lock line (joined with wrapped continuations). */
   lock(what: string): ParsedLock {
     while (this.i < this.end && this.lines[this.i].text.trim() === '') this.i++;
-    if (this.i >= this.end) throw new Failure(this.here(), `expected ${what}, found the end of the report`);
+    if (this.i >= this.end)
+      throw new Failure(this.here(), `expected ${what}, found the end of the report`);
     const first = this.lines[this.i];
     const idx = /^#(\d+):/.exec(first.text.trim());
     let joined = '';
@@ -549,7 +585,14 @@ class Cursor {
     let used = 0;
     for (let n = 0; n < 3 && this.i + n < this.end; n++) {
       const t = this.lines[this.i + n].text.trim();
-      if (n > 0 && (t === '' || /^#\d+:/.test(t) || titleOf(t) || /^(other info|but |which |stack backtrace|\d+ locks? held|no locks held)/.test(t))) break;
+      if (
+        n > 0 &&
+        (t === '' ||
+          /^#\d+:/.test(t) ||
+          titleOf(t) ||
+          /^(other info|but |which |stack backtrace|\d+ locks? held|no locks held)/.test(t))
+      )
+        break;
       joined = n === 0 ? t : `${joined} ${t}`;
       const l = parseLockLine(joined, first.line);
       if (l) {
@@ -558,7 +601,11 @@ class Cursor {
         if (l.at !== null) break;
       }
     }
-    if (!best) throw new Failure(first, `expected ${what} as \`<address> (<name>){<usage>}-{<outer>:<inner>}, at: <site>\``);
+    if (!best)
+      throw new Failure(
+        first,
+        `expected ${what} as \`<address> (<name>){<usage>}-{<outer>:<inner>}, at: <site>\``,
+      );
     this.i += used;
     return this.absorb(best, idx ? Number(idx[1]) : null);
   }
@@ -576,7 +623,11 @@ class Cursor {
       // a cut-off site: the next line carries its source location
       while (this.i < this.end && at !== null && !/\+0x[0-9a-f]+/.test(at)) {
         const t = this.lines[this.i].text.trim();
-        if (!/^\/?\S*\.[chS]:\d+(?:\s+\[inline\])?$/.test(t) && !/^[\w.$]+\+0x[0-9a-f]+\/0x[0-9a-f]+(?:\s|$)/.test(t)) break;
+        if (
+          !/^\/?\S*\.[chS]:\d+(?:\s+\[inline\])?$/.test(t) &&
+          !/^[\w.$]+\+0x[0-9a-f]+\/0x[0-9a-f]+(?:\s|$)/.test(t)
+        )
+          break;
         at = `${at} ${t}`;
         sites[sites.length - 1] = at;
         this.i++;
@@ -606,7 +657,12 @@ class Cursor {
           if (p.at !== null) break;
         }
       }
-      if (!dup || dup.name !== l.name || (dup.address !== l.address && dup.address !== null && l.address !== null)) break;
+      if (
+        !dup ||
+        dup.name !== l.name ||
+        (dup.address !== l.address && dup.address !== null && l.address !== null)
+      )
+        break;
       this.i += used;
       if (dup.at !== null) {
         sites.push(dup.at);
@@ -683,7 +739,12 @@ interface Trailer {
 /** dump_stack(): `CPU: ... Comm: ...` and `Call Trace:` frames. */
 function trailer(lines: readonly LogLine[], from: number, end: number): Trailer {
   let cpu: number | null = null;
-  const ident: { release?: string; version?: string; tainted?: string; preemptHint?: KernelIdent['preemptHint'] } = {};
+  const ident: {
+    release?: string;
+    version?: string;
+    tainted?: string;
+    preemptHint?: KernelIdent['preemptHint'];
+  } = {};
   const backtrace: string[] = [];
   let inTrace = false;
   for (let k = from; k < end; k++) {
@@ -702,7 +763,10 @@ function trailer(lines: readonly LogLine[], from: number, end: number): Trailer 
       continue;
     }
     // arm32 prints no heading: its `[<addr>] (func) from [<addr>] (caller)` lines start the trace
-    if (/^Call [Tt]race:$/.test(t) || (!inTrace && backtrace.length === 0 && /^\[<[0-9a-f]+>\]\s+\(\S+\)\s+from\s/i.test(t))) {
+    if (
+      /^Call [Tt]race:$/.test(t) ||
+      (!inTrace && backtrace.length === 0 && /^\[<[0-9a-f]+>\]\s+\(\S+\)\s+from\s/i.test(t))
+    ) {
       inTrace = true;
       if (/^Call/.test(t)) continue;
     }
@@ -712,7 +776,11 @@ function trailer(lines: readonly LogLine[], from: number, end: number): Trailer 
       continue;
     }
     if (t === '') continue;
-    if (/^(RIP|RSP|RAX|RDX|RBP|R\d+|Code|---\[|Exception stack|irq event stamp|Modules linked in)/.test(t)) {
+    if (
+      /^(RIP|RSP|RAX|RDX|RBP|R\d+|Code|---\[|Exception stack|irq event stamp|Modules linked in)/.test(
+        t,
+      )
+    ) {
       if (backtrace.length) inTrace = false;
       continue;
     }
@@ -727,7 +795,8 @@ function identLine(c: Cursor): Partial<KernelIdent> {
   // print_kernel_ident(): `<release> <version> <taint>` right under the title.
   for (let k = c.start + 1; k < Math.min(c.start + 3, c.end); k++) {
     const m = /^(\S+) (#\S+) (Not tainted|Tainted: .*)$/.exec(c.lines[k].text.trim());
-    if (m) return { release: m[1], version: m[2], tainted: m[3].trim(), preemptHint: preemptHint(m[1]) };
+    if (m)
+      return { release: m[1], version: m[2], tainted: m[3].trim(), preemptHint: preemptHint(m[1]) };
   }
   return {};
 }
@@ -753,14 +822,30 @@ function pathClasses(c: Cursor, limit: number): ParsedClass[] {
 // -------------------------------------------------------------------------------------
 // One parser per report kind
 
-type Body = Omit<ParsedBase, 'kind' | 'title' | 'startLine' | 'endLine' | 'ident' | 'cpu' | 'backtrace' | 'held' | 'task' | 'heldDeclared' | 'lockdepOff'> & {
+type Body = Omit<
+  ParsedBase,
+  | 'kind'
+  | 'title'
+  | 'startLine'
+  | 'endLine'
+  | 'ident'
+  | 'cpu'
+  | 'backtrace'
+  | 'held'
+  | 'task'
+  | 'heldDeclared'
+  | 'lockdepOff'
+> & {
   task: ParsedTask | null;
   held: ParsedLock[] | null;
   heldDeclared: number | null;
 };
 
 function parseInvalidWaitContext(c: Cursor) {
-  const w = c.require(new RegExp(`^${WHO} is trying to lock:$`), '"<comm>/<pid> is trying to lock:"');
+  const w = c.require(
+    new RegExp(`^${WHO} is trying to lock:$`),
+    '"<comm>/<pid> is trying to lock:"',
+  );
   const lock = c.lock('the lock being acquired');
   const ctx = c.require(/^context-\{(\d):(\d)\}$/, '"context-{C:C}" (task_wait_context())');
   const hb = heldBlock(c, c.end);
@@ -768,7 +853,10 @@ function parseInvalidWaitContext(c: Cursor) {
 }
 
 function parseTwoLocks(c: Cursor) {
-  const w = c.require(new RegExp(`^${WHO} is trying to acquire lock:$`), '"<comm>/<pid> is trying to acquire lock:"');
+  const w = c.require(
+    new RegExp(`^${WHO} is trying to acquire lock:$`),
+    '"<comm>/<pid> is trying to acquire lock:"',
+  );
   const lock = c.lock('the lock being acquired');
   c.require(/^but task is already holding lock:$/, '"but task is already holding lock:"');
   const prev = c.lock('the lock already held');
@@ -777,7 +865,10 @@ function parseTwoLocks(c: Cursor) {
 
 function parseCircular(c: Cursor) {
   const two = parseTwoLocks(c);
-  c.require(/^the existing dependency chain \(in reverse order\) is:$/, '"the existing dependency chain (in reverse order) is:"');
+  c.require(
+    /^the existing dependency chain \(in reverse order\) is:$/,
+    '"the existing dependency chain (in reverse order) is:"',
+  );
   const chain: ParsedChainEntry[] = [];
   // The chain section runs from the heading to "other info that might help us debug this:".
   let k = c.i;
@@ -792,20 +883,31 @@ function parseCircular(c: Cursor) {
       // `-> #1 (name){..}-{..}:` may wrap after the number.
       if (rest === '' && k + 1 < other) rest = c.lines[++k].text.trim();
       const p = parseClassAt(rest.replace(/:$/, ''), 0);
-      if (!p) throw new Failure(c.lines[k], 'expected a dependency chain entry `-> #N (<name>){<usage}-{<outer>:<inner>}:`');
+      if (!p)
+        throw new Failure(
+          c.lines[k],
+          'expected a dependency chain entry `-> #N (<name>){<usage}-{<outer>:<inner>}:`',
+        );
       current = { depth: Number(e[1]), class: p.cls, trace: [] };
       chain.push(current);
       continue;
     }
     if (current && t !== '') current.trace.push(frameName(t));
   }
-  if (chain.length === 0) throw new Failure(c.lines[Math.min(k, c.end - 1)], 'expected at least one `-> #N` dependency chain entry');
+  if (chain.length === 0)
+    throw new Failure(
+      c.lines[Math.min(k, c.end - 1)],
+      'expected at least one `-> #N` dependency chain entry',
+    );
   // The unsafe scenario table says whether prev / next were readers.
   let prevRead = false;
   let lockRead = false;
   const sc = findLine(c, /^Possible unsafe locking scenario:$/, other);
   if (sc >= 0) {
-    const rows = c.lines.slice(sc + 1, c.end).map((l) => l.text).filter((t) => /^\s*(r?lock|sync)\(/.test(t));
+    const rows = c.lines
+      .slice(sc + 1, c.end)
+      .map((l) => l.text)
+      .filter((t) => /^\s*(r?lock|sync)\(/.test(t));
     if (rows.length) {
       prevRead = /^\s*rlock\(/.test(rows[0]);
       lockRead = /^\s*rlock\(/.test(rows[rows.length - 1]);
@@ -813,11 +915,19 @@ function parseCircular(c: Cursor) {
   }
   c.i = other;
   const hb = heldBlock(c, c.end);
-  return { ...two, chain: chain.map((e) => ({ depth: e.depth, class: e.class, trace: e.trace })), prevRead, lockRead, held: hb.held, heldDeclared: hb.declared };
+  return {
+    ...two,
+    chain: chain.map((e) => ({ depth: e.depth, class: e.class, trace: e.trace })),
+    prevRead,
+    lockRead,
+    held: hb.held,
+    heldDeclared: hb.declared,
+  };
 }
 
 function findLine(c: Cursor, re: RegExp, from: number): number {
-  for (let k = Math.max(from, c.start); k < c.end; k++) if (re.test(c.lines[k].text.trim())) return k;
+  for (let k = Math.max(from, c.start); k < c.end; k++)
+    if (re.test(c.lines[k].text.trim())) return k;
   return -1;
 }
 
@@ -828,25 +938,51 @@ function parseRecursive(c: Cursor) {
 }
 
 function parseInconsistent(c: Cursor) {
-  const u = c.require(/^inconsistent \{([A-Z -]+)\} -> \{([A-Z -]+)\} usage\.$/, '"inconsistent {<old usage>} -> {<new usage>} usage."');
-  const w = c.require(new RegExp(`^${WHO} (\\[HC\\d+\\[\\d+\\]:SC\\d+\\[\\d+\\]:HE\\d:SE\\d\\]) takes:$`), '"<comm>/<pid> [HC..:SC..:HE.:SE.] takes:"');
+  const u = c.require(
+    /^inconsistent \{([A-Z -]+)\} -> \{([A-Z -]+)\} usage\.$/,
+    '"inconsistent {<old usage>} -> {<new usage>} usage."',
+  );
+  const w = c.require(
+    new RegExp(`^${WHO} (\\[HC\\d+\\[\\d+\\]:SC\\d+\\[\\d+\\]:HE\\d:SE\\d\\]) takes:$`),
+    '"<comm>/<pid> [HC..:SC..:HE.:SE.] takes:"',
+  );
   const lock = c.lock('the lock whose usage changed');
   const hb = heldBlock(c, c.end);
-  return { task: task(w), previousUsage: u[1], newUsage: u[2], irq: parseIrqState(w[3]), lock, held: hb.held, heldDeclared: hb.declared };
+  return {
+    task: task(w),
+    previousUsage: u[1],
+    newUsage: u[2],
+    irq: parseIrqState(w[3]),
+    lock,
+    held: hb.held,
+    heldDeclared: hb.declared,
+  };
 }
 
 function parseIrqUnsafeOrder(c: Cursor, state: string) {
-  const w = c.require(new RegExp(`^${WHO} (\\[HC\\d+\\[\\d+\\]:SC\\d+\\[\\d+\\]:HE\\d:SE\\d\\]) is trying to acquire:$`), '"<comm>/<pid> [HC..:SC..:HE.:SE.] is trying to acquire:"');
+  const w = c.require(
+    new RegExp(
+      `^${WHO} (\\[HC\\d+\\[\\d+\\]:SC\\d+\\[\\d+\\]:HE\\d:SE\\d\\]) is trying to acquire:$`,
+    ),
+    '"<comm>/<pid> [HC..:SC..:HE.:SE.] is trying to acquire:"',
+  );
   const lock = c.lock('the lock being acquired');
   c.require(/^and this task is already holding:$/, '"and this task is already holding:"');
   const prev = c.lock('the lock already held');
-  c.require(/^but this new dependency connects a \S+-irq-safe lock:$/, '"but this new dependency connects a <STATE>-irq-safe lock:"');
+  c.require(
+    /^but this new dependency connects a \S+-irq-safe lock:$/,
+    '"but this new dependency connects a <STATE>-irq-safe lock:"',
+  );
   const safe = c.cls('the irq-safe lock class');
   c.require(/^to a \S+-irq-unsafe lock:$/, '"to a <STATE>-irq-unsafe lock:"');
   const unsafe = c.cls('the irq-unsafe lock class');
   const hb = heldBlock(c, c.end);
   const held = hb.held;
-  const back = findLine(c, /^the dependencies between \S+-irq-safe lock and the holding lock:$/, c.i);
+  const back = findLine(
+    c,
+    /^the dependencies between \S+-irq-safe lock and the holding lock:$/,
+    c.i,
+  );
   const fwd = findLine(c, /^the dependencies between the lock to be acquired/, c.i);
   const save = c.i;
   let backwardPath: ParsedClass[] = [];
@@ -861,11 +997,26 @@ function parseIrqUnsafeOrder(c: Cursor, state: string) {
     forwardPath = pathClasses(c, bt >= 0 ? bt : c.end);
   }
   c.i = save;
-  return { task: task(w), irqState: state, irq: parseIrqState(w[3]), lock, prev, safe, unsafe, held, heldDeclared: hb.declared, backwardPath, forwardPath };
+  return {
+    task: task(w),
+    irqState: state,
+    irq: parseIrqState(w[3]),
+    lock,
+    prev,
+    safe,
+    unsafe,
+    held,
+    heldDeclared: hb.declared,
+    backwardPath,
+    forwardPath,
+  };
 }
 
 function parseIrqInversion(c: Cursor) {
-  const w = c.require(new RegExp(`^${WHO} just changed the state of lock:$`), '"<comm>/<pid> just changed the state of lock:"');
+  const w = c.require(
+    new RegExp(`^${WHO} just changed the state of lock:$`),
+    '"<comm>/<pid> just changed the state of lock:"',
+  );
   const lock = c.lock('the lock whose state changed');
   const d = c.require(
     /^but this lock (took another, (\S+)-unsafe lock|was taken by another, (\S+)-safe lock) in the past:$/,
@@ -878,7 +1029,16 @@ function parseIrqInversion(c: Cursor) {
   const raw = (forwards ? d[2] : d[3]) as string;
   const irqState = /^soft-?irq/i.test(raw) ? 'SOFTIRQ' : /^hard-?irq/i.test(raw) ? 'HARDIRQ' : raw;
   // The irq state is not printed in this report; the scenario table has it implicitly.
-  return { task: task(w), forwards, irqState, irq: null, lock, other, held: hb.held, heldDeclared: hb.declared };
+  return {
+    task: task(w),
+    forwards,
+    irqState,
+    irq: null,
+    lock,
+    other,
+    held: hb.held,
+    heldDeclared: hb.declared,
+  };
 }
 
 function parseSleeping(c: Cursor, title: string) {
@@ -892,7 +1052,10 @@ function parseSleeping(c: Cursor, title: string) {
     /^in_atomic\(\): (\d), irqs_disabled\(\): (\d), (?:non_block: (\d+), )?pid: (\d+), name: (.+)$/,
     '"in_atomic(): N, irqs_disabled(): N, non_block: N, pid: N, name: <comm>"',
   );
-  const pcm = c.find(/^preempt_count: ([0-9a-f]+), expected: ([0-9a-f]+)$/i, Math.min(c.end, c.i + 4));
+  const pcm = c.find(
+    /^preempt_count: ([0-9a-f]+), expected: ([0-9a-f]+)$/i,
+    Math.min(c.end, c.i + 4),
+  );
   const rcu = c.find(/^RCU nest depth: (\d+), expected: (\d+)$/, Math.min(c.end, c.i + 4));
   const hb = heldBlock(c, c.end);
   const pd = findLine(c, /^Preemption disabled at:$/, c.start);
@@ -916,11 +1079,19 @@ function parseSleeping(c: Cursor, title: string) {
 }
 
 function parseSchedulingWhileAtomic(c: Cursor, title: string) {
-  let m = new RegExp(`^BUG: scheduling while atomic: ${WHO}\\/0x([0-9a-f]+)$`, 'i').exec(title.trim());
+  let m = new RegExp(`^BUG: scheduling while atomic: ${WHO}\\/0x([0-9a-f]+)$`, 'i').exec(
+    title.trim(),
+  );
   // Before v2.6.22 the count came before the pid: `comm/0x%08x/pid`.
-  const old = m ? null : /^BUG: scheduling while atomic: (\S.*?)\/0x([0-9a-f]+)\/(\d+)$/i.exec(title.trim());
+  const old = m
+    ? null
+    : /^BUG: scheduling while atomic: (\S.*?)\/0x([0-9a-f]+)\/(\d+)$/i.exec(title.trim());
   if (old) m = [old[0], old[1], old[3], old[2]] as unknown as RegExpExecArray;
-  if (!m) throw new Failure(c.lines[c.start], 'expected "BUG: scheduling while atomic: <comm>/<pid>/0x<preempt_count>"');
+  if (!m)
+    throw new Failure(
+      c.lines[c.start],
+      'expected "BUG: scheduling while atomic: <comm>/<pid>/0x<preempt_count>"',
+    );
   c.i = c.start + 1;
   const hb = heldBlock(c, c.end);
   // print_irqtrace_events() comes before dump_stack(); a stamp after it belongs to another report
@@ -943,7 +1114,10 @@ function taskFrom(c: Cursor): ParsedTask | null {
   for (let k = c.start; k < c.end; k++) {
     const t = c.lines[k].text.trim();
     const h = HELD_HEADER.exec(t);
-    if (h) return h[2] !== undefined ? { comm: h[2], pid: Number(h[3]) } : { comm: h[4], pid: Number(h[5]) };
+    if (h)
+      return h[2] !== undefined
+        ? { comm: h[2], pid: Number(h[3]) }
+        : { comm: h[4], pid: Number(h[5]) };
     const d = /^CPU: \d+ (?:UID: \d+ )?PID: (\d+) Comm: (\S+)/.exec(t);
     if (d) return { comm: d[2], pid: Number(d[1]) };
   }
@@ -954,8 +1128,15 @@ function parseSuspiciousRcu(c: Cursor) {
   // "%s:%d %s!\n": the site and the message; the message may be wrapped by a mail client
   const other = findLine(c, /^other info that might help us debug this:$/, c.i);
   const limit = other >= 0 ? other : Math.min(c.end, c.i + 6);
-  const m = c.require(/^(\S+:\d+) (.+)!$/, 'the RCU_LOCKDEP_WARN() line `<file>:<line> <message>!`', limit);
-  const s = c.find(/^(?:RCU used illegally from offline CPU! )?rcu_scheduler_active = (\d+), debug_locks = (\d+)$/, Math.min(c.end, c.i + 8));
+  const m = c.require(
+    /^(\S+:\d+) (.+)!$/,
+    'the RCU_LOCKDEP_WARN() line `<file>:<line> <message>!`',
+    limit,
+  );
+  const s = c.find(
+    /^(?:RCU used illegally from offline CPU! )?rcu_scheduler_active = (\d+), debug_locks = (\d+)$/,
+    Math.min(c.end, c.i + 8),
+  );
   const has = (re: RegExp): boolean => findLine(c, re, c.start) >= 0;
   const hb = heldBlock(c, c.end);
   return {
@@ -964,7 +1145,9 @@ function parseSuspiciousRcu(c: Cursor) {
     message: m[2],
     rcuSchedulerActive: s ? Number(s.m[1]) : null,
     debugLocks: s ? s.m[2] !== '0' : null,
-    falsePositiveNote: has(/^Possible false positive due to lockdep disabling via debug_locks = 0$/),
+    falsePositiveNote: has(
+      /^Possible false positive due to lockdep disabling via debug_locks = 0$/,
+    ),
     offlineCpu: has(/^RCU used illegally from offline CPU!/),
     extendedQs: has(/^RCU used illegally from extended quiescent state!$/),
     held: hb.held,
@@ -973,7 +1156,10 @@ function parseSuspiciousRcu(c: Cursor) {
 }
 
 function parseBadUnlock(c: Cursor) {
-  const w = c.require(new RegExp(`^${WHO} is trying to release lock \\((.*)\\) at:$`), '"<comm>/<pid> is trying to release lock (<name>) at:"');
+  const w = c.require(
+    new RegExp(`^${WHO} is trying to release lock \\((.*)\\) at:$`),
+    '"<comm>/<pid> is trying to release lock (<name>) at:"',
+  );
   // print_ip_sym(): `[<address>] site`; syzbot prints one line per inlined frame, the real one last
   let at: string | null = null;
   const but = findLine(c, /^but there are no more locks to release!$/, c.i);
@@ -992,14 +1178,25 @@ function parseMaxLockDepth(c: Cursor) {
   const d = c.find(/^depth: (\d+)\s+max: (\d+)!$/, Math.min(c.end, c.i + 4));
   // debug_show_all_locks() follows with every task's locks: the first block is the current task's
   const hb = heldBlock(c, c.end);
-  return { task: taskFrom(c), depth: d ? Number(d.m[1]) : null, max: d ? Number(d.m[2]) : null, held: hb.held, heldDeclared: hb.declared };
+  return {
+    task: taskFrom(c),
+    depth: d ? Number(d.m[1]) : null,
+    max: d ? Number(d.m[2]) : null,
+    held: hb.held,
+    heldDeclared: hb.declared,
+  };
 }
 
 function parseHeldAtExit(c: Cursor, title: string) {
-  const w = new RegExp(`^(?:WARNING: |\\[ BUG: |BUG: )${WHO} still has locks held!`).exec(title.trim());
+  const w = new RegExp(`^(?:WARNING: |\\[ BUG: |BUG: )${WHO} still has locks held!`).exec(
+    title.trim(),
+  );
   let t: ParsedTask | null = w ? task(w) : null;
   if (!w) {
-    const l = c.find(new RegExp(`^${WHO} is leaving the kernel with locks still held!$`), Math.min(c.end, c.i + 5));
+    const l = c.find(
+      new RegExp(`^${WHO} is leaving the kernel with locks still held!$`),
+      Math.min(c.end, c.i + 5),
+    );
     if (l) t = task(l.m);
   }
   const hb = heldBlock(c, c.end);
@@ -1007,18 +1204,31 @@ function parseHeldAtExit(c: Cursor, title: string) {
 }
 
 function parseHeldLockFreed(c: Cursor) {
-  const w = c.require(new RegExp(`^${WHO} is freeing memory (\\S+)-(\\S+), with a lock still held there!$`), '"<comm>/<pid> is freeing memory <from>-<to>, with a lock still held there!"');
+  const w = c.require(
+    new RegExp(`^${WHO} is freeing memory (\\S+)-(\\S+), with a lock still held there!$`),
+    '"<comm>/<pid> is freeing memory <from>-<to>, with a lock still held there!"',
+  );
   const lock = c.lock('the held lock in the freed memory');
   const hb = heldBlock(c, c.end);
-  return { task: task(w), lock, range: { from: w[3], to: w[4] }, held: hb.held, heldDeclared: hb.declared };
+  return {
+    task: task(w),
+    lock,
+    range: { from: w[3], to: w[4] },
+    held: hb.held,
+    heldDeclared: hb.declared,
+  };
 }
 
 function parseNestedLockNotTaken(c: Cursor) {
-  const w = c.require(new RegExp(`^${WHO} is trying to lock:$`), '"<comm>/<pid> is trying to lock:"');
+  const w = c.require(
+    new RegExp(`^${WHO} is trying to lock:$`),
+    '"<comm>/<pid> is trying to lock:"',
+  );
   const lock = c.lock('the lock being acquired');
   c.require(/^but this task is not holding:$/, '"but this task is not holding:"');
   while (c.i < c.end && c.lines[c.i].text.trim() === '') c.i++;
-  if (c.i >= c.end) throw new Failure(c.here(), 'expected the name of the nest lock, found the end of the report');
+  if (c.i >= c.end)
+    throw new Failure(c.here(), 'expected the name of the nest lock, found the end of the report');
   const nestLock = c.lines[c.i].text.trim();
   c.i++;
   const hb = heldBlock(c, c.end);
@@ -1029,9 +1239,20 @@ function parseLockdepLimit(c: Cursor, title: string) {
   const t = title.trim();
   const m = /^BUG: (MAX_\w+) too low!$/.exec(t);
   const sub = /^BUG: looking up invalid subclass: (\d+)$/.exec(t);
-  const limit: ParsedLimit = m ? (m[1] as ParsedLimit) : sub ? 'MAX_LOCKDEP_SUBCLASSES' : 'BFS_QUEUE';
+  const limit: ParsedLimit = m
+    ? (m[1] as ParsedLimit)
+    : sub
+      ? 'MAX_LOCKDEP_SUBCLASSES'
+      : 'BFS_QUEUE';
   const hb = heldBlock(c, c.end);
-  return { task: taskFrom(c), limit, message: t, subclass: sub ? Number(sub[1]) : null, held: hb.held, heldDeclared: hb.declared };
+  return {
+    task: taskFrom(c),
+    limit,
+    message: t,
+    subclass: sub ? Number(sub[1]) : null,
+    held: hb.held,
+    heldDeclared: hb.declared,
+  };
 }
 
 function parseDebugLocksWarning(c: Cursor, title: string) {
@@ -1048,7 +1269,10 @@ function parseDebugLocksWarning(c: Cursor, title: string) {
     if (parts.length > 1 && /:\d+$/.test(parts[0])) file = parts[0];
     where = fn.replace(/^\./, '').replace(/\+0x[0-9a-f]+\/0x[0-9a-f]+$/, '');
   } else {
-    const neu = c.find(/^WARNING: (\S+:\d+) at (\S+?)(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?, CPU#\d+: (\S.*?)\/(\d+)$/, Math.min(c.end, c.i + 4));
+    const neu = c.find(
+      /^WARNING: (\S+:\d+) at (\S+?)(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?, CPU#\d+: (\S.*?)\/(\d+)$/,
+      Math.min(c.end, c.i + 4),
+    );
     if (neu) {
       file = neu.m[1];
       where = neu.m[2].replace(/^\./, '');
@@ -1056,27 +1280,53 @@ function parseDebugLocksWarning(c: Cursor, title: string) {
     }
   }
   const hb = heldBlock(c, c.end);
-  return { task: t ?? taskFrom(c), condition, where, file, held: hb.held, heldDeclared: hb.declared };
+  return {
+    task: t ?? taskFrom(c),
+    condition,
+    where,
+    file,
+    held: hb.held,
+    heldDeclared: hb.declared,
+  };
 }
 
 function parseBody(kind: ReportKind, c: Cursor, title: string): Body & Record<string, unknown> {
   switch (kind) {
-    case 'invalid-wait-context': return parseInvalidWaitContext(c);
-    case 'circular-dependency': return parseCircular(c);
-    case 'recursive-locking': return parseRecursive(c);
-    case 'inconsistent-lock-state': return parseInconsistent(c);
-    case 'irq-unsafe-order': return parseIrqUnsafeOrder(c, /(\S+)-safe ->/.exec(title)?.[1].replace(/^WARNING: |^\[ INFO: /, '') ?? 'HARDIRQ');
-    case 'irq-inversion': return parseIrqInversion(c);
-    case 'sleeping-in-atomic': return parseSleeping(c, title);
-    case 'scheduling-while-atomic': return parseSchedulingWhileAtomic(c, title);
-    case 'suspicious-rcu-usage': return parseSuspiciousRcu(c);
-    case 'bad-unlock-balance': return parseBadUnlock(c);
-    case 'max-lock-depth': return parseMaxLockDepth(c);
-    case 'lock-held-at-exit': return parseHeldAtExit(c, title);
-    case 'held-lock-freed': return parseHeldLockFreed(c);
-    case 'nested-lock-not-taken': return parseNestedLockNotTaken(c);
-    case 'lockdep-limit': return parseLockdepLimit(c, title);
-    case 'debug-locks-warning': return parseDebugLocksWarning(c, title);
+    case 'invalid-wait-context':
+      return parseInvalidWaitContext(c);
+    case 'circular-dependency':
+      return parseCircular(c);
+    case 'recursive-locking':
+      return parseRecursive(c);
+    case 'inconsistent-lock-state':
+      return parseInconsistent(c);
+    case 'irq-unsafe-order':
+      return parseIrqUnsafeOrder(
+        c,
+        /(\S+)-safe ->/.exec(title)?.[1].replace(/^WARNING: |^\[ INFO: /, '') ?? 'HARDIRQ',
+      );
+    case 'irq-inversion':
+      return parseIrqInversion(c);
+    case 'sleeping-in-atomic':
+      return parseSleeping(c, title);
+    case 'scheduling-while-atomic':
+      return parseSchedulingWhileAtomic(c, title);
+    case 'suspicious-rcu-usage':
+      return parseSuspiciousRcu(c);
+    case 'bad-unlock-balance':
+      return parseBadUnlock(c);
+    case 'max-lock-depth':
+      return parseMaxLockDepth(c);
+    case 'lock-held-at-exit':
+      return parseHeldAtExit(c, title);
+    case 'held-lock-freed':
+      return parseHeldLockFreed(c);
+    case 'nested-lock-not-taken':
+      return parseNestedLockNotTaken(c);
+    case 'lockdep-limit':
+      return parseLockdepLimit(c, title);
+    case 'debug-locks-warning':
+      return parseDebugLocksWarning(c, title);
   }
 }
 
@@ -1087,7 +1337,11 @@ function parseBody(kind: ReportKind, c: Cursor, title: string): Body & Record<st
  * WARN() prints its message (DEBUG_LOCKS_WARN_ON(...), "lockdep bfs error:-1") and then
  * __warn()'s `WARNING: CPU: ...` line: that line belongs to the report the message started.
  */
-function ownWarnLine(last: { at: number; rule: TitleRule | null } | undefined, k: number, t: string): boolean {
+function ownWarnLine(
+  last: { at: number; rule: TitleRule | null } | undefined,
+  k: number,
+  t: string,
+): boolean {
   if (!last || !last.rule || k - last.at > 3) return false;
   if (last.rule.kind !== 'debug-locks-warning' && last.rule.kind !== 'lockdep-limit') return false;
   return /^WARNING: (?:CPU: \d+ PID: \d+|\S+:\d+ at )/.test(t);
@@ -1105,7 +1359,8 @@ export function parseReports(text: string): ParseResult {
     const rule = titleOf(t);
     if (rule) starts.push({ at: k, rule });
     else if (OTHER_BANNER.test(t)) starts.push({ at: k, rule: null });
-    else if (OTHER_REPORT.test(t) && !ownWarnLine(starts[starts.length - 1], k, t)) starts.push({ at: k, rule: null, stop: true });
+    else if (OTHER_REPORT.test(t) && !ownWarnLine(starts[starts.length - 1], k, t))
+      starts.push({ at: k, rule: null, stop: true });
   }
   const reports: (ParsedReport | ReportParseError)[] = [];
   starts.forEach((s, n) => {
@@ -1116,7 +1371,13 @@ export function parseReports(text: string): ParseResult {
     while (stop > s.at + 1 && /^(=+|)$/.test(lines[stop - 1].text.trim())) stop--;
     const title = lines[s.at].text.trim();
     if (!s.rule) {
-      reports.push({ kind: null, title, line: lines[s.at].line, text: title, message: `unsupported report kind: "${title}" (explain reads: ${REPORT_KINDS.join(', ')})` });
+      reports.push({
+        kind: null,
+        title,
+        line: lines[s.at].line,
+        text: title,
+        message: `unsupported report kind: "${title}" (explain reads: ${REPORT_KINDS.join(', ')})`,
+      });
       return;
     }
     reports.push(parseOne(s.rule.kind, lines, s.at, stop, title));
@@ -1124,7 +1385,13 @@ export function parseReports(text: string): ParseResult {
   return { reports };
 }
 
-function parseOne(kind: ReportKind, lines: readonly LogLine[], start: number, end: number, title: string): ParsedReport | ReportParseError {
+function parseOne(
+  kind: ReportKind,
+  lines: readonly LogLine[],
+  start: number,
+  end: number,
+  title: string,
+): ParsedReport | ReportParseError {
   const c = new Cursor(lines, start, end);
   c.i = start + 1;
   try {
@@ -1151,7 +1418,8 @@ function parseOne(kind: ReportKind, lines: readonly LogLine[], start: number, en
       backtrace: tr.backtrace,
     } as unknown as ParsedReport;
   } catch (e) {
-    if (e instanceof Failure) return { kind, title, line: e.line.line, text: e.line.text, message: e.message };
+    if (e instanceof Failure)
+      return { kind, title, line: e.line.line, text: e.line.text, message: e.message };
     throw e;
   }
 }

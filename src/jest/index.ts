@@ -36,8 +36,11 @@ interface MatcherResult {
 function violationsOf(received: unknown): readonly Violation[] {
   if (typeof received === 'function') return violationsOf((received as () => unknown)());
   if (Array.isArray(received)) return received as Violation[];
-  if (received && typeof received === 'object' && 'violations' in received) return (received as Kernel).violations;
-  throw new TypeError(`expected a Kernel, an array of violations or a function returning a Kernel, got ${typeof received}`);
+  if (received && typeof received === 'object' && 'violations' in received)
+    return (received as Kernel).violations;
+  throw new TypeError(
+    `expected a Kernel, an array of violations or a function returning a Kernel, got ${typeof received}`,
+  );
 }
 
 function matches(v: Violation, kind: ViolationKind, m: ViolationMatch | undefined): boolean {
@@ -49,7 +52,10 @@ function matches(v: Violation, kind: ViolationKind, m: ViolationMatch | undefine
       if (violationLock(v) !== want) return false;
     } else if (key === 'task') {
       if (v.task.comm !== want) return false;
-    } else if (JSON.stringify((v as unknown as Record<string, unknown>)[key]) !== JSON.stringify(want)) return false;
+    } else if (
+      JSON.stringify((v as unknown as Record<string, unknown>)[key]) !== JSON.stringify(want)
+    )
+      return false;
   }
   return true;
 }
@@ -65,7 +71,12 @@ function describeMatch(kind: ViolationKind, m?: ViolationMatch): string {
 
 export const lockdepMatchers = {
   /** The scenario raised a violation of `kind` (matching `match`). */
-  toHaveViolation(this: MatcherContext, received: Scenario, kind: ViolationKind, match?: ViolationMatch): MatcherResult {
+  toHaveViolation(
+    this: MatcherContext,
+    received: Scenario,
+    kind: ViolationKind,
+    match?: ViolationMatch,
+  ): MatcherResult {
     const vs = violationsOf(received);
     const hit = vs.find((v) => matches(v, kind, match));
     return {
@@ -82,19 +93,30 @@ export const lockdepMatchers = {
     const vs = violationsOf(received);
     return {
       pass: vs.length === 0,
-      message: () => (vs.length ? `expected a clean run, but ${describeAll(vs)}` : 'expected violations, but the run was clean'),
+      message: () =>
+        vs.length
+          ? `expected a clean run, but ${describeAll(vs)}`
+          : 'expected violations, but the run was clean',
     };
   },
 
   /** Shorthand: an invalid-wait-context report about `lock`. */
   toHaveInvalidWaitContext(this: MatcherContext, received: Scenario, lock?: string): MatcherResult {
-    return lockdepMatchers.toHaveViolation.call(this, received, 'invalid-wait-context', lock === undefined ? undefined : { lock });
+    return lockdepMatchers.toHaveViolation.call(
+      this,
+      received,
+      'invalid-wait-context',
+      lock === undefined ? undefined : { lock },
+    );
   },
 };
 
 /** Thrown by assertNoLocksHeld(): which task holds what. */
 export class LocksHeldError extends Error {
-  constructor(readonly tasks: readonly string[], detail: string) {
+  constructor(
+    readonly tasks: readonly string[],
+    detail: string,
+  ) {
     super(detail);
     this.name = 'LocksHeldError';
   }

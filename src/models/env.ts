@@ -165,9 +165,12 @@ export class ModelEnv {
 
   private workerName(w: DelayedWork): string {
     switch (w.wq.kind) {
-      case 'percpu': return `kworker/${w.cpu}:1`;
-      case 'highpri': return `kworker/${w.cpu}:1H`;
-      default: return `kworker/u${this.kernel.cpus * 2}:1`;
+      case 'percpu':
+        return `kworker/${w.cpu}:1`;
+      case 'highpri':
+        return `kworker/${w.cpu}:1H`;
+      default:
+        return `kworker/u${this.kernel.cpus * 2}:1`;
     }
   }
 
@@ -197,7 +200,11 @@ export class ModelEnv {
           ran++;
           progress = true;
         }
-        for (const d of this.daemons) if (d()) { ran++; progress = true; }
+        for (const d of this.daemons)
+          if (d()) {
+            ran++;
+            progress = true;
+          }
         for (const w of this.works.slice()) {
           if (!w.pending || w.expires > this.now) continue;
           const cpu = w.wq.kind === 'unbound' ? this.firstAvailableCpu(w.cpu) : w.cpu;
@@ -224,14 +231,17 @@ export class ModelEnv {
   /** The earliest pending timer or work expiry after now, or null. */
   nextEvent(): number | null {
     let next: number | null = null;
-    for (const t of this.timers) if (t.armed && (next === null || t.expires < next)) next = t.expires;
-    for (const w of this.works) if (w.pending && (next === null || w.expires < next)) next = w.expires;
+    for (const t of this.timers)
+      if (t.armed && (next === null || t.expires < next)) next = t.expires;
+    for (const w of this.works)
+      if (w.pending && (next === null || w.expires < next)) next = w.expires;
     return next;
   }
 
   /** Move time forward by `ms`, running everything that falls due on the way. */
   advance(ms: number): number {
-    if (!Number.isFinite(ms) || ms < 0) throw new UsageError(`advance: expected a non-negative number of ms, got ${ms}`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new UsageError(`advance: expected a non-negative number of ms, got ${ms}`);
     const end = this.now + ms;
     let ran = this.runPending();
     for (;;) {
@@ -248,6 +258,10 @@ export class ModelEnv {
 
   /** Items still queued (timers, softirq items, works). */
   pendingCount(): number {
-    return this.timers.filter((t) => t.armed).length + this.softirqs.length + this.works.filter((w) => w.pending).length;
+    return (
+      this.timers.filter((t) => t.armed).length +
+      this.softirqs.length +
+      this.works.filter((w) => w.pending).length
+    );
   }
 }

@@ -16,11 +16,27 @@ import type { Placement, KvfreeCounters } from './rcu/kvfree';
 import { STRATEGY_NAMES, getStrategy, type KvfreeStrategyName } from './strategies';
 import { createModelSystem, type ModelSystem } from './system';
 
-export type CallerContext = 'task' | 'preempt-off' | 'raw' | 'hardirq' | 'softirq' | 'nmi' | 'zone-lock';
-export const CALLER_CONTEXTS: readonly CallerContext[] = ['task', 'preempt-off', 'raw', 'hardirq', 'softirq', 'nmi', 'zone-lock'];
+export type CallerContext =
+  'task' | 'preempt-off' | 'raw' | 'hardirq' | 'softirq' | 'nmi' | 'zone-lock';
+export const CALLER_CONTEXTS: readonly CallerContext[] = [
+  'task',
+  'preempt-off',
+  'raw',
+  'hardirq',
+  'softirq',
+  'nmi',
+  'zone-lock',
+];
 
 export type AllocatorState = 'cache' | 'pcp' | 'pcp-empty' | 'low' | 'oom' | 'contended';
-export const ALLOCATOR_STATES: readonly AllocatorState[] = ['cache', 'pcp', 'pcp-empty', 'low', 'oom', 'contended'];
+export const ALLOCATOR_STATES: readonly AllocatorState[] = [
+  'cache',
+  'pcp',
+  'pcp-empty',
+  'low',
+  'oom',
+  'contended',
+];
 
 export type ScenarioCall = 'kfree_rcu' | 'kvfree_rcu_headless';
 
@@ -41,7 +57,10 @@ export const MATRIX_CONFIGS: readonly MatrixConfig[] = [
 
 export function getMatrixConfig(name: string): MatrixConfig {
   const c = MATRIX_CONFIGS.find((x) => x.name === name);
-  if (!c) throw new UsageError(`unknown matrix config ${JSON.stringify(name)} (known: ${MATRIX_CONFIGS.map((x) => x.name).join(', ')})`);
+  if (!c)
+    throw new UsageError(
+      `unknown matrix config ${JSON.stringify(name)} (known: ${MATRIX_CONFIGS.map((x) => x.name).join(', ')})`,
+    );
   return c;
 }
 
@@ -79,14 +98,22 @@ export interface CellOptions {
 /** Map a violation to its matrix tag. */
 export function splatTag(v: Violation): SplatTag {
   switch (v.kind) {
-    case 'invalid-wait-context': return `IWC(${v.lock.name})`;
-    case 'sleeping-in-atomic': return 'SFCIC';
-    case 'scheduling-while-atomic': return 'SWA';
-    case 'recursive-locking': return `DEADLOCK(${v.lock.name})`;
-    case 'circular-dependency': return 'DEADLOCK(circular)';
-    case 'inconsistent-lock-state': return `ILS(${v.lock.name})`;
-    case 'suspicious-rcu-usage': return 'RCU';
-    default: return v.kind;
+    case 'invalid-wait-context':
+      return `IWC(${v.lock.name})`;
+    case 'sleeping-in-atomic':
+      return 'SFCIC';
+    case 'scheduling-while-atomic':
+      return 'SWA';
+    case 'recursive-locking':
+      return `DEADLOCK(${v.lock.name})`;
+    case 'circular-dependency':
+      return 'DEADLOCK(circular)';
+    case 'inconsistent-lock-state':
+      return `ILS(${v.lock.name})`;
+    case 'suspicious-rcu-usage':
+      return 'RCU';
+    default:
+      return v.kind;
   }
 }
 
@@ -119,7 +146,9 @@ export function applyAllocatorState(sys: ModelSystem, state: AllocatorState): vo
       mm.contendZoneLock(1);
       return;
     default:
-      throw new UsageError(`unknown allocator state ${JSON.stringify(state)} (known: ${ALLOCATOR_STATES.join(', ')})`);
+      throw new UsageError(
+        `unknown allocator state ${JSON.stringify(state)} (known: ${ALLOCATOR_STATES.join(', ')})`,
+      );
   }
 }
 
@@ -131,12 +160,20 @@ export function inCallerContext<T>(sys: ModelSystem, caller: CallerContext, fn: 
       return fn();
     case 'preempt-off': {
       k.preemptDisable();
-      try { return fn(); } finally { k.preemptEnable(); }
+      try {
+        return fn();
+      } finally {
+        k.preemptEnable();
+      }
     }
     case 'raw': {
       const l = k.rawSpinlock('caller_raw_lock');
       const flags = l.lockIrqsave({ at: 'caller' });
-      try { return fn(); } finally { l.unlockIrqrestore(flags, { at: 'caller' }); }
+      try {
+        return fn();
+      } finally {
+        l.unlockIrqrestore(flags, { at: 'caller' });
+      }
     }
     case 'hardirq':
       return k.hardirq(fn, { threaded: false, forceThreaded: false });
@@ -146,10 +183,16 @@ export function inCallerContext<T>(sys: ModelSystem, caller: CallerContext, fn: 
       return k.nmi(fn);
     case 'zone-lock': {
       const flags = sys.mm.zoneLock.lockIrqsave({ at: 'caller' });
-      try { return fn(); } finally { sys.mm.zoneLock.unlockIrqrestore(flags, { at: 'caller' }); }
+      try {
+        return fn();
+      } finally {
+        sys.mm.zoneLock.unlockIrqrestore(flags, { at: 'caller' });
+      }
     }
     default:
-      throw new UsageError(`unknown caller context ${JSON.stringify(caller)} (known: ${CALLER_CONTEXTS.join(', ')})`);
+      throw new UsageError(
+        `unknown caller context ${JSON.stringify(caller)} (known: ${CALLER_CONTEXTS.join(', ')})`,
+      );
   }
 }
 
@@ -157,10 +200,13 @@ export function inCallerContext<T>(sys: ModelSystem, caller: CallerContext, fn: 
 export function runScenarioCell(o: CellOptions): CellResult {
   const config = typeof o.config === 'string' ? getMatrixConfig(o.config) : o.config;
   const call = o.call ?? 'kfree_rcu';
-  const sys = createModelSystem({ ...config.options, policy: 'collect', cpus: 2 }, {
-    strategy: o.strategy,
-    allocator: { pageOwner: o.pageOwner, debugPagealloc: o.debugPagealloc },
-  });
+  const sys = createModelSystem(
+    { ...config.options, policy: 'collect', cpus: 2 },
+    {
+      strategy: o.strategy,
+      allocator: { pageOwner: o.pageOwner, debugPagealloc: o.debugPagealloc },
+    },
+  );
   const k = sys.kernel;
   k.switchTo('caller', 0);
   applyAllocatorState(sys, o.state);
@@ -168,12 +214,24 @@ export function runScenarioCell(o: CellOptions): CellResult {
   const allocBefore = sys.kvfree.counters.allocatorCalls;
   const mmBefore = { ...sys.mm.stats };
   const placement = inCallerContext(sys, o.caller, () =>
-    call === 'kfree_rcu' ? sys.kvfree.kfreeRcu() : sys.kvfree.kvfreeRcuHeadless());
+    call === 'kfree_rcu' ? sys.kvfree.kfreeRcu() : sys.kvfree.kvfreeRcuHeadless(),
+  );
   const violations = k.violations.slice(before);
   const splats = violations.map(splatTag);
-  const outcome = [...splats, placement === 'inline-gp' ? 'INLINE-GP' : placement.toUpperCase()].join(' ');
+  const outcome = [
+    ...splats,
+    placement === 'inline-gp' ? 'INLINE-GP' : placement.toUpperCase(),
+  ].join(' ');
   return {
-    strategy: o.strategy, config: config.name, caller: o.caller, state: o.state, call, placement, splats, outcome, violations,
+    strategy: o.strategy,
+    config: config.name,
+    caller: o.caller,
+    state: o.state,
+    call,
+    placement,
+    splats,
+    outcome,
+    violations,
     allocatorCalls: sys.kvfree.counters.allocatorCalls - allocBefore,
     mm: diffStats(sys.mm.stats, mmBefore),
   };
@@ -215,7 +273,8 @@ export function runScenarioMatrix(o: MatrixOptions = {}): ScenarioMatrix {
     for (const strategy of strategies)
       for (const config of configs)
         for (const caller of callers)
-          for (const state of states) cells.push(runScenarioCell({ strategy, config, caller, state, call }));
+          for (const state of states)
+            cells.push(runScenarioCell({ strategy, config, caller, state, call }));
   return { strategies, configs: configs.map((c) => c.name), callers, states, calls, cells };
 }
 
@@ -245,28 +304,48 @@ export function formatScenarioMatrix(m: ScenarioMatrix): string {
         for (const caller of m.callers) {
           const row = [s, cfg, caller];
           for (const st of m.states) {
-            const c = cells.find((x) => x.strategy === s && x.config === cfg && x.caller === caller && x.state === st);
+            const c = cells.find(
+              (x) => x.strategy === s && x.config === cfg && x.caller === caller && x.state === st,
+            );
             row.push(c ? short(c.outcome) : '');
           }
           rows.push(row);
         }
     const header = ['strategy', 'config', 'caller', ...m.states];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    out.push(`${call === 'kfree_rcu' ? 'kfree_rcu(ptr, rhf)' : 'kvfree_rcu(ptr) head-less'}: outcome per allocator state`);
-    out.push(header.map((h, i) => pad(h, widths[i])).join(' | ').trimEnd());
+    out.push(
+      `${call === 'kfree_rcu' ? 'kfree_rcu(ptr, rhf)' : 'kvfree_rcu(ptr) head-less'}: outcome per allocator state`,
+    );
+    out.push(
+      header
+        .map((h, i) => pad(h, widths[i]))
+        .join(' | ')
+        .trimEnd(),
+    );
     out.push(widths.map((w) => '-'.repeat(w)).join('-|-'));
     let prev = '';
     for (const r of rows) {
       if (prev && r[0] !== prev) out.push('');
       prev = r[0];
-      out.push(r.map((x, i) => pad(x, widths[i])).join(' | ').trimEnd());
+      out.push(
+        r
+          .map((x, i) => pad(x, widths[i]))
+          .join(' | ')
+          .trimEnd(),
+      );
     }
     out.push('');
   }
-  out.push('BULK: stored in a bulk block; LIST: rcu_head fallback; INLINE-GP: synchronize_rcu()+kvfree() in the caller;');
-  out.push('IWC:<lock>: [ BUG: Invalid wait context ]; SFCIC: sleeping function called from invalid context;');
+  out.push(
+    'BULK: stored in a bulk block; LIST: rcu_head fallback; INLINE-GP: synchronize_rcu()+kvfree() in the caller;',
+  );
+  out.push(
+    'IWC:<lock>: [ BUG: Invalid wait context ]; SFCIC: sleeping function called from invalid context;',
+  );
   out.push('SWA: scheduling while atomic; DEADLOCK:<lock>: possible recursive locking detected;');
-  out.push('ILS:<lock>: inconsistent lock state; RCU: suspicious RCU usage; other reports by their kind.');
+  out.push(
+    'ILS:<lock>: inconsistent lock state; RCU: suspicious RCU usage; other reports by their kind.',
+  );
   return out.join('\n');
 }
 
@@ -301,19 +380,29 @@ export interface WorkloadResult {
 
 /** Free `objects` objects with the system (timers, workers, grace periods) running in between. */
 export function runWorkload(o: WorkloadOptions): WorkloadResult {
-  const config = typeof o.config === 'string' ? getMatrixConfig(o.config) : o.config ?? getMatrixConfig('full+prln');
+  const config =
+    typeof o.config === 'string'
+      ? getMatrixConfig(o.config)
+      : (o.config ?? getMatrixConfig('full+prln'));
   const n = o.objects ?? 10000;
   const burst = o.burst ?? 64;
   const msPerBurst = o.msPerBurst ?? 1;
   const gpEvery = o.gpEveryMs ?? 10;
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`objects: expected a non-negative integer, got ${String(n)}`);
-  if (!Number.isInteger(burst) || burst < 1) throw new UsageError(`burst: expected a positive integer, got ${String(burst)}`);
-  const sys = createModelSystem({ ...config.options, policy: 'collect', cpus: 2 }, { strategy: o.strategy, kvfree: o.kvfree });
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`objects: expected a non-negative integer, got ${String(n)}`);
+  if (!Number.isInteger(burst) || burst < 1)
+    throw new UsageError(`burst: expected a positive integer, got ${String(burst)}`);
+  const sys = createModelSystem(
+    { ...config.options, policy: 'collect', cpus: 2 },
+    { strategy: o.strategy, kvfree: o.kvfree },
+  );
   sys.kernel.switchTo('caller', 0);
   const caller = o.caller ?? 'task';
   let lastGp = 0;
   for (let i = 0; i < n; i++) {
-    inCallerContext(sys, caller, () => (o.call === 'kvfree_rcu_headless' ? sys.kvfree.kvfreeRcuHeadless() : sys.kvfree.kfreeRcu()));
+    inCallerContext(sys, caller, () =>
+      o.call === 'kvfree_rcu_headless' ? sys.kvfree.kvfreeRcuHeadless() : sys.kvfree.kfreeRcu(),
+    );
     if ((i + 1) % burst === 0) {
       sys.advance(msPerBurst);
       if (sys.env.now - lastGp >= gpEvery) {
@@ -326,20 +415,62 @@ export function runWorkload(o: WorkloadOptions): WorkloadResult {
   const c = { ...sys.kvfree.counters };
   const per = sys.kvfree.missesPerObject();
   return {
-    strategy: o.strategy, config: config.name, counters: c, pagesCached: sys.kvfree.cachedPages(),
-    violations: sys.kernel.violations.length, missRatio: per.list / per.bulk,
+    strategy: o.strategy,
+    config: config.name,
+    counters: c,
+    pagesCached: sys.kvfree.cachedPages(),
+    violations: sys.kernel.violations.length,
+    missRatio: per.list / per.bulk,
   };
 }
 
 /** The counters of runWorkload() for several strategies/configs as a text table. */
 export function formatWorkloads(results: readonly WorkloadResult[]): string {
-  const header = ['strategy', 'config', 'bulk', 'list', 'inline-gp', 'alloc calls', 'alloc fail', 'pages cached', 'GPs waited', 'misses bulk', 'misses list', 'splats'];
+  const header = [
+    'strategy',
+    'config',
+    'bulk',
+    'list',
+    'inline-gp',
+    'alloc calls',
+    'alloc fail',
+    'pages cached',
+    'GPs waited',
+    'misses bulk',
+    'misses list',
+    'splats',
+  ];
   const rows = results.map((r) => {
     const c = r.counters;
-    return [r.strategy, r.config, c.bulk, c.list, c.inlineGp, c.allocatorCalls, c.allocatorFailures, r.pagesCached, c.gracePeriodsWaited, c.cacheMissesBulk, c.cacheMissesList, r.violations].map(String);
+    return [
+      r.strategy,
+      r.config,
+      c.bulk,
+      c.list,
+      c.inlineGp,
+      c.allocatorCalls,
+      c.allocatorFailures,
+      r.pagesCached,
+      c.gracePeriodsWaited,
+      c.cacheMissesBulk,
+      c.cacheMissesList,
+      r.violations,
+    ].map(String);
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const lines = [header.map((h, i) => pad(h, widths[i])).join(' | ').trimEnd(), widths.map((w) => '-'.repeat(w)).join('-|-')];
-  for (const r of rows) lines.push(r.map((x, i) => pad(x, widths[i])).join(' | ').trimEnd());
+  const lines = [
+    header
+      .map((h, i) => pad(h, widths[i]))
+      .join(' | ')
+      .trimEnd(),
+    widths.map((w) => '-'.repeat(w)).join('-|-'),
+  ];
+  for (const r of rows)
+    lines.push(
+      r
+        .map((x, i) => pad(x, widths[i]))
+        .join(' | ')
+        .trimEnd(),
+    );
   return lines.join('\n');
 }

@@ -30,7 +30,8 @@ export type KvfreeStrategyName =
   | 'nolock';
 
 /** What the two-argument path does on a cache miss while it holds krc.lock. */
-export type UnderLockAlloc = 'none' | 'gfp-nowait' | 'gfp-nowait-unlocked' | 'gfp-no-locks' | 'lockless' | 'nolock';
+export type UnderLockAlloc =
+  'none' | 'gfp-nowait' | 'gfp-nowait-unlocked' | 'gfp-no-locks' | 'lockless' | 'nolock';
 
 export interface KvfreeStrategy {
   readonly name: KvfreeStrategyName;
@@ -96,7 +97,14 @@ const BASE_2020 = {
   floodDetect: false,
 };
 
-const SEED_BASE = { ...BASE_2020, minCachedObjs: 5, prefillAtBoot: false, underLock: 'none' as UnderLockAlloc, rtSkip: false, refill: 'seed' as const };
+const SEED_BASE = {
+  ...BASE_2020,
+  minCachedObjs: 5,
+  prefillAtBoot: false,
+  underLock: 'none' as UnderLockAlloc,
+  rtSkip: false,
+  refill: 'seed' as const,
+};
 
 /** Today's code (mm/slab_common.c): what `mainline` is and `nolock` builds on. */
 const MAINLINE_BASE = {
@@ -116,34 +124,43 @@ export const STRATEGIES: Readonly<Record<KvfreeStrategyName, KvfreeStrategy>> = 
   'v5.9': {
     ...BASE_2020,
     name: 'v5.9',
-    summary: 'raw krc.lock; on a cache miss __get_free_page(GFP_NOWAIT|__GFP_NOWARN) under it; skipped on PREEMPT_RT',
-    origin: 'v5.9 (8ac88f7177c7 raw lock + "Skip entry into the page allocator for PREEMPT_RT"); Sebastian: PRLN still splats',
+    summary:
+      'raw krc.lock; on a cache miss __get_free_page(GFP_NOWAIT|__GFP_NOWARN) under it; skipped on PREEMPT_RT',
+    origin:
+      'v5.9 (8ac88f7177c7 raw lock + "Skip entry into the page allocator for PREEMPT_RT"); Sebastian: PRLN still splats',
   },
   'v5.9-no-rt-skip': {
     ...BASE_2020,
     name: 'v5.9-no-rt-skip',
     rtSkip: false,
-    summary: 'raw krc.lock with GFP_NOWAIT allocation under it on every config (before the RT skip)',
+    summary:
+      'raw krc.lock with GFP_NOWAIT allocation under it on every config (before the RT skip)',
     origin: 'tip/core/rcu June 2020, before 20200624201226-3 added the PREEMPT_RT skip',
   },
   'drop-lock': {
     ...BASE_2020,
     name: 'drop-lock',
     underLock: 'gfp-nowait-unlocked',
-    summary: 'v5.9, but preempt_disable() and drop krc.lock around __get_free_page(GFP_NOWAIT|__GFP_NOWARN); RT skip kept',
-    origin: '"rcu/tree: Drop the lock before entering to page allocator" (Rezki, 15 Jul 2020, 20200715183537.4010-1), not merged',
+    summary:
+      'v5.9, but preempt_disable() and drop krc.lock around __get_free_page(GFP_NOWAIT|__GFP_NOWARN); RT skip kept',
+    origin:
+      '"rcu/tree: Drop the lock before entering to page allocator" (Rezki, 15 Jul 2020, 20200715183537.4010-1), not merged',
   },
   worker: {
     ...SEED_BASE,
     name: 'worker',
-    summary: 'never allocate under krc.lock; cache miss -> rcu_head list + hrtimer-kicked refill worker (GFP_KERNEL)',
-    origin: 'SEED: "rcu/tree: Add a work to allocate pages from regular context" (v5.11), the adopted fix',
+    summary:
+      'never allocate under krc.lock; cache miss -> rcu_head list + hrtimer-kicked refill worker (GFP_KERNEL)',
+    origin:
+      'SEED: "rcu/tree: Add a work to allocate pages from regular context" (v5.11), the adopted fix',
   },
   mainline: {
     ...MAINLINE_BASE,
     name: 'mainline',
-    summary: 'worker refill with backoff + shrinker; head-less callers allocate after dropping the lock',
-    origin: 'today: mm/slab_common.c (CONFIG_KVFREE_RCU_BATCHED), head-less inline alloc since v5.12',
+    summary:
+      'worker refill with backoff + shrinker; head-less callers allocate after dropping the lock',
+    origin:
+      'today: mm/slab_common.c (CONFIG_KVFREE_RCU_BATCHED), head-less inline alloc since v5.12',
   },
   'gfp-no-locks': {
     ...BASE_2020,
@@ -152,8 +169,10 @@ export const STRATEGIES: Readonly<Record<KvfreeStrategyName, KvfreeStrategy>> = 
     rtSkip: true,
     underLock: 'gfp-no-locks',
     underLockGfp: __GFP_NO_LOCKS,
-    summary: '__get_free_page(__GFP_NO_LOCKS) under krc.lock: order-0 from the pcp lists only, NULL if empty; RT skip kept',
-    origin: 'RFC "mm: Add __GFP_NO_LOCKS flag" + "rcu/tree: use __GFP_NO_LOCKS flag" (Rezki, 9 Aug 2020, 20200809204354.20137-2/-3), rejected',
+    summary:
+      '__get_free_page(__GFP_NO_LOCKS) under krc.lock: order-0 from the pcp lists only, NULL if empty; RT skip kept',
+    origin:
+      'RFC "mm: Add __GFP_NO_LOCKS flag" + "rcu/tree: use __GFP_NO_LOCKS flag" (Rezki, 9 Aug 2020, 20200809204354.20137-2/-3), rejected',
   },
   'lockless-page': {
     ...SEED_BASE,
@@ -162,8 +181,10 @@ export const STRATEGIES: Readonly<Record<KvfreeStrategyName, KvfreeStrategy>> = 
     // RFC 1/4: the worker allocates with GFP_NOWAIT|__GFP_NOWARN; 4/4: kicked by schedule_delayed_work(.., 1)
     workerGfp: NOWAIT_2020,
     refill: 'rfc',
-    summary: '__rcu_alloc_page_lockless() under krc.lock (irqs-off pcp take), plus a GFP_NOWAIT refill worker on system_wq',
-    origin: 'RFC 18 Sep 2020 patches 1-4/4 (20200918194817.48921-2..-5; PeterZ __alloc_page_lockless), pulled into -rcu then dropped',
+    summary:
+      '__rcu_alloc_page_lockless() under krc.lock (irqs-off pcp take), plus a GFP_NOWAIT refill worker on system_wq',
+    origin:
+      'RFC 18 Sep 2020 patches 1-4/4 (20200918194817.48921-2..-5; PeterZ __alloc_page_lockless), pulled into -rcu then dropped',
   },
   'preemptible-check': {
     ...SEED_BASE,
@@ -171,8 +192,10 @@ export const STRATEGIES: Readonly<Record<KvfreeStrategyName, KvfreeStrategy>> = 
     dropLockAlloc: 'preemptible',
     dropLockGfpHeadless: GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN,
     dropLockGfpTwoArg: GFP_ATOMIC | __GFP_NOWARN,
-    summary: 'if preemptible() at entry: drop krc.lock and allocate (GFP_ATOMIC two-arg), else list',
-    origin: 'patch 15/16 "Allocate a page when caller is preemptible" (Oct 2020), dropped with the preempt-count series',
+    summary:
+      'if preemptible() at entry: drop krc.lock and allocate (GFP_ATOMIC two-arg), else list',
+    origin:
+      'patch 15/16 "Allocate a page when caller is preemptible" (Oct 2020), dropped with the preempt-count series',
   },
   'raw-zone-lock': {
     ...BASE_2020,
@@ -191,10 +214,15 @@ export const STRATEGIES: Readonly<Record<KvfreeStrategyName, KvfreeStrategy>> = 
   },
 });
 
-export const STRATEGY_NAMES: readonly KvfreeStrategyName[] = Object.keys(STRATEGIES) as KvfreeStrategyName[];
+export const STRATEGY_NAMES: readonly KvfreeStrategyName[] = Object.keys(
+  STRATEGIES,
+) as KvfreeStrategyName[];
 
 export function getStrategy(name: string): KvfreeStrategy {
   const s = (STRATEGIES as Record<string, KvfreeStrategy | undefined>)[name];
-  if (!s) throw new UsageError(`unknown kvfree_rcu strategy ${JSON.stringify(name)} (known: ${STRATEGY_NAMES.join(', ')})`);
+  if (!s)
+    throw new UsageError(
+      `unknown kvfree_rcu strategy ${JSON.stringify(name)} (known: ${STRATEGY_NAMES.join(', ')})`,
+    );
   return s;
 }

@@ -44,17 +44,29 @@ export interface ModelSystem {
 export function attachModels(kernel: Kernel, o: ModelSystemOptions = {}): ModelSystem {
   const strategy = getStrategy(o.strategy ?? 'mainline');
   const env = new ModelEnv(kernel);
-  const mm = new PageAllocator(kernel, env, { ...o.allocator, version: o.allocator?.version ?? strategy.allocatorVersion, rawZoneLock: strategy.rawZoneLock });
+  const mm = new PageAllocator(kernel, env, {
+    ...o.allocator,
+    version: o.allocator?.version ?? strategy.allocatorVersion,
+    rawZoneLock: strategy.rawZoneLock,
+  });
   const rcu = new Rcu(kernel, env);
   const kvfree = new KvfreeRcu(kernel, env, rcu, mm, strategy, o.kvfree);
   kvfree.init();
   const sys: ModelSystem = {
-    kernel, env, mm, rcu, kvfree, strategy,
+    kernel,
+    env,
+    mm,
+    rcu,
+    kvfree,
+    strategy,
     runWorkers: () => env.runPending(),
     advance: (ms) => env.advance(ms),
     gracePeriod: (n = 1) => rcu.gracePeriod(n),
     settle: (maxSteps = 1000) => {
-      if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new UsageError(`settle(maxSteps): expected a positive integer, got ${String(maxSteps)}`);
+      if (!Number.isInteger(maxSteps) || maxSteps < 1)
+        throw new UsageError(
+          `settle(maxSteps): expected a positive integer, got ${String(maxSteps)}`,
+        );
       for (let i = 0; i < maxSteps; i++) {
         env.runPending();
         if (rcu.waiting > 0) {
@@ -74,6 +86,9 @@ export function attachModels(kernel: Kernel, o: ModelSystemOptions = {}): ModelS
 }
 
 /** createKernel(kernelOptions) + attachModels(). */
-export function createModelSystem(kernelOptions: KernelOptions = {}, o: ModelSystemOptions = {}): ModelSystem {
+export function createModelSystem(
+  kernelOptions: KernelOptions = {},
+  o: ModelSystemOptions = {},
+): ModelSystem {
   return attachModels(createKernel(kernelOptions), o);
 }

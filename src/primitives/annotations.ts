@@ -71,7 +71,16 @@ export class LockdepMapAnnotation extends LockBase {
   }
   /** lock_acquire() with explicit arguments */
   acquire(o: MapAcquireOptions = {}): void {
-    this.op(() => void this.r.m.acquire(this.map, { read: o.read, trylock: o.trylock, check: o.check, subclass: o.subclass, at: o.at ?? 'lock_map_acquire' }));
+    this.op(
+      () =>
+        void this.r.m.acquire(this.map, {
+          read: o.read,
+          trylock: o.trylock,
+          check: o.check,
+          subclass: o.subclass,
+          at: o.at ?? 'lock_map_acquire',
+        }),
+    );
   }
   /** lock_map_acquire_try() */
   acquireTry(o: CallOptions = {}): void {

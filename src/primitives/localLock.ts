@@ -69,14 +69,26 @@ export class LocalLock extends LockBase {
   }
 
   /** local_lock() */
-  lock(o: CallOptions = {}): void { this.op(() => void this.acquire('plain', o.at ?? 'local_lock')); }
-  unlock(o: CallOptions = {}): void { this.op(() => this.release('plain', false, o.at ?? 'local_unlock')); }
+  lock(o: CallOptions = {}): void {
+    this.op(() => void this.acquire('plain', o.at ?? 'local_lock'));
+  }
+  unlock(o: CallOptions = {}): void {
+    this.op(() => this.release('plain', false, o.at ?? 'local_unlock'));
+  }
   /** local_lock_irq(): on RT interrupts stay enabled. */
-  lockIrq(o: CallOptions = {}): void { this.op(() => void this.acquire('irq', o.at ?? 'local_lock_irq')); }
-  unlockIrq(o: CallOptions = {}): void { this.op(() => this.release('irq', false, o.at ?? 'local_unlock_irq')); }
+  lockIrq(o: CallOptions = {}): void {
+    this.op(() => void this.acquire('irq', o.at ?? 'local_lock_irq'));
+  }
+  unlockIrq(o: CallOptions = {}): void {
+    this.op(() => this.release('irq', false, o.at ?? 'local_unlock_irq'));
+  }
   /** local_lock_irqsave(): returns flags; on RT nothing is disabled. */
-  lockIrqsave(o: CallOptions = {}): boolean { return this.op(() => this.acquire('irqsave', o.at ?? 'local_lock_irqsave')); }
-  unlockIrqrestore(flags: boolean, o: CallOptions = {}): void { this.op(() => this.release('irqsave', flags, o.at ?? 'local_unlock_irqrestore')); }
+  lockIrqsave(o: CallOptions = {}): boolean {
+    return this.op(() => this.acquire('irqsave', o.at ?? 'local_lock_irqsave'));
+  }
+  unlockIrqrestore(flags: boolean, o: CallOptions = {}): void {
+    this.op(() => this.release('irqsave', flags, o.at ?? 'local_unlock_irqrestore'));
+  }
 
   /**
    * local_trylock() (local_trylock_t): fails when this CPU's instance is taken; on RT it

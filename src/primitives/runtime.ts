@@ -10,7 +10,12 @@
 import type { Machine } from '../core/machine';
 import type { LockdepMap } from '../core/lockdepMap';
 import type { Task } from '../core/task';
-import { MIGHT_RESCHED_RCU_SHIFT, PREEMPT_OFFSET, SOFTIRQ_DISABLE_OFFSET, SOFTIRQ_OFFSET } from '../core/preemptCount';
+import {
+  MIGHT_RESCHED_RCU_SHIFT,
+  PREEMPT_OFFSET,
+  SOFTIRQ_DISABLE_OFFSET,
+  SOFTIRQ_OFFSET,
+} from '../core/preemptCount';
 import { LD_LOCK, LD_WAIT } from '../core/waitType';
 
 /** Per-task flag: did local_bh_disable() on RT take softirq_ctrl.lock and rcu_read_lock()? */
@@ -31,11 +36,37 @@ export class Runtime {
 
   constructor(readonly m: Machine) {
     this.rt = m.derived.rt;
-    this.rcuLockMap = m.createMap('rcu_read_lock', undefined, LD_WAIT.CONFIG, LD_WAIT.FREE, LD_LOCK.NORMAL);
-    this.rcuBhLockMap = m.createMap('rcu_read_lock_bh', undefined, LD_WAIT.CONFIG, LD_WAIT.FREE, LD_LOCK.NORMAL);
-    this.rcuSchedLockMap = m.createMap('rcu_read_lock_sched', undefined, LD_WAIT.SPIN, LD_WAIT.FREE, LD_LOCK.NORMAL);
-    this.bhLockMap = m.createMap('local_bh', undefined, LD_WAIT.CONFIG, LD_WAIT.FREE, LD_LOCK.PERCPU);
-    this.softirqCtrlLock = m.cpus.map(() => m.createMap('softirq_ctrl.lock', undefined, LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.PERCPU));
+    this.rcuLockMap = m.createMap(
+      'rcu_read_lock',
+      undefined,
+      LD_WAIT.CONFIG,
+      LD_WAIT.FREE,
+      LD_LOCK.NORMAL,
+    );
+    this.rcuBhLockMap = m.createMap(
+      'rcu_read_lock_bh',
+      undefined,
+      LD_WAIT.CONFIG,
+      LD_WAIT.FREE,
+      LD_LOCK.NORMAL,
+    );
+    this.rcuSchedLockMap = m.createMap(
+      'rcu_read_lock_sched',
+      undefined,
+      LD_WAIT.SPIN,
+      LD_WAIT.FREE,
+      LD_LOCK.NORMAL,
+    );
+    this.bhLockMap = m.createMap(
+      'local_bh',
+      undefined,
+      LD_WAIT.CONFIG,
+      LD_WAIT.FREE,
+      LD_LOCK.PERCPU,
+    );
+    this.softirqCtrlLock = m.cpus.map(() =>
+      m.createMap('softirq_ctrl.lock', undefined, LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.PERCPU),
+    );
     m.rcuSleepCheck = (t) => this.rcuSleepCheck(t);
   }
 
@@ -47,18 +78,34 @@ export class Runtime {
   private rcuSleepCheck(t: Task): void {
     const m = this.m;
     if (!m.derived.preemptRcu) {
-      m.rcuLockdepWarn(m.isHeld(this.rcuLockMap, t), 'include/linux/rcupdate.h:409', 'Illegal context switch in RCU read-side critical section');
+      m.rcuLockdepWarn(
+        m.isHeld(this.rcuLockMap, t),
+        'include/linux/rcupdate.h:409',
+        'Illegal context switch in RCU read-side critical section',
+      );
     }
     // PREEMPT_RT makes BH preemptible: RCU-bh sections may sleep there.
     if (!m.derived.rt) {
-      m.rcuLockdepWarn(m.isHeld(this.rcuBhLockMap, t), 'kernel/sched/core.c:8694', 'Illegal context switch in RCU-bh read-side critical section');
+      m.rcuLockdepWarn(
+        m.isHeld(this.rcuBhLockMap, t),
+        'kernel/sched/core.c:8694',
+        'Illegal context switch in RCU-bh read-side critical section',
+      );
     }
-    m.rcuLockdepWarn(m.isHeld(this.rcuSchedLockMap, t), 'kernel/sched/core.c:8694', 'Illegal context switch in RCU-sched read-side critical section');
+    m.rcuLockdepWarn(
+      m.isHeld(this.rcuSchedLockMap, t),
+      'kernel/sched/core.c:8694',
+      'Illegal context switch in RCU-sched read-side critical section',
+    );
   }
 
   /** Is any RCU read-side map held by the current task (rcu_read_lock_any_held() for lockdep)? */
   rcuReaderHeld(): boolean {
-    return this.m.isHeld(this.rcuLockMap) || this.m.isHeld(this.rcuBhLockMap) || this.m.isHeld(this.rcuSchedLockMap);
+    return (
+      this.m.isHeld(this.rcuLockMap) ||
+      this.m.isHeld(this.rcuBhLockMap) ||
+      this.m.isHeld(this.rcuSchedLockMap)
+    );
   }
 
   /** preemptible(): only with CONFIG_PREEMPTION; needs preempt_count 0 and irqs on. */
@@ -174,7 +221,10 @@ export class Runtime {
       bhLocked.set(t, false);
       this.rcuReadUnlock(at);
       // local_unlock(): spin_unlock(this_cpu_ptr()), then migrate_enable()
-      this.rtSpinUnlock(this.softirqCtrlLock.find((mp) => this.m.isHeld(mp)) ?? this.softirqCtrlLock[this.m.cpu], at);
+      this.rtSpinUnlock(
+        this.softirqCtrlLock.find((mp) => this.m.isHeld(mp)) ?? this.softirqCtrlLock[this.m.cpu],
+        at,
+      );
       this.migrateEnable();
     }
   }
@@ -189,7 +239,11 @@ export class Runtime {
     if (!this.m.softirqContextExit()) return;
     // RT softirqs run in ksoftirqd (ksoftirqd_run_end(): __local_bh_enable(SOFTIRQ_OFFSET,
     // true)) or from a preemptible local_bh_enable(): the lock taken on entry is dropped.
-    this.localBhEnable(SOFTIRQ_OFFSET, at, this.rt ? bhLocked.get(this.m.current) === true : undefined);
+    this.localBhEnable(
+      SOFTIRQ_OFFSET,
+      at,
+      this.rt ? bhLocked.get(this.m.current) === true : undefined,
+    );
   }
 
   // ---------------------------------------------------------------------------------
@@ -210,7 +264,11 @@ export class Runtime {
    * rt_spin_lock(): lockdep acquire, rtlock_might_resched(), block if contended,
    * rcu_read_lock(), migrate_disable(). `quiet` skips ownership (per-CPU internal locks).
    */
-  rtSpinLock(map: LockdepMap, o: { subclass?: number; nestLock?: LockdepMap | null; at?: string }, quiet = false): void {
+  rtSpinLock(
+    map: LockdepMap,
+    o: { subclass?: number; nestLock?: LockdepMap | null; at?: string },
+    quiet = false,
+  ): void {
     const at = o.at ?? 'rt_spin_lock';
     this.m.acquire(map, { subclass: o.subclass, nestLock: o.nestLock, at });
     this.rtlockMightResched(`spin_lock(${map.name}) on PREEMPT_RT`);

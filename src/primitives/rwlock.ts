@@ -6,7 +6,12 @@
  * the lockdep acquire (the opposite order from spin_lock).
  */
 import type { LockdepMap } from '../core/lockdepMap';
-import { HARDIRQ_MASK, NMI_MASK, PREEMPT_OFFSET, SOFTIRQ_DISABLE_OFFSET } from '../core/preemptCount';
+import {
+  HARDIRQ_MASK,
+  NMI_MASK,
+  PREEMPT_OFFSET,
+  SOFTIRQ_DISABLE_OFFSET,
+} from '../core/preemptCount';
 import { LockBase, type CallOptions } from './lockBase';
 import type { Runtime } from './runtime';
 
@@ -16,7 +21,11 @@ export class Rwlock extends LockBase {
   private readers = 0;
   private writer = false;
 
-  constructor(r: Runtime, map: LockdepMap, private readonly queued: boolean) {
+  constructor(
+    r: Runtime,
+    map: LockdepMap,
+    private readonly queued: boolean,
+  ) {
     super(r, map);
   }
 
@@ -29,7 +38,8 @@ export class Rwlock extends LockBase {
     if (!this.queued || this.r.rt) return 2;
     const m = this.r.m;
     const t = m.current;
-    const inInterrupt = (m.preemptCount(t) & (HARDIRQ_MASK | NMI_MASK)) !== 0 || m.softirqCount(t) !== 0;
+    const inInterrupt =
+      (m.preemptCount(t) & (HARDIRQ_MASK | NMI_MASK)) !== 0 || m.softirqCount(t) !== 0;
     return inInterrupt ? 2 : 1;
   }
 
@@ -49,7 +59,8 @@ export class Rwlock extends LockBase {
       } else {
         r.rtlockMightResched(`${read ? 'read' : 'write'}_lock(${this.map.name}) on PREEMPT_RT`);
         r.m.acquire(this.map, { read: read ? this.readMode() : 0, at });
-        if (this.writer || (!read && this.readers > 0)) r.contend(this.map, read ? 'rt_read_lock' : 'rt_write_lock');
+        if (this.writer || (!read && this.readers > 0))
+          r.contend(this.map, read ? 'rt_read_lock' : 'rt_write_lock');
       }
       r.rcuReadLock(at);
       r.migrateDisable();
@@ -71,7 +82,11 @@ export class Rwlock extends LockBase {
     return true;
   }
 
-  private lockWith(read: boolean, mode: 'plain' | 'irq' | 'irqsave' | 'bh', o: CallOptions): boolean {
+  private lockWith(
+    read: boolean,
+    mode: 'plain' | 'irq' | 'irqsave' | 'bh',
+    o: CallOptions,
+  ): boolean {
     const api = `${read ? 'read' : 'write'}_lock${mode === 'plain' ? '' : `_${mode}`}`;
     const at = o.at ?? api;
     const r = this.r;
@@ -86,8 +101,15 @@ export class Rwlock extends LockBase {
     return flags;
   }
 
-  private unlockWith(read: boolean, mode: 'plain' | 'irq' | 'irqsave' | 'bh', flags: boolean, o: CallOptions): void {
-    const at = o.at ?? `${read ? 'read' : 'write'}_unlock${mode === 'plain' ? '' : mode === 'irqsave' ? '_irqrestore' : `_${mode}`}`;
+  private unlockWith(
+    read: boolean,
+    mode: 'plain' | 'irq' | 'irqsave' | 'bh',
+    flags: boolean,
+    o: CallOptions,
+  ): void {
+    const at =
+      o.at ??
+      `${read ? 'read' : 'write'}_unlock${mode === 'plain' ? '' : mode === 'irqsave' ? '_irqrestore' : `_${mode}`}`;
     const r = this.r;
     if (!this.drop(read, at)) return;
     if (this.spins) {
@@ -98,22 +120,54 @@ export class Rwlock extends LockBase {
     } else if (mode === 'bh') r.localBhEnable(SOFTIRQ_DISABLE_OFFSET, at);
   }
 
-  readLock(o: CallOptions = {}): void { this.op(() => void this.lockWith(true, 'plain', o)); }
-  readUnlock(o: CallOptions = {}): void { this.op(() => this.unlockWith(true, 'plain', false, o)); }
-  writeLock(o: CallOptions = {}): void { this.op(() => void this.lockWith(false, 'plain', o)); }
-  writeUnlock(o: CallOptions = {}): void { this.op(() => this.unlockWith(false, 'plain', false, o)); }
-  readLockIrq(o: CallOptions = {}): void { this.op(() => void this.lockWith(true, 'irq', o)); }
-  readUnlockIrq(o: CallOptions = {}): void { this.op(() => this.unlockWith(true, 'irq', false, o)); }
-  writeLockIrq(o: CallOptions = {}): void { this.op(() => void this.lockWith(false, 'irq', o)); }
-  writeUnlockIrq(o: CallOptions = {}): void { this.op(() => this.unlockWith(false, 'irq', false, o)); }
-  readLockIrqsave(o: CallOptions = {}): boolean { return this.op(() => this.lockWith(true, 'irqsave', o)); }
-  readUnlockIrqrestore(flags: boolean, o: CallOptions = {}): void { this.op(() => this.unlockWith(true, 'irqsave', flags, o)); }
-  writeLockIrqsave(o: CallOptions = {}): boolean { return this.op(() => this.lockWith(false, 'irqsave', o)); }
-  writeUnlockIrqrestore(flags: boolean, o: CallOptions = {}): void { this.op(() => this.unlockWith(false, 'irqsave', flags, o)); }
-  readLockBh(o: CallOptions = {}): void { this.op(() => void this.lockWith(true, 'bh', o)); }
-  readUnlockBh(o: CallOptions = {}): void { this.op(() => this.unlockWith(true, 'bh', false, o)); }
-  writeLockBh(o: CallOptions = {}): void { this.op(() => void this.lockWith(false, 'bh', o)); }
-  writeUnlockBh(o: CallOptions = {}): void { this.op(() => this.unlockWith(false, 'bh', false, o)); }
+  readLock(o: CallOptions = {}): void {
+    this.op(() => void this.lockWith(true, 'plain', o));
+  }
+  readUnlock(o: CallOptions = {}): void {
+    this.op(() => this.unlockWith(true, 'plain', false, o));
+  }
+  writeLock(o: CallOptions = {}): void {
+    this.op(() => void this.lockWith(false, 'plain', o));
+  }
+  writeUnlock(o: CallOptions = {}): void {
+    this.op(() => this.unlockWith(false, 'plain', false, o));
+  }
+  readLockIrq(o: CallOptions = {}): void {
+    this.op(() => void this.lockWith(true, 'irq', o));
+  }
+  readUnlockIrq(o: CallOptions = {}): void {
+    this.op(() => this.unlockWith(true, 'irq', false, o));
+  }
+  writeLockIrq(o: CallOptions = {}): void {
+    this.op(() => void this.lockWith(false, 'irq', o));
+  }
+  writeUnlockIrq(o: CallOptions = {}): void {
+    this.op(() => this.unlockWith(false, 'irq', false, o));
+  }
+  readLockIrqsave(o: CallOptions = {}): boolean {
+    return this.op(() => this.lockWith(true, 'irqsave', o));
+  }
+  readUnlockIrqrestore(flags: boolean, o: CallOptions = {}): void {
+    this.op(() => this.unlockWith(true, 'irqsave', flags, o));
+  }
+  writeLockIrqsave(o: CallOptions = {}): boolean {
+    return this.op(() => this.lockWith(false, 'irqsave', o));
+  }
+  writeUnlockIrqrestore(flags: boolean, o: CallOptions = {}): void {
+    this.op(() => this.unlockWith(false, 'irqsave', flags, o));
+  }
+  readLockBh(o: CallOptions = {}): void {
+    this.op(() => void this.lockWith(true, 'bh', o));
+  }
+  readUnlockBh(o: CallOptions = {}): void {
+    this.op(() => this.unlockWith(true, 'bh', false, o));
+  }
+  writeLockBh(o: CallOptions = {}): void {
+    this.op(() => void this.lockWith(false, 'bh', o));
+  }
+  writeUnlockBh(o: CallOptions = {}): void {
+    this.op(() => this.unlockWith(false, 'bh', false, o));
+  }
 
   /** read_trylock(): true when acquired. */
   readTrylock(o: CallOptions = {}): boolean {

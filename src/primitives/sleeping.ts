@@ -13,7 +13,11 @@ abstract class SleepingBase extends LockBase {
   protected readers = 0;
   protected writer = false;
 
-  constructor(r: Runtime, map: LockdepMap, private readonly site: string) {
+  constructor(
+    r: Runtime,
+    map: LockdepMap,
+    private readonly site: string,
+  ) {
     super(r, map);
   }
 
@@ -21,8 +25,14 @@ abstract class SleepingBase extends LockBase {
     const r = this.r;
     const at = o.at ?? fn;
     r.m.mightSleep(this.site, `${fn}(${this.map.name})`);
-    r.m.acquire(this.map, { read, subclass: o.subclass, nestLock: o.nestLock ? o.nestLock.map : null, at });
-    if (this.writer || (!read && this.readers > 0)) r.m.schedule(`${fn}(${this.map.name}) blocks: the lock is held`);
+    r.m.acquire(this.map, {
+      read,
+      subclass: o.subclass,
+      nestLock: o.nestLock ? o.nestLock.map : null,
+      at,
+    });
+    if (this.writer || (!read && this.readers > 0))
+      r.m.schedule(`${fn}(${this.map.name}) blocks: the lock is held`);
     if (read) this.readers++;
     else this.writer = true;
   }
@@ -48,17 +58,27 @@ export class Mutex extends SleepingBase {
     super(r, map, 'kernel/locking/mutex.c:585');
   }
   /** mutex_lock() / mutex_lock_nested() / mutex_lock_nest_lock() */
-  lock(o: NestOptions = {}): void { this.op(() => this.sleepAcquire(0, o, 'mutex_lock')); }
+  lock(o: NestOptions = {}): void {
+    this.op(() => this.sleepAcquire(0, o, 'mutex_lock'));
+  }
   /**
    * mutex_lock_interruptible() / mutex_lock_killable(): the same might_sleep() and
    * lockdep acquisition as mutex_lock(); the model never delivers a signal, so they
    * return 0 (acquired).
    */
-  lockInterruptible(o: NestOptions = {}): number { return this.op(() => (this.sleepAcquire(0, o, 'mutex_lock_interruptible'), 0)); }
-  lockKillable(o: NestOptions = {}): number { return this.op(() => (this.sleepAcquire(0, o, 'mutex_lock_killable'), 0)); }
+  lockInterruptible(o: NestOptions = {}): number {
+    return this.op(() => (this.sleepAcquire(0, o, 'mutex_lock_interruptible'), 0));
+  }
+  lockKillable(o: NestOptions = {}): number {
+    return this.op(() => (this.sleepAcquire(0, o, 'mutex_lock_killable'), 0));
+  }
   /** mutex_trylock(): true when acquired */
-  trylock(o: CallOptions = {}): boolean { return this.op(() => this.sleepTry(0, o.at ?? 'mutex_trylock')); }
-  unlock(o: CallOptions = {}): void { this.op(() => this.sleepRelease(false, o.at ?? 'mutex_unlock')); }
+  trylock(o: CallOptions = {}): boolean {
+    return this.op(() => this.sleepTry(0, o.at ?? 'mutex_trylock'));
+  }
+  unlock(o: CallOptions = {}): void {
+    this.op(() => this.sleepRelease(false, o.at ?? 'mutex_unlock'));
+  }
 }
 
 /** struct rt_mutex */
@@ -66,9 +86,15 @@ export class RtMutex extends SleepingBase {
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map, 'kernel/locking/rtmutex_api.c:81');
   }
-  lock(o: NestOptions = {}): void { this.op(() => this.sleepAcquire(0, o, 'rt_mutex_lock')); }
-  trylock(o: CallOptions = {}): boolean { return this.op(() => this.sleepTry(0, o.at ?? 'rt_mutex_trylock')); }
-  unlock(o: CallOptions = {}): void { this.op(() => this.sleepRelease(false, o.at ?? 'rt_mutex_unlock')); }
+  lock(o: NestOptions = {}): void {
+    this.op(() => this.sleepAcquire(0, o, 'rt_mutex_lock'));
+  }
+  trylock(o: CallOptions = {}): boolean {
+    return this.op(() => this.sleepTry(0, o.at ?? 'rt_mutex_trylock'));
+  }
+  unlock(o: CallOptions = {}): void {
+    this.op(() => this.sleepRelease(false, o.at ?? 'rt_mutex_unlock'));
+  }
 }
 
 /** struct rw_semaphore: readers are non-recursive (read=1). */
@@ -76,12 +102,24 @@ export class RwSemaphore extends SleepingBase {
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map, 'kernel/locking/rwsem.c:1524');
   }
-  downRead(o: NestOptions = {}): void { this.op(() => this.sleepAcquire(1, o, 'down_read')); }
-  upRead(o: CallOptions = {}): void { this.op(() => this.sleepRelease(true, o.at ?? 'up_read')); }
-  downWrite(o: NestOptions = {}): void { this.op(() => this.sleepAcquire(0, o, 'down_write')); }
-  upWrite(o: CallOptions = {}): void { this.op(() => this.sleepRelease(false, o.at ?? 'up_write')); }
-  downReadTrylock(o: CallOptions = {}): boolean { return this.op(() => this.sleepTry(1, o.at ?? 'down_read_trylock')); }
-  downWriteTrylock(o: CallOptions = {}): boolean { return this.op(() => this.sleepTry(0, o.at ?? 'down_write_trylock')); }
+  downRead(o: NestOptions = {}): void {
+    this.op(() => this.sleepAcquire(1, o, 'down_read'));
+  }
+  upRead(o: CallOptions = {}): void {
+    this.op(() => this.sleepRelease(true, o.at ?? 'up_read'));
+  }
+  downWrite(o: NestOptions = {}): void {
+    this.op(() => this.sleepAcquire(0, o, 'down_write'));
+  }
+  upWrite(o: CallOptions = {}): void {
+    this.op(() => this.sleepRelease(false, o.at ?? 'up_write'));
+  }
+  downReadTrylock(o: CallOptions = {}): boolean {
+    return this.op(() => this.sleepTry(1, o.at ?? 'down_read_trylock'));
+  }
+  downWriteTrylock(o: CallOptions = {}): boolean {
+    return this.op(() => this.sleepTry(0, o.at ?? 'down_write_trylock'));
+  }
   /** downgrade_write(): lock_downgrade(); the writer becomes a (non-recursive) reader. */
   downgradeWrite(o: CallOptions = {}): void {
     this.op(() => {
@@ -97,9 +135,19 @@ export class PercpuRwSemaphore extends SleepingBase {
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map, 'kernel/locking/percpu-rwsem.c:163');
   }
-  downRead(o: CallOptions = {}): void { this.op(() => this.sleepAcquire(1, o, 'percpu_down_read')); }
-  upRead(o: CallOptions = {}): void { this.op(() => this.sleepRelease(true, o.at ?? 'percpu_up_read')); }
-  downWrite(o: CallOptions = {}): void { this.op(() => this.sleepAcquire(0, o, 'percpu_down_write')); }
-  upWrite(o: CallOptions = {}): void { this.op(() => this.sleepRelease(false, o.at ?? 'percpu_up_write')); }
-  downReadTrylock(o: CallOptions = {}): boolean { return this.op(() => this.sleepTry(1, o.at ?? 'percpu_down_read_trylock')); }
+  downRead(o: CallOptions = {}): void {
+    this.op(() => this.sleepAcquire(1, o, 'percpu_down_read'));
+  }
+  upRead(o: CallOptions = {}): void {
+    this.op(() => this.sleepRelease(true, o.at ?? 'percpu_up_read'));
+  }
+  downWrite(o: CallOptions = {}): void {
+    this.op(() => this.sleepAcquire(0, o, 'percpu_down_write'));
+  }
+  upWrite(o: CallOptions = {}): void {
+    this.op(() => this.sleepRelease(false, o.at ?? 'percpu_up_write'));
+  }
+  downReadTrylock(o: CallOptions = {}): boolean {
+    return this.op(() => this.sleepTry(1, o.at ?? 'percpu_down_read_trylock'));
+  }
 }

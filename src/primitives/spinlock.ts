@@ -30,14 +30,23 @@ abstract class SpinBase extends LockBase {
   private readonly siteLock: string;
   private readonly siteUnlock: string;
 
-  constructor(r: Runtime, map: LockdepMap, protected readonly api: string) {
+  constructor(
+    r: Runtime,
+    map: LockdepMap,
+    protected readonly api: string,
+  ) {
     super(r, map);
     this.siteLock = `${api}_lock`;
     this.siteUnlock = `${api}_unlock`;
   }
 
   private acquireSpin(o: NestOptions, at: string): void {
-    this.r.m.acquireExclusive(this.map, o.subclass ?? 0, o.nestLock ? o.nestLock.map : null, o.at ?? at);
+    this.r.m.acquireExclusive(
+      this.map,
+      o.subclass ?? 0,
+      o.nestLock ? o.nestLock.map : null,
+      o.at ?? at,
+    );
     this.map.holders++;
   }
 
@@ -54,7 +63,11 @@ abstract class SpinBase extends LockBase {
         this.r.preemptDisable(this.siteLock);
         this.acquireSpin(o, this.siteLock);
       } else {
-        this.r.rtSpinLock(this.map, { subclass: o.subclass, nestLock: o.nestLock ? o.nestLock.map : null, at: o.at ?? this.siteLock });
+        this.r.rtSpinLock(this.map, {
+          subclass: o.subclass,
+          nestLock: o.nestLock ? o.nestLock.map : null,
+          at: o.at ?? this.siteLock,
+        });
       }
     });
   }

@@ -133,18 +133,25 @@ function sleepingInAtomic(v: SleepingInAtomic): string[] {
     `in_atomic(): ${v.inAtomic ? 1 : 0}, irqs_disabled(): ${v.irqsDisabled ? 1 : 0}, non_block: ${v.nonBlock}, pid: ${v.task.pid}, name: ${v.task.comm}`,
     `preempt_count: ${v.preemptCount.toString(16)}, expected: ${v.expectedPreemptCount.toString(16)}`,
   ];
-  if (v.rcuDepth !== null) out.push(`RCU nest depth: ${v.rcuDepth}, expected: ${v.expectedRcuDepth ?? 0}`);
+  if (v.rcuDepth !== null)
+    out.push(`RCU nest depth: ${v.rcuDepth}, expected: ${v.expectedRcuDepth ?? 0}`);
   out.push(...heldLocks(v));
   if (v.irqsDisabled) out.push(...irqTraceEvents());
-  if (v.preemptDisabledAt) out.push('Preemption disabled at:', `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
+  if (v.preemptDisabledAt)
+    out.push('Preemption disabled at:', `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
   out.push(...dumpStack(v, v.site));
   return out;
 }
 
 function schedulingWhileAtomic(v: SchedulingWhileAtomic): string[] {
-  const out = [`BUG: scheduling while atomic: ${who(v.task)}/0x${v.preemptCount.toString(16).padStart(8, '0')}`, ...heldLocks(v), 'Modules linked in:'];
+  const out = [
+    `BUG: scheduling while atomic: ${who(v.task)}/0x${v.preemptCount.toString(16).padStart(8, '0')}`,
+    ...heldLocks(v),
+    'Modules linked in:',
+  ];
   if (v.irqsDisabled) out.push(...irqTraceEvents());
-  if (v.preemptDisabledAt) out.push('Preemption disabled at:', `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
+  if (v.preemptDisabledAt)
+    out.push('Preemption disabled at:', `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
   out.push(...dumpStack(v, 'schedule'));
   return out;
 }
@@ -232,7 +239,8 @@ function circular(v: CircularDependency): string[] {
   const source = v.lock.name;
   const target = v.prev.name;
   const parent = v.chain.length > 1 ? v.chain[1].class.name : source;
-  if (parent !== source) out.push('Chain exists of:', `  ${source} --> ${parent} --> ${target}`, '');
+  if (parent !== source)
+    out.push('Chain exists of:', `  ${source} --> ${parent} --> ${target}`, '');
   out.push(
     ' Possible unsafe locking scenario:',
     '',
@@ -288,7 +296,8 @@ function inconsistent(v: InconsistentLockState): string[] {
 function classHeader(e: PathEntry, depth: number): string[] {
   const pad = ' '.repeat(depth);
   const out = [`${pad}->${lockName(e.class)} {`];
-  for (const u of e.usageTraces) out.push(`${pad}   ${u.usage} at:`, trace(u.at, 2 * depth + 7 + u.usage.length));
+  for (const u of e.usageTraces)
+    out.push(`${pad}   ${u.usage} at:`, trace(u.at, 2 * depth + 7 + u.usage.length));
   out.push(`${pad} }`, `${pad} ... key      at: [<${NO_ADDR}>] ${e.class.name}`);
   return out;
 }
@@ -330,10 +339,16 @@ function shortestPathBackwards(path: readonly PathEntry[]): string[] {
  * prev_class unless that is the safe lock itself, then next_class; the chain line is
  * printed only when the middle lock is not the unsafe one.
  */
-function irqScenario(safe: ClassSnapshot, unsafe: ClassSnapshot, prevClass: ClassSnapshot, nextClass: ClassSnapshot): string[] {
+function irqScenario(
+  safe: ClassSnapshot,
+  unsafe: ClassSnapshot,
+  prevClass: ClassSnapshot,
+  nextClass: ClassSnapshot,
+): string[] {
   const middle = prevClass.name === safe.name ? nextClass : prevClass;
   const out: string[] = [];
-  if (middle.name !== unsafe.name) out.push('Chain exists of:', `  ${safe.name} --> ${middle.name} --> ${unsafe.name}`, '');
+  if (middle.name !== unsafe.name)
+    out.push('Chain exists of:', `  ${safe.name} --> ${middle.name} --> ${unsafe.name}`, '');
   out.push(
     ' Possible interrupt unsafe locking scenario:',
     '',
@@ -468,9 +483,18 @@ function heldLockFreed(v: HeldLockFreed): string[] {
 
 function limit(v: LockdepLimitReached): string[] {
   if (v.limit === 'BFS_QUEUE') {
-    return ['------------[ cut here ]------------', v.message, `WARNING: CPU: ${v.task.cpu} PID: ${v.task.pid} at kernel/locking/lockdep.c print_bfs_bug`, ...dumpStack(v, 'print_bfs_bug')];
+    return [
+      '------------[ cut here ]------------',
+      v.message,
+      `WARNING: CPU: ${v.task.cpu} PID: ${v.task.pid} at kernel/locking/lockdep.c print_bfs_bug`,
+      ...dumpStack(v, 'print_bfs_bug'),
+    ];
   }
-  return [v.message, 'turning off the locking correctness validator.', ...dumpStack(v, currentSite(v))];
+  return [
+    v.message,
+    'turning off the locking correctness validator.',
+    ...dumpStack(v, currentSite(v)),
+  ];
 }
 
 function suspiciousRcu(v: SuspiciousRcuUsage): string[] {
@@ -482,7 +506,9 @@ function suspiciousRcu(v: SuspiciousRcuUsage): string[] {
     '',
     '',
     `rcu_scheduler_active = 2, debug_locks = ${v.debugLocks ? 1 : 0}`,
-    ...(v.debugLocks ? [] : ['Possible false positive due to lockdep disabling via debug_locks = 0']),
+    ...(v.debugLocks
+      ? []
+      : ['Possible false positive due to lockdep disabling via debug_locks = 0']),
     ...heldLocks(v),
     '',
     ...backtrace(v),
@@ -507,45 +533,79 @@ export function formatViolation(v: Violation): string {
 
 export function formatLines(v: Violation): string[] {
   switch (v.kind) {
-    case 'invalid-wait-context': return invalidWaitContext(v);
-    case 'sleeping-in-atomic': return sleepingInAtomic(v);
-    case 'scheduling-while-atomic': return schedulingWhileAtomic(v);
-    case 'bad-unlock-balance': return badUnlock(v);
-    case 'max-lock-depth': return maxLockDepth(v);
-    case 'lock-held-at-exit': return heldAtExit(v);
-    case 'recursive-locking': return recursive(v);
-    case 'circular-dependency': return circular(v);
-    case 'inconsistent-lock-state': return inconsistent(v);
-    case 'irq-unsafe-order': return irqUnsafeOrder(v);
-    case 'irq-inversion': return irqInversion(v);
-    case 'nested-lock-not-taken': return nestedNotTaken(v);
-    case 'held-lock-freed': return heldLockFreed(v);
-    case 'lockdep-limit': return limit(v);
-    case 'debug-locks-warning': return debugWarn(v);
-    case 'suspicious-rcu-usage': return suspiciousRcu(v);
-    default: return assertNever(v);
+    case 'invalid-wait-context':
+      return invalidWaitContext(v);
+    case 'sleeping-in-atomic':
+      return sleepingInAtomic(v);
+    case 'scheduling-while-atomic':
+      return schedulingWhileAtomic(v);
+    case 'bad-unlock-balance':
+      return badUnlock(v);
+    case 'max-lock-depth':
+      return maxLockDepth(v);
+    case 'lock-held-at-exit':
+      return heldAtExit(v);
+    case 'recursive-locking':
+      return recursive(v);
+    case 'circular-dependency':
+      return circular(v);
+    case 'inconsistent-lock-state':
+      return inconsistent(v);
+    case 'irq-unsafe-order':
+      return irqUnsafeOrder(v);
+    case 'irq-inversion':
+      return irqInversion(v);
+    case 'nested-lock-not-taken':
+      return nestedNotTaken(v);
+    case 'held-lock-freed':
+      return heldLockFreed(v);
+    case 'lockdep-limit':
+      return limit(v);
+    case 'debug-locks-warning':
+      return debugWarn(v);
+    case 'suspicious-rcu-usage':
+      return suspiciousRcu(v);
+    default:
+      return assertNever(v);
   }
 }
 
 /** The title line a reader would search for (the kernel's first non-rule line). */
 export function violationTitle(v: Violation): string {
   switch (v.kind) {
-    case 'invalid-wait-context': return '[ BUG: Invalid wait context ]';
-    case 'sleeping-in-atomic': return 'BUG: sleeping function called from invalid context';
-    case 'scheduling-while-atomic': return 'BUG: scheduling while atomic';
-    case 'bad-unlock-balance': return 'WARNING: bad unlock balance detected!';
-    case 'max-lock-depth': return 'BUG: MAX_LOCK_DEPTH too low!';
-    case 'lock-held-at-exit': return `WARNING: ${who(v.task)} still has locks held!`;
-    case 'recursive-locking': return 'WARNING: possible recursive locking detected';
-    case 'circular-dependency': return 'WARNING: possible circular locking dependency detected';
-    case 'inconsistent-lock-state': return 'WARNING: inconsistent lock state';
-    case 'irq-unsafe-order': return `WARNING: ${v.irqState}-safe -> ${v.irqState}-unsafe lock order detected`;
-    case 'irq-inversion': return 'WARNING: possible irq lock inversion dependency detected';
-    case 'nested-lock-not-taken': return 'WARNING: Nested lock was not taken';
-    case 'held-lock-freed': return 'WARNING: held lock freed!';
-    case 'lockdep-limit': return v.message;
-    case 'debug-locks-warning': return `DEBUG_LOCKS_WARN_ON(${v.condition})`;
-    case 'suspicious-rcu-usage': return 'WARNING: suspicious RCU usage';
-    default: return assertNever(v);
+    case 'invalid-wait-context':
+      return '[ BUG: Invalid wait context ]';
+    case 'sleeping-in-atomic':
+      return 'BUG: sleeping function called from invalid context';
+    case 'scheduling-while-atomic':
+      return 'BUG: scheduling while atomic';
+    case 'bad-unlock-balance':
+      return 'WARNING: bad unlock balance detected!';
+    case 'max-lock-depth':
+      return 'BUG: MAX_LOCK_DEPTH too low!';
+    case 'lock-held-at-exit':
+      return `WARNING: ${who(v.task)} still has locks held!`;
+    case 'recursive-locking':
+      return 'WARNING: possible recursive locking detected';
+    case 'circular-dependency':
+      return 'WARNING: possible circular locking dependency detected';
+    case 'inconsistent-lock-state':
+      return 'WARNING: inconsistent lock state';
+    case 'irq-unsafe-order':
+      return `WARNING: ${v.irqState}-safe -> ${v.irqState}-unsafe lock order detected`;
+    case 'irq-inversion':
+      return 'WARNING: possible irq lock inversion dependency detected';
+    case 'nested-lock-not-taken':
+      return 'WARNING: Nested lock was not taken';
+    case 'held-lock-freed':
+      return 'WARNING: held lock freed!';
+    case 'lockdep-limit':
+      return v.message;
+    case 'debug-locks-warning':
+      return `DEBUG_LOCKS_WARN_ON(${v.condition})`;
+    case 'suspicious-rcu-usage':
+      return 'WARNING: suspicious RCU usage';
+    default:
+      return assertNever(v);
   }
 }

@@ -1,6 +1,12 @@
 /** Stable JSON forms of a violation. */
 import { formatViolation, violationTitle } from './format';
-import { violationLock, type LockSnapshot, type TaskSnapshot, type Violation, type ViolationKind } from './violation';
+import {
+  violationLock,
+  type LockSnapshot,
+  type TaskSnapshot,
+  type Violation,
+  type ViolationKind,
+} from './violation';
 
 /** The violation's data plus `title`, `lockName` (violationLock()) and `text` (the splat). */
 export function violationToJson(v: Violation): Record<string, unknown> {
@@ -27,7 +33,11 @@ export interface ViolationRecord {
 }
 
 export function violationRecord(v: Violation): ViolationRecord {
-  const { kind, event, task, title, text, lockName, ...fields } = violationToJson(v) as Record<string, unknown> & Violation & { title: string; text: string; lockName: string | null };
+  const { kind, event, task, title, text, lockName, ...fields } = violationToJson(v) as Record<
+    string,
+    unknown
+  > &
+    Violation & { title: string; text: string; lockName: string | null };
   const rest: Record<string, unknown> = { ...fields };
   if ('lock' in rest) {
     rest.lockSnapshot = rest.lock;
@@ -36,5 +46,15 @@ export function violationRecord(v: Violation): ViolationRecord {
   // bad-unlock-balance names its lock in its own data: keep that field
   if (v.kind === 'bad-unlock-balance') rest.lockName = v.lockName;
   const t = task as TaskSnapshot;
-  return { kind, event, task: t.comm, lock: lockName, title, text, pid: t.pid, cpu: t.cpu, ...rest };
+  return {
+    kind,
+    event,
+    task: t.comm,
+    lock: lockName,
+    title,
+    text,
+    pid: t.pid,
+    cpu: t.cpu,
+    ...rest,
+  };
 }

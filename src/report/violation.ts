@@ -150,9 +150,17 @@ export interface CircularDependency extends ViolationBase {
 }
 
 export type UsageStr =
-  | 'IN-HARDIRQ-W' | 'HARDIRQ-ON-W' | 'IN-HARDIRQ-R' | 'HARDIRQ-ON-R'
-  | 'IN-SOFTIRQ-W' | 'SOFTIRQ-ON-W' | 'IN-SOFTIRQ-R' | 'SOFTIRQ-ON-R'
-  | 'INITIAL USE' | 'INITIAL READ USE' | 'IN-NMI';
+  | 'IN-HARDIRQ-W'
+  | 'HARDIRQ-ON-W'
+  | 'IN-HARDIRQ-R'
+  | 'HARDIRQ-ON-R'
+  | 'IN-SOFTIRQ-W'
+  | 'SOFTIRQ-ON-W'
+  | 'IN-SOFTIRQ-R'
+  | 'SOFTIRQ-ON-R'
+  | 'INITIAL USE'
+  | 'INITIAL READ USE'
+  | 'IN-NMI';
 
 /** WARNING: inconsistent lock state */
 export interface InconsistentLockState extends ViolationBase {
@@ -313,7 +321,11 @@ export const VIOLATION_KINDS: readonly ViolationKind[] = [
  * kernel. The scheduler's reports (__might_resched, __schedule_bug) do not.
  */
 export function isLockdepReport(v: Violation): boolean {
-  return v.kind !== 'sleeping-in-atomic' && v.kind !== 'scheduling-while-atomic' && v.kind !== 'suspicious-rcu-usage';
+  return (
+    v.kind !== 'sleeping-in-atomic' &&
+    v.kind !== 'scheduling-while-atomic' &&
+    v.kind !== 'suspicious-rcu-usage'
+  );
 }
 
 /** The snapshot of the lock a violation is about (the one being taken or whose state changed). */

@@ -8,13 +8,24 @@ import { TraceError } from './errors';
 import { OPS, validateEvent, type OpTable } from './ops';
 import { streamTraceFile, TraceReader, type TraceConsumer } from './reader';
 import { Replayer, type ReplayOptions, type ReplayResult } from './replay';
-import { TraceIssue, validateHeader, type Trace, type TraceDecls, type TraceEvent, type TraceHeader } from './schema';
+import {
+  TraceIssue,
+  validateHeader,
+  type Trace,
+  type TraceDecls,
+  type TraceEvent,
+  type TraceHeader,
+} from './schema';
 
 /** `lockdep check --format json`: the documented, stable shape (docs/cli.md). */
 export interface CheckJson {
   readonly config: KernelConfig;
   readonly violations: readonly ViolationRecord[];
-  readonly summary: { readonly events: number; readonly violations: number; readonly suppressed: number };
+  readonly summary: {
+    readonly events: number;
+    readonly violations: number;
+    readonly suppressed: number;
+  };
 }
 
 export function checkResultToJson(r: ReplayResult): CheckJson {
@@ -35,7 +46,11 @@ export interface FeedOptions {
  * Hand a trace to a consumer: text is read (either format); an object is validated
  * member by member (its errors carry a pointer but no line, there is no text).
  */
-export function feedTrace(trace: Trace | string, consumer: TraceConsumer, o: FeedOptions = {}): void {
+export function feedTrace(
+  trace: Trace | string,
+  consumer: TraceConsumer,
+  o: FeedOptions = {},
+): void {
   const file = o.file ?? '<trace>';
   const ops = o.ops ?? OPS;
   if (typeof trace === 'string') {
@@ -49,7 +64,8 @@ export function feedTrace(trace: Trace | string, consumer: TraceConsumer, o: Fee
     consumer.header(trace, decls);
     // an index loop, not forEach: a hole in a sparse array is an error, not a skipped event
     const events = trace.events;
-    for (let i = 0; i < events.length; i++) consumer.event(validateEvent(events[i], decls, `/events/${i}`, ops), i);
+    for (let i = 0; i < events.length; i++)
+      consumer.event(validateEvent(events[i], decls, `/events/${i}`, ops), i);
   } catch (e) {
     if (e instanceof TraceIssue) throw new TraceError(e.init, file, null);
     throw e;
@@ -72,7 +88,10 @@ export class ReplayConsumer implements TraceConsumer {
 }
 
 /** Replay a trace (object or text) under its config and `options.overrides`. Throws TraceError. */
-export function replayTrace(trace: Trace | string, options: ReplayOptions & FeedOptions = {}): ReplayResult {
+export function replayTrace(
+  trace: Trace | string,
+  options: ReplayOptions & FeedOptions = {},
+): ReplayResult {
   const c = new ReplayConsumer(options);
   feedTrace(trace, c, options);
   return c.result();
@@ -83,7 +102,10 @@ export interface FileOptions extends ReplayOptions {
 }
 
 /** Replay a trace file, streaming JSON Lines. Throws TraceError. */
-export async function replayTraceFile(path: string, options: FileOptions = {}): Promise<ReplayResult> {
+export async function replayTraceFile(
+  path: string,
+  options: FileOptions = {},
+): Promise<ReplayResult> {
   const c = new ReplayConsumer(options);
   await streamTraceFile(path, c, { ops: options.ops, progress: options.progress });
   return c.result();

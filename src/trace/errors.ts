@@ -84,7 +84,10 @@ function formatTraceError(init: TraceErrorInit, file: string, pos: SourcePositio
  */
 function oneLine(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => LINE_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.replace(
+    /[\u0000-\u001f\u007f\u2028\u2029]/g,
+    (c) => LINE_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 const LINE_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -93,11 +96,12 @@ function formatParts(init: TraceErrorInit, file: string, pos: SourcePosition | n
   const where = pos ? `${file}:${pos.line}:${pos.column}` : file;
   if (init.code === 'io') return `${where}: ${init.detail ?? 'cannot read the file'}`;
   const ptr = init.pointer === '' ? '(document)' : init.pointer;
-  const what = init.found !== undefined && init.expected !== undefined
-    ? `found ${init.found}, expected ${init.expected}`
-    : init.expected !== undefined
-      ? `expected ${init.expected}`
-      : '';
+  const what =
+    init.found !== undefined && init.expected !== undefined
+      ? `found ${init.found}, expected ${init.expected}`
+      : init.expected !== undefined
+        ? `expected ${init.expected}`
+        : '';
   const text = [what, init.detail].filter((s) => s).join('; ');
   return `${where}: ${ptr}: ${text}`;
 }
@@ -122,7 +126,8 @@ export function describeValue(v: unknown): string {
 
 /** Append one reference token to a JSON pointer (RFC 6901 escaping). */
 export function pointerJoin(base: string, token: string | number): string {
-  const t = typeof token === 'number' ? String(token) : token.replace(/~/g, '~0').replace(/\//g, '~1');
+  const t =
+    typeof token === 'number' ? String(token) : token.replace(/~/g, '~0').replace(/\//g, '~1');
   return `${base}/${t}`;
 }
 

@@ -8,26 +8,50 @@ import type { ReplayResult } from './replay';
 import type { TraceHeader } from './schema';
 
 /** Differences between `expect` and the results; empty when the trace behaves as it says. */
-export function verifyExpectations(header: TraceHeader, check: ReplayResult, matrix: MatrixResult | null): string[] {
+export function verifyExpectations(
+  header: TraceHeader,
+  check: ReplayResult,
+  matrix: MatrixResult | null,
+): string[] {
   const out: string[] = [];
   const e = header.expect;
   if (!e) return out;
   if (e.violations) {
-    const got = check.violations.map((v) => ({ kind: v.kind, lock: violationLock(v), event: v.event }));
+    const got = check.violations.map((v) => ({
+      kind: v.kind,
+      lock: violationLock(v),
+      event: v.event,
+    }));
     const show = (xs: readonly { kind: string; lock?: string | null; event?: number }[]) =>
-      xs.length === 0 ? 'none' : xs.map((x) => `${x.kind} ${x.lock === undefined ? '*' : (x.lock ?? '-')}@${x.event ?? '*'}`).join(', ');
+      xs.length === 0
+        ? 'none'
+        : xs
+            .map(
+              (x) => `${x.kind} ${x.lock === undefined ? '*' : (x.lock ?? '-')}@${x.event ?? '*'}`,
+            )
+            .join(', ');
     const same =
       got.length === e.violations.length &&
-      e.violations.every((x, i) => x.kind === got[i].kind && (x.lock === undefined || x.lock === got[i].lock) && (x.event === undefined || x.event === got[i].event));
+      e.violations.every(
+        (x, i) =>
+          x.kind === got[i].kind &&
+          (x.lock === undefined || x.lock === got[i].lock) &&
+          (x.event === undefined || x.event === got[i].event),
+      );
     if (!same) out.push(`check: expected ${show(e.violations)}; got ${show(got)}`);
   }
   if (e.matrix) {
     if (!matrix) out.push('matrix: expected a matrix result');
     else {
-      const want = new Map(Object.entries(e.matrix).map(([k, ids]) => [k, [...ids].sort().join(',')]));
+      const want = new Map(
+        Object.entries(e.matrix).map(([k, ids]) => [k, [...ids].sort().join(',')]),
+      );
       const got = new Map(matrix.rows.map((r) => [r.key, [...r.fires].sort().join(',')]));
-      for (const [k, ids] of want) if (got.get(k) !== ids) out.push(`matrix: row ${k}: expected [${ids}], got [${got.get(k) ?? 'no row'}]`);
-      for (const [k, ids] of got) if (!want.has(k)) out.push(`matrix: unexpected row ${k} [${ids}]`);
+      for (const [k, ids] of want)
+        if (got.get(k) !== ids)
+          out.push(`matrix: row ${k}: expected [${ids}], got [${got.get(k) ?? 'no row'}]`);
+      for (const [k, ids] of got)
+        if (!want.has(k)) out.push(`matrix: unexpected row ${k} [${ids}]`);
     }
   }
   return out;

@@ -47,8 +47,12 @@ export const field = {
   },
 
   integer(lo: number, hi: number): FieldValidator {
-    const expected = hi >= Number.MAX_SAFE_INTEGER ? `an integer >= ${lo}` : `an integer in ${lo}..${hi}`;
-    return make(expected, (v) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi);
+    const expected =
+      hi >= Number.MAX_SAFE_INTEGER ? `an integer >= ${lo}` : `an integer in ${lo}..${hi}`;
+    return make(
+      expected,
+      (v) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi,
+    );
   },
 
   oneOf(values: readonly string[]): FieldValidator {
@@ -65,7 +69,11 @@ export const field = {
       validate(v, decls) {
         if (typeof v !== 'string') return wrongType(v, 'the name of a lock declared in "locks"');
         if (decls.locks.has(v)) return null;
-        return { code: 'unknown-lock', found: describeValue(v), expected: `a lock declared in "locks"${didYouMean(v, decls.locks.keys())} (${lockList(decls)})` };
+        return {
+          code: 'unknown-lock',
+          found: describeValue(v),
+          expected: `a lock declared in "locks"${didYouMean(v, decls.locks.keys())} (${lockList(decls)})`,
+        };
       },
     };
   },

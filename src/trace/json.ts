@@ -34,7 +34,10 @@ const MAX_DEPTH = 256;
 
 const NO_POSITIONS: Map<string, number> = new Map();
 
-const WS_SPACE = 0x20, WS_TAB = 0x09, WS_LF = 0x0a, WS_CR = 0x0d;
+const WS_SPACE = 0x20,
+  WS_TAB = 0x09,
+  WS_LF = 0x0a,
+  WS_CR = 0x0d;
 
 class Parser {
   i = 0;
@@ -86,12 +89,18 @@ class Parser {
     if (this.track) this.valueAt.set(ptr, this.i);
     const c = this.s.charCodeAt(this.i);
     switch (c) {
-      case 0x7b: return this.object(ptr, depth + 1); // {
-      case 0x5b: return this.array(ptr, depth + 1); // [
-      case 0x22: return this.string(); // "
-      case 0x74: return this.word('true', true);
-      case 0x66: return this.word('false', false);
-      case 0x6e: return this.word('null', null);
+      case 0x7b:
+        return this.object(ptr, depth + 1); // {
+      case 0x5b:
+        return this.array(ptr, depth + 1); // [
+      case 0x22:
+        return this.string(); // "
+      case 0x74:
+        return this.word('true', true);
+      case 0x66:
+        return this.word('false', false);
+      case 0x6e:
+        return this.word('null', null);
       default:
         if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
         return this.fail('a JSON value (object, array, string, number, true, false or null)');
@@ -147,7 +156,8 @@ class Parser {
         return s.slice(start, i);
       }
       if (c === 0x5c) break;
-      if (c < 0x20) this.fail('a character of a string (control characters must be escaped, e.g. \\n)', i);
+      if (c < 0x20)
+        this.fail('a character of a string (control characters must be escaped, e.g. \\n)', i);
       i++;
     }
     let out = s.slice(start, i);
@@ -158,21 +168,38 @@ class Parser {
         this.i = i + 1;
         return out;
       }
-      if (c < 0x20) this.fail('a character of a string (control characters must be escaped, e.g. \\n)', i);
+      if (c < 0x20)
+        this.fail('a character of a string (control characters must be escaped, e.g. \\n)', i);
       if (c !== 0x5c) {
         out += s[i++];
         continue;
       }
       const e = s[i + 1];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           const hex = s.slice(i + 2, i + 6);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('four hex digits after \\u', i + 2);
@@ -203,7 +230,11 @@ class Parser {
       if (s.charCodeAt(this.i) !== 0x22) this.fail('a member name in double quotes');
       const key = this.string();
       if (Object.prototype.hasOwnProperty.call(out, key)) {
-        throw new JsonSyntaxError(keyAt, JSON.stringify(key) + ' a second time', 'each member name once per object');
+        throw new JsonSyntaxError(
+          keyAt,
+          JSON.stringify(key) + ' a second time',
+          'each member name once per object',
+        );
       }
       const p = this.track ? pointerJoin(ptr, key) : '';
       if (this.track) this.keyAt.set(p, keyAt);
@@ -212,7 +243,13 @@ class Parser {
       this.i++;
       const v = this.value(p, depth);
       // Define rather than assign: a member named __proto__ is data, not a prototype.
-      if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(out, key, {
+          value: v,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       else out[key] = v;
       this.ws();
       const c = s.charCodeAt(this.i);
@@ -259,11 +296,20 @@ class Parser {
  * Parse exactly one JSON value (surrounded by optional whitespace). Throws
  * JsonSyntaxError. With `track`, records the offset of every value and member key.
  */
-export function parseJson(text: string, track = false, unit: 'input' | 'line' = 'input'): LocatedJson {
+export function parseJson(
+  text: string,
+  track = false,
+  unit: 'input' | 'line' = 'input',
+): LocatedJson {
   const p = new Parser(text, track, unit);
   const value = p.value('', 0);
   p.ws();
-  if (p.i < text.length) p.fail(unit === 'line' ? 'end of line (one JSON value per line)' : 'end of input (one JSON value per document)');
+  if (p.i < text.length)
+    p.fail(
+      unit === 'line'
+        ? 'end of line (one JSON value per line)'
+        : 'end of input (one JSON value per document)',
+    );
   return { value, valueAt: p.valueAt, keyAt: p.keyAt };
 }
 

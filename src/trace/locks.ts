@@ -58,7 +58,10 @@ export interface ReplayLock {
   release(at: string | undefined): void;
 }
 
-type Side = { lock(read: boolean, req: AcquireRequest): boolean; unlock(read: boolean, at: string | undefined): void };
+type Side = {
+  lock(read: boolean, req: AcquireRequest): boolean;
+  unlock(read: boolean, at: string | undefined): void;
+};
 
 /**
  * A lock with read and write sides: remembers, per task, the side of each acquisition
@@ -101,7 +104,11 @@ class OneSided implements ReplayLock {
   ) {}
 }
 
-const nest = (r: AcquireRequest) => ({ subclass: r.subclass, nestLock: r.nestLock ?? null, at: r.at });
+const nest = (r: AcquireRequest) => ({
+  subclass: r.subclass,
+  nestLock: r.nestLock ?? null,
+  at: r.at,
+});
 
 /** Create the Kernel object for a declaration. */
 export function createReplayLock(k: Kernel, d: DeclaredLock): ReplayLock {
@@ -112,12 +119,31 @@ export function createReplayLock(k: Kernel, d: DeclaredLock): ReplayLock {
     case 'spinlock':
     case 'mutex':
     case 'rt_mutex': {
-      const l = d.kind === 'raw_spinlock' ? k.rawSpinlock(name, init) : d.kind === 'spinlock' ? k.spinlock(name, init) : d.kind === 'mutex' ? k.mutex(name, init) : k.rtMutex(name, init);
-      return new OneSided(name, d.kind, l, (r) => (r.trylock ? l.trylock({ at: r.at }) : (l.lock(nest(r)), true)), (at) => l.unlock({ at }));
+      const l =
+        d.kind === 'raw_spinlock'
+          ? k.rawSpinlock(name, init)
+          : d.kind === 'spinlock'
+            ? k.spinlock(name, init)
+            : d.kind === 'mutex'
+              ? k.mutex(name, init)
+              : k.rtMutex(name, init);
+      return new OneSided(
+        name,
+        d.kind,
+        l,
+        (r) => (r.trylock ? l.trylock({ at: r.at }) : (l.lock(nest(r)), true)),
+        (at) => l.unlock({ at }),
+      );
     }
     case 'local_lock': {
       const l = k.localLock(name, init);
-      return new OneSided(name, d.kind, l, (r) => (r.trylock ? l.trylock({ at: r.at }) : (l.lock({ at: r.at }), true)), (at) => l.unlock({ at }));
+      return new OneSided(
+        name,
+        d.kind,
+        l,
+        (r) => (r.trylock ? l.trylock({ at: r.at }) : (l.lock({ at: r.at }), true)),
+        (at) => l.unlock({ at }),
+      );
     }
     case 'rwlock': {
       const l = k.rwlock(name, { ...init, queued: (d.decl as PrimitiveLockDecl).queued ?? true });
@@ -136,7 +162,8 @@ export function createReplayLock(k: Kernel, d: DeclaredLock): ReplayLock {
       const l = k.rwsem(name, init);
       return new TwoSided(k, name, d.kind, l, {
         lock: (read, r) => {
-          if (r.trylock) return read ? l.downReadTrylock({ at: r.at }) : l.downWriteTrylock({ at: r.at });
+          if (r.trylock)
+            return read ? l.downReadTrylock({ at: r.at }) : l.downWriteTrylock({ at: r.at });
           if (read) l.downRead(nest(r));
           else l.downWrite(nest(r));
           return true;
@@ -158,30 +185,70 @@ export function createReplayLock(k: Kernel, d: DeclaredLock): ReplayLock {
     }
     case 'srcu': {
       const l = k.srcu(name, init);
-      return new OneSided(name, d.kind, l, (r) => (l.readLock({ at: r.at }), true), (at) => l.readUnlock({ at }));
+      return new OneSided(
+        name,
+        d.kind,
+        l,
+        (r) => (l.readLock({ at: r.at }), true),
+        (at) => l.readUnlock({ at }),
+      );
     }
     case 'seqcount': {
       const l = k.seqcount(name, init);
-      return new OneSided(name, d.kind, l, (r) => (l.writeBegin({ at: r.at }), true), (at) => l.writeEnd({ at }));
+      return new OneSided(
+        name,
+        d.kind,
+        l,
+        (r) => (l.writeBegin({ at: r.at }), true),
+        (at) => l.writeEnd({ at }),
+      );
     }
     case 'map':
     case 'wait-override': {
       const m = d.decl as MapLockDecl;
-      const l = k.lockdepMap(name, { inner: m.wait.inner, outer: m.wait.outer, lockType: m.lockType, key: m.class });
+      const l = k.lockdepMap(name, {
+        inner: m.wait.inner,
+        outer: m.wait.outer,
+        lockType: m.lockType,
+        key: m.class,
+      });
       if (d.kind === 'wait-override') {
         // DEFINE_WAIT_OVERRIDE_MAP() maps are entered with lock_map_acquire_try().
         const o = l as ReturnType<Kernel['waitOverrideMap']>;
-        return new OneSided(name, d.kind, l, (r) => (o.enter({ at: r.at }), true), (at) => o.exit({ at }));
+        return new OneSided(
+          name,
+          d.kind,
+          l,
+          (r) => (o.enter({ at: r.at }), true),
+          (at) => o.exit({ at }),
+        );
       }
       // lock_map_acquire_read() is a recursive read (read=2).
-      return new OneSided(name, d.kind, l, (r) => (l.acquire({ read: r.read ? 2 : 0, trylock: r.trylock, subclass: r.subclass, at: r.at }), true), (at) => l.release({ at }));
+      return new OneSided(
+        name,
+        d.kind,
+        l,
+        (r) => (
+          l.acquire({ read: r.read ? 2 : 0, trylock: r.trylock, subclass: r.subclass, at: r.at }),
+          true
+        ),
+        (at) => l.release({ at }),
+      );
     }
     case 'rcu': {
       const [lock, unlock] =
-        name === 'rcu_read_lock' ? [() => k.rcuReadLock(), () => k.rcuReadUnlock()]
-        : name === 'rcu_read_lock_bh' ? [() => k.rcuReadLockBh(), () => k.rcuReadUnlockBh()]
-        : [() => k.rcuReadLockSched(), () => k.rcuReadUnlockSched()];
-      return new OneSided(name, d.kind, null, () => (lock(), true), () => unlock());
+        name === 'rcu_read_lock'
+          ? [() => k.rcuReadLock(), () => k.rcuReadUnlock()]
+          : name === 'rcu_read_lock_bh'
+            ? [() => k.rcuReadLockBh(), () => k.rcuReadUnlockBh()]
+            : [() => k.rcuReadLockSched(), () => k.rcuReadUnlockSched()];
+      return new OneSided(
+        name,
+        d.kind,
+        null,
+        () => (lock(), true),
+        () => unlock(),
+      );
     }
   }
 }

@@ -18,7 +18,11 @@ export interface MatrixColumnSpec {
 
 /** The eight configurations, in table order. */
 export const MATRIX_COLUMNS: readonly MatrixColumnSpec[] = PREEMPT_MODELS.flatMap((preempt) =>
-  [true, false].map((prove) => ({ id: `${preempt}/${prove ? 'prove' : 'noprove'}` as MatrixConfigId, preempt, proveRawLockNesting: prove })),
+  [true, false].map((prove) => ({
+    id: `${preempt}/${prove ? 'prove' : 'noprove'}` as MatrixConfigId,
+    preempt,
+    proveRawLockNesting: prove,
+  })),
 );
 
 export interface MatrixColumn extends MatrixColumnSpec {
@@ -51,8 +55,17 @@ export interface MatrixOptions extends Omit<ReplayOptions, 'overrides'> {
 }
 
 /** Kernel options of one column: the trace's, the overrides, then the column's. */
-function columnOptions(header: TraceHeader, col: MatrixColumnSpec, overrides: KernelOptions | undefined): KernelOptions {
-  const o: Record<string, unknown> = { ...traceOptions(header, overrides), preempt: col.preempt, proveRawLockNesting: col.proveRawLockNesting, debugAtomicSleep: true };
+function columnOptions(
+  header: TraceHeader,
+  col: MatrixColumnSpec,
+  overrides: KernelOptions | undefined,
+): KernelOptions {
+  const o: Record<string, unknown> = {
+    ...traceOptions(header, overrides),
+    preempt: col.preempt,
+    proveRawLockNesting: col.proveRawLockNesting,
+    debugAtomicSleep: true,
+  };
   // PREEMPT_RT forces threaded interrupts: a trace written for !RT with threadirqs off still runs there.
   if (col.preempt === 'rt' && o.threadirqs === false) delete o.threadirqs;
   return o as KernelOptions;
@@ -64,7 +77,12 @@ class MatrixConsumer implements TraceConsumer {
   constructor(private readonly options: MatrixOptions) {}
 
   header(h: TraceHeader, decls: TraceDecls): void {
-    this.replayers = MATRIX_COLUMNS.map((col) => new Replayer({ ...h, config: columnOptions(h, col, this.options.overrides) }, decls, { ops: this.options.ops }));
+    this.replayers = MATRIX_COLUMNS.map(
+      (col) =>
+        new Replayer({ ...h, config: columnOptions(h, col, this.options.overrides) }, decls, {
+          ops: this.options.ops,
+        }),
+    );
   }
 
   event(ev: TraceEvent, index: number): void {
@@ -73,20 +91,27 @@ class MatrixConsumer implements TraceConsumer {
   }
 
   result(): MatrixResult {
-    const columns = MATRIX_COLUMNS.map((spec, i) => ({ ...spec, result: this.replayers[i].result() }));
+    const columns = MATRIX_COLUMNS.map((spec, i) => ({
+      ...spec,
+      result: this.replayers[i].result(),
+    }));
     return { events: this.count, columns, rows: matrixRows(columns) };
   }
 }
 
 /** Rows of the table: distinct (kind, lock) pairs, ordered by the event that first raises them. */
 export function matrixRows(columns: readonly MatrixColumn[]): MatrixRow[] {
-  const rows = new Map<string, { kind: ViolationKind; lock: string | null; fires: Set<MatrixConfigId>; firstEvent: number }>();
+  const rows = new Map<
+    string,
+    { kind: ViolationKind; lock: string | null; fires: Set<MatrixConfigId>; firstEvent: number }
+  >();
   for (const col of columns) {
     for (const v of col.result.violations) {
       const lock = violationLock(v);
       const key = `${v.kind} ${lock ?? '-'}`;
       let row = rows.get(key);
-      if (!row) rows.set(key, (row = { kind: v.kind, lock, fires: new Set(), firstEvent: v.event }));
+      if (!row)
+        rows.set(key, (row = { kind: v.kind, lock, fires: new Set(), firstEvent: v.event }));
       row.fires.add(col.id);
       row.firstEvent = Math.min(row.firstEvent, v.event);
     }
@@ -95,7 +120,14 @@ export function matrixRows(columns: readonly MatrixColumn[]): MatrixRow[] {
     .sort((a, b) => a[1].firstEvent - b[1].firstEvent || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([key, r]) => {
       const fires = MATRIX_COLUMNS.filter((c) => r.fires.has(c.id)).map((c) => c.id);
-      return { key, kind: r.kind, lock: r.lock, fires, when: describeFires(fires), firstEvent: r.firstEvent };
+      return {
+        key,
+        kind: r.kind,
+        lock: r.lock,
+        fires,
+        when: describeFires(fires),
+        firstEvent: r.firstEvent,
+      };
     });
 }
 
@@ -108,20 +140,35 @@ export function describeFires(fires: readonly MatrixConfigId[]): string {
   if (fires.length === MATRIX_COLUMNS.length) return 'always';
   const set = new Set(fires);
   const models = PREEMPT_MODELS.filter((p) => set.has(`${p}/prove`) || set.has(`${p}/noprove`));
-  const proves = [true, false].filter((y) => PREEMPT_MODELS.some((p) => set.has(`${p}/${y ? 'prove' : 'noprove'}`)));
-  if (models.length * proves.length !== fires.length) return `${fires.length} of ${MATRIX_COLUMNS.length} configurations`;
+  const proves = [true, false].filter((y) =>
+    PREEMPT_MODELS.some((p) => set.has(`${p}/${y ? 'prove' : 'noprove'}`)),
+  );
+  if (models.length * proves.length !== fires.length)
+    return `${fires.length} of ${MATRIX_COLUMNS.length} configurations`;
   const parts: string[] = [];
-  const name: Record<PreemptModel, string> = { none: 'PREEMPT_NONE', voluntary: 'PREEMPT_VOLUNTARY', full: 'PREEMPT', rt: 'PREEMPT_RT' };
+  const name: Record<PreemptModel, string> = {
+    none: 'PREEMPT_NONE',
+    voluntary: 'PREEMPT_VOLUNTARY',
+    full: 'PREEMPT',
+    rt: 'PREEMPT_RT',
+  };
   if (models.length < PREEMPT_MODELS.length) {
     const others = PREEMPT_MODELS.filter((p) => !models.includes(p));
-    parts.push(models.length <= others.length ? models.map((p) => name[p]).join(' or ') : `not ${others.map((p) => name[p]).join(' or ')}`);
+    parts.push(
+      models.length <= others.length
+        ? models.map((p) => name[p]).join(' or ')
+        : `not ${others.map((p) => name[p]).join(' or ')}`,
+    );
   }
   if (proves.length === 1) parts.push(`PROVE_RAW_LOCK_NESTING=${proves[0] ? 'y' : 'n'}`);
   return `${parts.join(', ')} only`;
 }
 
 /** Replay a trace (object or text) under the eight configurations. Throws TraceError. */
-export function runMatrix(trace: Trace | string, options: MatrixOptions & FeedOptions = {}): MatrixResult {
+export function runMatrix(
+  trace: Trace | string,
+  options: MatrixOptions & FeedOptions = {},
+): MatrixResult {
   const c = new MatrixConsumer(options);
   feedTrace(trace, c, options);
   return c.result();
@@ -130,7 +177,9 @@ export function runMatrix(trace: Trace | string, options: MatrixOptions & FeedOp
 /** Replay a trace file under the eight configurations, reading it once. Throws TraceError. */
 export async function runMatrixFile(
   path: string,
-  options: MatrixOptions & { readonly progress?: (bytes: number, total: number, events: number) => void } = {},
+  options: MatrixOptions & {
+    readonly progress?: (bytes: number, total: number, events: number) => void;
+  } = {},
 ): Promise<MatrixResult> {
   const c = new MatrixConsumer(options);
   await streamTraceFile(path, c, { ops: options.ops, progress: options.progress });

@@ -83,21 +83,24 @@ export const MODEL_OPS: OpTable = {
     },
   },
   kfree_rcu: {
-    summary: 'kfree_rcu(ptr, rhf): queue an object with an embedded rcu_head for freeing after a grace period',
+    summary:
+      'kfree_rcu(ptr, rhf): queue an object with an embedded rcu_head for freeing after a grace period',
     fields: { vmalloc },
     apply(k, ev, st) {
       models(k, st).kvfree.kfreeRcu({ vmalloc: ev.vmalloc === true });
     },
   },
   kvfree_rcu_headless: {
-    summary: 'kvfree_rcu(ptr) / kvfree_rcu_mightsleep(ptr): head-less, may sleep (synchronize_rcu() fallback)',
+    summary:
+      'kvfree_rcu(ptr) / kvfree_rcu_mightsleep(ptr): head-less, may sleep (synchronize_rcu() fallback)',
     fields: { vmalloc },
     apply(k, ev, st) {
       models(k, st).kvfree.kvfreeRcuHeadless({ vmalloc: ev.vmalloc === true });
     },
   },
   alloc_pages: {
-    summary: 'alloc_pages(gfp, order) through the modelled page allocator (the page is kept; a failure is NULL)',
+    summary:
+      'alloc_pages(gfp, order) through the modelled page allocator (the page is kept; a failure is NULL)',
     fields: { gfp: field.string(), order: field.optional(field.integer(0, 10)) },
     apply(k, ev, st) {
       const gfp = gfpOf(st, ev.gfp as string);
@@ -106,7 +109,8 @@ export const MODEL_OPS: OpTable = {
     },
   },
   alloc_pages_nolock: {
-    summary: 'alloc_pages_nolock(0, nid, order): trylocks only, NULL on contention, below MIN, or from hardirq/NMI on RT',
+    summary:
+      'alloc_pages_nolock(0, nid, order): trylocks only, NULL on contention, below MIN, or from hardirq/NMI on RT',
     fields: { order: field.optional(field.integer(0, 10)) },
     apply(k, ev, st) {
       models(k, st).mm.allocPagesNolock((ev.order as number | undefined) ?? 0);
@@ -134,8 +138,12 @@ export const MODEL_OPS: OpTable = {
     },
   },
   run_workers: {
-    summary: 'run due hrtimers, softirqs, kswapd and work items; `advance_ms` moves time first, `settle` runs to quiescence',
-    fields: { advance_ms: field.optional(field.integer(0, 3600000)), settle: field.optional(field.boolean()) },
+    summary:
+      'run due hrtimers, softirqs, kswapd and work items; `advance_ms` moves time first, `settle` runs to quiescence',
+    fields: {
+      advance_ms: field.optional(field.integer(0, 3600000)),
+      settle: field.optional(field.boolean()),
+    },
     apply(k, ev, st) {
       const m = models(k, st);
       if (ev.settle === true) m.settle();
@@ -151,8 +159,13 @@ export const MODEL_OPS: OpTable = {
     },
   },
   kvfree_cache: {
-    summary: 'set the kvfree page cache: `fill` pages (default rcu_min_cached_objs) or empty it, on `cpu` or all CPUs',
-    fields: { fill: field.optional(field.integer(0, 1024)), empty: field.optional(field.boolean()), cpu },
+    summary:
+      'set the kvfree page cache: `fill` pages (default rcu_min_cached_objs) or empty it, on `cpu` or all CPUs',
+    fields: {
+      fill: field.optional(field.integer(0, 1024)),
+      empty: field.optional(field.boolean()),
+      cpu,
+    },
     apply(k, ev, st) {
       const m = models(k, st);
       const c = ev.cpu as number | undefined;
@@ -161,14 +174,15 @@ export const MODEL_OPS: OpTable = {
     },
   },
   pcp_set: {
-    summary: 'set a CPU\'s per-CPU page list count (all CPUs without `cpu`); `count: 0` empties it',
+    summary: "set a CPU's per-CPU page list count (all CPUs without `cpu`); `count: 0` empties it",
     fields: { count: field.integer(0, 1 << 20), cpu },
     apply(k, ev, st) {
       models(k, st).mm.setPcpCount(ev.count as number, ev.cpu as number | undefined);
     },
   },
   zone_set: {
-    summary: 'set the zone: `below` a watermark (min, low, high, atomic), `free` pages, `reclaimable` pages, kswapd `kswapd_asleep`',
+    summary:
+      'set the zone: `below` a watermark (min, low, high, atomic), `free` pages, `reclaimable` pages, kswapd `kswapd_asleep`',
     fields: {
       below: field.optional(field.oneOf(['min', 'low', 'high', 'atomic'])),
       free: field.optional(field.integer(0, 1 << 30)),
@@ -178,13 +192,15 @@ export const MODEL_OPS: OpTable = {
     apply(k, ev, st) {
       const mm = models(k, st).mm;
       if (ev.free !== undefined) mm.setFreePages(ev.free as number);
-      if (ev.below !== undefined) mm.setBelowWatermark(ev.below as 'min' | 'low' | 'high' | 'atomic');
+      if (ev.below !== undefined)
+        mm.setBelowWatermark(ev.below as 'min' | 'low' | 'high' | 'atomic');
       if (ev.reclaimable !== undefined) mm.setReclaimable(ev.reclaimable as number);
       if (ev.kswapd_asleep !== undefined) mm.setKswapdAsleep(ev.kswapd_asleep as boolean);
     },
   },
   zone_lock_contended: {
-    summary: 'another task on `holder_cpu` (default: another CPU) takes zone->lock and keeps it; `release: true` drops it',
+    summary:
+      'another task on `holder_cpu` (default: another CPU) takes zone->lock and keeps it; `release: true` drops it',
     fields: { release: field.optional(field.boolean()), holder_cpu: cpu },
     apply(k, ev, st) {
       const mm = models(k, st).mm;

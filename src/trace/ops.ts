@@ -68,10 +68,19 @@ export type OpTable = Readonly<Record<string, OpSpec>>;
 
 const at = field.optional(field.string());
 
-const noFields = (summary: string, apply: (k: Kernel) => void): OpSpec => ({ summary, fields: {}, apply: (k) => apply(k) });
+const noFields = (summary: string, apply: (k: Kernel) => void): OpSpec => ({
+  summary,
+  fields: {},
+  apply: (k) => apply(k),
+});
 
 function unsupported(name: string, kind: string, found: string, expected: string): FieldIssue {
-  return { code: 'unsupported-field', field: name, found, expected: `${expected} (lock type ${kind})` };
+  return {
+    code: 'unsupported-field',
+    field: name,
+    found,
+    expected: `${expected} (lock type ${kind})`,
+  };
 }
 
 /** Which `lock` fields the named lock's type accepts (LOCK_CAPS). */
@@ -80,21 +89,61 @@ function checkLock(ev: TraceEvent, decls: TraceDecls): FieldIssue | null {
   const caps = LOCK_CAPS[d.kind];
   const read = ev.read === true;
   if (ev.read !== undefined) {
-    if (caps.read === 'no') return unsupported('read', d.kind, `"read": ${String(ev.read)}`, 'no "read" member: this lock has no read side');
-    if (caps.read === 'always' && ev.read !== true) return unsupported('read', d.kind, `"read": ${String(ev.read)}`, '"read": true or no "read" member: this lock is read side only');
+    if (caps.read === 'no')
+      return unsupported(
+        'read',
+        d.kind,
+        `"read": ${String(ev.read)}`,
+        'no "read" member: this lock has no read side',
+      );
+    if (caps.read === 'always' && ev.read !== true)
+      return unsupported(
+        'read',
+        d.kind,
+        `"read": ${String(ev.read)}`,
+        '"read": true or no "read" member: this lock is read side only',
+      );
   }
   const readSide = read || caps.read === 'always';
   if (ev.try === true && !(readSide ? caps.tryRead : caps.tryWrite)) {
-    return unsupported('try', d.kind, '"try": true', `no "try" member: this lock has no ${caps.read === 'optional' ? (readSide ? 'read-side ' : 'write-side ') : ''}trylock`);
+    return unsupported(
+      'try',
+      d.kind,
+      '"try": true',
+      `no "try" member: this lock has no ${caps.read === 'optional' ? (readSide ? 'read-side ' : 'write-side ') : ''}trylock`,
+    );
   }
-  if (ev.subclass !== undefined && !caps.subclass) return unsupported('subclass', d.kind, `"subclass": ${describeValue(ev.subclass)}`, 'no "subclass" member: this lock has no _nested() variant');
+  if (ev.subclass !== undefined && !caps.subclass)
+    return unsupported(
+      'subclass',
+      d.kind,
+      `"subclass": ${describeValue(ev.subclass)}`,
+      'no "subclass" member: this lock has no _nested() variant',
+    );
   if (ev.nest !== undefined) {
-    if (!caps.nest) return unsupported('nest', d.kind, `"nest": ${describeValue(ev.nest)}`, 'no "nest" member: this lock has no _nest_lock() variant');
+    if (!caps.nest)
+      return unsupported(
+        'nest',
+        d.kind,
+        `"nest": ${describeValue(ev.nest)}`,
+        'no "nest" member: this lock has no _nest_lock() variant',
+      );
     const n = decls.locks.get(ev.nest as string)!;
     if (n.kind === 'rcu' || n.name === d.name) {
-      return { code: 'unsupported-field', field: 'nest', found: describeValue(ev.nest), expected: 'another declared lock (not an RCU map, not the lock itself) that the task holds' };
+      return {
+        code: 'unsupported-field',
+        field: 'nest',
+        found: describeValue(ev.nest),
+        expected: 'another declared lock (not an RCU map, not the lock itself) that the task holds',
+      };
     }
-    if (ev.try === true) return { code: 'unsupported-field', field: 'nest', found: '"nest" with "try": true', expected: 'no "nest" on a trylock (trylocks have no _nest_lock() variant)' };
+    if (ev.try === true)
+      return {
+        code: 'unsupported-field',
+        field: 'nest',
+        found: '"nest" with "try": true',
+        expected: 'no "nest" on a trylock (trylocks have no _nest_lock() variant)',
+      };
   }
   return null;
 }
@@ -102,7 +151,8 @@ function checkLock(ev: TraceEvent, decls: TraceDecls): FieldIssue | null {
 /** The ops every trace may use: locks, interrupt and preemption context, the scheduler, tasks. */
 export const CORE_OPS: OpTable = {
   lock: {
-    summary: 'acquire a declared lock: spin_lock, read_lock/write_lock, mutex_lock, down_read/down_write, srcu_read_lock, lock_map_acquire, ...',
+    summary:
+      'acquire a declared lock: spin_lock, read_lock/write_lock, mutex_lock, down_read/down_write, srcu_read_lock, lock_map_acquire, ...',
     fields: {
       lock: field.lock(),
       read: field.optional(field.boolean()),
@@ -122,7 +172,11 @@ export const CORE_OPS: OpTable = {
         nestLock: ev.nest === undefined ? null : st.lock(ev.nest as string).primitive,
         at: ev.at as string | undefined,
       });
-      if (!ok) st.fail(`the trylock of ${l.name} fails in the model (the lock is taken); a trace records successful trylocks only`, 'try');
+      if (!ok)
+        st.fail(
+          `the trylock of ${l.name} fails in the model (the lock is taken); a trace records successful trylocks only`,
+          'try',
+        );
     },
   },
   unlock: {
@@ -133,10 +187,17 @@ export const CORE_OPS: OpTable = {
     },
   },
   irq_enter: {
-    summary: 'a hard interrupt handler starts (threaded: lockdep_hardirq_threaded(); forceThreaded: its body runs in its irq thread, as on PREEMPT_RT; default = config threadirqs)',
-    fields: { threaded: field.optional(field.boolean()), forceThreaded: field.optional(field.boolean()) },
+    summary:
+      'a hard interrupt handler starts (threaded: lockdep_hardirq_threaded(); forceThreaded: its body runs in its irq thread, as on PREEMPT_RT; default = config threadirqs)',
+    fields: {
+      threaded: field.optional(field.boolean()),
+      forceThreaded: field.optional(field.boolean()),
+    },
     apply(k, ev) {
-      k.irqEnter({ threaded: ev.threaded as boolean | undefined, forceThreaded: ev.forceThreaded as boolean | undefined });
+      k.irqEnter({
+        threaded: ev.threaded as boolean | undefined,
+        forceThreaded: ev.forceThreaded as boolean | undefined,
+      });
     },
   },
   irq_exit: noFields('the interrupt handler returns', (k) => k.irqExit()),
@@ -168,9 +229,13 @@ export const CORE_OPS: OpTable = {
       else k.schedule(ev.reason as string);
     },
   },
-  switch: noFields('only make the event\'s task current on its CPU (every event does this first)', () => {}),
+  switch: noFields(
+    "only make the event's task current on its CPU (every event does this first)",
+    () => {},
+  ),
   init: {
-    summary: '(re)initialise a declared lock: spin_lock_init(), mutex_init(), ...; debug_check_no_locks_freed() reports it if held',
+    summary:
+      '(re)initialise a declared lock: spin_lock_init(), mutex_init(), ...; debug_check_no_locks_freed() reports it if held',
     fields: { lock: field.lock() },
     apply(_k, ev, st) {
       const l = st.lock(ev.lock as string);
@@ -179,7 +244,9 @@ export const CORE_OPS: OpTable = {
       p.reinit();
     },
   },
-  task_exit: noFields('do_exit() of the event\'s task: locks still held are reported', (k) => k.exitTask()),
+  task_exit: noFields("do_exit() of the event's task: locks still held are reported", (k) =>
+    k.exitTask(),
+  ),
   exit_check: {
     summary: 'debug_check_no_locks_held() for every live task',
     fields: {},
@@ -194,7 +261,8 @@ export const OPS: OpTable = mergeOps(CORE_OPS, MODEL_OPS);
 
 export function mergeOps(base: OpTable, extra: OpTable): OpTable {
   for (const name of Object.keys(extra)) {
-    if (Object.prototype.hasOwnProperty.call(base, name)) throw new Error(`op ${name} is defined twice`);
+    if (Object.prototype.hasOwnProperty.call(base, name))
+      throw new Error(`op ${name} is defined twice`);
   }
   return Object.freeze({ ...base, ...extra });
 }
@@ -210,15 +278,43 @@ let opList: string | null = null;
  * Validate one event; `pointer` is where it sits (`/events/12`). Returns it typed, or
  * throws TraceIssue. Allocates nothing for a valid event.
  */
-export function validateEvent(ev: unknown, decls: TraceDecls, pointer: string, ops: OpTable = OPS): TraceEvent {
-  if (!isObject(ev)) throw new TraceIssue({ code: 'wrong-type', pointer, found: describeValue(ev), expected: 'an event object with an "op" member' });
+export function validateEvent(
+  ev: unknown,
+  decls: TraceDecls,
+  pointer: string,
+  ops: OpTable = OPS,
+): TraceEvent {
+  if (!isObject(ev))
+    throw new TraceIssue({
+      code: 'wrong-type',
+      pointer,
+      found: describeValue(ev),
+      expected: 'an event object with an "op" member',
+    });
   const op = ev.op;
-  if (op === undefined) throw new TraceIssue({ code: 'missing-field', pointer, found: 'no "op" member', expected: 'an event object with an "op" member' });
-  if (typeof op !== 'string') throw new TraceIssue({ code: 'wrong-type', pointer: `${pointer}/op`, found: describeValue(op), expected: 'an op name (a string)' });
+  if (op === undefined)
+    throw new TraceIssue({
+      code: 'missing-field',
+      pointer,
+      found: 'no "op" member',
+      expected: 'an event object with an "op" member',
+    });
+  if (typeof op !== 'string')
+    throw new TraceIssue({
+      code: 'wrong-type',
+      pointer: `${pointer}/op`,
+      found: describeValue(op),
+      expected: 'an op name (a string)',
+    });
   const spec = Object.prototype.hasOwnProperty.call(ops, op) ? ops[op] : undefined;
   if (!spec) {
     opList ??= Object.keys(OPS).sort().join(', ');
-    throw new TraceIssue({ code: 'unknown-op', pointer: `${pointer}/op`, found: describeValue(op), expected: `an op${didYouMean(op, Object.keys(ops))}: ${ops === OPS ? opList : Object.keys(ops).sort().join(', ')}` });
+    throw new TraceIssue({
+      code: 'unknown-op',
+      pointer: `${pointer}/op`,
+      found: describeValue(op),
+      expected: `an op${didYouMean(op, Object.keys(ops))}: ${ops === OPS ? opList : Object.keys(ops).sort().join(', ')}`,
+    });
   }
   const fields = spec.fields;
   let seen = 0;
@@ -232,26 +328,58 @@ export function validateEvent(ev: unknown, decls: TraceDecls, pointer: string, o
     const f = Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : undefined;
     if (!f) {
       const known = ['task', 'cpu', ...Object.keys(fields)];
-      throw new TraceIssue({ code: 'unknown-field', pointer: pointerJoin(pointer, key), found: `member ${JSON.stringify(key)}`, expected: `a member of "${op}": ${known.join(', ')}` }, true);
+      throw new TraceIssue(
+        {
+          code: 'unknown-field',
+          pointer: pointerJoin(pointer, key),
+          found: `member ${JSON.stringify(key)}`,
+          expected: `a member of "${op}": ${known.join(', ')}`,
+        },
+        true,
+      );
     }
     check(f, v, decls, pointer, key);
     if (!f.optional) seen++;
   }
   if (seen < requiredCount(spec)) {
     for (const [key, f] of Object.entries(fields)) {
-      if (!f.optional && !(key in ev)) throw new TraceIssue({ code: 'missing-field', pointer, found: `no "${key}" member`, expected: `"${key}": ${f.expected}` });
+      if (!f.optional && !(key in ev))
+        throw new TraceIssue({
+          code: 'missing-field',
+          pointer,
+          found: `no "${key}" member`,
+          expected: `"${key}": ${f.expected}`,
+        });
     }
   }
   if (spec.check) {
     const issue = spec.check(ev as TraceEvent, decls);
-    if (issue) throw new TraceIssue({ code: issue.code, pointer: issue.field ? pointerJoin(pointer, issue.field) : pointer, found: issue.found, expected: issue.expected });
+    if (issue)
+      throw new TraceIssue({
+        code: issue.code,
+        pointer: issue.field ? pointerJoin(pointer, issue.field) : pointer,
+        found: issue.found,
+        expected: issue.expected,
+      });
   }
   return ev as TraceEvent;
 }
 
-function check(f: FieldValidator, v: unknown, decls: TraceDecls, pointer: string, key: string): void {
+function check(
+  f: FieldValidator,
+  v: unknown,
+  decls: TraceDecls,
+  pointer: string,
+  key: string,
+): void {
   const issue = f.validate(v, decls);
-  if (issue) throw new TraceIssue({ code: issue.code, pointer: pointerJoin(pointer, issue.field ?? key), found: issue.found, expected: issue.expected });
+  if (issue)
+    throw new TraceIssue({
+      code: issue.code,
+      pointer: pointerJoin(pointer, issue.field ?? key),
+      found: issue.found,
+      expected: issue.expected,
+    });
 }
 
 const required = new WeakMap<OpSpec, number>();

@@ -12,7 +12,16 @@ import * as fs from 'fs';
 import { TraceError, type SourcePosition } from './errors';
 import { JsonSyntaxError, LineIndex, parseJson } from './json';
 import { OPS, validateEvent, type OpTable } from './ops';
-import { isObject, TraceIssue, validateHeader, VERSION_KEY, type Trace, type TraceDecls, type TraceEvent, type TraceHeader } from './schema';
+import {
+  isObject,
+  TraceIssue,
+  validateHeader,
+  VERSION_KEY,
+  type Trace,
+  type TraceDecls,
+  type TraceEvent,
+  type TraceHeader,
+} from './schema';
 
 /** Receives a trace as it is read. Errors thrown as TraceIssue are located by the reader. */
 export interface TraceConsumer {
@@ -110,7 +119,17 @@ export class TraceReader {
     if (this.mode === 'jsonl') {
       if (this.pending !== '') this.line(this.pending);
       this.pending = '';
-      if (!this.decls) this.fail(new TraceIssue({ code: 'unsupported-version', pointer: '', found: 'an empty file', expected: `a trace object with "${VERSION_KEY}": 1` }), '', 1);
+      if (!this.decls)
+        this.fail(
+          new TraceIssue({
+            code: 'unsupported-version',
+            pointer: '',
+            found: 'an empty file',
+            expected: `a trace object with "${VERSION_KEY}": 1`,
+          }),
+          '',
+          1,
+        );
       return;
     }
     this.chunks.push(this.pending);
@@ -137,7 +156,11 @@ export class TraceReader {
       doc = parseJson(text, false).value;
     } catch (e) {
       if (e instanceof JsonSyntaxError) {
-        throw new TraceError({ code: 'malformed-json', pointer: '', found: e.found, expected: e.expected }, this.file, new LineIndex(text).position(e.offset));
+        throw new TraceError(
+          { code: 'malformed-json', pointer: '', found: e.found, expected: e.expected },
+          this.file,
+          new LineIndex(text).position(e.offset),
+        );
       }
       throw e;
     }
@@ -167,7 +190,17 @@ export class TraceReader {
       // not JSON.parse: that would accept duplicate members, silently keeping the last
       v = parseJson(line, false, 'line').value;
     } catch (e) {
-      if (e instanceof JsonSyntaxError) throw new TraceError({ code: 'malformed-json', pointer: this.decls ? `/events/${this.index}` : '', found: e.found, expected: e.expected }, this.file, { line: this.lineNo, column: e.offset + 1 });
+      if (e instanceof JsonSyntaxError)
+        throw new TraceError(
+          {
+            code: 'malformed-json',
+            pointer: this.decls ? `/events/${this.index}` : '',
+            found: e.found,
+            expected: e.expected,
+          },
+          this.file,
+          { line: this.lineNo, column: e.offset + 1 },
+        );
       throw e;
     }
     const isHeader = !this.decls;
@@ -182,7 +215,8 @@ export class TraceReader {
       this.consumer.event(ev, i);
       this.index = i + 1;
     } catch (e) {
-      if (e instanceof TraceIssue) this.fail(e, line, this.lineNo, isHeader ? '' : `/events/${this.index}`);
+      if (e instanceof TraceIssue)
+        this.fail(e, line, this.lineNo, isHeader ? '' : `/events/${this.index}`);
       throw e;
     }
   }
@@ -192,7 +226,12 @@ export class TraceReader {
    * line (numbered `lineNo`) whose pointers start after `prefix`.
    */
   private fail(issue: TraceIssue, text: string, lineNo: number, prefix = ''): never {
-    const rel = prefix && issue.init.pointer.startsWith(prefix) ? issue.init.pointer.slice(prefix.length) : prefix ? '' : issue.init.pointer;
+    const rel =
+      prefix && issue.init.pointer.startsWith(prefix)
+        ? issue.init.pointer.slice(prefix.length)
+        : prefix
+          ? ''
+          : issue.init.pointer;
     const off = text === '' ? 0 : locate(text, rel, issue.atKey);
     let pos: SourcePosition;
     if (lineNo > 0) pos = { line: lineNo, column: off + 1 };
@@ -205,10 +244,14 @@ export class TraceReader {
 export function parseTrace(text: string, file = '<trace>', ops: OpTable = OPS): Trace {
   let header: TraceHeader | null = null;
   const events: TraceEvent[] = [];
-  const r = new TraceReader(file, {
-    header: (h) => void (header = h),
-    event: (ev) => void events.push(ev),
-  }, ops);
+  const r = new TraceReader(
+    file,
+    {
+      header: (h) => void (header = h),
+      event: (ev) => void events.push(ev),
+    },
+    ops,
+  );
   r.push(text);
   r.end();
   const { events: _drop, ...rest } = header as unknown as Trace;
@@ -223,7 +266,11 @@ export interface StreamOptions {
 }
 
 /** Read a trace file, handing each event to `consumer` as it is read. Returns the event count. */
-export async function streamTraceFile(path: string, consumer: TraceConsumer, options: StreamOptions = {}): Promise<number> {
+export async function streamTraceFile(
+  path: string,
+  consumer: TraceConsumer,
+  options: StreamOptions = {},
+): Promise<number> {
   let total = 0;
   try {
     const st = await fs.promises.stat(path);
@@ -253,6 +300,19 @@ export async function streamTraceFile(path: string, consumer: TraceConsumer, opt
 
 function ioError(path: string, e: unknown): TraceError {
   const code = (e as { code?: string }).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : e instanceof Error ? e.message : String(e);
-  return new TraceError({ code: 'io', pointer: '', detail: `cannot read the trace: ${why}` }, path, null);
+  const why =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : e instanceof Error
+            ? e.message
+            : String(e);
+  return new TraceError(
+    { code: 'io', pointer: '', detail: `cannot read the trace: ${why}` },
+    path,
+    null,
+  );
 }

@@ -46,7 +46,11 @@ export function resolveTraceConfig(options: KernelOptions): KernelConfig {
     return resolveConfig(options);
   } catch (e) {
     if (e instanceof ConfigError) {
-      throw new TraceIssue({ code: 'invalid-config', pointer: `/config/${e.option.split('.').join('/')}`, detail: e.message });
+      throw new TraceIssue({
+        code: 'invalid-config',
+        pointer: `/config/${e.option.split('.').join('/')}`,
+        detail: e.message,
+      });
     }
     throw e;
   }
@@ -76,7 +80,11 @@ export class Replayer {
       },
       lock: (name) => this.locks.get(name)!,
       fail: (detail, field) => {
-        throw new TraceIssue({ code: 'replay', pointer: field ? `/events/${this.index}/${field}` : `/events/${this.index}`, detail });
+        throw new TraceIssue({
+          code: 'replay',
+          pointer: field ? `/events/${this.index}/${field}` : `/events/${this.index}`,
+          detail,
+        });
       },
       ext: <T>(key: string, create: (k: Kernel) => T): T => {
         let v = this.extensions.get(key) as T | undefined;
@@ -100,7 +108,12 @@ export class Replayer {
       const cpu = ev.cpu;
       if (k.current !== task || (cpu !== undefined && cpu !== k.cpu)) {
         if (cpu !== undefined && cpu >= k.cpus) {
-          throw new TraceIssue({ code: 'replay', pointer: `/events/${index}/cpu`, found: String(cpu), expected: `a CPU of this kernel, 0..${k.cpus - 1} (config cpus: ${k.cpus})` });
+          throw new TraceIssue({
+            code: 'replay',
+            pointer: `/events/${index}/cpu`,
+            found: String(cpu),
+            expected: `a CPU of this kernel, 0..${k.cpus - 1} (config cpus: ${k.cpus})`,
+          });
         }
         k.switchTo(task, cpu);
       }
@@ -113,13 +126,20 @@ export class Replayer {
         this.stopped = true;
         return;
       }
-      if (e instanceof UsageError) throw new TraceIssue({ code: 'replay', pointer: `/events/${index}`, detail: e.message });
+      if (e instanceof UsageError)
+        throw new TraceIssue({ code: 'replay', pointer: `/events/${index}`, detail: e.message });
       throw e;
     }
   }
 
   result(): ReplayResult {
     const k = this.kernel;
-    return { config: k.config, violations: k.violations, suppressed: k.suppressed.length, events: this.count, stopped: this.stopped };
+    return {
+      config: k.config,
+      violations: k.violations,
+      suppressed: k.suppressed.length,
+      events: this.count,
+      stopped: this.stopped,
+    };
   }
 }

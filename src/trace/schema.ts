@@ -7,7 +7,12 @@
  * reader, which has the text, turns it into a located TraceError.
  */
 import { DEFAULT_LIMITS, POLICIES, PREEMPT_MODELS, type KernelOptions } from '../core/config';
-import { LOCK_TYPE_NAMES, WAIT_TYPE_NAMES, type LockTypeName, type WaitTypeName } from '../core/waitType';
+import {
+  LOCK_TYPE_NAMES,
+  WAIT_TYPE_NAMES,
+  type LockTypeName,
+  type WaitTypeName,
+} from '../core/waitType';
 import { VIOLATION_KINDS, type ViolationKind } from '../report/violation';
 import { describeValue, didYouMean, pointerJoin, type TraceErrorInit } from './errors';
 
@@ -30,7 +35,16 @@ export type LockTypeTag =
   | 'percpu_rwsem';
 
 export const LOCK_TYPE_TAGS: readonly LockTypeTag[] = [
-  'raw_spinlock', 'spinlock', 'rwlock', 'local_lock', 'mutex', 'rwsem', 'rt_mutex', 'srcu', 'seqcount', 'percpu_rwsem',
+  'raw_spinlock',
+  'spinlock',
+  'rwlock',
+  'local_lock',
+  'mutex',
+  'rwsem',
+  'rt_mutex',
+  'srcu',
+  'seqcount',
+  'percpu_rwsem',
 ];
 
 /** The RCU read-side maps, declared in every trace under these names. */
@@ -134,10 +148,23 @@ function requireObject(v: unknown, pointer: string, what = 'an object'): Record<
   return v;
 }
 
-function onlyKeys(o: Record<string, unknown>, pointer: string, known: readonly string[], what: string): void {
+function onlyKeys(
+  o: Record<string, unknown>,
+  pointer: string,
+  known: readonly string[],
+  what: string,
+): void {
   for (const k of Object.keys(o)) {
     if (!known.includes(k)) {
-      throw new TraceIssue({ code: 'unknown-field', pointer: pointerJoin(pointer, k), found: `member ${JSON.stringify(k)}`, expected: `${what}: ${known.join(', ')}` }, true);
+      throw new TraceIssue(
+        {
+          code: 'unknown-field',
+          pointer: pointerJoin(pointer, k),
+          found: `member ${JSON.stringify(k)}`,
+          expected: `${what}: ${known.join(', ')}`,
+        },
+        true,
+      );
     }
   }
 }
@@ -149,21 +176,45 @@ const HEADER_KEYS = [VERSION_KEY, 'description', 'config', 'locks', 'expect', 'm
  * `events` must be absent). Returns the declarations events may refer to.
  */
 export function validateHeader(doc: unknown, jsonl: boolean): TraceDecls {
-  if (!isObject(doc)) throw wrong('', doc, `a trace object with "${VERSION_KEY}": ${TRACE_VERSION}`);
+  if (!isObject(doc))
+    throw wrong('', doc, `a trace object with "${VERSION_KEY}": ${TRACE_VERSION}`);
   if (!(VERSION_KEY in doc)) {
-    throw new TraceIssue({ code: 'unsupported-version', pointer: '', found: `no "${VERSION_KEY}" member`, expected: `a trace object with "${VERSION_KEY}": ${TRACE_VERSION}` });
+    throw new TraceIssue({
+      code: 'unsupported-version',
+      pointer: '',
+      found: `no "${VERSION_KEY}" member`,
+      expected: `a trace object with "${VERSION_KEY}": ${TRACE_VERSION}`,
+    });
   }
   const version = doc[VERSION_KEY];
-  if (typeof version !== 'number') throw wrong(`/${VERSION_KEY}`, version, `the format version ${TRACE_VERSION}`);
+  if (typeof version !== 'number')
+    throw wrong(`/${VERSION_KEY}`, version, `the format version ${TRACE_VERSION}`);
   if (version !== TRACE_VERSION) {
-    throw new TraceIssue({ code: 'unsupported-version', pointer: `/${VERSION_KEY}`, found: `version ${describeValue(version)}`, expected: `version ${TRACE_VERSION} (the only one this lockdep reads)` });
+    throw new TraceIssue({
+      code: 'unsupported-version',
+      pointer: `/${VERSION_KEY}`,
+      found: `version ${describeValue(version)}`,
+      expected: `version ${TRACE_VERSION} (the only one this lockdep reads)`,
+    });
   }
-  onlyKeys(doc, '', jsonl ? HEADER_KEYS.filter((k) => k !== 'events') : HEADER_KEYS, jsonl ? 'a JSON Lines header member (events go on the following lines)' : 'a trace member');
-  if (doc.description !== undefined && typeof doc.description !== 'string') throw wrong('/description', doc.description, 'a string');
+  onlyKeys(
+    doc,
+    '',
+    jsonl ? HEADER_KEYS.filter((k) => k !== 'events') : HEADER_KEYS,
+    jsonl ? 'a JSON Lines header member (events go on the following lines)' : 'a trace member',
+  );
+  if (doc.description !== undefined && typeof doc.description !== 'string')
+    throw wrong('/description', doc.description, 'a string');
   if (doc.config !== undefined) validateConfig(doc.config);
   if (doc.meta !== undefined) requireObject(doc.meta, '/meta');
   if (!jsonl && !Array.isArray(doc.events)) {
-    if (doc.events === undefined) throw new TraceIssue({ code: 'missing-field', pointer: '', found: 'no "events" member', expected: 'an "events" array (or a JSON Lines trace: header line, then one event per line)' });
+    if (doc.events === undefined)
+      throw new TraceIssue({
+        code: 'missing-field',
+        pointer: '',
+        found: 'no "events" member',
+        expected: 'an "events" array (or a JSON Lines trace: header line, then one event per line)',
+      });
     throw wrong('/events', doc.events, 'an array of events');
   }
   const decls = validateLocks(doc.locks);
@@ -186,18 +237,25 @@ function validateConfig(c: unknown): void {
   };
   oneOf('preempt', PREEMPT_MODELS);
   oneOf('policy', POLICIES);
-  for (const k of BOOL_OPTIONS) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw wrong(`/config/${k}`, o[k], 'true or false');
-  if (o.cpus !== undefined && !(typeof o.cpus === 'number' && Number.isInteger(o.cpus) && o.cpus >= 1 && o.cpus <= 256)) {
+  for (const k of BOOL_OPTIONS)
+    if (o[k] !== undefined && typeof o[k] !== 'boolean')
+      throw wrong(`/config/${k}`, o[k], 'true or false');
+  if (
+    o.cpus !== undefined &&
+    !(typeof o.cpus === 'number' && Number.isInteger(o.cpus) && o.cpus >= 1 && o.cpus <= 256)
+  ) {
     throw wrong('/config/cpus', o.cpus, 'an integer in 1..256');
   }
   for (const k of ['release', 'version']) {
-    if (o[k] !== undefined && (typeof o[k] !== 'string' || !/^\S+$/.test(o[k] as string))) throw wrong(`/config/${k}`, o[k], 'a non-empty word');
+    if (o[k] !== undefined && (typeof o[k] !== 'string' || !/^\S+$/.test(o[k] as string)))
+      throw wrong(`/config/${k}`, o[k], 'a non-empty word');
   }
   if (o.limits !== undefined) {
     const l = requireObject(o.limits, '/config/limits');
     onlyKeys(l, '/config/limits', Object.keys(DEFAULT_LIMITS), 'a lockdep limit');
     for (const [k, v] of Object.entries(l)) {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw wrong(`/config/limits/${k}`, v, 'a positive integer');
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+        throw wrong(`/config/limits/${k}`, v, 'a positive integer');
     }
   }
 }
@@ -209,42 +267,102 @@ function validateLocks(locks: unknown): TraceDecls {
   const o = requireObject(locks, '/locks', 'an object mapping lock names to declarations');
   for (const [name, d] of Object.entries(o)) {
     const p = pointerJoin('/locks', name);
-    if (name.length === 0) throw new TraceIssue({ code: 'wrong-type', pointer: p, found: 'an empty lock name', expected: 'a non-empty name' }, true);
+    if (name.length === 0)
+      throw new TraceIssue(
+        {
+          code: 'wrong-type',
+          pointer: p,
+          found: 'an empty lock name',
+          expected: 'a non-empty name',
+        },
+        true,
+      );
     if ((RCU_LOCKS as readonly string[]).includes(name)) {
-      throw new TraceIssue({ code: 'wrong-type', pointer: p, found: `a declaration of ${JSON.stringify(name)}`, expected: `a name other than the predeclared RCU maps (${RCU_LOCKS.join(', ')})` }, true);
+      throw new TraceIssue(
+        {
+          code: 'wrong-type',
+          pointer: p,
+          found: `a declaration of ${JSON.stringify(name)}`,
+          expected: `a name other than the predeclared RCU maps (${RCU_LOCKS.join(', ')})`,
+        },
+        true,
+      );
     }
     const decl = requireObject(d, p, '{ "type": T } or { "wait": { "inner": W } }');
-    if (decl.class !== undefined && (typeof decl.class !== 'string' || decl.class.length === 0)) throw wrong(`${p}/class`, decl.class, 'a non-empty class name');
+    if (decl.class !== undefined && (typeof decl.class !== 'string' || decl.class.length === 0))
+      throw wrong(`${p}/class`, decl.class, 'a non-empty class name');
     if ('type' in decl) {
       // the type first: the unknown-member message names it
-      if (typeof decl.type !== 'string' || !(LOCK_TYPE_TAGS as readonly string[]).includes(decl.type)) {
-        throw wrong(`${p}/type`, decl.type, `a lock type${didYouMean(decl.type, LOCK_TYPE_TAGS)}: ${LOCK_TYPE_TAGS.join(', ')}`);
+      if (
+        typeof decl.type !== 'string' ||
+        !(LOCK_TYPE_TAGS as readonly string[]).includes(decl.type)
+      ) {
+        throw wrong(
+          `${p}/type`,
+          decl.type,
+          `a lock type${didYouMean(decl.type, LOCK_TYPE_TAGS)}: ${LOCK_TYPE_TAGS.join(', ')}`,
+        );
       }
-      onlyKeys(decl, p, decl.type === 'rwlock' ? ['type', 'class', 'queued'] : ['type', 'class'], `a member of a "${decl.type}" declaration`);
-      if (decl.queued !== undefined && typeof decl.queued !== 'boolean') throw wrong(`${p}/queued`, decl.queued, 'true or false');
-      out.set(name, { name, kind: decl.type as LockTypeTag, decl: decl as unknown as PrimitiveLockDecl });
+      onlyKeys(
+        decl,
+        p,
+        decl.type === 'rwlock' ? ['type', 'class', 'queued'] : ['type', 'class'],
+        `a member of a "${decl.type}" declaration`,
+      );
+      if (decl.queued !== undefined && typeof decl.queued !== 'boolean')
+        throw wrong(`${p}/queued`, decl.queued, 'true or false');
+      out.set(name, {
+        name,
+        kind: decl.type as LockTypeTag,
+        decl: decl as unknown as PrimitiveLockDecl,
+      });
     } else if ('wait' in decl) {
       onlyKeys(decl, p, ['wait', 'lockType', 'class'], 'a member of a lockdep_map declaration');
       const w = requireObject(decl.wait, `${p}/wait`, '{ "inner": W, "outer"?: W }');
       onlyKeys(w, `${p}/wait`, ['inner', 'outer'], 'a wait type member');
       const waitNames = WAIT_TYPE_NAMES.map((x) => JSON.stringify(x)).join(', ');
-      if (w.inner === undefined) throw new TraceIssue({ code: 'missing-field', pointer: `${p}/wait`, found: 'no "inner" member', expected: `"inner": one of ${waitNames}` });
+      if (w.inner === undefined)
+        throw new TraceIssue({
+          code: 'missing-field',
+          pointer: `${p}/wait`,
+          found: 'no "inner" member',
+          expected: `"inner": one of ${waitNames}`,
+        });
       for (const k of ['inner', 'outer']) {
         const v = w[k];
-        if (v !== undefined && !(WAIT_TYPE_NAMES as readonly unknown[]).includes(v)) throw wrong(`${p}/wait/${k}`, v, `one of ${waitNames}`);
+        if (v !== undefined && !(WAIT_TYPE_NAMES as readonly unknown[]).includes(v))
+          throw wrong(`${p}/wait/${k}`, v, `one of ${waitNames}`);
       }
-      if (decl.lockType !== undefined && !(LOCK_TYPE_NAMES as readonly unknown[]).includes(decl.lockType)) {
-        throw wrong(`${p}/lockType`, decl.lockType, `one of ${LOCK_TYPE_NAMES.map((x) => JSON.stringify(x)).join(', ')}`);
+      if (
+        decl.lockType !== undefined &&
+        !(LOCK_TYPE_NAMES as readonly unknown[]).includes(decl.lockType)
+      ) {
+        throw wrong(
+          `${p}/lockType`,
+          decl.lockType,
+          `one of ${LOCK_TYPE_NAMES.map((x) => JSON.stringify(x)).join(', ')}`,
+        );
       }
-      out.set(name, { name, kind: decl.lockType === 'wait-override' ? 'wait-override' : 'map', decl: decl as unknown as MapLockDecl });
+      out.set(name, {
+        name,
+        kind: decl.lockType === 'wait-override' ? 'wait-override' : 'map',
+        decl: decl as unknown as MapLockDecl,
+      });
     } else {
-      throw new TraceIssue({ code: 'missing-field', pointer: p, found: 'neither "type" nor "wait"', expected: '{ "type": T } or { "wait": { "inner": W } }' });
+      throw new TraceIssue({
+        code: 'missing-field',
+        pointer: p,
+        found: 'neither "type" nor "wait"',
+        expected: '{ "type": T } or { "wait": { "inner": W } }',
+      });
     }
   }
   return { locks: out };
 }
 
-export const MATRIX_CONFIG_IDS: readonly MatrixConfigId[] = PREEMPT_MODELS.flatMap((p) => [`${p}/prove`, `${p}/noprove`] as MatrixConfigId[]);
+export const MATRIX_CONFIG_IDS: readonly MatrixConfigId[] = PREEMPT_MODELS.flatMap(
+  (p) => [`${p}/prove`, `${p}/noprove`] as MatrixConfigId[],
+);
 
 function validateExpect(e: unknown): void {
   const o = requireObject(e, '/expect');
@@ -255,20 +373,41 @@ function validateExpect(e: unknown): void {
       const p = `/expect/violations/${i}`;
       const v = requireObject(x, p, '{ "kind": K, "lock"?: name, "event"?: index }');
       onlyKeys(v, p, ['kind', 'lock', 'event'], 'an expected violation member');
-      if (!(VIOLATION_KINDS as readonly unknown[]).includes(v.kind)) throw wrong(`${p}/kind`, v.kind, `a violation kind: ${VIOLATION_KINDS.join(', ')}`);
-      if (v.lock !== undefined && v.lock !== null && typeof v.lock !== 'string') throw wrong(`${p}/lock`, v.lock, 'a lock class name or null');
-      if (v.event !== undefined && !(typeof v.event === 'number' && Number.isInteger(v.event) && v.event >= 0)) throw wrong(`${p}/event`, v.event, 'an event index');
+      if (!(VIOLATION_KINDS as readonly unknown[]).includes(v.kind))
+        throw wrong(`${p}/kind`, v.kind, `a violation kind: ${VIOLATION_KINDS.join(', ')}`);
+      if (v.lock !== undefined && v.lock !== null && typeof v.lock !== 'string')
+        throw wrong(`${p}/lock`, v.lock, 'a lock class name or null');
+      if (
+        v.event !== undefined &&
+        !(typeof v.event === 'number' && Number.isInteger(v.event) && v.event >= 0)
+      )
+        throw wrong(`${p}/event`, v.event, 'an event index');
     });
   }
   if (o.matrix !== undefined) {
-    const m = requireObject(o.matrix, '/expect/matrix', 'an object mapping "<kind> <lock>" to configuration ids');
+    const m = requireObject(
+      o.matrix,
+      '/expect/matrix',
+      'an object mapping "<kind> <lock>" to configuration ids',
+    );
     for (const [row, ids] of Object.entries(m)) {
       const p = pointerJoin('/expect/matrix', row);
       const kind = row.split(' ')[0];
       if (!(VIOLATION_KINDS as readonly string[]).includes(kind) || row.split(' ').length !== 2) {
-        throw new TraceIssue({ code: 'wrong-type', pointer: p, found: describeValue(row), expected: '"<kind> <lock>" with a violation kind (lock "-" for none)' }, true);
+        throw new TraceIssue(
+          {
+            code: 'wrong-type',
+            pointer: p,
+            found: describeValue(row),
+            expected: '"<kind> <lock>" with a violation kind (lock "-" for none)',
+          },
+          true,
+        );
       }
-      if (!Array.isArray(ids) || ids.some((x) => !(MATRIX_CONFIG_IDS as readonly unknown[]).includes(x))) {
+      if (
+        !Array.isArray(ids) ||
+        ids.some((x) => !(MATRIX_CONFIG_IDS as readonly unknown[]).includes(x))
+      ) {
         throw wrong(p, ids, `an array of configuration ids: ${MATRIX_CONFIG_IDS.join(', ')}`);
       }
     }

@@ -66,14 +66,18 @@ export const GFP_NAMES: readonly string[] = NAMED.map(([n]) => n);
 
 /** Parse `GFP_NOWAIT|__GFP_NOWARN` (also `0`). Throws UsageError on an unknown name. */
 export function parseGfp(text: string): Gfp {
-  if (typeof text !== 'string') throw new UsageError(`gfp must be a string like "GFP_KERNEL|__GFP_NOWARN", got ${typeof text}`);
+  if (typeof text !== 'string')
+    throw new UsageError(`gfp must be a string like "GFP_KERNEL|__GFP_NOWARN", got ${typeof text}`);
   const t = text.trim();
   if (t === '0') return 0;
   let g = 0;
   for (const part of t.split('|')) {
     const name = part.trim();
     const v = BY_NAME.get(name);
-    if (v === undefined) throw new UsageError(`unknown gfp flag ${JSON.stringify(name)} (known: ${GFP_NAMES.join(', ')})`);
+    if (v === undefined)
+      throw new UsageError(
+        `unknown gfp flag ${JSON.stringify(name)} (known: ${GFP_NAMES.join(', ')})`,
+      );
     g |= v;
   }
   return g;

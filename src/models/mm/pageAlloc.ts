@@ -146,8 +146,19 @@ export class PageAllocator {
   kswapdAsleep: boolean;
   kswapdFailures = 0;
   readonly stats: PageAllocatorStats = {
-    calls: 0, successes: 0, failures: 0, pcpHits: 0, pcpRefills: 0, buddyAllocs: 0, slowpaths: 0,
-    kswapdWakeups: 0, directReclaims: 0, oomKills: 0, trylockFailures: 0, allocWarnings: 0, pagesFreed: 0,
+    calls: 0,
+    successes: 0,
+    failures: 0,
+    pcpHits: 0,
+    pcpRefills: 0,
+    buddyAllocs: 0,
+    slowpaths: 0,
+    kswapdWakeups: 0,
+    directReclaims: 0,
+    oomKills: 0,
+    trylockFailures: 0,
+    allocWarnings: 0,
+    pagesFreed: 0,
   };
   private nextPfn = 0x100000;
   private contender: { comm: string; cpu: number; flags: boolean | null } | null = null;
@@ -164,15 +175,25 @@ export class PageAllocator {
     // ≤ v5.13 on PREEMPT_RT: the RT patch set's "rt-friendly per-cpu pages" protected the
     // pcp lists with local_lock_irqsave(pa_lock) instead of local_irq_save()
     this.pcpLocalLock = k.config.preempt === 'rt' && this.version === 'v5.9';
-    this.pagesetsLock = this.version === 'v5.14' ? k.localLock('pagesets.lock') : this.pcpLocalLock ? k.localLock('pa_lock') : null;
+    this.pagesetsLock =
+      this.version === 'v5.14'
+        ? k.localLock('pagesets.lock')
+        : this.pcpLocalLock
+          ? k.localLock('pa_lock')
+          : null;
     this.kswapdWaitLock = k.spinlock('&pgdat->kswapd_wait');
     this.kswapdPiLock = k.rawSpinlock('&p->pi_lock');
     // lib/stackdepot.c: static DEFINE_SPINLOCK(depot_lock) in 2020; static DEFINE_RAW_SPINLOCK(pool_lock) today
-    this.depotLock = this.version === 'main' ? k.rawSpinlock('pool_lock') : k.spinlock('depot_lock');
+    this.depotLock =
+      this.version === 'main' ? k.rawSpinlock('pool_lock') : k.spinlock('depot_lock');
     // mm/page_owner.c (v6.9+): static DEFINE_SPINLOCK(stack_list_lock)
     this.stackListLock = this.version === 'main' ? k.spinlock('stack_list_lock') : null;
     const min = nonNeg(o.min ?? 1024, 'min');
-    this.watermarks = { min, low: nonNeg(o.low ?? Math.floor((min * 5) / 4), 'low'), high: nonNeg(o.high ?? Math.floor((min * 3) / 2), 'high') };
+    this.watermarks = {
+      min,
+      low: nonNeg(o.low ?? Math.floor((min * 5) / 4), 'low'),
+      high: nonNeg(o.high ?? Math.floor((min * 3) / 2), 'high'),
+    };
     this.freePages = nonNeg(o.freePages ?? 100000, 'freePages');
     this.reclaimable = nonNeg(o.reclaimable ?? 50000, 'reclaimable');
     this.batch = Math.max(1, nonNeg(o.batch ?? 31, 'batch'));
@@ -220,11 +241,20 @@ export class PageAllocator {
   setBelowWatermark(mark: Watermark | 'atomic'): void {
     const w = this.watermarks;
     switch (mark) {
-      case 'high': this.freePages = w.high - 1; break;
-      case 'low': this.freePages = w.low - 1; break;
-      case 'min': this.freePages = Math.floor((w.min * 3) / 4); break;
-      case 'atomic': this.freePages = Math.floor((w.min * 3) / 10); break;
-      default: throw new UsageError(`unknown watermark ${JSON.stringify(mark)} (min, low, high, atomic)`);
+      case 'high':
+        this.freePages = w.high - 1;
+        break;
+      case 'low':
+        this.freePages = w.low - 1;
+        break;
+      case 'min':
+        this.freePages = Math.floor((w.min * 3) / 4);
+        break;
+      case 'atomic':
+        this.freePages = Math.floor((w.min * 3) / 10);
+        break;
+      default:
+        throw new UsageError(`unknown watermark ${JSON.stringify(mark)} (min, low, high, atomic)`);
     }
   }
 
@@ -235,8 +265,12 @@ export class PageAllocator {
     const target = cpu ?? (k.cpu === k.cpus - 1 ? 0 : k.cpus - 1);
     // a holder_cpu beyond config.cpus is a usage error, not an index past machine.cpus
     k.machine.checkCpu(target);
-    if (target === k.cpu) throw new UsageError('zone->lock contention needs a holder on another CPU than the current one');
-    if (!this.env.cpuAvailable(target)) throw new UsageError(`CPU ${target} is busy; cannot start a zone->lock holder there`);
+    if (target === k.cpu)
+      throw new UsageError(
+        'zone->lock contention needs a holder on another CPU than the current one',
+      );
+    if (!this.env.cpuAvailable(target))
+      throw new UsageError(`CPU ${target} is busy; cannot start a zone->lock holder there`);
     const comm = 'zone-lock-holder';
     const m = k.machine;
     const callerCpu = m.cpu;
@@ -295,7 +329,11 @@ export class PageAllocator {
 
   private markFor(allocFlags: number): number {
     const w = allocFlags & ALLOC_WMARK_MASK;
-    return w === ALLOC_WMARK_MIN ? this.watermarks.min : w === ALLOC_WMARK_LOW ? this.watermarks.low : this.watermarks.high;
+    return w === ALLOC_WMARK_MIN
+      ? this.watermarks.min
+      : w === ALLOC_WMARK_LOW
+        ? this.watermarks.low
+        : this.watermarks.high;
   }
 
   private balanced(): boolean {
@@ -321,7 +359,8 @@ export class PageAllocator {
     const k = this.kernel;
     this.stats.calls++;
     // might_alloc(): might_sleep_if(gfpflags_allow_blocking(gfp))
-    if (gfpAllowBlocking(gfp)) k.mightSleep('mm/page_alloc.c:4696', 'prepare_alloc_pages(): might_alloc()');
+    if (gfpAllowBlocking(gfp))
+      k.mightSleep('mm/page_alloc.c:4696', 'prepare_alloc_pages(): might_alloc()');
     // RFC __GFP_NO_LOCKS only changed the order-0 pcp path (rmqueue_pcplist()); a higher
     // order still goes to the buddy lists under zone->lock ("it only works for order==0", PeterZ)
     let page = this.getPageFromFreelist(gfp, order, ALLOC_WMARK_LOW);
@@ -397,7 +436,11 @@ export class PageAllocator {
     if (this.kswapdAsleep) return false;
     const k = this.kernel;
     let cpu = -1;
-    for (let c = 0; c < k.cpus; c++) if (this.env.cpuAvailable(c)) { cpu = c; break; }
+    for (let c = 0; c < k.cpus; c++)
+      if (this.env.cpuAvailable(c)) {
+        cpu = c;
+        break;
+      }
     if (cpu < 0) return false;
     this.env.runAsTask('kswapd0', cpu, () => {
       const need = Math.max(0, this.watermarks.high + 1 - this.freePages);
@@ -413,7 +456,11 @@ export class PageAllocator {
 
   /** get_page_from_freelist() over the one zone. */
   private getPageFromFreelist(gfp: Gfp, order: number, allocFlags: number): Page | null {
-    if (!(allocFlags & ALLOC_NO_WATERMARKS) && !this.watermarkOk(order, this.markFor(allocFlags), allocFlags)) return null;
+    if (
+      !(allocFlags & ALLOC_NO_WATERMARKS) &&
+      !this.watermarkOk(order, this.markFor(allocFlags), allocFlags)
+    )
+      return null;
     const page = this.rmqueue(gfp, order, allocFlags);
     if (page) this.prepNewPage(gfp);
     return page;
@@ -598,7 +645,8 @@ export class PageAllocator {
    */
   allocPagesNolock(order = 0, gfpFlags: Gfp = 0): Page | null {
     checkOrder(order);
-    if (gfpFlags & ~__GFP_ACCOUNT) throw new UsageError('alloc_pages_nolock(): only __GFP_ACCOUNT is allowed in gfp_flags');
+    if (gfpFlags & ~__GFP_ACCOUNT)
+      throw new UsageError('alloc_pages_nolock(): only __GFP_ACCOUNT is allowed in gfp_flags');
     return this.kernel.machine.op(() => {
       const k = this.kernel;
       this.stats.calls++;
@@ -644,7 +692,8 @@ export class PageAllocator {
 
   /** free_pages() / free_page(): to this CPU's pcp list; over pcp->high, a batch goes back under zone->lock. */
   freePage(page: Page): void {
-    if (!page || typeof page.order !== 'number') throw new UsageError('freePage(): not a page from this allocator');
+    if (!page || typeof page.order !== 'number')
+      throw new UsageError('freePage(): not a page from this allocator');
     this.kernel.machine.op(() => {
       const k = this.kernel;
       this.stats.pagesFreed++;
@@ -707,18 +756,24 @@ export class PageAllocator {
   /** A readable state line. */
   describe(): string {
     const w = this.watermarks;
-    return `zone free=${this.freePages} (min ${w.min} low ${w.low} high ${w.high}) reclaimable=${this.reclaimable} pcp=[${this.pcp.map((p) => p.count).join(',')}]` +
-      `${this.contender ? ' zone->lock contended' : ''} kswapd=${this.kswapdAsleep ? 'asleep' : 'awake'}`;
+    return (
+      `zone free=${this.freePages} (min ${w.min} low ${w.low} high ${w.high}) reclaimable=${this.reclaimable} pcp=[${this.pcp.map((p) => p.count).join(',')}]` +
+      `${this.contender ? ' zone->lock contended' : ''} kswapd=${this.kswapdAsleep ? 'asleep' : 'awake'}`
+    );
   }
 }
 
 function nonNeg(n: number, what: string): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new UsageError(`${what}: expected a non-negative integer, got ${String(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+    throw new UsageError(`${what}: expected a non-negative integer, got ${String(n)}`);
   return n;
 }
 
 function checkOrder(order: number): void {
-  if (!Number.isInteger(order) || order < 0 || order > 10) throw new UsageError(`order must be an integer in [0, 10] (MAX_PAGE_ORDER), got ${String(order)}`);
+  if (!Number.isInteger(order) || order < 0 || order > 10)
+    throw new UsageError(
+      `order must be an integer in [0, 10] (MAX_PAGE_ORDER), got ${String(order)}`,
+    );
 }
 
 export { ALLOC_WMARK_HIGH, ALLOC_HIGHATOMIC, ALLOC_OOM, ALLOC_KSWAPD };

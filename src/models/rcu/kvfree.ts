@@ -15,7 +15,14 @@ import createDebug from 'debug';
 import type { Kernel } from '../../kernel';
 import { UsageError } from '../../core/errors';
 import type { RawSpinlock } from '../../primitives/spinlock';
-import { DelayedWork, HrTimer, SYSTEM_HIGHPRI_WQ, SYSTEM_WQ, type ModelEnv, type WorkqueueDef } from '../env';
+import {
+  DelayedWork,
+  HrTimer,
+  SYSTEM_HIGHPRI_WQ,
+  SYSTEM_WQ,
+  type ModelEnv,
+  type WorkqueueDef,
+} from '../env';
 import type { Page, PageAllocator } from '../mm/pageAlloc';
 import type { KvfreeStrategy } from '../strategies';
 import { RcuWork, type Rcu } from './rcu';
@@ -131,7 +138,11 @@ class Krc {
 
   /** krc_count() */
   total(): number {
-    return this.bulk[0].reduce((a, b) => a + b.records, 0) + this.bulk[1].reduce((a, b) => a + b.records, 0) + this.headCount;
+    return (
+      this.bulk[0].reduce((a, b) => a + b.records, 0) +
+      this.bulk[1].reduce((a, b) => a + b.records, 0) +
+      this.headCount
+    );
   }
 }
 
@@ -143,10 +154,32 @@ export class KvfreeRcu {
   readonly headerSize: number;
   readonly delayFillMs: number;
   readonly counters: KvfreeCounters = {
-    calls: 0, bulk: 0, list: 0, inlineGp: 0, allocatorCalls: 0, allocatorFailures: 0, allocUnderLock: 0, allocDropLock: 0,
-    allocWorker: 0, cacheHits: 0, pagesRefilled: 0, pagesRecycled: 0, pagesReleased: 0, workerKicks: 0, workerRuns: 0,
-    monitorRuns: 0, batchesQueued: 0, gracePeriodsWaited: 0, freedBulk: 0, freedList: 0, freedInline: 0, blocksFreed: 0,
-    drainedReady: 0, cacheMissesBulk: 0, cacheMissesList: 0, shrinkerScans: 0,
+    calls: 0,
+    bulk: 0,
+    list: 0,
+    inlineGp: 0,
+    allocatorCalls: 0,
+    allocatorFailures: 0,
+    allocUnderLock: 0,
+    allocDropLock: 0,
+    allocWorker: 0,
+    cacheHits: 0,
+    pagesRefilled: 0,
+    pagesRecycled: 0,
+    pagesReleased: 0,
+    workerKicks: 0,
+    workerRuns: 0,
+    monitorRuns: 0,
+    batchesQueued: 0,
+    gracePeriodsWaited: 0,
+    freedBulk: 0,
+    freedList: 0,
+    freedInline: 0,
+    blocksFreed: 0,
+    drainedReady: 0,
+    cacheMissesBulk: 0,
+    cacheMissesList: 0,
+    shrinkerScans: 0,
   };
   private readonly krcs: Krc[] = [];
   private readonly wq: WorkqueueDef;
@@ -163,23 +196,34 @@ export class KvfreeRcu {
     this.minCachedObjs = nonNegInt(o.minCachedObjs ?? strategy.minCachedObjs, 'minCachedObjs');
     this.lineSize = posInt(o.cacheLineSize ?? 64, 'cacheLineSize');
     this.pointerSize = posInt(o.pointerSize ?? 8, 'pointerSize');
-    if (this.capacity * this.pointerSize >= PAGE_SIZE) throw new UsageError(`bulkCapacity ${this.capacity} does not fit a ${PAGE_SIZE}-byte page with a header`);
+    if (this.capacity * this.pointerSize >= PAGE_SIZE)
+      throw new UsageError(
+        `bulkCapacity ${this.capacity} does not fit a ${PAGE_SIZE}-byte page with a header`,
+      );
     // the struct header sits in front of records[] in the same page
     this.headerSize = PAGE_SIZE - this.capacity * this.pointerSize;
-    this.delayFillMs = nonNegInt(o.delayPageCacheFillMs ?? RCU_DELAY_PAGE_CACHE_FILL_MSEC, 'delayPageCacheFillMs');
+    this.delayFillMs = nonNegInt(
+      o.delayPageCacheFillMs ?? RCU_DELAY_PAGE_CACHE_FILL_MSEC,
+      'delayPageCacheFillMs',
+    );
     this.wq = strategy.queueMode === 'slot' ? RCU_RECLAIM_WQ : SYSTEM_WQ;
     // static DEFINE_PER_CPU(struct kfree_rcu_cpu, krc) = { .lock = __RAW_SPIN_LOCK_UNLOCKED(krc.lock) }
     for (let c = 0; c < kernel.cpus; c++) {
       const krcp = new Krc(c, kernel.rawSpinlock('krc.lock'));
       for (let i = 0; i < KFREE_N_BATCHES; i++) {
         const b: Batch = { bulkFree: [[], []], headFree: 0, rwork: null as unknown as RcuWork };
-        (b as { rwork: RcuWork }).rwork = new RcuWork('kfree_rcu_work', () => this.kfreeRcuWork(krcp, b));
+        (b as { rwork: RcuWork }).rwork = new RcuWork('kfree_rcu_work', () =>
+          this.kfreeRcuWork(krcp, b),
+        );
         krcp.krw.push(b);
       }
       krcp.monitor = new DelayedWork('kfree_rcu_monitor', () => this.monitor(krcp));
       krcp.pageCacheWork = new DelayedWork('fill_page_cache_func', () => this.fillPageCache(krcp));
       // schedule_page_work_fn(): hard-IRQ context, only queues the work
-      krcp.hrtimer = new HrTimer('schedule_page_work_fn', () => void env.queueDelayedWork(SYSTEM_HIGHPRI_WQ, krcp.pageCacheWork, 0));
+      krcp.hrtimer = new HrTimer(
+        'schedule_page_work_fn',
+        () => void env.queueDelayedWork(SYSTEM_HIGHPRI_WQ, krcp.pageCacheWork, 0),
+      );
       this.krcs.push(krcp);
     }
   }
@@ -221,7 +265,12 @@ export class KvfreeRcu {
     // "it can be used from might_sleep() context only"
     if (!head) k.mightSleep('mm/slab_common.c:1938', 'kvfree_call_rcu() head-less: might_sleep()');
     // patch 15/16 samples preemptible() before taking the lock; MAIN allows head-less only
-    const canAlloc = s.dropLockAlloc === 'preemptible' ? k.preemptible() : s.dropLockAlloc === 'headless' ? !head : false;
+    const canAlloc =
+      s.dropLockAlloc === 'preemptible'
+        ? k.preemptible()
+        : s.dropLockAlloc === 'headless'
+          ? !head
+          : false;
     const krcp = this.krcs[k.cpu];
     let flags = this.krcLock(krcp);
     const r = this.addPtrToBulk(krcp, flags, vmalloc, canAlloc, head);
@@ -264,7 +313,13 @@ export class KvfreeRcu {
   }
 
   /** kvfree_call_rcu_add_ptr_to_bulk() / add_ptr_to_bulk_krc_lock() */
-  private addPtrToBulk(krcp: Krc, flags: boolean, vmalloc: boolean, canAlloc: boolean, head: boolean): { ok: boolean; flags: boolean } {
+  private addPtrToBulk(
+    krcp: Krc,
+    flags: boolean,
+    vmalloc: boolean,
+    canAlloc: boolean,
+    head: boolean,
+  ): { ok: boolean; flags: boolean } {
     const s = this.strategy;
     if (!krcp.initialized) return { ok: false, flags };
     const idx = vmalloc ? 1 : 0;
@@ -323,7 +378,10 @@ export class KvfreeRcu {
     return this.allocWith(() => this.pa.getFreePage(gfp), site);
   }
 
-  private allocWith(fn: () => Page | null, site: 'under-lock' | 'drop-lock' | 'worker'): Page | null {
+  private allocWith(
+    fn: () => Page | null,
+    site: 'under-lock' | 'drop-lock' | 'worker',
+  ): Page | null {
     this.counters.allocatorCalls++;
     if (site === 'under-lock') this.counters.allocUnderLock++;
     else if (site === 'drop-lock') this.counters.allocDropLock++;
@@ -386,8 +444,10 @@ export class KvfreeRcu {
   /** queue_kfree_rcu_work() (≤ v5.19): fill any free channel of any slot. True when all pending left. */
   private queueBatchChannels(krcp: Krc): boolean {
     for (const krwp of krcp.krw) {
-      const movable = (krcp.bulk[0].length > 0 && krwp.bulkFree[0].length === 0) ||
-        (krcp.bulk[1].length > 0 && krwp.bulkFree[1].length === 0) || (krcp.headCount > 0 && krwp.headFree === 0);
+      const movable =
+        (krcp.bulk[0].length > 0 && krwp.bulkFree[0].length === 0) ||
+        (krcp.bulk[1].length > 0 && krwp.bulkFree[1].length === 0) ||
+        (krcp.headCount > 0 && krwp.headFree === 0);
       if (!movable) continue;
       for (let j = 0; j < FREE_N_CHANNELS; j++) {
         if (krwp.bulkFree[j].length === 0) krwp.bulkFree[j].push(...krcp.bulk[j].splice(0));
@@ -424,7 +484,8 @@ export class KvfreeRcu {
     for (let j = 0; j < FREE_N_CHANNELS; j++) {
       const list = krcp.bulk[j];
       // from the tail: the oldest blocks
-      while (list.length > 0 && this.rcu.pollState(list[list.length - 1].gpSnap)) ready.push(list.pop() as Block);
+      while (list.length > 0 && this.rcu.pollState(list[list.length - 1].gpSnap))
+        ready.push(list.pop() as Block);
     }
     let head = 0;
     if (krcp.headCount > 0 && this.rcu.pollState(krcp.headGpSnap)) {
@@ -567,7 +628,8 @@ export class KvfreeRcu {
   /** Empty the page cache(s), giving the pages back to the allocator. */
   emptyCache(cpu?: number): void {
     this.kernel.machine.op(() => {
-      for (const krcp of this.targets(cpu)) for (const p of krcp.cache.splice(0)) this.pa.freePage(p);
+      for (const krcp of this.targets(cpu))
+        for (const p of krcp.cache.splice(0)) this.pa.freePage(p);
     });
   }
 
@@ -587,7 +649,11 @@ export class KvfreeRcu {
     let n = 0;
     for (const k of this.krcs) {
       n += k.total();
-      for (const b of k.krw) n += b.headFree + b.bulkFree[0].reduce((a, x) => a + x.records, 0) + b.bulkFree[1].reduce((a, x) => a + x.records, 0);
+      for (const b of k.krw)
+        n +=
+          b.headFree +
+          b.bulkFree[0].reduce((a, x) => a + x.records, 0) +
+          b.bulkFree[1].reduce((a, x) => a + x.records, 0);
     }
     return n;
   }
@@ -600,16 +666,21 @@ export class KvfreeRcu {
   /** the cache-miss ratio list/bulk per object freed so far (NaN until both were used) */
   missesPerObject(): { bulk: number; list: number } {
     const c = this.counters;
-    return { bulk: c.freedBulk ? c.cacheMissesBulk / c.freedBulk : NaN, list: c.freedList ? c.cacheMissesList / c.freedList : NaN };
+    return {
+      bulk: c.freedBulk ? c.cacheMissesBulk / c.freedBulk : NaN,
+      list: c.freedList ? c.cacheMissesList / c.freedList : NaN,
+    };
   }
 }
 
 function posInt(n: number, what: string): number {
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${what}: expected a positive integer, got ${String(n)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${what}: expected a positive integer, got ${String(n)}`);
   return n;
 }
 
 function nonNegInt(n: number, what: string): number {
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${what}: expected a non-negative integer, got ${String(n)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`${what}: expected a non-negative integer, got ${String(n)}`);
   return n;
 }

@@ -48,7 +48,12 @@ export class Rcu {
   private readonly callbacks: Callback[] = [];
   /** rcu_callback_map: held while invoking callbacks ({0:0}) */
   readonly callbackMap: LockdepMapAnnotation;
-  readonly stats: RcuStats = { gracePeriods: 0, synchronizeCalls: 0, callbacksQueued: 0, callbacksInvoked: 0 };
+  readonly stats: RcuStats = {
+    gracePeriods: 0,
+    synchronizeCalls: 0,
+    callbacksQueued: 0,
+    callbacksInvoked: 0,
+  };
 
   constructor(
     readonly kernel: Kernel,
@@ -88,7 +93,8 @@ export class Rcu {
    * context on their CPU, where that CPU can run it now).
    */
   gracePeriod(n = 1): void {
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`gracePeriod(n): n must be a positive integer, got ${String(n)}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`gracePeriod(n): n must be a positive integer, got ${String(n)}`);
     this.kernel.machine.op(() => {
       this.completed += n;
       this.stats.gracePeriods += n;
@@ -130,7 +136,11 @@ export class Rcu {
     this.kernel.machine.op(() => {
       const k = this.kernel;
       this.stats.synchronizeCalls++;
-      k.machine.rcuLockdepWarn(k.runtime.rcuReaderHeld(), 'kernel/rcu/tree.c:3781', 'Illegal synchronize_rcu() in RCU read-side critical section');
+      k.machine.rcuLockdepWarn(
+        k.runtime.rcuReaderHeld(),
+        'kernel/rcu/tree.c:3781',
+        'Illegal synchronize_rcu() in RCU read-side critical section',
+      );
       k.mightSleep('kernel/rcu/tree.c:3785', 'synchronize_rcu()');
       // wait_rcu_gp() -> wait_for_completion(): blocks
       k.schedule('synchronize_rcu');
