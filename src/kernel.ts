@@ -22,7 +22,7 @@ import {
   type WaitTypeName,
 } from './core/waitType';
 import { LockdepMapAnnotation, Seqcount, Srcu, WaitOverrideMap } from './primitives/annotations';
-import type { LockInit } from './primitives/lockBase';
+import { checkFlags, NO_OPTIONS, type LockInit } from './primitives/lockBase';
 import { LocalLock } from './primitives/localLock';
 import { Runtime } from './primitives/runtime';
 import { Rwlock } from './primitives/rwlock';
@@ -60,6 +60,33 @@ export interface KernelSummary {
   readonly suppressed: number;
   /** reports identical to an earlier one, counted not repeated */
   readonly duplicates: number;
+}
+
+function checkIrqOptions(o: unknown): void {
+  if (o === NO_OPTIONS) return;
+  if (o === null || typeof o !== 'object')
+    throw new UsageError(
+      `irqEnter(): options must be an object, got ${o === null ? 'null' : typeof o}`,
+    );
+  for (const k of ['threaded', 'forceThreaded'] as const) {
+    const v = (o as IrqOptions)[k];
+    if (v !== undefined && typeof v !== 'boolean')
+      throw new UsageError(`irqEnter(): options.${k} must be a boolean, got ${String(v)}`);
+  }
+}
+
+function checkFunction(fn: unknown, api: string): void {
+  if (typeof fn !== 'function')
+    throw new UsageError(
+      `${api}(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}`,
+    );
+}
+
+function checkString(v: unknown, api: string, what: string): void {
+  if (typeof v !== 'string')
+    throw new UsageError(
+      `${api}(): ${what} must be a string, got ${v === null ? 'null' : typeof v}`,
+    );
 }
 
 export class Kernel {
@@ -208,54 +235,72 @@ export class Kernel {
   // ---------------------------------------------------------------------------------
   // Execution context
 
+  /**
+   * Run one operation: `fn` is a pre-bound method of `self` (no closure per call, so the
+   * context and RCU calls allocate nothing).
+   */
+  private call<S, A, R>(self: S, fn: (this: S, a: A) => R, a: A): R {
+    const m = this.m;
+    m.opBegin();
+    let result: R;
+    try {
+      result = fn.call(self, a);
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
+    return result;
+  }
+
   localIrqDisable(): void {
-    this.m.op(() => this.m.irqDisable());
+    this.call(this.m, this.m.irqDisable, undefined);
   }
   localIrqEnable(): void {
-    this.m.op(() => this.m.irqEnable());
+    this.call(this.m, this.m.irqEnable, undefined);
   }
   /** local_irq_save(): returns the flags for localIrqRestore(). */
   localIrqSave(): boolean {
-    return this.m.op(() => this.m.irqSave());
+    return this.call(this.m, this.m.irqSave, undefined);
   }
   localIrqRestore(flags: boolean): void {
-    this.m.op(() => this.m.irqRestore(flags));
+    this.call(this.m, this.m.irqRestore, checkFlags(flags, 'local_irq_restore'));
   }
   preemptDisable(): void {
-    this.m.op(() => this.r.preemptDisable());
+    this.call(this.r, this.r.preemptDisable, undefined);
   }
   preemptEnable(): void {
-    this.m.op(() => void this.r.preemptEnable());
+    this.call(this.r, this.r.preemptEnable, undefined);
   }
   migrateDisable(): void {
-    this.m.op(() => this.r.migrateDisable());
+    this.call(this.r, this.r.migrateDisable, undefined);
   }
   migrateEnable(): void {
-    this.m.op(() => this.r.migrateEnable());
+    this.call(this.r, this.r.migrateEnable, undefined);
   }
   localBhDisable(): void {
-    this.m.op(() => this.r.localBhDisable(SOFTIRQ_DISABLE_OFFSET));
+    this.call(this.r, this.r.localBhDisable, SOFTIRQ_DISABLE_OFFSET);
   }
   localBhEnable(): void {
-    this.m.op(() => this.r.localBhEnable(SOFTIRQ_DISABLE_OFFSET));
+    this.call(this.r, this.r.localBhEnable, SOFTIRQ_DISABLE_OFFSET);
   }
   rcuReadLock(): void {
-    this.m.op(() => this.r.rcuReadLock());
+    this.call(this.r, this.r.rcuReadLock, undefined);
   }
   rcuReadUnlock(): void {
-    this.m.op(() => this.r.rcuReadUnlock());
+    this.call(this.r, this.r.rcuReadUnlock, undefined);
   }
   rcuReadLockBh(): void {
-    this.m.op(() => this.r.rcuReadLockBh());
+    this.call(this.r, this.r.rcuReadLockBh, undefined);
   }
   rcuReadUnlockBh(): void {
-    this.m.op(() => this.r.rcuReadUnlockBh());
+    this.call(this.r, this.r.rcuReadUnlockBh, undefined);
   }
   rcuReadLockSched(): void {
-    this.m.op(() => this.r.rcuReadLockSched());
+    this.call(this.r, this.r.rcuReadLockSched, undefined);
   }
   rcuReadUnlockSched(): void {
-    this.m.op(() => this.r.rcuReadUnlockSched());
+    this.call(this.r, this.r.rcuReadUnlockSched, undefined);
   }
 
   /** preemptible(): CONFIG_PREEMPTION and preempt_count 0 and irqs on. */
@@ -277,7 +322,8 @@ export class Kernel {
    * An interrupt handler starts on the current task: hard interrupt context, or (for a
    * threaded handler under forced threading) its irq thread.
    */
-  irqEnter(o: IrqOptions = {}): void {
+  irqEnter(o: IrqOptions = NO_OPTIONS): void {
+    checkIrqOptions(o);
     this.m.op(() => {
       const threaded = o.threaded ?? false;
       if (threaded && (o.forceThreaded ?? this.config.threadirqs)) this.m.irqThreadEnter();
@@ -294,7 +340,8 @@ export class Kernel {
   }
 
   /** Run `fn` as an interrupt handler. */
-  hardirq<T>(fn: () => T, o: IrqOptions = {}): T {
+  hardirq<T>(fn: () => T, o: IrqOptions = NO_OPTIONS): T {
+    checkFunction(fn, 'hardirq');
     this.irqEnter(o);
     try {
       return fn();
@@ -312,6 +359,7 @@ export class Kernel {
 
   /** Run `fn` as a softirq handler (handle_softirqs()). */
   softirq<T>(fn: () => T): T {
+    checkFunction(fn, 'softirq');
     this.softirqEnter();
     try {
       return fn();
@@ -328,6 +376,7 @@ export class Kernel {
   }
 
   nmi<T>(fn: () => T): T {
+    checkFunction(fn, 'nmi');
     this.nmiEnter();
     try {
       return fn();
@@ -341,11 +390,14 @@ export class Kernel {
    * caller for readers of the violation (it is not printed).
    */
   mightSleep(site = 'kernel/sched/core.c:8701', reason = 'might_sleep()'): void {
+    checkString(site, 'might_sleep', 'site');
+    checkString(reason, 'might_sleep', 'reason');
     this.m.op(() => this.m.mightSleep(site, reason));
   }
 
   /** schedule(): the current task gives up the CPU. */
   schedule(reason = 'schedule()'): void {
+    checkString(reason, 'schedule', 'reason');
     this.m.op(() => this.m.schedule(reason));
   }
 
@@ -372,11 +424,12 @@ export class Kernel {
    * (CPU 0 when none is idle). Switching out a task that cannot be preempted is reported.
    */
   switchTo(comm: string, cpu?: number): void {
+    if (typeof comm !== 'string' || comm.length === 0)
+      throw new UsageError(`a task needs a non-empty name, got ${JSON.stringify(comm)}`);
+    if (cpu !== undefined) this.m.checkCpu(cpu);
+    const t = this.m.findTask(comm);
+    if (t && t.exited) throw new UsageError(`task ${comm} has exited`);
     this.m.op(() => {
-      if (typeof comm !== 'string' || comm.length === 0)
-        throw new UsageError(`a task needs a non-empty name, got ${JSON.stringify(comm)}`);
-      const t = this.m.findTask(comm);
-      if (t && t.exited) throw new UsageError(`task ${comm} has exited`);
       const task = t ?? this.m.task(comm);
       this.m.switchTo(task, cpu ?? this.defaultCpu(task));
     });
@@ -396,18 +449,17 @@ export class Kernel {
 
   /** Run `fn` as task `comm` on `cpu`. */
   onTask<T>(comm: string, fn: () => T, cpu?: number): T {
+    checkFunction(fn, 'onTask');
     this.switchTo(comm, cpu);
     return fn();
   }
 
   /** do_exit(): locks still held are reported. Defaults to the current task. */
   exitTask(comm?: string): void {
-    this.m.op(() => {
-      const t = comm === undefined ? this.m.current : this.m.findTask(comm);
-      if (!t) throw new UsageError(`no task named ${JSON.stringify(comm)}`);
-      if (t.exited) throw new UsageError(`task ${t.comm} has already exited`);
-      this.m.exitTask(t);
-    });
+    const t = comm === undefined ? this.m.current : this.m.findTask(comm);
+    if (!t) throw new UsageError(`no task named ${JSON.stringify(comm)}`);
+    if (t.exited) throw new UsageError(`task ${t.comm} has already exited`);
+    this.m.op(() => this.m.exitTask(t));
   }
 
   /** Report locks still held by any live task (debug_check_no_locks_held() for each). */

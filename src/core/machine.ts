@@ -93,16 +93,33 @@ export class Machine {
    * `throw` policy, thrown) only when the outermost operation has finished.
    */
   op<T>(fn: () => T): T {
-    if (this.opDepth === 0) this.event = this.eventOverride ?? this.event + 1;
-    this.opDepth++;
+    this.opBegin();
     let result: T;
     try {
       result = fn();
-    } finally {
-      this.opDepth--;
+    } catch (e) {
+      this.opAbort();
+      throw e;
     }
-    if (this.opDepth === 0) this.sink.flush();
+    this.opEnd();
     return result;
+  }
+
+  /**
+   * op() without a closure, for the primitives' hot paths: opBegin(), the body, then
+   * opEnd(), or opAbort() when the body threw (nothing is delivered then).
+   */
+  opBegin(): void {
+    if (this.opDepth === 0) this.event = this.eventOverride ?? this.event + 1;
+    this.opDepth++;
+  }
+
+  opEnd(): void {
+    if (--this.opDepth === 0) this.sink.flush();
+  }
+
+  opAbort(): void {
+    this.opDepth--;
   }
 
   /** Number the next operations as event `index` (trace replay). */
@@ -224,9 +241,31 @@ export class Machine {
   }
 
   acquire(map: LockdepMap, o: AcquireOptions = {}): boolean {
-    this.ownMap(map);
-    if (o.nestLock) this.ownMap(o.nestLock);
-    const subclass = o.subclass ?? 0;
+    return this.acquireWith(
+      map,
+      o.subclass ?? 0,
+      o.trylock ?? false,
+      o.read ?? 0,
+      o.check ?? true,
+      o.nestLock ?? null,
+      o.at ?? map.name,
+      o.sync ?? false,
+    );
+  }
+
+  /** acquire() with positional arguments: no options object on the primitives' paths. */
+  acquireWith(
+    map: LockdepMap,
+    subclass: number,
+    trylock: boolean,
+    read: 0 | 1 | 2,
+    check: boolean,
+    nestLock: LockdepMap | null,
+    at: string,
+    sync = false,
+  ): boolean {
+    if (map.owner !== this) this.ownMap(map);
+    if (nestLock) this.ownMap(nestLock);
     if (!Number.isInteger(subclass) || subclass < 0)
       throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
     const t = this.current;
@@ -234,14 +273,14 @@ export class Machine {
       t,
       map,
       subclass,
-      o.trylock ?? false,
-      o.read ?? 0,
-      o.check ?? true,
-      o.nestLock ?? null,
-      o.at ?? map.name,
+      trylock,
+      read,
+      check,
+      nestLock,
+      at,
       t.irqsOff,
       0,
-      o.sync ?? false,
+      sync,
     );
   }
 

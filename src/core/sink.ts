@@ -22,6 +22,8 @@ export class ViolationSink {
   debugLocks = true;
   private readonly pending: Violation[] = [];
   private readonly listeners: ViolationListener[] = [];
+  /** listeners are running: what their own operations raise joins the batch being delivered */
+  private delivering = false;
 
   constructor(
     private readonly policy: ViolationPolicy,
@@ -60,11 +62,49 @@ export class ViolationSink {
     };
   }
 
-  /** Deliver what the last operation raised; under `throw`, raise the first of it. */
+  /**
+   * Deliver what the last operation raised; under `throw`, raise the first of it.
+   *
+   * Listeners are isolated from the model and from each other: each sees every
+   * violation even when one before it threw, and a listener that runs operations of its
+   * own (taking and releasing locks) finishes them, because what they raise is queued
+   * behind the current batch rather than thrown into the listener. Once everything is
+   * delivered, the `throw` policy throws the first violation; otherwise the first error
+   * a listener threw is rethrown, with the model already consistent.
+   */
   flush(): void {
-    if (this.pending.length === 0) return;
-    const batch = this.pending.splice(0);
-    for (const v of batch) for (const l of this.listeners.slice()) l(v);
-    if (this.policy === 'throw') throw this.makeError(batch[0], batch);
+    if (this.delivering || this.pending.length === 0) return;
+    this.delivering = true;
+    let first: Violation | undefined;
+    const all: Violation[] = [];
+    let failed = false;
+    let failure: unknown;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0);
+        first ??= batch[0];
+        for (const v of batch) {
+          all.push(v);
+          for (const l of this.listeners.slice()) {
+            try {
+              l(v);
+            } catch (e) {
+              if (!failed) {
+                failed = true;
+                failure = e;
+              }
+            }
+          }
+        }
+      }
+    } finally {
+      this.delivering = false;
+    }
+    if (this.policy === 'throw' && first) {
+      const err = this.makeError(first, all);
+      if (failed && err.cause === undefined) err.cause = failure;
+      throw err;
+    }
+    if (failed) throw failure;
   }
 }

@@ -6,16 +6,26 @@
  */
 import type { LockdepMap } from '../core/lockdepMap';
 import { HARDIRQ_MASK, NMI_MASK } from '../core/preemptCount';
-import { LockBase, type CallOptions } from './lockBase';
+import { checkFlags, checkOptions, LockBase, NO_OPTIONS, type CallOptions } from './lockBase';
 import type { Runtime } from './runtime';
 
+type Mode = 0 | 1 | 2;
+const PLAIN = 0;
+const IRQ = 1;
+const IRQSAVE = 2;
+const LOCK_SITES = ['local_lock', 'local_lock_irq', 'local_lock_irqsave'] as const;
+const UNLOCK_SITES = ['local_unlock', 'local_unlock_irq', 'local_unlock_irqrestore'] as const;
+
 export class LocalLock extends LockBase {
+  private readonly rtReason: string;
+
   constructor(
     r: Runtime,
     /** this_cpu_ptr() per CPU */
     readonly perCpu: readonly LockdepMap[],
   ) {
     super(r, perCpu[0]);
+    this.rtReason = `spin_lock(${perCpu[0].name}) on PREEMPT_RT`;
   }
 
   /** The instance of the CPU the current task runs on. */
@@ -23,35 +33,32 @@ export class LocalLock extends LockBase {
     return this.perCpu[this.r.m.cpu];
   }
 
-  /** The instance the current task holds (it may have been taken on another CPU only if migration was allowed). */
-  private held(): LockdepMap {
-    return this.perCpu.find((mp) => this.r.m.isHeld(mp)) ?? this.here();
-  }
-
   override isHeld(): boolean {
-    return this.perCpu.some((mp) => this.r.m.isHeld(mp));
+    for (let i = 0; i < this.perCpu.length; i++) if (this.r.m.isHeld(this.perCpu[i])) return true;
+    return false;
   }
 
-  private acquire(mode: 'plain' | 'irq' | 'irqsave', at: string): boolean {
+  private acquireBody(mode: Mode, at: string): boolean {
     const r = this.r;
     const flags = r.m.current.irqsOff;
     if (r.rt) {
       r.migrateDisable();
-      r.rtSpinLock(this.here(), { at });
+      r.rtSpinLock(this.here(), 0, null, at, false, this.rtReason);
       return flags;
     }
-    if (mode === 'irq') r.m.irqDisable();
-    else if (mode === 'irqsave') r.m.irqSave();
+    if (mode === IRQ) r.m.irqDisable();
+    else if (mode === IRQSAVE) r.m.irqSave();
     else r.preemptDisable(at);
     const mp = this.here();
-    r.m.acquire(mp, { at });
+    r.m.acquireWith(mp, 0, false, 0, true, null, at);
     mp.holders++;
     return flags;
   }
 
-  private release(mode: 'plain' | 'irq' | 'irqsave', flags: boolean, at: string): void {
+  /** local_unlock*() on the instance the task holds (taken on another CPU only if migration was allowed). */
+  private releaseBody(mode: Mode, flags: boolean, at: string): void {
     const r = this.r;
-    const mp = this.held();
+    const mp = r.heldOf(this.perCpu);
     if (r.rt) {
       if (!r.m.isHeld(mp)) {
         r.m.release(mp, at);
@@ -63,57 +70,92 @@ export class LocalLock extends LockBase {
     }
     if (!r.m.release(mp, at)) return;
     if (mp.holders > 0) mp.holders--;
-    if (mode === 'irq') r.m.irqEnable();
-    else if (mode === 'irqsave') r.m.irqRestore(flags);
+    if (mode === IRQ) r.m.irqEnable();
+    else if (mode === IRQSAVE) r.m.irqRestore(flags);
     else r.preemptEnable();
   }
 
-  /** local_lock() */
-  lock(o: CallOptions = {}): void {
-    this.op(() => void this.acquire('plain', o.at ?? 'local_lock'));
+  private lockWith(mode: Mode, o: CallOptions): boolean {
+    const api = LOCK_SITES[mode];
+    checkOptions(o, api);
+    const at = o.at ?? api;
+    const m = this.r.m;
+    m.opBegin();
+    let flags: boolean;
+    try {
+      flags = this.acquireBody(mode, at);
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
+    return flags;
   }
-  unlock(o: CallOptions = {}): void {
-    this.op(() => this.release('plain', false, o.at ?? 'local_unlock'));
+
+  private unlockWith(mode: Mode, flags: boolean, o: CallOptions): void {
+    const api = UNLOCK_SITES[mode];
+    if (mode === IRQSAVE) checkFlags(flags, api);
+    checkOptions(o, api);
+    const at = o.at ?? api;
+    const m = this.r.m;
+    m.opBegin();
+    try {
+      this.releaseBody(mode, flags, at);
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
+  }
+
+  /** local_lock() */
+  lock(o: CallOptions = NO_OPTIONS): void {
+    this.lockWith(PLAIN, o);
+  }
+  unlock(o: CallOptions = NO_OPTIONS): void {
+    this.unlockWith(PLAIN, false, o);
   }
   /** local_lock_irq(): on RT interrupts stay enabled. */
-  lockIrq(o: CallOptions = {}): void {
-    this.op(() => void this.acquire('irq', o.at ?? 'local_lock_irq'));
+  lockIrq(o: CallOptions = NO_OPTIONS): void {
+    this.lockWith(IRQ, o);
   }
-  unlockIrq(o: CallOptions = {}): void {
-    this.op(() => this.release('irq', false, o.at ?? 'local_unlock_irq'));
+  unlockIrq(o: CallOptions = NO_OPTIONS): void {
+    this.unlockWith(IRQ, false, o);
   }
   /** local_lock_irqsave(): returns flags; on RT nothing is disabled. */
-  lockIrqsave(o: CallOptions = {}): boolean {
-    return this.op(() => this.acquire('irqsave', o.at ?? 'local_lock_irqsave'));
+  lockIrqsave(o: CallOptions = NO_OPTIONS): boolean {
+    return this.lockWith(IRQSAVE, o);
   }
-  unlockIrqrestore(flags: boolean, o: CallOptions = {}): void {
-    this.op(() => this.release('irqsave', flags, o.at ?? 'local_unlock_irqrestore'));
+  unlockIrqrestore(flags: boolean, o: CallOptions = NO_OPTIONS): void {
+    this.unlockWith(IRQSAVE, flags, o);
+  }
+
+  private trylockBody(at: string): boolean {
+    const r = this.r;
+    const mp = this.here();
+    if (r.rt) {
+      if (r.m.preemptCount(r.m.current) & (HARDIRQ_MASK | NMI_MASK)) return false;
+      r.migrateDisable();
+      if (r.rtSpinTrylock(mp, at)) return true;
+      r.migrateEnable();
+      return false;
+    }
+    r.preemptDisable(at);
+    if (mp.holders > 0) {
+      r.preemptEnable();
+      return false;
+    }
+    r.m.acquireWith(mp, 0, true, 0, true, null, at);
+    mp.holders++;
+    return true;
   }
 
   /**
    * local_trylock() (local_trylock_t): fails when this CPU's instance is taken; on RT it
    * also fails in NMI or hardirq context.
    */
-  trylock(o: CallOptions = {}): boolean {
-    return this.op(() => {
-      const r = this.r;
-      const at = o.at ?? 'local_trylock';
-      const mp = this.here();
-      if (r.rt) {
-        if (r.m.preemptCount(r.m.current) & (HARDIRQ_MASK | NMI_MASK)) return false;
-        r.migrateDisable();
-        if (r.rtSpinTrylock(mp, at)) return true;
-        r.migrateEnable();
-        return false;
-      }
-      r.preemptDisable(at);
-      if (mp.holders > 0) {
-        r.preemptEnable();
-        return false;
-      }
-      r.m.acquire(mp, { trylock: true, at });
-      mp.holders++;
-      return true;
-    });
+  trylock(o: CallOptions = NO_OPTIONS): boolean {
+    checkOptions(o, 'local_trylock');
+    return this.run(this.trylockBody, o.at ?? 'local_trylock', undefined);
   }
 }

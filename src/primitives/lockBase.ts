@@ -1,4 +1,5 @@
-/** What every lock primitive has: its kernel, its lockdep_map, and an op wrapper. */
+/** What every lock primitive has: its kernel, its lockdep_map, and argument checks. */
+import { UsageError } from '../core/errors';
 import type { LockdepMap } from '../core/lockdepMap';
 import type { Runtime } from './runtime';
 
@@ -17,6 +18,49 @@ export interface LockInit {
   readonly key?: string;
 }
 
+/** The default options, shared: a call without options allocates nothing. */
+export const NO_OPTIONS: Readonly<Record<string, never>> = Object.freeze({});
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'object' || typeof v === 'function') return typeof v;
+  return String(v);
+}
+
+/**
+ * Every public call checks its arguments here before it changes anything: a rejected
+ * call leaves preempt_count, irq flags and held locks as they were. Each check is a
+ * few type tests, so the hot path pays nothing measurable and allocates nothing.
+ */
+export function checkOptions(o: unknown, api: string): void {
+  if (o === NO_OPTIONS) return;
+  if (o === null || typeof o !== 'object')
+    throw new UsageError(`${api}(): options must be an object, got ${describe(o)}`);
+  const at = (o as CallOptions).at;
+  if (at !== undefined && typeof at !== 'string')
+    throw new UsageError(`${api}(): options.at must be a string, got ${describe(at)}`);
+}
+
+/** The subclass of options that take one: undefined or a non-negative integer. */
+export function checkSubclass(subclass: unknown, api: string): number {
+  if (subclass === undefined) return 0;
+  if (typeof subclass !== 'number' || !Number.isInteger(subclass) || subclass < 0)
+    throw new UsageError(
+      `${api}(): options.subclass must be a non-negative integer, got ${describe(subclass)}`,
+    );
+  return subclass;
+}
+
+/** The flags local_irq_save() and *_irqsave() returned: a boolean, nothing else. */
+export function checkFlags(flags: unknown, api: string): boolean {
+  if (typeof flags !== 'boolean')
+    throw new UsageError(
+      `${api}(flags): flags must be the boolean *_irqsave() returned, got ${describe(flags)}`,
+    );
+  return flags;
+}
+
 export abstract class LockBase {
   constructor(
     protected readonly r: Runtime,
@@ -33,8 +77,40 @@ export abstract class LockBase {
     return this.r.m.isHeld(this.map);
   }
 
-  protected op<T>(fn: () => T): T {
-    return this.r.m.op(fn);
+  /** The map of a nest_lock option: null, or a lock of this kernel. */
+  protected nestMap(nest: unknown, api: string): LockdepMap | null {
+    if (nest === undefined || nest === null) return null;
+    if (!(nest instanceof LockBase))
+      throw new UsageError(`${api}(): options.nestLock must be a lock, got ${describe(nest)}`);
+    if (nest.map.owner !== this.map.owner)
+      throw new UsageError(
+        `${api}(): options.nestLock ${nest.name} belongs to another kernel`,
+        'foreign-object',
+      );
+    return nest.map;
+  }
+
+  /**
+   * Run one operation. Pre-bound methods and their arguments rather than a closure per
+   * call, so the operation allocates nothing.
+   */
+  protected run<A, B, R>(fn: (this: this, a: A, b: B) => R, a: A, b: B): R {
+    const m = this.r.m;
+    m.opBegin();
+    let result: R;
+    try {
+      result = fn.call(this, a, b);
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
+    return result;
+  }
+
+  private mightLockBody(read: 0 | 1 | 2, at: string): void {
+    if (this.r.m.acquireWith(this.map, 0, false, read, true, null, at))
+      this.r.m.release(this.map, at);
   }
 
   /**
@@ -42,29 +118,37 @@ export abstract class LockBase {
    * lock_release(), so lockdep validates the acquisition (wait context, irq usage,
    * dependencies) without the lock being taken.
    */
-  mightLock(o: CallOptions = {}): void {
-    this.op(() => {
-      const at = o.at ?? 'might_lock';
-      if (this.r.m.acquire(this.map, { at })) this.r.m.release(this.map, at);
-    });
+  mightLock(o: CallOptions = NO_OPTIONS): void {
+    checkOptions(o, 'might_lock');
+    this.run(this.mightLockBody, 0, o.at ?? 'might_lock');
   }
 
-  mightLockRead(o: CallOptions = {}): void {
-    this.op(() => {
-      const at = o.at ?? 'might_lock_read';
-      if (this.r.m.acquire(this.map, { read: 1, at })) this.r.m.release(this.map, at);
-    });
+  mightLockRead(o: CallOptions = NO_OPTIONS): void {
+    checkOptions(o, 'might_lock_read');
+    this.run(this.mightLockBody, 1, o.at ?? 'might_lock_read');
+  }
+
+  private setSubclassBody(subclass: number, at: string): void {
+    this.r.m.setSubclass(this.map, subclass, at);
   }
 
   /** lock_set_subclass(): the held lock moves to `subclass` of its key; what is above it is re-acquired. */
-  setSubclass(subclass: number, o: CallOptions = {}): void {
-    this.op(() => void this.r.m.setSubclass(this.map, subclass, o.at ?? 'lock_set_subclass'));
+  setSubclass(subclass: number, o: CallOptions = NO_OPTIONS): void {
+    checkOptions(o, 'lock_set_subclass');
+    if (subclass === undefined) checkSubclass(null, 'lock_set_subclass');
+    this.run(
+      this.setSubclassBody,
+      checkSubclass(subclass, 'lock_set_subclass'),
+      o.at ?? 'lock_set_subclass',
+    );
+  }
+
+  private reinitBody(): void {
+    this.r.m.lockdep.checkFreed(this.r.m.current, this.map);
   }
 
   /** debug_check_no_locks_freed() as *_init() of this lock does: re-initialising a held lock. */
   reinit(): void {
-    this.op(() => {
-      this.r.m.lockdep.checkFreed(this.r.m.current, this.map);
-    });
+    this.run(this.reinitBody, undefined, undefined);
   }
 }

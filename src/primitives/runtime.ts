@@ -18,6 +18,8 @@ import {
 } from '../core/preemptCount';
 import { LD_LOCK, LD_WAIT } from '../core/waitType';
 
+const CTRL_REASON = 'spin_lock(softirq_ctrl.lock) on PREEMPT_RT';
+
 /** Per-task flag: did local_bh_disable() on RT take softirq_ctrl.lock and rcu_read_lock()? */
 const bhLocked = new WeakMap<object, boolean>();
 
@@ -152,7 +154,7 @@ export class Runtime {
   /** rcu_read_lock(): __rcu_read_lock() then rcu_lock_acquire() (read=2, check=0). */
   rcuReadLock(at = 'rcu_read_lock'): void {
     this.rcuEnter();
-    this.m.acquire(this.rcuLockMap, { read: 2, check: false, at });
+    this.m.acquireWith(this.rcuLockMap, 0, false, 2, false, null, at);
   }
 
   rcuReadUnlock(at = 'rcu_read_unlock'): void {
@@ -161,7 +163,7 @@ export class Runtime {
 
   rcuReadLockBh(at = 'rcu_read_lock_bh'): void {
     this.localBhDisable(SOFTIRQ_DISABLE_OFFSET, at);
-    this.m.acquire(this.rcuBhLockMap, { read: 2, check: false, at });
+    this.m.acquireWith(this.rcuBhLockMap, 0, false, 2, false, null, at);
   }
 
   rcuReadUnlockBh(at = 'rcu_read_unlock_bh'): void {
@@ -170,7 +172,7 @@ export class Runtime {
 
   rcuReadLockSched(at = 'rcu_read_lock_sched'): void {
     this.preemptDisable(at);
-    this.m.acquire(this.rcuSchedLockMap, { read: 2, check: false, at });
+    this.m.acquireWith(this.rcuSchedLockMap, 0, false, 2, false, null, at);
   }
 
   rcuReadUnlockSched(at = 'rcu_read_unlock_sched'): void {
@@ -187,14 +189,14 @@ export class Runtime {
       return;
     }
     const t = this.m.current;
-    this.m.acquire(this.bhLockMap, { read: 2, at });
+    this.m.acquireWith(this.bhLockMap, 0, false, 2, true, null, at);
     if (t.softirqDisableCnt === 0) {
       const lock = this.preemptible();
       bhLocked.set(t, lock);
       if (lock) {
         // local_lock(&softirq_ctrl.lock) on RT: migrate_disable(), then the per-CPU spinlock_t
         this.migrateDisable();
-        this.rtSpinLock(this.softirqCtrlLock[this.m.cpu], { at }, true);
+        this.rtSpinLock(this.softirqCtrlLock[this.m.cpu], 0, null, at, true, CTRL_REASON);
         this.rcuReadLock(at);
       }
     }
@@ -221,10 +223,7 @@ export class Runtime {
       bhLocked.set(t, false);
       this.rcuReadUnlock(at);
       // local_unlock(): spin_unlock(this_cpu_ptr()), then migrate_enable()
-      this.rtSpinUnlock(
-        this.softirqCtrlLock.find((mp) => this.m.isHeld(mp)) ?? this.softirqCtrlLock[this.m.cpu],
-        at,
-      );
+      this.rtSpinUnlock(this.heldOf(this.softirqCtrlLock), at);
       this.migrateEnable();
     }
   }
@@ -255,6 +254,12 @@ export class Runtime {
     this.m.mightResched(depth << MIGHT_RESCHED_RCU_SHIFT, 'kernel/locking/spinlock_rt.c:48', what);
   }
 
+  /** The instance of a per-CPU lock the current task holds, else this CPU's (this_cpu_ptr()). */
+  heldOf(perCpu: readonly LockdepMap[]): LockdepMap {
+    for (let i = 0; i < perCpu.length; i++) if (this.m.isHeld(perCpu[i])) return perCpu[i];
+    return perCpu[this.m.cpu];
+  }
+
   /** The rtmutex would block: the task schedules (schedule_rtlock()). */
   contend(map: LockdepMap, what: string): void {
     this.m.schedule(`${what}: ${map.name} is held by another task`);
@@ -266,12 +271,15 @@ export class Runtime {
    */
   rtSpinLock(
     map: LockdepMap,
-    o: { subclass?: number; nestLock?: LockdepMap | null; at?: string },
-    quiet = false,
+    subclass: number,
+    nestLock: LockdepMap | null,
+    at: string,
+    quiet: boolean,
+    /** rtlock_might_resched()'s reason, built once by the caller */
+    reason: string,
   ): void {
-    const at = o.at ?? 'rt_spin_lock';
-    this.m.acquire(map, { subclass: o.subclass, nestLock: o.nestLock, at });
-    this.rtlockMightResched(`spin_lock(${map.name}) on PREEMPT_RT`);
+    this.m.acquireExclusive(map, subclass, nestLock, at);
+    this.rtlockMightResched(reason);
     if (!quiet && map.holders > 0) this.contend(map, 'rt_spin_lock');
     map.holders++;
     this.rcuReadLock(at);
@@ -280,7 +288,7 @@ export class Runtime {
 
   rtSpinTrylock(map: LockdepMap, at = 'rt_spin_trylock'): boolean {
     if (map.holders > 0) return false;
-    this.m.acquire(map, { trylock: true, at });
+    this.m.acquireWith(map, 0, true, 0, true, null, at);
     map.holders++;
     this.rcuReadLock(at);
     this.migrateDisable();

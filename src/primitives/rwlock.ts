@@ -12,14 +12,31 @@ import {
   PREEMPT_OFFSET,
   SOFTIRQ_DISABLE_OFFSET,
 } from '../core/preemptCount';
-import { LockBase, type CallOptions } from './lockBase';
+import { checkFlags, checkOptions, LockBase, NO_OPTIONS, type CallOptions } from './lockBase';
 import type { Runtime } from './runtime';
 
 const SOFTIRQ_LOCK_OFFSET = SOFTIRQ_DISABLE_OFFSET + PREEMPT_OFFSET;
 
+type Mode = 0 | 1 | 2 | 3;
+const PLAIN = 0;
+const IRQ = 1;
+const IRQSAVE = 2;
+const BH = 3;
+
+/** API names (the default sites) by side and mode, built once: [read][mode]. */
+const LOCK_SITES = [
+  ['write_lock', 'write_lock_irq', 'write_lock_irqsave', 'write_lock_bh'],
+  ['read_lock', 'read_lock_irq', 'read_lock_irqsave', 'read_lock_bh'],
+] as const;
+const UNLOCK_SITES = [
+  ['write_unlock', 'write_unlock_irq', 'write_unlock_irqrestore', 'write_unlock_bh'],
+  ['read_unlock', 'read_unlock_irq', 'read_unlock_irqrestore', 'read_unlock_bh'],
+] as const;
+
 export class Rwlock extends LockBase {
   private readers = 0;
   private writer = false;
+  private readonly rtReasons: readonly [string, string];
 
   constructor(
     r: Runtime,
@@ -27,6 +44,10 @@ export class Rwlock extends LockBase {
     private readonly queued: boolean,
   ) {
     super(r, map);
+    this.rtReasons = [
+      `write_lock(${map.name}) on PREEMPT_RT`,
+      `read_lock(${map.name}) on PREEMPT_RT`,
+    ];
   }
 
   /**
@@ -51,14 +72,14 @@ export class Rwlock extends LockBase {
     const r = this.r;
     if (this.spins) {
       if (trylock && (this.writer || (!read && this.readers > 0))) return false;
-      r.m.acquire(this.map, { read: read ? this.readMode() : 0, trylock, at });
+      r.m.acquireWith(this.map, 0, trylock, read ? this.readMode() : 0, true, null, at);
     } else {
       if (trylock) {
         if (this.writer || (!read && this.readers > 0)) return false;
-        r.m.acquire(this.map, { read: read ? this.readMode() : 0, trylock: true, at });
+        r.m.acquireWith(this.map, 0, true, read ? this.readMode() : 0, true, null, at);
       } else {
-        r.rtlockMightResched(`${read ? 'read' : 'write'}_lock(${this.map.name}) on PREEMPT_RT`);
-        r.m.acquire(this.map, { read: read ? this.readMode() : 0, at });
+        r.rtlockMightResched(this.rtReasons[read ? 1 : 0]);
+        r.m.acquireWith(this.map, 0, false, read ? this.readMode() : 0, true, null, at);
         if (this.writer || (!read && this.readers > 0))
           r.contend(this.map, read ? 'rt_read_lock' : 'rt_write_lock');
       }
@@ -82,101 +103,123 @@ export class Rwlock extends LockBase {
     return true;
   }
 
-  private lockWith(
-    read: boolean,
-    mode: 'plain' | 'irq' | 'irqsave' | 'bh',
-    o: CallOptions,
-  ): boolean {
-    const api = `${read ? 'read' : 'write'}_lock${mode === 'plain' ? '' : `_${mode}`}`;
-    const at = o.at ?? api;
+  private lockBody(read: boolean, mode: Mode, at: string): boolean {
     const r = this.r;
     let flags = r.m.current.irqsOff;
     if (this.spins) {
-      if (mode === 'irq') r.m.irqDisable();
-      if (mode === 'irqsave') flags = r.m.irqSave();
-      if (mode === 'bh') r.localBhDisable(SOFTIRQ_LOCK_OFFSET, at);
+      if (mode === IRQ) r.m.irqDisable();
+      if (mode === IRQSAVE) flags = r.m.irqSave();
+      if (mode === BH) r.localBhDisable(SOFTIRQ_LOCK_OFFSET, at);
       else r.preemptDisable(at);
-    } else if (mode === 'bh') r.localBhDisable(SOFTIRQ_DISABLE_OFFSET, at);
+    } else if (mode === BH) r.localBhDisable(SOFTIRQ_DISABLE_OFFSET, at);
     this.take(read, at);
     return flags;
   }
 
-  private unlockWith(
-    read: boolean,
-    mode: 'plain' | 'irq' | 'irqsave' | 'bh',
-    flags: boolean,
-    o: CallOptions,
-  ): void {
-    const at =
-      o.at ??
-      `${read ? 'read' : 'write'}_unlock${mode === 'plain' ? '' : mode === 'irqsave' ? '_irqrestore' : `_${mode}`}`;
+  private unlockBody(read: boolean, mode: Mode, flags: boolean, at: string): void {
     const r = this.r;
     if (!this.drop(read, at)) return;
     if (this.spins) {
-      if (mode === 'irq') r.m.irqEnable();
-      if (mode === 'irqsave') r.m.irqRestore(flags);
-      if (mode === 'bh') r.localBhEnable(SOFTIRQ_LOCK_OFFSET, at);
+      if (mode === IRQ) r.m.irqEnable();
+      if (mode === IRQSAVE) r.m.irqRestore(flags);
+      if (mode === BH) r.localBhEnable(SOFTIRQ_LOCK_OFFSET, at);
       else r.preemptEnable();
-    } else if (mode === 'bh') r.localBhEnable(SOFTIRQ_DISABLE_OFFSET, at);
+    } else if (mode === BH) r.localBhEnable(SOFTIRQ_DISABLE_OFFSET, at);
   }
 
-  readLock(o: CallOptions = {}): void {
-    this.op(() => void this.lockWith(true, 'plain', o));
+  /** One lock operation: arguments checked, then opBegin()/opEnd() around the body. */
+  private lockWith(read: boolean, mode: Mode, o: CallOptions): boolean {
+    const api = LOCK_SITES[read ? 1 : 0][mode];
+    checkOptions(o, api);
+    const at = o.at ?? api;
+    const m = this.r.m;
+    m.opBegin();
+    let flags: boolean;
+    try {
+      flags = this.lockBody(read, mode, at);
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
+    return flags;
   }
-  readUnlock(o: CallOptions = {}): void {
-    this.op(() => this.unlockWith(true, 'plain', false, o));
+
+  private unlockWith(read: boolean, mode: Mode, flags: boolean, o: CallOptions): void {
+    const api = UNLOCK_SITES[read ? 1 : 0][mode];
+    if (mode === IRQSAVE) checkFlags(flags, api);
+    checkOptions(o, api);
+    const at = o.at ?? api;
+    const m = this.r.m;
+    m.opBegin();
+    try {
+      this.unlockBody(read, mode, flags, at);
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
-  writeLock(o: CallOptions = {}): void {
-    this.op(() => void this.lockWith(false, 'plain', o));
+
+  readLock(o: CallOptions = NO_OPTIONS): void {
+    this.lockWith(true, PLAIN, o);
   }
-  writeUnlock(o: CallOptions = {}): void {
-    this.op(() => this.unlockWith(false, 'plain', false, o));
+  readUnlock(o: CallOptions = NO_OPTIONS): void {
+    this.unlockWith(true, PLAIN, false, o);
   }
-  readLockIrq(o: CallOptions = {}): void {
-    this.op(() => void this.lockWith(true, 'irq', o));
+  writeLock(o: CallOptions = NO_OPTIONS): void {
+    this.lockWith(false, PLAIN, o);
   }
-  readUnlockIrq(o: CallOptions = {}): void {
-    this.op(() => this.unlockWith(true, 'irq', false, o));
+  writeUnlock(o: CallOptions = NO_OPTIONS): void {
+    this.unlockWith(false, PLAIN, false, o);
   }
-  writeLockIrq(o: CallOptions = {}): void {
-    this.op(() => void this.lockWith(false, 'irq', o));
+  readLockIrq(o: CallOptions = NO_OPTIONS): void {
+    this.lockWith(true, IRQ, o);
   }
-  writeUnlockIrq(o: CallOptions = {}): void {
-    this.op(() => this.unlockWith(false, 'irq', false, o));
+  readUnlockIrq(o: CallOptions = NO_OPTIONS): void {
+    this.unlockWith(true, IRQ, false, o);
   }
-  readLockIrqsave(o: CallOptions = {}): boolean {
-    return this.op(() => this.lockWith(true, 'irqsave', o));
+  writeLockIrq(o: CallOptions = NO_OPTIONS): void {
+    this.lockWith(false, IRQ, o);
   }
-  readUnlockIrqrestore(flags: boolean, o: CallOptions = {}): void {
-    this.op(() => this.unlockWith(true, 'irqsave', flags, o));
+  writeUnlockIrq(o: CallOptions = NO_OPTIONS): void {
+    this.unlockWith(false, IRQ, false, o);
   }
-  writeLockIrqsave(o: CallOptions = {}): boolean {
-    return this.op(() => this.lockWith(false, 'irqsave', o));
+  readLockIrqsave(o: CallOptions = NO_OPTIONS): boolean {
+    return this.lockWith(true, IRQSAVE, o);
   }
-  writeUnlockIrqrestore(flags: boolean, o: CallOptions = {}): void {
-    this.op(() => this.unlockWith(false, 'irqsave', flags, o));
+  readUnlockIrqrestore(flags: boolean, o: CallOptions = NO_OPTIONS): void {
+    this.unlockWith(true, IRQSAVE, flags, o);
   }
-  readLockBh(o: CallOptions = {}): void {
-    this.op(() => void this.lockWith(true, 'bh', o));
+  writeLockIrqsave(o: CallOptions = NO_OPTIONS): boolean {
+    return this.lockWith(false, IRQSAVE, o);
   }
-  readUnlockBh(o: CallOptions = {}): void {
-    this.op(() => this.unlockWith(true, 'bh', false, o));
+  writeUnlockIrqrestore(flags: boolean, o: CallOptions = NO_OPTIONS): void {
+    this.unlockWith(false, IRQSAVE, flags, o);
   }
-  writeLockBh(o: CallOptions = {}): void {
-    this.op(() => void this.lockWith(false, 'bh', o));
+  readLockBh(o: CallOptions = NO_OPTIONS): void {
+    this.lockWith(true, BH, o);
   }
-  writeUnlockBh(o: CallOptions = {}): void {
-    this.op(() => this.unlockWith(false, 'bh', false, o));
+  readUnlockBh(o: CallOptions = NO_OPTIONS): void {
+    this.unlockWith(true, BH, false, o);
+  }
+  writeLockBh(o: CallOptions = NO_OPTIONS): void {
+    this.lockWith(false, BH, o);
+  }
+  writeUnlockBh(o: CallOptions = NO_OPTIONS): void {
+    this.unlockWith(false, BH, false, o);
   }
 
   /** read_trylock(): true when acquired. */
-  readTrylock(o: CallOptions = {}): boolean {
-    return this.op(() => this.trylockSide(true, o.at ?? 'read_trylock'));
+  readTrylock(o: CallOptions = NO_OPTIONS): boolean {
+    checkOptions(o, 'read_trylock');
+    return this.run(this.trylockSide, true, o.at ?? 'read_trylock');
   }
 
   /** write_trylock(): true when acquired. */
-  writeTrylock(o: CallOptions = {}): boolean {
-    return this.op(() => this.trylockSide(false, o.at ?? 'write_trylock'));
+  writeTrylock(o: CallOptions = NO_OPTIONS): boolean {
+    checkOptions(o, 'write_trylock');
+    return this.run(this.trylockSide, false, o.at ?? 'write_trylock');
   }
 
   private trylockSide(read: boolean, at: string): boolean {

@@ -5,13 +5,15 @@
  * lock taken blocks, which is a call into the scheduler.
  */
 import type { LockdepMap } from '../core/lockdepMap';
-import { LockBase, type CallOptions } from './lockBase';
+import { checkOptions, checkSubclass, LockBase, NO_OPTIONS, type CallOptions } from './lockBase';
 import type { NestOptions } from './spinlock';
 import type { Runtime } from './runtime';
 
 abstract class SleepingBase extends LockBase {
   protected readers = 0;
   protected writer = false;
+  /** might_sleep() reasons by API name, built on first use rather than per call */
+  private readonly reasons = new Map<string, string>();
 
   constructor(
     r: Runtime,
@@ -21,34 +23,59 @@ abstract class SleepingBase extends LockBase {
     super(r, map);
   }
 
-  protected sleepAcquire(read: 0 | 1, o: NestOptions, fn: string): void {
-    const r = this.r;
-    const at = o.at ?? fn;
-    r.m.mightSleep(this.site, `${fn}(${this.map.name})`);
-    r.m.acquire(this.map, {
-      read,
-      subclass: o.subclass,
-      nestLock: o.nestLock ? o.nestLock.map : null,
-      at,
-    });
-    if (this.writer || (!read && this.readers > 0))
-      r.m.schedule(`${fn}(${this.map.name}) blocks: the lock is held`);
-    if (read) this.readers++;
-    else this.writer = true;
+  private reason(fn: string): string {
+    let s = this.reasons.get(fn);
+    if (s === undefined) {
+      s = `${fn}(${this.map.name})`;
+      this.reasons.set(fn, s);
+    }
+    return s;
   }
 
-  protected sleepTry(read: 0 | 1, at: string): boolean {
+  /** A blocking acquisition as one operation: arguments checked before anything changes. */
+  protected acquireOp(read: 0 | 1, o: NestOptions, fn: string): void {
+    checkOptions(o, fn);
+    const subclass = checkSubclass(o.subclass, fn);
+    const nest = this.nestMap(o.nestLock, fn);
+    const at = o.at ?? fn;
+    const m = this.r.m;
+    m.opBegin();
+    try {
+      m.mightSleep(this.site, this.reason(fn));
+      m.acquireWith(this.map, subclass, false, read, true, nest, at);
+      if (this.writer || (!read && this.readers > 0))
+        m.schedule(`${fn}(${this.map.name}) blocks: the lock is held`);
+      if (read) this.readers++;
+      else this.writer = true;
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
+  }
+
+  private tryBody(read: 0 | 1, at: string): boolean {
     if (this.writer || (!read && this.readers > 0)) return false;
-    this.r.m.acquire(this.map, { read, trylock: true, at });
+    this.r.m.acquireWith(this.map, 0, true, read, true, null, at);
     if (read) this.readers++;
     else this.writer = true;
     return true;
   }
 
-  protected sleepRelease(read: boolean, at: string): void {
+  protected tryOp(read: 0 | 1, o: CallOptions, fn: string): boolean {
+    checkOptions(o, fn);
+    return this.run(this.tryBody, read, o.at ?? fn);
+  }
+
+  private releaseBody(read: boolean, at: string): void {
     if (!this.r.m.release(this.map, at)) return;
     if (read) this.readers = Math.max(0, this.readers - 1);
     else this.writer = false;
+  }
+
+  protected releaseOp(read: boolean, o: CallOptions, fn: string): void {
+    checkOptions(o, fn);
+    this.run(this.releaseBody, read, o.at ?? fn);
   }
 }
 
@@ -58,26 +85,28 @@ export class Mutex extends SleepingBase {
     super(r, map, 'kernel/locking/mutex.c:585');
   }
   /** mutex_lock() / mutex_lock_nested() / mutex_lock_nest_lock() */
-  lock(o: NestOptions = {}): void {
-    this.op(() => this.sleepAcquire(0, o, 'mutex_lock'));
+  lock(o: NestOptions = NO_OPTIONS): void {
+    this.acquireOp(0, o, 'mutex_lock');
   }
   /**
    * mutex_lock_interruptible() / mutex_lock_killable(): the same might_sleep() and
    * lockdep acquisition as mutex_lock(); the model never delivers a signal, so they
    * return 0 (acquired).
    */
-  lockInterruptible(o: NestOptions = {}): number {
-    return this.op(() => (this.sleepAcquire(0, o, 'mutex_lock_interruptible'), 0));
+  lockInterruptible(o: NestOptions = NO_OPTIONS): number {
+    this.acquireOp(0, o, 'mutex_lock_interruptible');
+    return 0;
   }
-  lockKillable(o: NestOptions = {}): number {
-    return this.op(() => (this.sleepAcquire(0, o, 'mutex_lock_killable'), 0));
+  lockKillable(o: NestOptions = NO_OPTIONS): number {
+    this.acquireOp(0, o, 'mutex_lock_killable');
+    return 0;
   }
   /** mutex_trylock(): true when acquired */
-  trylock(o: CallOptions = {}): boolean {
-    return this.op(() => this.sleepTry(0, o.at ?? 'mutex_trylock'));
+  trylock(o: CallOptions = NO_OPTIONS): boolean {
+    return this.tryOp(0, o, 'mutex_trylock');
   }
-  unlock(o: CallOptions = {}): void {
-    this.op(() => this.sleepRelease(false, o.at ?? 'mutex_unlock'));
+  unlock(o: CallOptions = NO_OPTIONS): void {
+    this.releaseOp(false, o, 'mutex_unlock');
   }
 }
 
@@ -86,14 +115,14 @@ export class RtMutex extends SleepingBase {
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map, 'kernel/locking/rtmutex_api.c:81');
   }
-  lock(o: NestOptions = {}): void {
-    this.op(() => this.sleepAcquire(0, o, 'rt_mutex_lock'));
+  lock(o: NestOptions = NO_OPTIONS): void {
+    this.acquireOp(0, o, 'rt_mutex_lock');
   }
-  trylock(o: CallOptions = {}): boolean {
-    return this.op(() => this.sleepTry(0, o.at ?? 'rt_mutex_trylock'));
+  trylock(o: CallOptions = NO_OPTIONS): boolean {
+    return this.tryOp(0, o, 'rt_mutex_trylock');
   }
-  unlock(o: CallOptions = {}): void {
-    this.op(() => this.sleepRelease(false, o.at ?? 'rt_mutex_unlock'));
+  unlock(o: CallOptions = NO_OPTIONS): void {
+    this.releaseOp(false, o, 'rt_mutex_unlock');
   }
 }
 
@@ -102,31 +131,35 @@ export class RwSemaphore extends SleepingBase {
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map, 'kernel/locking/rwsem.c:1524');
   }
-  downRead(o: NestOptions = {}): void {
-    this.op(() => this.sleepAcquire(1, o, 'down_read'));
+  downRead(o: NestOptions = NO_OPTIONS): void {
+    this.acquireOp(1, o, 'down_read');
   }
-  upRead(o: CallOptions = {}): void {
-    this.op(() => this.sleepRelease(true, o.at ?? 'up_read'));
+  upRead(o: CallOptions = NO_OPTIONS): void {
+    this.releaseOp(true, o, 'up_read');
   }
-  downWrite(o: NestOptions = {}): void {
-    this.op(() => this.sleepAcquire(0, o, 'down_write'));
+  downWrite(o: NestOptions = NO_OPTIONS): void {
+    this.acquireOp(0, o, 'down_write');
   }
-  upWrite(o: CallOptions = {}): void {
-    this.op(() => this.sleepRelease(false, o.at ?? 'up_write'));
+  upWrite(o: CallOptions = NO_OPTIONS): void {
+    this.releaseOp(false, o, 'up_write');
   }
-  downReadTrylock(o: CallOptions = {}): boolean {
-    return this.op(() => this.sleepTry(1, o.at ?? 'down_read_trylock'));
+  downReadTrylock(o: CallOptions = NO_OPTIONS): boolean {
+    return this.tryOp(1, o, 'down_read_trylock');
   }
-  downWriteTrylock(o: CallOptions = {}): boolean {
-    return this.op(() => this.sleepTry(0, o.at ?? 'down_write_trylock'));
+  downWriteTrylock(o: CallOptions = NO_OPTIONS): boolean {
+    return this.tryOp(0, o, 'down_write_trylock');
   }
+
+  private downgradeBody(at: string): void {
+    if (!this.r.m.downgrade(this.map, at)) return;
+    this.writer = false;
+    this.readers++;
+  }
+
   /** downgrade_write(): lock_downgrade(); the writer becomes a (non-recursive) reader. */
-  downgradeWrite(o: CallOptions = {}): void {
-    this.op(() => {
-      if (!this.r.m.downgrade(this.map, o.at ?? 'downgrade_write')) return;
-      this.writer = false;
-      this.readers++;
-    });
+  downgradeWrite(o: CallOptions = NO_OPTIONS): void {
+    checkOptions(o, 'downgrade_write');
+    this.run(this.downgradeBody, o.at ?? 'downgrade_write', undefined);
   }
 }
 
@@ -135,19 +168,19 @@ export class PercpuRwSemaphore extends SleepingBase {
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map, 'kernel/locking/percpu-rwsem.c:163');
   }
-  downRead(o: CallOptions = {}): void {
-    this.op(() => this.sleepAcquire(1, o, 'percpu_down_read'));
+  downRead(o: CallOptions = NO_OPTIONS): void {
+    this.acquireOp(1, o, 'percpu_down_read');
   }
-  upRead(o: CallOptions = {}): void {
-    this.op(() => this.sleepRelease(true, o.at ?? 'percpu_up_read'));
+  upRead(o: CallOptions = NO_OPTIONS): void {
+    this.releaseOp(true, o, 'percpu_up_read');
   }
-  downWrite(o: CallOptions = {}): void {
-    this.op(() => this.sleepAcquire(0, o, 'percpu_down_write'));
+  downWrite(o: CallOptions = NO_OPTIONS): void {
+    this.acquireOp(0, o, 'percpu_down_write');
   }
-  upWrite(o: CallOptions = {}): void {
-    this.op(() => this.sleepRelease(false, o.at ?? 'percpu_up_write'));
+  upWrite(o: CallOptions = NO_OPTIONS): void {
+    this.releaseOp(false, o, 'percpu_up_write');
   }
-  downReadTrylock(o: CallOptions = {}): boolean {
-    return this.op(() => this.sleepTry(1, o.at ?? 'percpu_down_read_trylock'));
+  downReadTrylock(o: CallOptions = NO_OPTIONS): boolean {
+    return this.tryOp(1, o, 'percpu_down_read_trylock');
   }
 }

@@ -5,10 +5,21 @@
  * spinlock_t: wait type CONFIG {3:3}; spins like a raw lock on !PREEMPT_RT, and is an
  * rtmutex-based sleeping lock on PREEMPT_RT (rtlock_might_resched(), rcu_read_lock(),
  * migrate_disable(); the _irq/_irqsave variants leave interrupts alone there).
+ *
+ * Every method checks its arguments first, then runs as one operation with
+ * opBegin()/opEnd() around it: no closure, no options object, no string is built on
+ * the way, so a lock/unlock pair allocates nothing.
  */
 import type { LockdepMap } from '../core/lockdepMap';
 import { PREEMPT_OFFSET, SOFTIRQ_DISABLE_OFFSET } from '../core/preemptCount';
-import { LockBase, type CallOptions } from './lockBase';
+import {
+  checkFlags,
+  checkOptions,
+  checkSubclass,
+  LockBase,
+  NO_OPTIONS,
+  type CallOptions,
+} from './lockBase';
 import type { Runtime } from './runtime';
 
 /** SOFTIRQ_LOCK_OFFSET: what spin_lock_bh() adds on !RT */
@@ -19,34 +30,43 @@ export interface NestOptions extends CallOptions {
   readonly nestLock?: LockBase | null;
 }
 
-/** The default options, shared: a call without options allocates nothing. */
-const NO_OPTIONS: NestOptions = Object.freeze({});
+/** The API names, which are also the default acquisition sites, of one lock family. */
+function sites(api: string) {
+  return {
+    lock: `${api}_lock`,
+    unlock: `${api}_unlock`,
+    trylock: `${api}_trylock`,
+    lockIrq: `${api}_lock_irq`,
+    unlockIrq: `${api}_unlock_irq`,
+    lockIrqsave: `${api}_lock_irqsave`,
+    unlockIrqrestore: `${api}_unlock_irqrestore`,
+    trylockIrqsave: `${api}_trylock_irqsave`,
+    trylockBh: `${api}_trylock_bh`,
+    lockBh: `${api}_lock_bh`,
+    unlockBh: `${api}_unlock_bh`,
+  } as const;
+}
+type Sites = ReturnType<typeof sites>;
+const RAW_SITES = sites('raw_spin');
+const SPIN_SITES = sites('spin');
 
 abstract class SpinBase extends LockBase {
   /** true when this lock spins in this configuration (raw always; spinlock_t unless RT) */
   protected abstract readonly spins: boolean;
-
-  /** default acquisition sites, built once per lock rather than per call */
-  private readonly siteLock: string;
-  private readonly siteUnlock: string;
+  /** rtlock_might_resched()'s reason, built once */
+  private readonly rtReason: string;
 
   constructor(
     r: Runtime,
     map: LockdepMap,
-    protected readonly api: string,
+    private readonly s: Sites,
   ) {
     super(r, map);
-    this.siteLock = `${api}_lock`;
-    this.siteUnlock = `${api}_unlock`;
+    this.rtReason = `spin_lock(${map.name}) on PREEMPT_RT`;
   }
 
-  private acquireSpin(o: NestOptions, at: string): void {
-    this.r.m.acquireExclusive(
-      this.map,
-      o.subclass ?? 0,
-      o.nestLock ? o.nestLock.map : null,
-      o.at ?? at,
-    );
+  private acquireSpin(subclass: number, nest: LockdepMap | null, at: string): void {
+    this.r.m.acquireExclusive(this.map, subclass, nest, at);
     this.map.holders++;
   }
 
@@ -56,144 +76,226 @@ abstract class SpinBase extends LockBase {
     return true;
   }
 
+  /** spin_lock() after the caller's irq handling: preempt_disable() and acquire, or rt_spin_lock(). */
+  private take(subclass: number, nest: LockdepMap | null, at: string): void {
+    if (this.spins) {
+      // preempt_disable() is recorded at spin_lock itself, whatever site the caller names
+      this.r.preemptDisable(this.s.lock);
+      this.acquireSpin(subclass, nest, at);
+    } else this.r.rtSpinLock(this.map, subclass, nest, at, false, this.rtReason);
+  }
+
   /** spin_lock() / spin_lock_nested() / spin_lock_nest_lock() */
   lock(o: NestOptions = NO_OPTIONS): void {
-    this.op(() => {
-      if (this.spins) {
-        this.r.preemptDisable(this.siteLock);
-        this.acquireSpin(o, this.siteLock);
-      } else {
-        this.r.rtSpinLock(this.map, {
-          subclass: o.subclass,
-          nestLock: o.nestLock ? o.nestLock.map : null,
-          at: o.at ?? this.siteLock,
-        });
-      }
-    });
+    const api = this.s.lock;
+    checkOptions(o, api);
+    const subclass = checkSubclass(o.subclass, api);
+    const nest = this.nestMap(o.nestLock, api);
+    const at = o.at ?? api;
+    const m = this.r.m;
+    m.opBegin();
+    try {
+      this.take(subclass, nest, at);
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
 
   unlock(o: CallOptions = NO_OPTIONS): void {
-    this.op(() => {
-      const at = o.at ?? this.siteUnlock;
+    checkOptions(o, this.s.unlock);
+    const at = o.at ?? this.s.unlock;
+    const m = this.r.m;
+    m.opBegin();
+    try {
       if (this.spins) {
         if (this.releaseSpin(at)) this.r.preemptEnable();
       } else this.r.rtSpinUnlock(this.map, at);
-    });
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
+  }
+
+  private trylockBody(at: string): boolean {
+    if (!this.spins) return this.r.rtSpinTrylock(this.map, at);
+    this.r.preemptDisable(at);
+    if (this.map.holders > 0) {
+      this.r.preemptEnable();
+      return false;
+    }
+    this.r.m.acquireWith(this.map, 0, true, 0, true, null, at);
+    this.map.holders++;
+    return true;
   }
 
   /** spin_trylock(): true when acquired (the lock was free). */
-  trylock(o: CallOptions = {}): boolean {
-    return this.op(() => {
-      const at = o.at ?? `${this.api}_trylock`;
-      if (!this.spins) return this.r.rtSpinTrylock(this.map, at);
-      this.r.preemptDisable(at);
-      if (this.map.holders > 0) {
-        this.r.preemptEnable();
-        return false;
-      }
-      this.r.m.acquire(this.map, { trylock: true, at });
-      this.map.holders++;
-      return true;
-    });
+  trylock(o: CallOptions = NO_OPTIONS): boolean {
+    checkOptions(o, this.s.trylock);
+    return this.run(this.trylockBody, o.at ?? this.s.trylock, undefined);
   }
 
   /** spin_lock_irq(): on RT interrupts stay enabled. */
-  lockIrq(o: NestOptions = {}): void {
-    this.op(() => {
-      if (this.spins) this.r.m.irqDisable();
-      this.lock({ ...o, at: o.at ?? `${this.api}_lock_irq` });
-    });
+  lockIrq(o: NestOptions = NO_OPTIONS): void {
+    const api = this.s.lockIrq;
+    checkOptions(o, api);
+    const subclass = checkSubclass(o.subclass, api);
+    const nest = this.nestMap(o.nestLock, api);
+    const at = o.at ?? api;
+    const m = this.r.m;
+    m.opBegin();
+    try {
+      if (this.spins) m.irqDisable();
+      this.take(subclass, nest, at);
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
 
-  unlockIrq(o: CallOptions = {}): void {
-    this.op(() => {
-      const at = o.at ?? `${this.api}_unlock_irq`;
-      if (!this.spins) return this.r.rtSpinUnlock(this.map, at);
-      if (this.releaseSpin(at)) {
-        this.r.m.irqEnable();
+  unlockIrq(o: CallOptions = NO_OPTIONS): void {
+    checkOptions(o, this.s.unlockIrq);
+    const at = o.at ?? this.s.unlockIrq;
+    const m = this.r.m;
+    m.opBegin();
+    try {
+      if (!this.spins) this.r.rtSpinUnlock(this.map, at);
+      else if (this.releaseSpin(at)) {
+        m.irqEnable();
         this.r.preemptEnable();
       }
-    });
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
 
   /** spin_lock_irqsave(): returns the flags for unlockIrqrestore(); on RT nothing is disabled. */
-  lockIrqsave(o: NestOptions = {}): boolean {
-    return this.op(() => {
-      const flags = this.spins ? this.r.m.irqSave() : this.r.m.current.irqsOff;
-      this.lock({ ...o, at: o.at ?? `${this.api}_lock_irqsave` });
-      return flags;
-    });
+  lockIrqsave(o: NestOptions = NO_OPTIONS): boolean {
+    const api = this.s.lockIrqsave;
+    checkOptions(o, api);
+    const subclass = checkSubclass(o.subclass, api);
+    const nest = this.nestMap(o.nestLock, api);
+    const at = o.at ?? api;
+    const m = this.r.m;
+    m.opBegin();
+    let flags: boolean;
+    try {
+      flags = this.spins ? m.irqSave() : m.current.irqsOff;
+      this.take(subclass, nest, at);
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
+    return flags;
   }
 
-  unlockIrqrestore(flags: boolean, o: CallOptions = {}): void {
-    this.op(() => {
-      const at = o.at ?? `${this.api}_unlock_irqrestore`;
-      if (!this.spins) return this.r.rtSpinUnlock(this.map, at);
-      if (this.releaseSpin(at)) {
-        this.r.m.irqRestore(flags);
+  unlockIrqrestore(flags: boolean, o: CallOptions = NO_OPTIONS): void {
+    const api = this.s.unlockIrqrestore;
+    checkFlags(flags, api);
+    checkOptions(o, api);
+    const at = o.at ?? api;
+    const m = this.r.m;
+    m.opBegin();
+    try {
+      if (!this.spins) this.r.rtSpinUnlock(this.map, at);
+      else if (this.releaseSpin(at)) {
+        m.irqRestore(flags);
         this.r.preemptEnable();
       }
-    });
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
+  }
+
+  private trylockIrqsaveBody(at: string): boolean | null {
+    const m = this.r.m;
+    const flags = this.spins ? m.irqSave() : m.current.irqsOff;
+    if (this.trylockBody(at)) return flags;
+    if (this.spins) m.irqRestore(flags);
+    return null;
   }
 
   /** spin_trylock_irqsave(): the flags when acquired, null otherwise. */
-  trylockIrqsave(o: CallOptions = {}): boolean | null {
-    return this.op(() => {
-      const flags = this.spins ? this.r.m.irqSave() : this.r.m.current.irqsOff;
-      if (this.trylock({ at: o.at ?? `${this.api}_trylock_irqsave` })) return flags;
-      if (this.spins) this.r.m.irqRestore(flags);
-      return null;
-    });
+  trylockIrqsave(o: CallOptions = NO_OPTIONS): boolean | null {
+    checkOptions(o, this.s.trylockIrqsave);
+    return this.run(this.trylockIrqsaveBody, o.at ?? this.s.trylockIrqsave, undefined);
+  }
+
+  private trylockBhBody(at: string): boolean {
+    if (!this.spins) {
+      this.r.localBhDisable(SOFTIRQ_DISABLE_OFFSET, at);
+      if (this.r.rtSpinTrylock(this.map, at)) return true;
+      this.r.localBhEnable(SOFTIRQ_DISABLE_OFFSET, at);
+      return false;
+    }
+    this.r.localBhDisable(SOFTIRQ_LOCK_OFFSET, at);
+    if (this.map.holders > 0) {
+      this.r.localBhEnable(SOFTIRQ_LOCK_OFFSET, at);
+      return false;
+    }
+    this.r.m.acquireWith(this.map, 0, true, 0, true, null, at);
+    this.map.holders++;
+    return true;
   }
 
   /**
    * spin_trylock_bh(): !RT disables BH with SOFTIRQ_LOCK_OFFSET, trylocks, and on failure
    * re-enables BH; RT is local_bh_disable() + rt_spin_trylock(), local_bh_enable() on failure.
    */
-  trylockBh(o: CallOptions = {}): boolean {
-    return this.op(() => {
-      const at = o.at ?? `${this.api}_trylock_bh`;
-      if (!this.spins) {
-        this.r.localBhDisable(SOFTIRQ_DISABLE_OFFSET, at);
-        if (this.r.rtSpinTrylock(this.map, at)) return true;
-        this.r.localBhEnable(SOFTIRQ_DISABLE_OFFSET, at);
-        return false;
-      }
-      this.r.localBhDisable(SOFTIRQ_LOCK_OFFSET, at);
-      if (this.map.holders > 0) {
-        this.r.localBhEnable(SOFTIRQ_LOCK_OFFSET, at);
-        return false;
-      }
-      this.r.m.acquire(this.map, { trylock: true, at });
-      this.map.holders++;
-      return true;
-    });
+  trylockBh(o: CallOptions = NO_OPTIONS): boolean {
+    checkOptions(o, this.s.trylockBh);
+    return this.run(this.trylockBhBody, o.at ?? this.s.trylockBh, undefined);
   }
 
   /** spin_lock_bh() */
-  lockBh(o: NestOptions = {}): void {
-    this.op(() => {
-      const at = o.at ?? `${this.api}_lock_bh`;
+  lockBh(o: NestOptions = NO_OPTIONS): void {
+    const api = this.s.lockBh;
+    checkOptions(o, api);
+    const subclass = checkSubclass(o.subclass, api);
+    const nest = this.nestMap(o.nestLock, api);
+    const at = o.at ?? api;
+    const m = this.r.m;
+    m.opBegin();
+    try {
       if (this.spins) {
         this.r.localBhDisable(SOFTIRQ_LOCK_OFFSET, at);
-        this.acquireSpin(o, at);
+        this.acquireSpin(subclass, nest, at);
       } else {
         this.r.localBhDisable(SOFTIRQ_DISABLE_OFFSET, at);
-        this.r.rtSpinLock(this.map, { subclass: o.subclass, at });
+        this.r.rtSpinLock(this.map, subclass, null, at, false, this.rtReason);
       }
-    });
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
 
-  unlockBh(o: CallOptions = {}): void {
-    this.op(() => {
-      const at = o.at ?? `${this.api}_unlock_bh`;
+  unlockBh(o: CallOptions = NO_OPTIONS): void {
+    checkOptions(o, this.s.unlockBh);
+    const at = o.at ?? this.s.unlockBh;
+    const m = this.r.m;
+    m.opBegin();
+    try {
       if (this.spins) {
         if (this.releaseSpin(at)) this.r.localBhEnable(SOFTIRQ_LOCK_OFFSET, at);
       } else {
         this.r.rtSpinUnlock(this.map, at);
         this.r.localBhEnable(SOFTIRQ_DISABLE_OFFSET, at);
       }
-    });
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
 }
 
@@ -201,7 +303,7 @@ abstract class SpinBase extends LockBase {
 export class RawSpinlock extends SpinBase {
   protected readonly spins = true;
   constructor(r: Runtime, map: LockdepMap) {
-    super(r, map, 'raw_spin');
+    super(r, map, RAW_SITES);
   }
 }
 
@@ -209,7 +311,7 @@ export class RawSpinlock extends SpinBase {
 export class Spinlock extends SpinBase {
   protected readonly spins: boolean;
   constructor(r: Runtime, map: LockdepMap) {
-    super(r, map, 'spin');
+    super(r, map, SPIN_SITES);
     this.spins = !r.rt;
   }
 }
