@@ -397,7 +397,9 @@ export class Lockdep {
       key = cls.memoNextKey;
     } else {
       const prevKey = key;
-      key = iterateChainKey(key, hlockId(cls.id, read));
+      // unary +: the key stays an unboxed double even when the call is not inlined, so
+      // the memo-hit branch above never boxes memoNextKey into a HeapNumber (16 B a lock)
+      key = +iterateChainKey(key, hlockId(cls.id, read));
 
       if (nestLock && !this.isHeld(task, nestLock)) {
         this.host.report({

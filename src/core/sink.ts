@@ -73,7 +73,11 @@ export class ViolationSink {
    * a listener threw is rethrown, with the model already consistent.
    */
   flush(): void {
-    if (this.delivering || this.pending.length === 0) return;
+    // the common case, nothing raised, stays small enough to inline into every operation
+    if (this.pending.length !== 0 && !this.delivering) this.deliver();
+  }
+
+  private deliver(): void {
     this.delivering = true;
     let first: Violation | undefined;
     const all: Violation[] = [];

@@ -65,13 +65,20 @@ abstract class SpinBase extends LockBase {
     this.rtReason = `spin_lock(${map.name}) on PREEMPT_RT`;
   }
 
+  /**
+   * lock_acquire() straight into the engine: the map is this lock's own and the caller
+   * checked subclass and nest_lock, so the machine's argument checks have nothing left.
+   */
   private acquireSpin(subclass: number, nest: LockdepMap | null, at: string): void {
-    this.r.m.acquireExclusive(this.map, subclass, nest, at);
+    const m = this.r.m;
+    const t = m.current;
+    m.lockdep.acquire(t, this.map, subclass, false, 0, true, nest, at, t.irqsOff, 0, false);
     this.map.holders++;
   }
 
   private releaseSpin(at: string): boolean {
-    if (!this.r.m.release(this.map, at)) return false;
+    const m = this.r.m;
+    if (!m.lockdep.release(m.current, this.map, at)) return false;
     if (this.map.holders > 0) this.map.holders--;
     return true;
   }
@@ -88,10 +95,15 @@ abstract class SpinBase extends LockBase {
   /** spin_lock() / spin_lock_nested() / spin_lock_nest_lock() */
   lock(o: NestOptions = NO_OPTIONS): void {
     const api = this.s.lock;
-    checkOptions(o, api);
-    const subclass = checkSubclass(o.subclass, api);
-    const nest = this.nestMap(o.nestLock, api);
-    const at = o.at ?? api;
+    let subclass = 0;
+    let nest: LockdepMap | null = null;
+    let at: string = api;
+    if (o !== NO_OPTIONS) {
+      checkOptions(o, api);
+      subclass = checkSubclass(o.subclass, api);
+      nest = this.nestMap(o.nestLock, api);
+      at = o.at ?? api;
+    }
     const m = this.r.m;
     m.opBegin();
     try {
@@ -104,8 +116,11 @@ abstract class SpinBase extends LockBase {
   }
 
   unlock(o: CallOptions = NO_OPTIONS): void {
-    checkOptions(o, this.s.unlock);
-    const at = o.at ?? this.s.unlock;
+    let at: string = this.s.unlock;
+    if (o !== NO_OPTIONS) {
+      checkOptions(o, at);
+      at = o.at ?? at;
+    }
     const m = this.r.m;
     m.opBegin();
     try {
