@@ -285,22 +285,70 @@ export class Kernel {
     this.call(this.r, this.r.localBhEnable, SOFTIRQ_DISABLE_OFFSET);
   }
   rcuReadLock(): void {
-    this.call(this.r, this.r.rcuReadLock, undefined);
+    const m = this.m;
+    m.opBegin();
+    try {
+      this.r.rcuReadLock();
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
   rcuReadUnlock(): void {
-    this.call(this.r, this.r.rcuReadUnlock, undefined);
+    const m = this.m;
+    m.opBegin();
+    try {
+      this.r.rcuReadUnlock();
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
   rcuReadLockBh(): void {
-    this.call(this.r, this.r.rcuReadLockBh, undefined);
+    const m = this.m;
+    m.opBegin();
+    try {
+      this.r.rcuReadLockBh();
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
   rcuReadUnlockBh(): void {
-    this.call(this.r, this.r.rcuReadUnlockBh, undefined);
+    const m = this.m;
+    m.opBegin();
+    try {
+      this.r.rcuReadUnlockBh();
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
   rcuReadLockSched(): void {
-    this.call(this.r, this.r.rcuReadLockSched, undefined);
+    const m = this.m;
+    m.opBegin();
+    try {
+      this.r.rcuReadLockSched();
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
   rcuReadUnlockSched(): void {
-    this.call(this.r, this.r.rcuReadUnlockSched, undefined);
+    const m = this.m;
+    m.opBegin();
+    try {
+      this.r.rcuReadUnlockSched();
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
 
   /** preemptible(): CONFIG_PREEMPTION and preempt_count 0 and irqs on. */

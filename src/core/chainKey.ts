@@ -4,8 +4,6 @@
  * a 53-bit integer (safe in a double): 32 high bits and 21 low bits mixed separately.
  */
 export const INITIAL_CHAIN_KEY = Number.MAX_SAFE_INTEGER;
-/** No chain: a key iterateChainKey() never returns (it is negative), and not a Smi. */
-export const NO_CHAIN_KEY = -INITIAL_CHAIN_KEY;
 const LOW = 0x200000; // 2^21
 
 export function iterateChainKey(key: number, id: number): number {

@@ -3,7 +3,6 @@
  * that is acquired with it; its wait types and lock type are copied from that
  * instance's map and never change afterwards (register_lock_class()).
  */
-import { NO_CHAIN_KEY } from './chainKey';
 import type { LockType } from './waitType';
 
 /** A lock_class_key: one per lock initialisation site; names the classes it creates. */
@@ -48,11 +47,9 @@ export class LockClass {
    * mode) the chain key is nextKey, and that chain is in the cache already. A repeated
    * chain then costs neither the hash mix nor the cache lookup.
    */
-  // Chain keys are 53-bit doubles: starting the fields at a non-Smi value keeps their
-  // representation double from the first object on, so storing a key never boxes it.
-  memoPrevKey = NO_CHAIN_KEY;
+  memoPrevKey = -1;
   memoRead = -1;
-  memoNextKey = NO_CHAIN_KEY;
+  memoNextKey = 0;
   /**
    * check_wait_context() on that chain: it passed (only a pass is memoised, so a bad
    * nesting is reported on every acquisition, as the kernel does) under this context

@@ -20,8 +20,8 @@ export class HeldLock {
   hardirqsOff = false;
   references = 0;
   nestLock: LockdepMap | null = null;
-  /** chain key before this lock was added (a double from the start: see NO_CHAIN_KEY) */
-  prevChainKey = INITIAL_CHAIN_KEY;
+  /** chain key before this lock was added */
+  prevChainKey = 0;
   at = '';
   subclass = 0;
   /** lock_sync(): validated, never pushed */
