@@ -235,16 +235,35 @@ export class Kernel {
   // ---------------------------------------------------------------------------------
   // Execution context
 
-  /**
-   * Run one operation: `fn` is a pre-bound method of `self` (no closure per call, so the
-   * context and RCU calls allocate nothing).
-   */
-  private call<S, A, R>(self: S, fn: (this: S, a: A) => R, a: A): R {
+  localIrqDisable(): void {
     const m = this.m;
     m.opBegin();
-    let result: R;
     try {
-      result = fn.call(self, a);
+      m.irqDisable();
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
+  }
+  localIrqEnable(): void {
+    const m = this.m;
+    m.opBegin();
+    try {
+      m.irqEnable();
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
+  }
+  /** local_irq_save(): returns the flags for localIrqRestore(). */
+  localIrqSave(): boolean {
+    const m = this.m;
+    m.opBegin();
+    let result: boolean;
+    try {
+      result = m.irqSave();
     } catch (e) {
       m.opAbort();
       throw e;
@@ -252,37 +271,83 @@ export class Kernel {
     m.opEnd();
     return result;
   }
-
-  localIrqDisable(): void {
-    this.call(this.m, this.m.irqDisable, undefined);
-  }
-  localIrqEnable(): void {
-    this.call(this.m, this.m.irqEnable, undefined);
-  }
-  /** local_irq_save(): returns the flags for localIrqRestore(). */
-  localIrqSave(): boolean {
-    return this.call(this.m, this.m.irqSave, undefined);
-  }
   localIrqRestore(flags: boolean): void {
-    this.call(this.m, this.m.irqRestore, checkFlags(flags, 'local_irq_restore'));
+    checkFlags(flags, 'local_irq_restore');
+    const m = this.m;
+    m.opBegin();
+    try {
+      m.irqRestore(flags);
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
   preemptDisable(): void {
-    this.call(this.r, this.r.preemptDisable, undefined);
+    const m = this.m;
+    m.opBegin();
+    try {
+      this.r.preemptDisable();
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
   preemptEnable(): void {
-    this.call(this.r, this.r.preemptEnable, undefined);
+    const m = this.m;
+    m.opBegin();
+    try {
+      this.r.preemptEnable();
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
   migrateDisable(): void {
-    this.call(this.r, this.r.migrateDisable, undefined);
+    const m = this.m;
+    m.opBegin();
+    try {
+      this.r.migrateDisable();
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
   migrateEnable(): void {
-    this.call(this.r, this.r.migrateEnable, undefined);
+    const m = this.m;
+    m.opBegin();
+    try {
+      this.r.migrateEnable();
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
   localBhDisable(): void {
-    this.call(this.r, this.r.localBhDisable, SOFTIRQ_DISABLE_OFFSET);
+    const m = this.m;
+    m.opBegin();
+    try {
+      this.r.localBhDisable(SOFTIRQ_DISABLE_OFFSET);
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
   localBhEnable(): void {
-    this.call(this.r, this.r.localBhEnable, SOFTIRQ_DISABLE_OFFSET);
+    const m = this.m;
+    m.opBegin();
+    try {
+      this.r.localBhEnable(SOFTIRQ_DISABLE_OFFSET);
+    } catch (e) {
+      m.opAbort();
+      throw e;
+    }
+    m.opEnd();
   }
   rcuReadLock(): void {
     const m = this.m;

@@ -12,12 +12,12 @@ export class Srcu extends LockBase {
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map);
   }
-  private readLockBody(at: string): void {
+  private readonly readLockBody = (at: string): void => {
     this.r.m.acquireWith(this.map, 0, false, 2, true, null, at);
-  }
-  private releaseBody(at: string): void {
+  };
+  private readonly releaseBody = (at: string): void => {
     this.r.m.release(this.map, at);
-  }
+  };
   /** srcu_read_lock(): srcu_lock_acquire() = lock_map_acquire_read(). */
   readLock(o: CallOptions = NO_OPTIONS): void {
     checkOptions(o, 'srcu_read_lock');
@@ -27,10 +27,10 @@ export class Srcu extends LockBase {
     checkOptions(o, 'srcu_read_unlock');
     this.run(this.releaseBody, o.at ?? 'srcu_read_unlock', undefined);
   }
-  private synchronizeBody(at: string): void {
+  private readonly synchronizeBody = (at: string): void => {
     this.r.m.acquireWith(this.map, 0, false, 0, true, null, at, true);
     this.r.m.mightSleep('kernel/rcu/srcutree.c:1410', `synchronize_srcu(${this.map.name})`);
-  }
+  };
   /**
    * synchronize_srcu(): srcu_lock_sync() = lock_map_sync() (lock_sync(map, 0, read 0,
    * check 1): validated as a write acquisition, nothing pushed), so waiting for readers
@@ -48,19 +48,19 @@ export class Seqcount extends LockBase {
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map);
   }
-  private writeBeginBody(at: string): void {
+  private readonly writeBeginBody = (at: string): void => {
     this.r.m.acquireWith(this.map, 0, false, 0, true, null, at);
-  }
-  private releaseBody(at: string): void {
+  };
+  private readonly releaseBody = (at: string): void => {
     this.r.m.release(this.map, at);
-  }
-  private readBeginBody(at: string): void {
+  };
+  private readonly readBeginBody = (at: string): void => {
     const m = this.r.m;
     const flags = m.irqSave();
     m.acquireWith(this.map, 0, false, 2, true, null, at);
     m.release(this.map, at);
     m.irqRestore(flags);
-  }
+  };
   writeBegin(o: CallOptions = NO_OPTIONS): void {
     checkOptions(o, 'write_seqcount_begin');
     this.run(this.writeBeginBody, o.at ?? 'write_seqcount_begin', undefined);
@@ -87,7 +87,7 @@ export interface MapAcquireOptions extends CallOptions {
 
 function checkBool(v: unknown, what: string): boolean | undefined {
   if (v !== undefined && typeof v !== 'boolean')
-    throw new UsageError(`lock_acquire(): options.${what} must be a boolean, got ${String(v)}`);
+    throw new UsageError(`lock_acquire(): options.${what} must be a boolean, got ${typeof v}`);
   return v;
 }
 
@@ -96,7 +96,7 @@ export class LockdepMapAnnotation extends LockBase {
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map);
   }
-  private acquireBody(o: MapAcquireOptions, at: string): void {
+  private readonly acquireBody = (o: MapAcquireOptions, at: string): void => {
     this.r.m.acquireWith(
       this.map,
       o.subclass ?? 0,
@@ -106,13 +106,15 @@ export class LockdepMapAnnotation extends LockBase {
       null,
       at,
     );
-  }
+  };
   /** lock_acquire() with explicit arguments */
   acquire(o: MapAcquireOptions = NO_OPTIONS): void {
     checkOptions(o, 'lock_acquire');
     checkSubclass(o.subclass, 'lock_acquire');
     if (o.read !== undefined && o.read !== 0 && o.read !== 1 && o.read !== 2)
-      throw new UsageError(`lock_acquire(): options.read must be 0, 1 or 2, got ${String(o.read)}`);
+      throw new UsageError(
+        `lock_acquire(): options.read must be 0, 1 or 2, got ${JSON.stringify(o.read) ?? typeof o.read}`,
+      );
     checkBool(o.trylock, 'trylock');
     checkBool(o.check, 'check');
     this.run(this.acquireBody, o, o.at ?? 'lock_map_acquire');
@@ -127,9 +129,9 @@ export class LockdepMapAnnotation extends LockBase {
     checkOptions(o, 'lock_map_acquire_read');
     this.acquire({ read: 2, at: o.at ?? 'lock_map_acquire_read' });
   }
-  private releaseBody(at: string): void {
+  private readonly releaseBody = (at: string): void => {
     this.r.m.release(this.map, at);
-  }
+  };
   release(o: CallOptions = NO_OPTIONS): void {
     checkOptions(o, 'lock_map_release');
     this.run(this.releaseBody, o.at ?? 'lock_map_release', undefined);

@@ -130,7 +130,7 @@ export class LocalLock extends LockBase {
     this.unlockWith(IRQSAVE, flags, o);
   }
 
-  private trylockBody(at: string): boolean {
+  private readonly trylockBody = (at: string): boolean => {
     const r = this.r;
     const mp = this.here();
     if (r.rt) {
@@ -148,7 +148,7 @@ export class LocalLock extends LockBase {
     r.m.acquireWith(mp, 0, true, 0, true, null, at);
     mp.holders++;
     return true;
-  }
+  };
 
   /**
    * local_trylock() (local_trylock_t): fails when this CPU's instance is taken; on RT it

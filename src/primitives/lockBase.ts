@@ -24,8 +24,8 @@ export const NO_OPTIONS: Readonly<Record<string, never>> = Object.freeze({});
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'object' || typeof v === 'function') return typeof v;
-  return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'undefined') return String(v);
+  return typeof v;
 }
 
 /**
@@ -91,15 +91,15 @@ export abstract class LockBase {
   }
 
   /**
-   * Run one operation. Pre-bound methods and their arguments rather than a closure per
-   * call, so the operation allocates nothing.
+   * Run one operation: a body bound once per lock (an arrow property) and its arguments
+   * rather than a closure per call, so the operation allocates nothing.
    */
-  protected run<A, B, R>(fn: (this: this, a: A, b: B) => R, a: A, b: B): R {
+  protected run<A, B, R>(fn: (a: A, b: B) => R, a: A, b: B): R {
     const m = this.r.m;
     m.opBegin();
     let result: R;
     try {
-      result = fn.call(this, a, b);
+      result = fn(a, b);
     } catch (e) {
       m.opAbort();
       throw e;
@@ -108,10 +108,10 @@ export abstract class LockBase {
     return result;
   }
 
-  private mightLockBody(read: 0 | 1 | 2, at: string): void {
+  private readonly mightLockBody = (read: 0 | 1 | 2, at: string): void => {
     if (this.r.m.acquireWith(this.map, 0, false, read, true, null, at))
       this.r.m.release(this.map, at);
-  }
+  };
 
   /**
    * might_lock() / might_lock_read(): lock_acquire() immediately followed by
@@ -128,9 +128,9 @@ export abstract class LockBase {
     this.run(this.mightLockBody, 1, o.at ?? 'might_lock_read');
   }
 
-  private setSubclassBody(subclass: number, at: string): void {
+  private readonly setSubclassBody = (subclass: number, at: string): void => {
     this.r.m.setSubclass(this.map, subclass, at);
-  }
+  };
 
   /** lock_set_subclass(): the held lock moves to `subclass` of its key; what is above it is re-acquired. */
   setSubclass(subclass: number, o: CallOptions = NO_OPTIONS): void {
@@ -143,9 +143,9 @@ export abstract class LockBase {
     );
   }
 
-  private reinitBody(): void {
+  private readonly reinitBody = (): void => {
     this.r.m.lockdep.checkFreed(this.r.m.current, this.map);
-  }
+  };
 
   /** debug_check_no_locks_freed() as *_init() of this lock does: re-initialising a held lock. */
   reinit(): void {

@@ -222,10 +222,10 @@ export class Rwlock extends LockBase {
     return this.run(this.trylockSide, false, o.at ?? 'write_trylock');
   }
 
-  private trylockSide(read: boolean, at: string): boolean {
+  private readonly trylockSide = (read: boolean, at: string): boolean => {
     if (this.spins) this.r.preemptDisable(at);
     if (this.take(read, at, true)) return true;
     if (this.spins) this.r.preemptEnable();
     return false;
-  }
+  };
 }

@@ -54,24 +54,24 @@ abstract class SleepingBase extends LockBase {
     m.opEnd();
   }
 
-  private tryBody(read: 0 | 1, at: string): boolean {
+  private readonly tryBody = (read: 0 | 1, at: string): boolean => {
     if (this.writer || (!read && this.readers > 0)) return false;
     this.r.m.acquireWith(this.map, 0, true, read, true, null, at);
     if (read) this.readers++;
     else this.writer = true;
     return true;
-  }
+  };
 
   protected tryOp(read: 0 | 1, o: CallOptions, fn: string): boolean {
     checkOptions(o, fn);
     return this.run(this.tryBody, read, o.at ?? fn);
   }
 
-  private releaseBody(read: boolean, at: string): void {
+  private readonly releaseBody = (read: boolean, at: string): void => {
     if (!this.r.m.release(this.map, at)) return;
     if (read) this.readers = Math.max(0, this.readers - 1);
     else this.writer = false;
-  }
+  };
 
   protected releaseOp(read: boolean, o: CallOptions, fn: string): void {
     checkOptions(o, fn);
@@ -150,11 +150,11 @@ export class RwSemaphore extends SleepingBase {
     return this.tryOp(0, o, 'down_write_trylock');
   }
 
-  private downgradeBody(at: string): void {
+  private readonly downgradeBody = (at: string): void => {
     if (!this.r.m.downgrade(this.map, at)) return;
     this.writer = false;
     this.readers++;
-  }
+  };
 
   /** downgrade_write(): lock_downgrade(); the writer becomes a (non-recursive) reader. */
   downgradeWrite(o: CallOptions = NO_OPTIONS): void {

@@ -134,7 +134,7 @@ abstract class SpinBase extends LockBase {
     m.opEnd();
   }
 
-  private trylockBody(at: string): boolean {
+  private readonly trylockBody = (at: string): boolean => {
     if (!this.spins) return this.r.rtSpinTrylock(this.map, at);
     this.r.preemptDisable(at);
     if (this.map.holders > 0) {
@@ -144,7 +144,7 @@ abstract class SpinBase extends LockBase {
     this.r.m.acquireWith(this.map, 0, true, 0, true, null, at);
     this.map.holders++;
     return true;
-  }
+  };
 
   /** spin_trylock(): true when acquired (the lock was free). */
   trylock(o: CallOptions = NO_OPTIONS): boolean {
@@ -230,13 +230,13 @@ abstract class SpinBase extends LockBase {
     m.opEnd();
   }
 
-  private trylockIrqsaveBody(at: string): boolean | null {
+  private readonly trylockIrqsaveBody = (at: string): boolean | null => {
     const m = this.r.m;
     const flags = this.spins ? m.irqSave() : m.current.irqsOff;
     if (this.trylockBody(at)) return flags;
     if (this.spins) m.irqRestore(flags);
     return null;
-  }
+  };
 
   /** spin_trylock_irqsave(): the flags when acquired, null otherwise. */
   trylockIrqsave(o: CallOptions = NO_OPTIONS): boolean | null {
@@ -244,7 +244,7 @@ abstract class SpinBase extends LockBase {
     return this.run(this.trylockIrqsaveBody, o.at ?? this.s.trylockIrqsave, undefined);
   }
 
-  private trylockBhBody(at: string): boolean {
+  private readonly trylockBhBody = (at: string): boolean => {
     if (!this.spins) {
       this.r.localBhDisable(SOFTIRQ_DISABLE_OFFSET, at);
       if (this.r.rtSpinTrylock(this.map, at)) return true;
@@ -259,7 +259,7 @@ abstract class SpinBase extends LockBase {
     this.r.m.acquireWith(this.map, 0, true, 0, true, null, at);
     this.map.holders++;
     return true;
-  }
+  };
 
   /**
    * spin_trylock_bh(): !RT disables BH with SOFTIRQ_LOCK_OFFSET, trylocks, and on failure
