@@ -25,6 +25,7 @@ export type { ViolationListener } from './core/sink';
 export { RawSpinlock, Spinlock } from './primitives/spinlock';
 export type { NestOptions } from './primitives/spinlock';
 export { Rwlock } from './primitives/rwlock';
+export type { RwlockInit } from './primitives/rwlock';
 export { LocalLock } from './primitives/localLock';
 export { Mutex, RtMutex, RwSemaphore, PercpuRwSemaphore } from './primitives/sleeping';
 export { Srcu, Seqcount, LockdepMapAnnotation, WaitOverrideMap } from './primitives/annotations';

@@ -22,10 +22,11 @@ import {
   type WaitTypeName,
 } from './core/waitType';
 import { LockdepMapAnnotation, Seqcount, Srcu, WaitOverrideMap } from './primitives/annotations';
-import { checkFlags, NO_OPTIONS, type LockInit } from './primitives/lockBase';
+import { checkFlags, NO_OPTIONS, type LockWaitTypes, type LockInit } from './primitives/lockBase';
+import type { LockdepMap } from './core/lockdepMap';
 import { LocalLock } from './primitives/localLock';
 import { Runtime } from './primitives/runtime';
-import { Rwlock } from './primitives/rwlock';
+import { Rwlock, type RwlockInit } from './primitives/rwlock';
 import { Mutex, PercpuRwSemaphore, RtMutex, RwSemaphore } from './primitives/sleeping';
 import { RawSpinlock, Spinlock } from './primitives/spinlock';
 import { LockdepViolationError } from './report/error';
@@ -60,6 +61,12 @@ export interface KernelSummary {
   readonly suppressed: number;
   /** reports identical to an earlier one, counted not repeated */
   readonly duplicates: number;
+}
+
+/** A lock class as the factory sees it: its declaration and its constructor. */
+interface LockCtor<L, I> {
+  readonly decl: LockWaitTypes;
+  new (r: Runtime, map: LockdepMap, init?: I): L;
 }
 
 function checkIrqOptions(o: unknown): void {
@@ -109,91 +116,72 @@ export class Kernel {
     return init?.key;
   }
 
+  /**
+   * The one lock factory: the lock class declares its wait types and lock type (its
+   * static `decl`, as DEFINE_*() / *_init() do in the kernel), the kernel gives it a map.
+   */
+  private make<L, I extends LockInit>(ctor: LockCtor<L, I>, name: string, init?: I): L {
+    const d = ctor.decl;
+    const key = this.keyed(name, init);
+    return new ctor(this.r, this.m.createMap(name, key, d.inner, d.outer, d.lockType), init);
+  }
+
   /** DEFINE_RAW_SPINLOCK / raw_spin_lock_init(): wait type SPIN {2:2}. */
   rawSpinlock(name: string, init?: LockInit): RawSpinlock {
-    return new RawSpinlock(
-      this.r,
-      this.m.createMap(name, this.keyed(name, init), LD_WAIT.SPIN, LD_WAIT.INV, LD_LOCK.NORMAL),
-    );
+    return this.make(RawSpinlock, name, init);
   }
 
   /** DEFINE_SPINLOCK / spin_lock_init(): wait type CONFIG {3:3}; sleeping on PREEMPT_RT. */
   spinlock(name: string, init?: LockInit): Spinlock {
-    return new Spinlock(
-      this.r,
-      this.m.createMap(name, this.keyed(name, init), LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.NORMAL),
-    );
+    return this.make(Spinlock, name, init);
   }
 
   /**
    * DEFINE_RWLOCK / rwlock_init(): wait type CONFIG {3:3}. `queued` (CONFIG_QUEUED_RWLOCKS,
    * default true) makes task-context readers non-recursive, as on x86 and arm64.
    */
-  rwlock(name: string, init?: LockInit & { readonly queued?: boolean }): Rwlock {
-    return new Rwlock(
-      this.r,
-      this.m.createMap(name, this.keyed(name, init), LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.NORMAL),
-      init?.queued ?? true,
-    );
+  rwlock(name: string, init?: RwlockInit): Rwlock {
+    return this.make(Rwlock, name, init);
   }
 
-  /** DEFINE_PER_CPU(local_lock_t): one instance per CPU, wait type CONFIG {3:3}, per-CPU lock type. */
+  /** DEFINE_PER_CPU(local_lock_t): one instance per CPU in one class, wait type CONFIG {3:3}, per-CPU lock type. */
   localLock(name: string, init?: LockInit): LocalLock {
     const key = this.keyed(name, init) ?? name;
+    const d = LocalLock.decl;
     return new LocalLock(
       this.r,
-      this.m.cpus.map(() =>
-        this.m.createMap(name, key, LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.PERCPU),
-      ),
+      this.m.cpus.map(() => this.m.createMap(name, key, d.inner, d.outer, d.lockType)),
     );
   }
 
   /** DEFINE_MUTEX / mutex_init(): wait type SLEEP {4:4}. */
   mutex(name: string, init?: LockInit): Mutex {
-    return new Mutex(
-      this.r,
-      this.m.createMap(name, this.keyed(name, init), LD_WAIT.SLEEP, LD_WAIT.INV, LD_LOCK.NORMAL),
-    );
+    return this.make(Mutex, name, init);
   }
 
   /** DEFINE_RT_MUTEX / rt_mutex_init(): wait type SLEEP {4:4}. */
   rtMutex(name: string, init?: LockInit): RtMutex {
-    return new RtMutex(
-      this.r,
-      this.m.createMap(name, this.keyed(name, init), LD_WAIT.SLEEP, LD_WAIT.INV, LD_LOCK.NORMAL),
-    );
+    return this.make(RtMutex, name, init);
   }
 
   /** DECLARE_RWSEM / init_rwsem(): wait type SLEEP {4:4}. */
   rwsem(name: string, init?: LockInit): RwSemaphore {
-    return new RwSemaphore(
-      this.r,
-      this.m.createMap(name, this.keyed(name, init), LD_WAIT.SLEEP, LD_WAIT.INV, LD_LOCK.NORMAL),
-    );
+    return this.make(RwSemaphore, name, init);
   }
 
   /** DEFINE_STATIC_PERCPU_RWSEM / percpu_init_rwsem(): unchecked map {0:0}. */
   percpuRwsem(name: string, init?: LockInit): PercpuRwSemaphore {
-    return new PercpuRwSemaphore(
-      this.r,
-      this.m.createMap(name, this.keyed(name, init), LD_WAIT.INV, LD_WAIT.INV, LD_LOCK.NORMAL),
-    );
+    return this.make(PercpuRwSemaphore, name, init);
   }
 
   /** DEFINE_SRCU / init_srcu_struct(): unchecked map {0:0}. */
   srcu(name: string, init?: LockInit): Srcu {
-    return new Srcu(
-      this.r,
-      this.m.createMap(name, this.keyed(name, init), LD_WAIT.INV, LD_WAIT.INV, LD_LOCK.NORMAL),
-    );
+    return this.make(Srcu, name, init);
   }
 
   /** seqcount_init(): unchecked map {0:0}. */
   seqcount(name: string, init?: LockInit): Seqcount {
-    return new Seqcount(
-      this.r,
-      this.m.createMap(name, this.keyed(name, init), LD_WAIT.INV, LD_WAIT.INV, LD_LOCK.NORMAL),
-    );
+    return this.make(Seqcount, name, init);
   }
 
   /** lockdep_init_map_type(): a bare map with explicit wait types. */

@@ -47,6 +47,7 @@ export interface AcquireOptions {
   readonly sync?: boolean;
 }
 
+/** @internal the modelled machine behind a Kernel; not part of the published API */
 export class Machine {
   readonly derived: Derived;
   readonly sink: ViolationSink;

@@ -4,11 +4,26 @@
  */
 import { UsageError } from '../core/errors';
 import type { LockdepMap } from '../core/lockdepMap';
-import { checkOptions, checkSubclass, LockBase, NO_OPTIONS, type CallOptions } from './lockBase';
+import { LD_LOCK, LD_WAIT } from '../core/waitType';
+import {
+  checkOptions,
+  checkSubclass,
+  LockBase,
+  NO_OPTIONS,
+  type CallOptions,
+  type LockWaitTypes,
+} from './lockBase';
 import type { Runtime } from './runtime';
 
 /** struct srcu_struct: lockdep_init_map() without wait types ({0:0}); readers are recursive. */
 export class Srcu extends LockBase {
+  /** @internal init_srcu_struct(): {0:0} */
+  static readonly decl: LockWaitTypes = {
+    inner: LD_WAIT.INV,
+    outer: LD_WAIT.INV,
+    lockType: LD_LOCK.NORMAL,
+  };
+  /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map);
   }
@@ -45,6 +60,13 @@ export class Srcu extends LockBase {
 
 /** seqcount_t: unchecked map ({0:0}); the writer is exclusive, readers recursive. */
 export class Seqcount extends LockBase {
+  /** @internal seqcount_init(): {0:0} */
+  static readonly decl: LockWaitTypes = {
+    inner: LD_WAIT.INV,
+    outer: LD_WAIT.INV,
+    lockType: LD_LOCK.NORMAL,
+  };
+  /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map);
   }
@@ -93,6 +115,7 @@ function checkBool(v: unknown, what: string): boolean | undefined {
 
 /** A bare struct lockdep_map (lock_map_acquire() and friends). */
 export class LockdepMapAnnotation extends LockBase {
+  /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map);
   }

@@ -5,8 +5,16 @@
  * on PREEMPT_RT it is migrate_disable() plus a per-CPU spinlock_t.
  */
 import type { LockdepMap } from '../core/lockdepMap';
+import { LD_LOCK, LD_WAIT } from '../core/waitType';
 import { HARDIRQ_MASK, NMI_MASK } from '../core/preemptCount';
-import { checkFlags, checkOptions, LockBase, NO_OPTIONS, type CallOptions } from './lockBase';
+import {
+  checkFlags,
+  checkOptions,
+  LockBase,
+  NO_OPTIONS,
+  type CallOptions,
+  type LockWaitTypes,
+} from './lockBase';
 import type { Runtime } from './runtime';
 
 type Mode = 0 | 1 | 2;
@@ -17,8 +25,15 @@ const LOCK_SITES = ['local_lock', 'local_lock_irq', 'local_lock_irqsave'] as con
 const UNLOCK_SITES = ['local_unlock', 'local_unlock_irq', 'local_unlock_irqrestore'] as const;
 
 export class LocalLock extends LockBase {
+  /** @internal local_lock_init(): {3:3}, LD_LOCK_PERCPU */
+  static readonly decl: LockWaitTypes = {
+    inner: LD_WAIT.CONFIG,
+    outer: LD_WAIT.INV,
+    lockType: LD_LOCK.PERCPU,
+  };
   private readonly rtReason: string;
 
+  /** @internal */
   constructor(
     r: Runtime,
     /** this_cpu_ptr() per CPU */

@@ -1,6 +1,7 @@
 /** What every lock primitive has: its kernel, its lockdep_map, and argument checks. */
 import { UsageError } from '../core/errors';
 import type { LockdepMap } from '../core/lockdepMap';
+import type { LockType, WaitLevel } from '../core/waitType';
 import type { Runtime } from './runtime';
 
 /** Per-call options shared by all lock operations. */
@@ -16,6 +17,17 @@ export interface LockInit {
    * with the same key share a class; by default the key is the lock's name.
    */
   readonly key?: string;
+}
+
+/**
+ * What DEFINE_*() / *_init() give a lock's lockdep_map: wait_type_inner, wait_type_outer
+ * and lock type. Each primitive declares its own as a static `decl`, so the wait types
+ * live with the lock that has them, and one kernel factory builds every kind.
+ */
+export interface LockWaitTypes {
+  readonly inner: WaitLevel;
+  readonly outer: WaitLevel;
+  readonly lockType: LockType;
 }
 
 /** The default options, shared: a call without options allocates nothing. */
@@ -62,11 +74,16 @@ export function checkFlags(flags: unknown, api: string): boolean {
 }
 
 export abstract class LockBase {
-  constructor(
-    protected readonly r: Runtime,
-    /** the lockdep_map of this instance */
-    readonly map: LockdepMap,
-  ) {}
+  /** @internal the kernel's primitive runtime */
+  protected readonly r: Runtime;
+  /** the lockdep_map of this instance */
+  readonly map: LockdepMap;
+
+  /** @internal locks are made by the Kernel's factories */
+  constructor(r: Runtime, map: LockdepMap) {
+    this.r = r;
+    this.map = map;
+  }
 
   get name(): string {
     return this.map.name;

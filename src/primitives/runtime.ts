@@ -23,6 +23,7 @@ const CTRL_REASON = 'spin_lock(softirq_ctrl.lock) on PREEMPT_RT';
 /** Per-task flag: did local_bh_disable() on RT take softirq_ctrl.lock and rcu_read_lock()? */
 const bhLocked = new WeakMap<object, boolean>();
 
+/** @internal */
 export class Runtime {
   readonly rt: boolean;
   /** rcu_lock_map: inner CONFIG, outer FREE ("PREEMPT_RT implies PREEMPT_RCU") */

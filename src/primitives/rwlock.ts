@@ -6,13 +6,27 @@
  * the lockdep acquire (the opposite order from spin_lock).
  */
 import type { LockdepMap } from '../core/lockdepMap';
+import { LD_LOCK, LD_WAIT } from '../core/waitType';
 import {
   HARDIRQ_MASK,
   NMI_MASK,
   PREEMPT_OFFSET,
   SOFTIRQ_DISABLE_OFFSET,
 } from '../core/preemptCount';
-import { checkFlags, checkOptions, LockBase, NO_OPTIONS, type CallOptions } from './lockBase';
+import {
+  checkFlags,
+  checkOptions,
+  LockBase,
+  NO_OPTIONS,
+  type CallOptions,
+  type LockWaitTypes,
+  type LockInit,
+} from './lockBase';
+
+/** rwlock_init() options: `queued` is CONFIG_QUEUED_RWLOCKS (default true, as on x86 and arm64). */
+export interface RwlockInit extends LockInit {
+  readonly queued?: boolean;
+}
 import type { Runtime } from './runtime';
 
 const SOFTIRQ_LOCK_OFFSET = SOFTIRQ_DISABLE_OFFSET + PREEMPT_OFFSET;
@@ -34,16 +48,23 @@ const UNLOCK_SITES = [
 ] as const;
 
 export class Rwlock extends LockBase {
+  /** @internal DEFINE_RWLOCK / rwlock_init(): {3:3} */
+  static readonly decl: LockWaitTypes = {
+    inner: LD_WAIT.CONFIG,
+    outer: LD_WAIT.INV,
+    lockType: LD_LOCK.NORMAL,
+  };
   private readers = 0;
   private writer = false;
   private readonly rtReasons: readonly [string, string];
 
-  constructor(
-    r: Runtime,
-    map: LockdepMap,
-    private readonly queued: boolean,
-  ) {
+  /** CONFIG_QUEUED_RWLOCKS for this lock */
+  private readonly queued: boolean;
+
+  /** @internal */
+  constructor(r: Runtime, map: LockdepMap, init?: RwlockInit) {
     super(r, map);
+    this.queued = init?.queued ?? true;
     this.rtReasons = [
       `write_lock(${map.name}) on PREEMPT_RT`,
       `read_lock(${map.name}) on PREEMPT_RT`,

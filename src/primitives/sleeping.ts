@@ -5,7 +5,15 @@
  * lock taken blocks, which is a call into the scheduler.
  */
 import type { LockdepMap } from '../core/lockdepMap';
-import { checkOptions, checkSubclass, LockBase, NO_OPTIONS, type CallOptions } from './lockBase';
+import { LD_LOCK, LD_WAIT } from '../core/waitType';
+import {
+  checkOptions,
+  checkSubclass,
+  LockBase,
+  NO_OPTIONS,
+  type CallOptions,
+  type LockWaitTypes,
+} from './lockBase';
 import type { NestOptions } from './spinlock';
 import type { Runtime } from './runtime';
 
@@ -15,6 +23,7 @@ abstract class SleepingBase extends LockBase {
   /** might_sleep() reasons by API name, built on first use rather than per call */
   private readonly reasons = new Map<string, string>();
 
+  /** @internal */
   constructor(
     r: Runtime,
     map: LockdepMap,
@@ -81,6 +90,13 @@ abstract class SleepingBase extends LockBase {
 
 /** struct mutex */
 export class Mutex extends SleepingBase {
+  /** @internal DEFINE_MUTEX / mutex_init(): {4:4} */
+  static readonly decl: LockWaitTypes = {
+    inner: LD_WAIT.SLEEP,
+    outer: LD_WAIT.INV,
+    lockType: LD_LOCK.NORMAL,
+  };
+  /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map, 'kernel/locking/mutex.c:585');
   }
@@ -112,6 +128,13 @@ export class Mutex extends SleepingBase {
 
 /** struct rt_mutex */
 export class RtMutex extends SleepingBase {
+  /** @internal DEFINE_RT_MUTEX / rt_mutex_init(): {4:4} */
+  static readonly decl: LockWaitTypes = {
+    inner: LD_WAIT.SLEEP,
+    outer: LD_WAIT.INV,
+    lockType: LD_LOCK.NORMAL,
+  };
+  /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map, 'kernel/locking/rtmutex_api.c:81');
   }
@@ -128,6 +151,13 @@ export class RtMutex extends SleepingBase {
 
 /** struct rw_semaphore: readers are non-recursive (read=1). */
 export class RwSemaphore extends SleepingBase {
+  /** @internal DECLARE_RWSEM / init_rwsem(): {4:4} */
+  static readonly decl: LockWaitTypes = {
+    inner: LD_WAIT.SLEEP,
+    outer: LD_WAIT.INV,
+    lockType: LD_LOCK.NORMAL,
+  };
+  /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map, 'kernel/locking/rwsem.c:1524');
   }
@@ -165,6 +195,13 @@ export class RwSemaphore extends SleepingBase {
 
 /** struct percpu_rw_semaphore: lockdep_init_map() without wait types, so only might_sleep() bites. */
 export class PercpuRwSemaphore extends SleepingBase {
+  /** @internal percpu_init_rwsem(): lockdep_init_map() without wait types, {0:0} */
+  static readonly decl: LockWaitTypes = {
+    inner: LD_WAIT.INV,
+    outer: LD_WAIT.INV,
+    lockType: LD_LOCK.NORMAL,
+  };
+  /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map, 'kernel/locking/percpu-rwsem.c:163');
   }

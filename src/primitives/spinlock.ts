@@ -11,6 +11,7 @@
  * the way, so a lock/unlock pair allocates nothing.
  */
 import type { LockdepMap } from '../core/lockdepMap';
+import { LD_LOCK, LD_WAIT } from '../core/waitType';
 import { PREEMPT_OFFSET, SOFTIRQ_DISABLE_OFFSET } from '../core/preemptCount';
 import {
   checkFlags,
@@ -19,6 +20,7 @@ import {
   LockBase,
   NO_OPTIONS,
   type CallOptions,
+  type LockWaitTypes,
 } from './lockBase';
 import type { Runtime } from './runtime';
 
@@ -56,6 +58,7 @@ abstract class SpinBase extends LockBase {
   /** rtlock_might_resched()'s reason, built once */
   private readonly rtReason: string;
 
+  /** @internal */
   constructor(
     r: Runtime,
     map: LockdepMap,
@@ -316,7 +319,14 @@ abstract class SpinBase extends LockBase {
 
 /** raw_spinlock_t */
 export class RawSpinlock extends SpinBase {
+  /** @internal DEFINE_RAW_SPINLOCK / raw_spin_lock_init(): {2:2} */
+  static readonly decl: LockWaitTypes = {
+    inner: LD_WAIT.SPIN,
+    outer: LD_WAIT.INV,
+    lockType: LD_LOCK.NORMAL,
+  };
   protected readonly spins = true;
+  /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map, RAW_SITES);
   }
@@ -324,7 +334,14 @@ export class RawSpinlock extends SpinBase {
 
 /** spinlock_t */
 export class Spinlock extends SpinBase {
+  /** @internal DEFINE_SPINLOCK / spin_lock_init(): {3:3} */
+  static readonly decl: LockWaitTypes = {
+    inner: LD_WAIT.CONFIG,
+    outer: LD_WAIT.INV,
+    lockType: LD_LOCK.NORMAL,
+  };
   protected readonly spins: boolean;
+  /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
     super(r, map, SPIN_SITES);
     this.spins = !r.rt;
