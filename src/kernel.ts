@@ -8,6 +8,8 @@
 import { resolveConfig, type KernelConfig, type KernelOptions } from './core/config';
 import { UsageError } from './core/errors';
 import { Machine } from './core/machine';
+import type { LockClass } from './core/lockClass';
+import type { ModelHost } from './models/host';
 import { SOFTIRQ_DISABLE_OFFSET } from './core/preemptCount';
 import { heldSnapshot } from './core/snapshot';
 import type { ViolationListener } from './core/sink';
@@ -644,7 +646,19 @@ export class Kernel {
     this.m.setEvent(index);
   }
 
-  /** @internal the machine, for layers built on this one (trace replay, models) */
+  /** @internal what the models run on (see models/host.ts) */
+  get host(): ModelHost {
+    return (this.hostImpl ??= makeHost(this.m, this.r));
+  }
+  private hostImpl: ModelHost | undefined;
+
+  /** @internal the lock classes and wait levels the graph renderer draws (read-only) */
+  graphSnapshot(): GraphSnapshot {
+    const d = this.m.derived;
+    return { classes: this.m.lockdep.classes, waitSpin: d.waitSpin, waitConfig: d.waitConfig };
+  }
+
+  /** @internal the machine, for layers built on this one (trace replay) */
   get machine(): Machine {
     return this.m;
   }
@@ -653,6 +667,74 @@ export class Kernel {
   get runtime(): Runtime {
     return this.r;
   }
+}
+
+/** @internal A read-only view of the dependency graph, for the renderer. */
+export interface GraphSnapshot {
+  readonly classes: readonly LockClass[];
+  /** the wait levels SPIN and CONFIG resolve to in this configuration */
+  readonly waitSpin: number;
+  readonly waitConfig: number;
+}
+
+/** The models' host over a machine: task and CPU juggling the models must not do themselves. */
+function makeHost(m: Machine, r: Runtime): ModelHost {
+  return {
+    op: (fn) => m.op(fn),
+    checkCpu: (cpu) => m.checkCpu(cpu),
+    rawPreemptCount: () => m.current.preemptCount,
+    cpuAvailable(cpu, needIrqsOn) {
+      const cur = m.cpus[cpu].current;
+      if (needIrqsOn) return !cur.irqsOff;
+      return cur === m.cpus[cpu].idle || (m.preemptCount(cur) === 0 && !cur.irqsOff);
+    },
+    runAsTask(comm, cpu, fn) {
+      m.checkCpu(cpu);
+      const callerCpu = m.cpu;
+      const callerTask = m.cpus[callerCpu].current;
+      const outgoing = m.cpus[cpu].current;
+      const task = m.task(comm);
+      if (task.exited) throw new UsageError(`task ${comm} has exited`);
+      m.switchTo(task, cpu);
+      try {
+        return fn();
+      } finally {
+        m.switchTo(outgoing, cpu);
+        m.switchTo(callerTask, callerCpu);
+      }
+    },
+    onCpu(cpu, fn) {
+      const callerCpu = m.cpu;
+      m.switchTo(m.cpus[cpu].current, cpu);
+      try {
+        return fn();
+      } finally {
+        m.switchTo(m.cpus[callerCpu].current, callerCpu);
+      }
+    },
+    startTask(comm, cpu, fn) {
+      const callerCpu = m.cpu;
+      const callerTask = m.cpus[callerCpu].current;
+      m.op(() => {
+        m.switchTo(m.task(comm), cpu);
+        fn();
+        m.switchTo(callerTask, callerCpu);
+      });
+    },
+    stopTask(comm, cpu, fn) {
+      const callerCpu = m.cpu;
+      const callerTask = m.cpus[callerCpu].current;
+      m.op(() => {
+        m.switchTo(m.task(comm), cpu);
+        fn();
+        // the task goes back to sleep: the CPU runs its idle task again
+        m.switchTo(m.cpus[cpu].idle, cpu);
+        m.switchTo(callerTask, callerCpu);
+      });
+    },
+    rcuLockdepWarn: (cond, site, message) => m.rcuLockdepWarn(cond, site, message),
+    rcuReaderHeld: () => r.rcuReaderHeld(),
+  };
 }
 
 /** Build a modelled kernel. Throws ConfigError for unknown or contradictory options. */

@@ -146,8 +146,7 @@ function highlightOf(v: Violation | null | undefined): {
 
 /** Collect nodes and edges from the engine's classes. */
 function collect(kernel: Kernel, o: GraphOptions): { nodes: Node[]; edges: Edge[] } {
-  const m = kernel.machine;
-  const d = m.derived;
+  const d = kernel.graphSnapshot();
   const waitName = (w: number): WaitName => {
     if (w === 0) return 'inv';
     if (w === 1) return 'free';
@@ -157,7 +156,7 @@ function collect(kernel: Kernel, o: GraphOptions): { nodes: Node[]; edges: Edge[
     return 'sleep';
   };
   const hl = highlightOf(o.highlight);
-  const classes = m.lockdep.classes;
+  const classes = d.classes;
   const connected = new Set<LockClass>();
   for (const c of classes) {
     if (c.after.length) {

@@ -8,7 +8,6 @@
  * whatever it does wrong is reported by the validator like any other code.
  */
 import type { Kernel } from '../kernel';
-import type { Task } from '../core/task';
 import { UsageError } from '../core/errors';
 
 /** A workqueue as the models use it (system_wq, system_highpri_wq, rcu_reclaim_wq...). */
@@ -124,10 +123,7 @@ export class ModelEnv {
 
   /** Can `cpu` be taken over now (its current task preemptible: no preempt count, irqs on)? */
   cpuAvailable(cpu: number, needIrqsOn = false): boolean {
-    const m = this.kernel.machine;
-    const cur = m.cpus[cpu].current;
-    if (needIrqsOn) return !cur.irqsOff;
-    return cur === m.cpus[cpu].idle || (m.preemptCount(cur) === 0 && !cur.irqsOff);
+    return this.kernel.host.cpuAvailable(cpu, needIrqsOn);
   }
 
   /**
@@ -135,32 +131,12 @@ export class ModelEnv {
    * was on. The task being replaced must be preemptible (callers check cpuAvailable()).
    */
   runAsTask<T>(comm: string, cpu: number, fn: () => T): T {
-    const m = this.kernel.machine;
-    m.checkCpu(cpu);
-    const callerCpu = m.cpu;
-    const callerTask = m.cpus[callerCpu].current;
-    const outgoing: Task = m.cpus[cpu].current;
-    const task = m.task(comm);
-    if (task.exited) throw new UsageError(`task ${comm} has exited`);
-    m.switchTo(task, cpu);
-    try {
-      return fn();
-    } finally {
-      m.switchTo(outgoing, cpu);
-      m.switchTo(callerTask, callerCpu);
-    }
+    return this.kernel.host.runAsTask(comm, cpu, fn);
   }
 
   /** Run `fn` in hard interrupt context on `cpu` (on top of whatever runs there). */
   runInHardirq(cpu: number, fn: () => void): void {
-    const m = this.kernel.machine;
-    const callerCpu = m.cpu;
-    m.switchTo(m.cpus[cpu].current, cpu);
-    try {
-      this.kernel.hardirq(fn);
-    } finally {
-      m.switchTo(m.cpus[callerCpu].current, callerCpu);
-    }
+    this.kernel.host.onCpu(cpu, () => this.kernel.hardirq(fn));
   }
 
   private workerName(w: DelayedWork): string {
@@ -180,7 +156,7 @@ export class ModelEnv {
    * Returns the number of items run.
    */
   runPending(maxRounds = 10000): number {
-    return this.kernel.machine.op(() => {
+    return this.kernel.host.op(() => {
       let ran = 0;
       for (let round = 0; round < maxRounds; round++) {
         let progress = false;

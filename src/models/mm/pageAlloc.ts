@@ -216,7 +216,7 @@ export class PageAllocator {
     nonNeg(n, 'pcp count');
     if (cpu === undefined) for (const p of this.pcp) p.count = n;
     else {
-      this.kernel.machine.checkCpu(cpu);
+      this.kernel.host.checkCpu(cpu);
       this.pcp[cpu].count = n;
     }
   }
@@ -264,7 +264,7 @@ export class PageAllocator {
     const k = this.kernel;
     const target = cpu ?? (k.cpu === k.cpus - 1 ? 0 : k.cpus - 1);
     // a holder_cpu beyond config.cpus is a usage error, not an index past machine.cpus
-    k.machine.checkCpu(target);
+    k.host.checkCpu(target);
     if (target === k.cpu)
       throw new UsageError(
         'zone->lock contention needs a holder on another CPU than the current one',
@@ -272,14 +272,9 @@ export class PageAllocator {
     if (!this.env.cpuAvailable(target))
       throw new UsageError(`CPU ${target} is busy; cannot start a zone->lock holder there`);
     const comm = 'zone-lock-holder';
-    const m = k.machine;
-    const callerCpu = m.cpu;
-    const callerTask = m.cpus[callerCpu].current;
-    m.op(() => {
-      m.switchTo(m.task(comm), target);
+    k.host.startTask(comm, target, () => {
       const flags = this.zoneLock.lockIrqsave({ at: 'free_pcppages_bulk' });
       this.contender = { comm, cpu: target, flags };
-      m.switchTo(callerTask, callerCpu);
     });
   }
 
@@ -287,16 +282,10 @@ export class PageAllocator {
   releaseZoneLock(): void {
     const c = this.contender;
     if (!c) return;
-    const m = this.kernel.machine;
-    const callerCpu = m.cpu;
-    const callerTask = m.cpus[callerCpu].current;
-    m.op(() => {
-      m.switchTo(m.task(c.comm), c.cpu);
+    // the holder goes back to sleep: the CPU runs its idle task again
+    this.kernel.host.stopTask(c.comm, c.cpu, () => {
       this.zoneLock.unlockIrqrestore(c.flags ?? false, { at: 'free_pcppages_bulk' });
       this.contender = null;
-      // The holder goes back to sleep: the CPU runs its idle task again.
-      m.switchTo(m.cpus[c.cpu].idle, c.cpu);
-      m.switchTo(callerTask, callerCpu);
     });
   }
 
@@ -346,7 +335,7 @@ export class PageAllocator {
   /** alloc_pages(gfp, order): a page or null. */
   allocPages(gfp: Gfp, order = 0): Page | null {
     checkOrder(order);
-    return this.kernel.machine.op(() => this.allocPagesInner(gfp, order));
+    return this.kernel.host.op(() => this.allocPagesInner(gfp, order));
   }
 
   /** __get_free_page(gfp) */
@@ -603,7 +592,7 @@ export class PageAllocator {
     const k = this.kernel;
     const spin = gfpAllowSpinning(gfp);
     if (this.version === 'main') {
-      const inNmi = (k.machine.current.preemptCount & NMI_MASK) !== 0;
+      const inNmi = (k.host.rawPreemptCount() & NMI_MASK) !== 0;
       if (inNmi || !spin) {
         const f = this.depotLock.trylockIrqsave({ at: 'stack_depot_save_flags' });
         if (f !== null) this.depotLock.unlockIrqrestore(f, { at: 'stack_depot_save_flags' });
@@ -647,11 +636,11 @@ export class PageAllocator {
     checkOrder(order);
     if (gfpFlags & ~__GFP_ACCOUNT)
       throw new UsageError('alloc_pages_nolock(): only __GFP_ACCOUNT is allowed in gfp_flags');
-    return this.kernel.machine.op(() => {
+    return this.kernel.host.op(() => {
       const k = this.kernel;
       this.stats.calls++;
       const gfp = __GFP_NOWARN | __GFP_ZERO | __GFP_NOMEMALLOC | __GFP_COMP | gfpFlags;
-      const pc = k.machine.current.preemptCount;
+      const pc = k.host.rawPreemptCount();
       // "RT trylock from hard IRQ would confuse PI; RT trylock may take a raw lock unsafe in NMI"
       if (k.config.preempt === 'rt' && pc & (NMI_MASK | HARDIRQ_MASK)) return this.fail();
       if (order > PAGE_ALLOC_COSTLY_ORDER) return this.fail();
@@ -668,7 +657,7 @@ export class PageAllocator {
    * page_owner hook takes the stack depot lock like any other allocation.
    */
   allocPageLockless(): Page | null {
-    return this.kernel.machine.op(() => {
+    return this.kernel.host.op(() => {
       const k = this.kernel;
       this.stats.calls++;
       if (this.debugPagealloc) return this.fail();
@@ -694,7 +683,7 @@ export class PageAllocator {
   freePage(page: Page): void {
     if (!page || typeof page.order !== 'number')
       throw new UsageError('freePage(): not a page from this allocator');
-    this.kernel.machine.op(() => {
+    this.kernel.host.op(() => {
       const k = this.kernel;
       this.stats.pagesFreed++;
       const n = 1 << page.order;

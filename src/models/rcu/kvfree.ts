@@ -230,7 +230,7 @@ export class KvfreeRcu {
 
   /** kfree_rcu_batch_init() / kvfree_rcu_init(): mark initialized; V5.9 pre-fills the cache. */
   init(): void {
-    this.kernel.machine.op(() => {
+    this.kernel.host.op(() => {
       for (const krcp of this.krcs) {
         if (this.strategy.prefillAtBoot) {
           for (let i = 0; i < this.minCachedObjs; i++) {
@@ -249,12 +249,12 @@ export class KvfreeRcu {
 
   /** kfree_rcu(ptr, rhf) / kvfree_rcu(ptr, rhf): the two-argument form (object embeds an rcu_head). */
   kfreeRcu(o: { readonly vmalloc?: boolean } = {}): Placement {
-    return this.kernel.machine.op(() => this.call(true, o.vmalloc ?? false));
+    return this.kernel.host.op(() => this.call(true, o.vmalloc ?? false));
   }
 
   /** kvfree_rcu(ptr) / kvfree_rcu_mightsleep(ptr): head-less, might_sleep() contexts only. */
   kvfreeRcuHeadless(o: { readonly vmalloc?: boolean } = {}): Placement {
-    return this.kernel.machine.op(() => this.call(false, o.vmalloc ?? false));
+    return this.kernel.host.op(() => this.call(false, o.vmalloc ?? false));
   }
 
   /** kvfree_call_rcu() */
@@ -584,7 +584,7 @@ export class KvfreeRcu {
    * pages + objects freed.
    */
   shrink(): number {
-    return this.kernel.machine.op(() => {
+    return this.kernel.host.op(() => {
       this.counters.shrinkerScans++;
       let freed = 0;
       for (const krcp of this.krcs) {
@@ -614,7 +614,7 @@ export class KvfreeRcu {
 
   /** Fill this CPU's (or every) page cache to `n` pages from the allocator, as the worker would. */
   fillCache(n = this.minCachedObjs, cpu?: number): void {
-    this.kernel.machine.op(() => {
+    this.kernel.host.op(() => {
       for (const krcp of this.targets(cpu)) {
         while (krcp.cache.length < Math.min(n, this.minCachedObjs)) {
           const page = this.pa.getFreePage(this.strategy.workerGfp);
@@ -627,7 +627,7 @@ export class KvfreeRcu {
 
   /** Empty the page cache(s), giving the pages back to the allocator. */
   emptyCache(cpu?: number): void {
-    this.kernel.machine.op(() => {
+    this.kernel.host.op(() => {
       for (const krcp of this.targets(cpu))
         for (const p of krcp.cache.splice(0)) this.pa.freePage(p);
     });
@@ -635,7 +635,7 @@ export class KvfreeRcu {
 
   private targets(cpu?: number): Krc[] {
     if (cpu === undefined) return this.krcs;
-    this.kernel.machine.checkCpu(cpu);
+    this.kernel.host.checkCpu(cpu);
     return [this.krcs[cpu]];
   }
 
@@ -659,7 +659,7 @@ export class KvfreeRcu {
   }
 
   backoff(cpu: number): boolean {
-    this.kernel.machine.checkCpu(cpu);
+    this.kernel.host.checkCpu(cpu);
     return this.krcs[cpu].backoff;
   }
 

@@ -95,7 +95,7 @@ export class Rcu {
   gracePeriod(n = 1): void {
     if (!Number.isInteger(n) || n < 1)
       throw new UsageError(`gracePeriod(n): n must be a positive integer, got ${String(n)}`);
-    this.kernel.machine.op(() => {
+    this.kernel.host.op(() => {
       this.completed += n;
       this.stats.gracePeriods += n;
       this.scheduleCallbacks();
@@ -133,11 +133,11 @@ export class Rcu {
    * already been reported.
    */
   synchronize(): void {
-    this.kernel.machine.op(() => {
+    this.kernel.host.op(() => {
       const k = this.kernel;
       this.stats.synchronizeCalls++;
-      k.machine.rcuLockdepWarn(
-        k.runtime.rcuReaderHeld(),
+      k.host.rcuLockdepWarn(
+        k.host.rcuReaderHeld(),
         'kernel/rcu/tree.c:3781',
         'Illegal synchronize_rcu() in RCU read-side critical section',
       );
