@@ -152,7 +152,9 @@ describe('every report kind, several per file (multi.txt)', () => {
   it('inconsistent lock state: taken in a (threadable) hardirq; on PREEMPT_RT irq_forced_thread_fn() runs the body in its irq thread, so no IN-HARDIRQ usage and no report', () => {
     const r = explained(res.reports[2]);
     expect(r.scenario.context.value).toBe('hardirq');
-    expect(r.verdicts.find((v) => v.id === 'full/prove')!.kinds).toEqual(['inconsistent-lock-state']);
+    expect(r.verdicts.find((v) => v.id === 'full/prove')!.kinds).toEqual([
+      'inconsistent-lock-state',
+    ]);
     expect(r.verdicts.find((v) => v.id === 'rt/prove')!.kinds).toEqual([]);
   });
   it("scheduling while atomic: preempt_count 3 = the scheduler's 1 + two spinning locks, no extra preempt_disable", () => {
