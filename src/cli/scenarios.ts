@@ -37,6 +37,9 @@ Options (comma-separated lists; default: all):
   --strategy ${STRATEGY_NAMES.join(',')}
   --config   ${MATRIX_CONFIGS.map((c) => c.name).join(',')}
   --caller   ${CALLER_CONTEXTS.join(',')}
+             hardirq: an IRQF_NO_THREAD handler, hard irq everywhere; threaded-irq: a
+             threadable handler, hard irq marked lockdep_hardirq_threaded() on !RT, its
+             irq thread (irq_forced_thread_fn()) on rt; nmi: after ordinary use of krc.lock
   --state    ${ALLOCATOR_STATES.join(',')}
   --call     ${CALLS.join(',')} (default kfree_rcu)
   --counters           instead of the matrix: free --objects objects (default 10000) from
