@@ -17,8 +17,10 @@ import { field } from './fields';
 import type { OpTable, ReplayState } from './ops';
 import { parseGfp } from '../models/mm/gfp';
 import { PAGE_ALLOCATOR_VERSIONS, type PageAllocatorVersion } from '../models/mm/pageAlloc';
+import type { KvfreeCounters, PlacementRecord } from '../models/rcu/kvfree';
 import { STRATEGY_NAMES, type KvfreeStrategyName } from '../models/strategies';
 import { attachModels, type ModelSystem } from '../models/system';
+import type { PageAllocatorStats } from '../models/mm/pageAlloc';
 
 const KEY = 'models';
 
@@ -47,6 +49,33 @@ function models(k: Kernel, st: ReplayState): ModelSystem {
     });
   }
   return s.created;
+}
+
+/** What the models did in a replay (`lockdep check --format json`'s `models`). */
+export interface ModelResults {
+  readonly strategy: KvfreeStrategyName;
+  /** per kvfree_rcu() call, where the object went (the first PLACEMENT_LOG_MAX calls) */
+  readonly placements: readonly PlacementRecord[];
+  /** calls past PLACEMENT_LOG_MAX, counted only */
+  readonly placementsDropped: number;
+  /** the kvfree_rcu counters at the end of the replay */
+  readonly counters: Readonly<KvfreeCounters>;
+  /** the page allocator counters at the end of the replay */
+  readonly mm: Readonly<PageAllocatorStats>;
+}
+
+/** The models' results from a replay's extension state; null when no model op ran. */
+export function modelResults(ext: ReadonlyMap<string, unknown>): ModelResults | null {
+  const s = ext.get(`${KEY}:setup`) as Setup | undefined;
+  const sys = s?.created;
+  if (!sys) return null;
+  return {
+    strategy: sys.kvfree.strategy.name,
+    placements: [...sys.kvfree.placements],
+    placementsDropped: sys.kvfree.placementsDropped,
+    counters: { ...sys.kvfree.counters },
+    mm: { ...sys.mm.stats },
+  };
 }
 
 function gfpOf(st: ReplayState, text: string): number {
