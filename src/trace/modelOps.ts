@@ -203,10 +203,15 @@ export const MODEL_OPS: OpTable = {
     },
   },
   pcp_set: {
-    summary: "set a CPU's per-CPU page list count (all CPUs without `cpu`); `count: 0` empties it",
-    fields: { count: field.integer(0, 1 << 20), cpu },
+    summary:
+      "set a CPU's per-CPU page list (all CPUs without `cpu`): pages on the order-0 list, or with `order` 1-3 (main allocator) blocks on that order's list",
+    fields: { count: field.integer(0, 1 << 20), cpu, order: field.optional(field.integer(0, 3)) },
     apply(k, ev, st) {
-      models(k, st).mm.setPcpCount(ev.count as number, ev.cpu as number | undefined);
+      models(k, st).mm.setPcpCount(
+        ev.count as number,
+        ev.cpu as number | undefined,
+        ev.order as number | undefined,
+      );
     },
   },
   zone_set: {
