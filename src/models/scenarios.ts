@@ -397,6 +397,8 @@ export interface WorkloadOptions {
   readonly msPerBurst?: number;
   /** a grace period completes every this many ms (default 10, cf. the 9-18 ms of §4) */
   readonly gpEveryMs?: number;
+  /** run the kvfree shrinker (scan_objects) every this many ms (default: never) */
+  readonly shrinkEveryMs?: number;
   readonly kvfree?: { readonly minCachedObjs?: number; readonly bulkCapacity?: number };
 }
 
@@ -406,8 +408,22 @@ export interface WorkloadResult {
   readonly counters: KvfreeCounters;
   readonly pagesCached: number;
   readonly violations: number;
-  /** list misses per object / bulk misses per object (NaN when one channel was unused) */
+  /** measured cache misses per object freed through each channel (null: channel unused) */
+  readonly missesPerObject: { readonly bulk: number | null; readonly list: number | null };
+  /**
+   * list:bulk: cache misses per object freed through the rcu_head list divided by misses
+   * per object freed from bulk blocks. A channel the run did not use counts at the
+   * model's value (one miss per list object; a full block's lines / capacity per bulk
+   * object), so the ratio is always defined; `missRatioBasis` says which were measured.
+   */
   readonly missRatio: number;
+  readonly missRatioBasis: 'measured' | 'bulk modelled' | 'list modelled' | 'both modelled';
+  /** the pacing the run used */
+  readonly pacing: {
+    readonly callsPerMs: number;
+    readonly gpEveryMs: number;
+    readonly shrinkEveryMs: number | null;
+  };
 }
 
 /** Free `objects` objects with the system (timers, workers, grace periods) running in between. */
@@ -424,6 +440,13 @@ export function runWorkload(o: WorkloadOptions): WorkloadResult {
     throw new UsageError(`objects: expected a non-negative integer, got ${String(n)}`);
   if (!Number.isInteger(burst) || burst < 1)
     throw new UsageError(`burst: expected a positive integer, got ${String(burst)}`);
+  if (!Number.isInteger(msPerBurst) || msPerBurst < 1)
+    throw new UsageError(`msPerBurst: expected a positive integer, got ${String(msPerBurst)}`);
+  if (!Number.isInteger(gpEvery) || gpEvery < 1)
+    throw new UsageError(`gpEveryMs: expected a positive integer, got ${String(gpEvery)}`);
+  const shrinkEvery = o.shrinkEveryMs ?? null;
+  if (shrinkEvery !== null && (!Number.isInteger(shrinkEvery) || shrinkEvery < 1))
+    throw new UsageError(`shrinkEveryMs: expected a positive integer, got ${String(shrinkEvery)}`);
   const sys = createModelSystem(
     { ...config.options, policy: 'collect', cpus: 2 },
     { strategy: o.strategy, kvfree: o.kvfree },
@@ -431,6 +454,7 @@ export function runWorkload(o: WorkloadOptions): WorkloadResult {
   sys.kernel.switchTo('caller', 0);
   const caller = o.caller ?? 'task';
   let lastGp = 0;
+  let lastShrink = 0;
   for (let i = 0; i < n; i++) {
     inCallerContext(sys, caller, () =>
       o.call === 'kvfree_rcu_headless' ? sys.kvfree.kvfreeRcuHeadless() : sys.kvfree.kfreeRcu(),
@@ -441,18 +465,36 @@ export function runWorkload(o: WorkloadOptions): WorkloadResult {
         lastGp = sys.env.now;
         sys.gracePeriod(1);
       }
+      if (shrinkEvery !== null && sys.env.now - lastShrink >= shrinkEvery) {
+        lastShrink = sys.env.now;
+        sys.kvfree.shrink();
+        sys.kernel.switchTo('caller', 0);
+      }
     }
   }
   sys.settle();
   const c = { ...sys.kvfree.counters };
   const per = sys.kvfree.missesPerObject();
+  const model = sys.kvfree.modelMissesPerObject();
+  const bulkUsed = c.freedBulk > 0;
+  const listUsed = c.freedList > 0;
   return {
     strategy: o.strategy,
     config: config.name,
     counters: c,
     pagesCached: sys.kvfree.cachedPages(),
     violations: sys.kernel.violations.length,
-    missRatio: per.list / per.bulk,
+    missesPerObject: { bulk: bulkUsed ? per.bulk : null, list: listUsed ? per.list : null },
+    missRatio: (listUsed ? per.list : model.list) / (bulkUsed ? per.bulk : model.bulk),
+    missRatioBasis:
+      bulkUsed && listUsed
+        ? 'measured'
+        : bulkUsed
+          ? 'list modelled'
+          : listUsed
+            ? 'bulk modelled'
+            : 'both modelled',
+    pacing: { callsPerMs: burst / msPerBurst, gpEveryMs: gpEvery, shrinkEveryMs: shrinkEvery },
   };
 }
 
@@ -470,8 +512,12 @@ export function formatWorkloads(results: readonly WorkloadResult[]): string {
     'GPs waited',
     'misses bulk',
     'misses list',
+    'per obj bulk',
+    'per obj list',
+    'list:bulk',
     'splats',
   ];
+  const perObj = (x: number | null): string => (x === null ? '-' : x.toFixed(3));
   const rows = results.map((r) => {
     const c = r.counters;
     return [
@@ -486,6 +532,9 @@ export function formatWorkloads(results: readonly WorkloadResult[]): string {
       c.gracePeriodsWaited,
       c.cacheMissesBulk,
       c.cacheMissesList,
+      perObj(r.missesPerObject.bulk),
+      perObj(r.missesPerObject.list),
+      `${r.missRatio.toFixed(2)}${r.missRatioBasis === 'measured' ? '' : '*'}`,
       r.violations,
     ].map(String);
   });
@@ -504,5 +553,16 @@ export function formatWorkloads(results: readonly WorkloadResult[]): string {
         .join(' | ')
         .trimEnd(),
     );
+  lines.push(
+    'per obj: cache misses per object freed through that channel (- unused); list:bulk: misses per',
+    'object on the rcu_head list / per object in bulk blocks (* a channel was unused: its cost is the',
+    "model's, 1 per list object, a full block's lines / capacity per bulk object).",
+  );
+  if (results.length) {
+    const p = results[0].pacing;
+    lines.push(
+      `pacing: ${p.callsPerMs} calls/ms, a grace period every ${p.gpEveryMs} ms, shrinker ${p.shrinkEveryMs === null ? 'off' : `every ${p.shrinkEveryMs} ms`}.`,
+    );
+  }
   return lines.join('\n');
 }

@@ -694,7 +694,17 @@ export class KvfreeRcu {
     return this.krcs[cpu].backoff;
   }
 
-  /** the cache-miss ratio list/bulk per object freed so far (NaN until both were used) */
+  /**
+   * The cache-miss model's cost per object of each channel, whether used or not: a full
+   * bulk block costs the lines its header and records[] span, shared by `capacity`
+   * objects; an rcu_head list object costs one miss (pointer chasing).
+   */
+  modelMissesPerObject(): { bulk: number; list: number } {
+    const bytes = this.headerSize + this.capacity * this.pointerSize;
+    return { bulk: Math.ceil(bytes / this.lineSize) / this.capacity, list: 1 };
+  }
+
+  /** measured cache misses per object freed so far, per channel (NaN for an unused channel) */
   missesPerObject(): { bulk: number; list: number } {
     const c = this.counters;
     return {
