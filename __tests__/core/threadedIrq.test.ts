@@ -187,6 +187,47 @@ describe('where a handler body runs, and what the checks see there', () => {
     expect(k.violations).toEqual([]);
   });
 
+  it.each<[PreemptModel, 1 | 2]>([
+    // read_lock_is_recursive(): in_interrupt() counts the !RT thread's BH-disabled section
+    ['full', 2],
+    // RT rwlocks are always recursive readers
+    ['rt', 2],
+  ])(
+    'irq_forced_thread_fn on %s: a queued rwlock reader in the thread reads with read=%i',
+    (preempt, read) => {
+      const k = createKernel({ preempt, threadirqs: true });
+      const rw = k.rwlock('rw');
+      let seen = -1;
+      k.hardirq(() => {
+        rw.readLock();
+        seen = k.heldLocks().find((h) => h.name === 'rw')?.read ?? -1;
+        rw.readUnlock();
+      }, FORCED);
+      expect(seen).toBe(read);
+    },
+  );
+
+  it.each<PreemptModel>(['full', 'rt'])(
+    'irq_forced_thread_fn on %s: local_lock_irqsave() and an NMI in the thread raise nothing',
+    (preempt) => {
+      const k = createKernel({ preempt, threadirqs: true, proveRawLockNesting: true });
+      const ll = k.localLock('pcp_ll');
+      const raw = k.rawSpinlock('nmi_raw');
+      const inNmi: string[] = [];
+      k.hardirq(() => {
+        const f = ll.lockIrqsave();
+        ll.unlockIrqrestore(f);
+        k.nmi(() => {
+          inNmi.push(k.current);
+          raw.lock();
+          raw.unlock();
+        });
+      }, FORCED);
+      expect(inNmi).toEqual(['irq/24-eth0']);
+      expect(k.violations).toEqual([]);
+    },
+  );
+
   it('an irq thread does not nest into itself: a typed error, nothing changed', () => {
     const k = createKernel({ preempt: 'rt' });
     k.irqEnter(FORCED);
