@@ -28,7 +28,11 @@ import type { LockType, WaitLevel } from './waitType';
 
 const log = createDebug('lockdep:machine');
 
-/** where the RCU_LOCKDEP_WARN()s of rcu_sleep_check() expand (v6.12 kernel/sched/core.c) */
+/**
+ * Where the RCU_LOCKDEP_WARN()s of rcu_sleep_check() expand in kernel/sched/core.c: in
+ * __might_resched() (v6.12) and in schedule_debug() (line approximate). Distinct sites,
+ * so a blocking call reports from both, as the kernel's per-site WARN_ONCE does.
+ */
 const MIGHT_RESCHED_SITE = 'kernel/sched/core.c:8694';
 const SCHEDULE_DEBUG_SITE = 'kernel/sched/core.c:5883';
 
