@@ -60,6 +60,7 @@ export type {
   MapLockDecl,
   LockTypeTag,
   TraceExpect,
+  ExpectedModels,
   ExpectedViolation,
   MatrixConfigId,
 } from './trace/schema';
@@ -93,7 +94,14 @@ export * as gfp from './models/mm/gfp';
 export { Rcu, RcuWork } from './models/rcu/rcu';
 export type { RcuStats } from './models/rcu/rcu';
 export { KvfreeRcu } from './models/rcu/kvfree';
-export type { KvfreeCounters, KvfreeOptions, Placement } from './models/rcu/kvfree';
+export { PLACEMENT_LOG_MAX } from './models/rcu/kvfree';
+export type {
+  KvfreeCounters,
+  KvfreeOptions,
+  Placement,
+  PlacementRecord,
+} from './models/rcu/kvfree';
+export type { ModelResults } from './trace/modelOps';
 export { STRATEGIES, STRATEGY_NAMES, getStrategy } from './models/strategies';
 export type { KvfreeStrategy, KvfreeStrategyName, UnderLockAlloc } from './models/strategies';
 export {

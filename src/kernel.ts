@@ -43,17 +43,32 @@ export interface MapInit extends LockInit {
   readonly lockType?: LockTypeName;
 }
 
+/**
+ * How an interrupt handler runs. The kernel's rule, in one place:
+ * - `threaded: false` (the default; an IRQF_NO_THREAD-style handler): hard interrupt
+ *   context on every configuration, ceiling LD_WAIT_SPIN.
+ * - `threaded: true` without forced threading (`threadirqs` off, not PREEMPT_RT): hard
+ *   interrupt context marked lockdep_hardirq_threaded() by __handle_irq_event_percpu(),
+ *   ceiling LD_WAIT_CONFIG; its locks get IN-HARDIRQ usage.
+ * - `threaded: true` with forced threading (`threadirqs`, always on PREEMPT_RT): the body
+ *   runs in the irq thread `irq/<irq>-<name>` through irq_forced_thread_fn(): task
+ *   context inside local_bh_disable(), plus local_irq_disable() on !RT. No hardirq
+ *   context at all for lockdep.
+ */
 export interface IrqOptions {
-  /** lockdep_hardirq_threaded(): a handler that would be threaded with threadirqs */
+  /** the line could be force-threaded (no IRQF_NO_THREAD); default false */
   readonly threaded?: boolean;
   /**
-   * Whether a threaded handler really runs in its irq thread (force_irqthreads()):
-   * lockdep still judges its body as a threaded hardirq (the LD_WAIT_CONFIG ceiling),
-   * but might_sleep(), the RT spinlock path and schedule() see the thread (preempt_count
-   * 0, interrupts on). Default: the kernel's `threadirqs` (always on PREEMPT_RT). False
-   * is what lib/locking-selftest.c's HARDIRQ_ENTER() does: hard interrupt context for all.
+   * Whether forced threading applies (force_irqthreads()). Default: the config's
+   * `threadirqs` (always true on PREEMPT_RT). `false` with `threaded: true` is
+   * lib/locking-selftest.c's HARDIRQ_ENTER(): hard interrupt context plus
+   * lockdep_hardirq_threaded(), whatever the configuration.
    */
   readonly forceThreaded?: boolean;
+  /** the irq number, for the irq thread's name (default 1) */
+  readonly irq?: number;
+  /** the handler's name (request_irq()'s `name`), for the irq thread's name (default `handler`) */
+  readonly name?: string;
 }
 
 export interface KernelSummary {
@@ -422,22 +437,35 @@ export class Kernel {
   }
 
   /**
-   * An interrupt handler starts on the current task: hard interrupt context, or (for a
-   * threaded handler under forced threading) its irq thread.
+   * An interrupt handler starts: hard interrupt context on the current task, or, for a
+   * threaded handler under forced threading, its irq thread `irq/<irq>-<name>` becomes
+   * current on this CPU (see IrqOptions for the rule).
    */
   irqEnter(o: IrqOptions = NO_OPTIONS): void {
     checkIrqOptions(o);
-    this.m.op(() => {
-      const threaded = o.threaded ?? false;
-      if (threaded && (o.forceThreaded ?? this.config.threadirqs)) this.m.irqThreadEnter();
-      else this.m.hardirqEnter(threaded);
-    });
+    const threaded = o.threaded ?? false;
+    const forced = threaded && (o.forceThreaded ?? this.config.threadirqs);
+    if (forced) {
+      const irq = o.irq ?? 1;
+      const name = o.name ?? 'handler';
+      if (!Number.isInteger(irq) || irq < 0)
+        throw new UsageError(`irq must be a non-negative integer, got ${irq}`);
+      if (typeof name !== 'string' || name.length === 0)
+        throw new UsageError(`an irq handler needs a non-empty name, got ${JSON.stringify(name)}`);
+      const comm = `irq/${irq}-${name}`;
+      const t = this.m.findTask(comm);
+      if (t && (t.exited || t.cpu >= 0 || t.frames.length > 0))
+        throw new UsageError(`${comm} is already running its handler (or has exited)`);
+      this.m.op(() => this.r.forcedThreadEnter(t ?? this.m.task(comm)));
+      return;
+    }
+    this.m.op(() => this.m.hardirqEnter(threaded));
   }
 
   irqExit(): void {
     this.m.op(() => {
       const f = this.m.current.frames[this.m.current.frames.length - 1];
-      if (f && f.kind === 'irq-thread') this.m.irqThreadExit();
+      if (f && f.kind === 'irq-thread') this.r.forcedThreadExit();
       else this.m.hardirqExit();
     });
   }
@@ -734,6 +762,7 @@ function makeHost(m: Machine, r: Runtime): ModelHost {
     },
     rcuLockdepWarn: (cond, site, message) => m.rcuLockdepWarn(cond, site, message),
     rcuReaderHeld: () => r.rcuReaderHeld(),
+    eventIndex: () => m.event,
   };
 }
 

@@ -411,3 +411,119 @@ describe('additive API mirroring kernel helpers', () => {
     expect(kinds(k.violations)).toEqual([]);
   });
 });
+
+describe('sched/core.c: schedule_debug() runs rcu_sleep_check() after the __schedule_bug() block', () => {
+  type Reader = 'rcu' | 'bh' | 'sched';
+  const enter = (k: Kernel, r: Reader): void =>
+    r === 'rcu' ? k.rcuReadLock() : r === 'bh' ? k.rcuReadLockBh() : k.rcuReadLockSched();
+  const MSG: Record<Reader, string> = {
+    rcu: 'Illegal context switch in RCU read-side critical section',
+    bh: 'Illegal context switch in RCU-bh read-side critical section',
+    sched: 'Illegal context switch in RCU-sched read-side critical section',
+  };
+  const rcuMessages = (k: Kernel): string[] =>
+    k.violations.flatMap((v) => (v.kind === 'suspicious-rcu-usage' ? [v.message] : []));
+
+  it.each<[string, KernelOptions['preempt'], Reader, string[], boolean]>([
+    // mirror, preempt, reader, kinds (sorted), rcu_sleep_check() fires
+    [
+      'schedule_debug + rcu_sleep_check',
+      'none',
+      'sched',
+      ['scheduling-while-atomic', 'suspicious-rcu-usage'],
+      true,
+    ],
+    [
+      'schedule_debug + rcu_sleep_check',
+      'voluntary',
+      'sched',
+      ['scheduling-while-atomic', 'suspicious-rcu-usage'],
+      true,
+    ],
+    [
+      'schedule_debug + rcu_sleep_check',
+      'full',
+      'sched',
+      ['scheduling-while-atomic', 'suspicious-rcu-usage'],
+      true,
+    ],
+    [
+      'schedule_debug + rcu_sleep_check',
+      'rt',
+      'sched',
+      ['scheduling-while-atomic', 'suspicious-rcu-usage'],
+      true,
+    ],
+    // rcu_preempt_sleep_check(): only without PREEMPT_RCU, where rcu_read_lock() disables preemption
+    [
+      'rcu_preempt_sleep_check',
+      'none',
+      'rcu',
+      ['scheduling-while-atomic', 'suspicious-rcu-usage'],
+      true,
+    ],
+    [
+      'rcu_preempt_sleep_check',
+      'voluntary',
+      'rcu',
+      ['scheduling-while-atomic', 'suspicious-rcu-usage'],
+      true,
+    ],
+    ['rcu_preempt_sleep_check (PREEMPT_RCU: not built)', 'full', 'rcu', [], false],
+    ['rcu_preempt_sleep_check (PREEMPT_RCU: not built)', 'rt', 'rcu', [], false],
+    // RCU-bh: checked on !RT only; on RT BH-disabled sections are preemptible
+    [
+      'rcu_sleep_check (RCU-bh)',
+      'full',
+      'bh',
+      ['scheduling-while-atomic', 'suspicious-rcu-usage'],
+      true,
+    ],
+    ['rcu_sleep_check (RCU-bh, !PREEMPT_RT only)', 'rt', 'bh', [], false],
+  ])(
+    '%s: schedule() in a %s kernel inside rcu_read_lock_%s',
+    (_m, preempt, reader, expected, fires) => {
+      const k = createKernel({ preempt });
+      enter(k, reader);
+      k.schedule();
+      expect([...new Set(kinds(k.violations))].sort()).toEqual(expected);
+      expect(rcuMessages(k)).toEqual(fires ? [MSG[reader]] : []);
+    },
+  );
+
+  it('the RCU warning comes after the scheduling-while-atomic report, at schedule_debug()', () => {
+    const k = createKernel({ preempt: 'full' });
+    k.rcuReadLockSched();
+    k.schedule();
+    expect(kinds(k.violations)).toEqual(['scheduling-while-atomic', 'suspicious-rcu-usage']);
+    const v = k.violations[1];
+    expect(v.kind === 'suspicious-rcu-usage' && v.site).toMatch(/^kernel\/sched\/core\.c:/);
+  });
+
+  it.each<[string, KernelOptions['preempt'], 'mutex' | 'spinlock']>([
+    // __mutex_lock_common() -> schedule_preempt_disabled() -> __schedule()
+    ['__mutex_lock_common', 'full', 'mutex'],
+    ['__mutex_lock_common', 'none', 'mutex'],
+    // rtlock_slowlock_locked() -> schedule_rtlock() -> __schedule(SM_RTLOCK_WAIT)
+    ['rtlock_slowlock_locked', 'rt', 'spinlock'],
+  ])(
+    '%s (%s): blocking on a contended %s inside rcu_read_lock_sched() reaches schedule_debug()',
+    (_m, preempt, type) => {
+      const k = createKernel({ preempt });
+      const l = type === 'mutex' ? k.mutex('m') : k.spinlock('s');
+      k.switchTo('owner');
+      l.lock();
+      k.switchTo('waiter');
+      k.rcuReadLockSched();
+      l.lock();
+      // __might_resched() and schedule_debug() both run rcu_sleep_check(), at their own sites
+      const rcu = k.violations.filter((v) => v.kind === 'suspicious-rcu-usage');
+      expect(rcu.map((v) => v.kind === 'suspicious-rcu-usage' && v.message)).toEqual([
+        MSG.sched,
+        MSG.sched,
+      ]);
+      expect(new Set(rcu.map((v) => v.kind === 'suspicious-rcu-usage' && v.site)).size).toBe(2);
+      expect(kinds(k.violations)).toContain('scheduling-while-atomic');
+    },
+  );
+});

@@ -231,3 +231,56 @@ describe('workload table', () => {
     expect(text.split('\n')[0]).toMatch(/^strategy \| config\s+\| bulk \| list/);
   });
 });
+
+describe('workload cache-miss ratio and pacing', () => {
+  it('the list:bulk ratio is defined when only the bulk channel was used (the list at its model cost)', () => {
+    const w = runWorkload({ strategy: 'v5.9', config: 'none', objects: 3000 });
+    expect(w.counters.freedList).toBe(0);
+    expect(w.missesPerObject.list).toBeNull();
+    expect(w.missesPerObject.bulk).toBeCloseTo(w.counters.cacheMissesBulk / w.counters.freedBulk);
+    expect(w.missRatioBasis).toBe('list modelled');
+    expect(w.missRatio).toBeCloseTo(1 / w.missesPerObject.bulk!);
+    expect(Number.isFinite(w.missRatio)).toBe(true);
+  });
+
+  it('both channels used: the measured ratio', () => {
+    const w = runWorkload({ strategy: 'mainline', config: 'full+prln', objects: 3000 });
+    expect(w.missRatioBasis).toBe('measured');
+    expect(w.missRatio).toBeCloseTo(w.missesPerObject.list! / w.missesPerObject.bulk!);
+  });
+
+  it('pacing is an option: calls per ms (list use before the refill worker runs) and GP length', () => {
+    const base = runWorkload({ strategy: 'mainline', config: 'full', objects: 2000 });
+    const slowCalls = runWorkload({
+      strategy: 'mainline',
+      config: 'full',
+      objects: 2000,
+      burst: 8,
+    });
+    const longGp = runWorkload({
+      strategy: 'mainline',
+      config: 'full',
+      objects: 2000,
+      gpEveryMs: 50,
+    });
+    expect(slowCalls.pacing).toEqual({ callsPerMs: 8, gpEveryMs: 10, shrinkEveryMs: null });
+    // fewer calls land between the first miss and the worker's refill
+    expect(slowCalls.counters.list).toBeLessThan(base.counters.list);
+    // longer grace periods: fewer batches processed, each larger
+    expect(longGp.counters.gracePeriodsWaited).toBeLessThan(base.counters.gracePeriodsWaited);
+  });
+
+  it('the shrinker is an option: scan_objects runs every N ms', () => {
+    const w = runWorkload({
+      strategy: 'mainline',
+      config: 'full',
+      objects: 2000,
+      shrinkEveryMs: 5,
+    });
+    expect(w.counters.shrinkerScans).toBeGreaterThan(0);
+    expect(
+      runWorkload({ strategy: 'mainline', config: 'full', objects: 2000 }).counters.shrinkerScans,
+    ).toBe(0);
+    expect(() => runWorkload({ strategy: 'mainline', shrinkEveryMs: 0 })).toThrow(/shrinkEveryMs/);
+  });
+});

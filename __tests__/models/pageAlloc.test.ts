@@ -217,3 +217,72 @@ describe('alloc_pages_nolock() and __GFP_NO_LOCKS', () => {
     expect(s.kernel.violations.map(splatTag)).toEqual(['IWC(&zone->lock)']);
   });
 });
+
+describe('MAIN per-order pcp lists (pcp->lists[order_to_pindex()], rmqueue_pcplist, nr_pcp_alloc)', () => {
+  /** Which locks an allocation took: the lock classes lockdep registered during it. */
+  function zoneLockTaken(s: ModelSystem, fn: () => void): boolean {
+    const refills = s.mm.stats.pcpRefills;
+    const zoneFree = s.mm.freePages;
+    fn();
+    return s.mm.stats.pcpRefills > refills || s.mm.freePages !== zoneFree;
+  }
+
+  it.each<[string, number, number, boolean]>([
+    // name, order-0 pages, order-1 blocks, zone->lock taken
+    [
+      'order-1 GFP_ATOMIC, order-0 list full, order-1 list empty: rmqueue_bulk() under zone->lock',
+      31,
+      0,
+      true,
+    ],
+    ['order-1 GFP_ATOMIC, an order-1 block on its list: served from pcp', 0, 1, false],
+  ])('%s', (_n, zero, one, taken) => {
+    const s = sys('full', true);
+    s.mm.setPcpCount(zero, 0);
+    s.mm.setPcpCount(one, 0, 1);
+    let page: unknown = null;
+    expect(zoneLockTaken(s, () => (page = s.mm.allocPages(GFP_ATOMIC, 1)))).toBe(taken);
+    expect(page).not.toBeNull();
+    // order-0 pages stay on their own list either way
+    expect(s.mm.pcp[0].count).toBe(zero);
+  });
+
+  it('the refill brings max(batch >> order, 2) blocks: the next order-1 requests are pcp hits', () => {
+    const s = sys('full', true);
+    s.mm.emptyPcp();
+    s.mm.allocPages(GFP_ATOMIC, 1);
+    expect(s.mm.pcp[0].orders[1]).toBe((s.mm.batch >> 1) - 1);
+    const hits = s.mm.stats.pcpHits;
+    s.mm.allocPages(GFP_ATOMIC, 1);
+    expect(s.mm.stats.pcpHits).toBe(hits + 1);
+  });
+
+  it('under a raw spinlock with PROVE_RAW_LOCK_NESTING the order-1 refill is an invalid wait context on &zone->lock', () => {
+    const s = sys('full', true);
+    s.mm.setPcpCount(31, 0);
+    const raw = s.kernel.rawSpinlock('caller_raw');
+    s.mm.setPcpCount(1, 0, 1);
+    raw.lock();
+    s.mm.allocPages(GFP_ATOMIC, 1);
+    raw.unlock();
+    // served from the order-1 list: only the pcp lock's own report, no zone->lock
+    const hit = s.kernel.violations.map(splatTag);
+    expect(hit).not.toContain('IWC(&zone->lock)');
+    raw.lock();
+    s.mm.allocPages(GFP_ATOMIC, 1);
+    raw.unlock();
+    expect(s.kernel.violations.map(splatTag)).toContain('IWC(&zone->lock)');
+  });
+
+  it('freed order-1..3 blocks go to their own list; other versions keep no high-order lists', () => {
+    const s = sys('full', true);
+    s.mm.emptyPcp();
+    const p = s.mm.allocPages(GFP_ATOMIC, 2);
+    expect(p).not.toBeNull();
+    const before = s.mm.pcp[0].orders[2];
+    s.mm.freePage(p!);
+    expect(s.mm.pcp[0].orders[2]).toBe(before + 1);
+    expect(s.mm.pcp[0].count).toBe(0);
+    expect(() => sys('full', true, 'v5.14').mm.setPcpCount(1, 0, 1)).toThrow(/main allocator/);
+  });
+});

@@ -315,7 +315,8 @@ const ROWS: Row[] = [
   ),
   // #38 (H, alloc_pages_nolock: RT && in_hardirq() -> NULL)
   ...expand('#38 nolock RT hardirq', 'nolock', ['rt'], ['hardirq'], ['pcp', 'pcp-empty'], 'LIST'),
-  ...expand('#38 nolock RT NMI', 'nolock', ['rt'], ['nmi'], ['pcp'], 'LIST'),
+  // (the NMI column runs after ordinary use: verify_lock_unused() reports krc.lock first)
+  ...expand('#38 nolock RT NMI', 'nolock', ['rt'], ['nmi'], ['pcp'], 'ILS(krc.lock) LIST'),
   // #39 (M, comment allowing irqs-off callers)
   ...expand(
     '#39 nolock RT irqs-off',
@@ -417,11 +418,54 @@ describe('kvfree-rcu-model.md §6 scenario matrix (H/M rows)', () => {
     expect(r.outcome).toBe('LIST');
   });
 
-  it('the worker strategy is clean everywhere (no splat in any cell of the two-argument matrix)', () => {
+  it('verify_lock_unused(): a first kfree_rcu() from NMI after ordinary use is "inconsistent {INITIAL USE} -> {IN-NMI}" on krc.lock', () => {
+    for (const config of ['none', 'full+prln', 'rt']) {
+      const r = runScenarioCell({ strategy: 'mainline', config, caller: 'nmi', state: 'cache' });
+      expect(r.outcome).toBe('ILS(krc.lock) BULK');
+      const v = r.violations[0];
+      expect(v.kind === 'inconsistent-lock-state' && [v.previousUsage, v.newUsage]).toEqual([
+        'INITIAL USE',
+        'IN-NMI',
+      ]);
+    }
+  });
+
+  it.each([
+    // __handle_irq_event_percpu: !RT threadable handler is a threaded hardirq (CONFIG
+    // ceiling), so zone->lock after drop-lock's unlock of krc.lock is fine there
+    [
+      '__handle_irq_event_percpu',
+      'drop-lock',
+      'full+prln',
+      'pcp-empty',
+      'IWC(&zone->lock) BULK',
+      'BULK',
+    ],
+    // irq_forced_thread_fn: on RT the threadable handler runs in its irq thread, task
+    // context: no hard-irq usage of pa_lock (the IRQF_NO_THREAD column has ILS:pa_lock)
+    [
+      'irq_forced_thread_fn',
+      'v5.9-no-rt-skip',
+      'rt',
+      'pcp',
+      'IWC(pa_lock) ILS(pa_lock) SFCIC BULK',
+      'IWC(pa_lock) SFCIC BULK',
+    ],
+  ] as const)(
+    '%s: %s %s %s: hardirq -> %s, threaded-irq -> %s',
+    (_m, strategy, config, state, hard, threaded) => {
+      const cell = (caller: CallerContext) =>
+        runScenarioCell({ strategy, config, caller, state }).outcome;
+      expect(cell('hardirq')).toBe(hard);
+      expect(cell('threaded-irq')).toBe(threaded);
+    },
+  );
+
+  it('the worker strategy is clean everywhere (no splat in any cell of the two-argument matrix but the NMI one)', () => {
     const m = runScenarioMatrix({ strategies: ['worker', 'mainline'] });
     expect(
       m.cells
-        .filter((c) => c.splats.length > 0)
+        .filter((c) => c.splats.length > (c.caller === 'nmi' ? 1 : 0))
         .map((c) => `${c.strategy}/${c.config}/${c.caller}/${c.state}: ${c.outcome}`),
     ).toEqual([]);
   });

@@ -37,12 +37,18 @@ Options (comma-separated lists; default: all):
   --strategy ${STRATEGY_NAMES.join(',')}
   --config   ${MATRIX_CONFIGS.map((c) => c.name).join(',')}
   --caller   ${CALLER_CONTEXTS.join(',')}
+             hardirq: an IRQF_NO_THREAD handler, hard irq everywhere; threaded-irq: a
+             threadable handler, hard irq marked lockdep_hardirq_threaded() on !RT, its
+             irq thread (irq_forced_thread_fn()) on rt; nmi: after ordinary use of krc.lock
   --state    ${ALLOCATOR_STATES.join(',')}
   --call     ${CALLS.join(',')} (default kfree_rcu)
   --counters           instead of the matrix: free --objects objects (default 10000) from
                        task context under each strategy and config and print the counters
                        (bulk vs list, allocator calls, grace periods, cache misses)
   --objects N          objects for --counters
+  --calls-per-ms N     --counters pacing: kvfree_rcu() calls per ms (default 64)
+  --gp-ms N            --counters pacing: a grace period completes every N ms (default 10)
+  --shrink-every-ms N  --counters: run the kvfree shrinker every N ms (default: never)
   --format text|json   output format (default text)
   -h, --help           show this help
 
@@ -52,6 +58,10 @@ Exit codes: 0 the table was printed (splats in cells are results, not failures),
 interface ScenariosArgs {
   /** --objects was given (it only means something with --counters) */
   objectsGiven?: boolean;
+  /** --counters pacing and shrinker */
+  callsPerMs?: number;
+  gpMs?: number;
+  shrinkEveryMs?: number;
   strategies?: KvfreeStrategyName[];
   configs?: string[];
   callers?: CallerContext[];
@@ -82,6 +92,15 @@ function list<T extends string>(
     out.push(item as T);
   }
   return out;
+}
+
+function positive(option: string, v: string | undefined, max: number): number {
+  const n = Number(v);
+  if (!v || !Number.isInteger(n) || n < 1 || n > max)
+    throw new UsageMistake(
+      `lockdep scenarios: option ${option}: found ${JSON.stringify(v ?? '')}, expected an integer 1..${max}`,
+    );
+  return n;
 }
 
 export function parseScenariosArgs(argv: readonly string[]): ScenariosArgs {
@@ -132,6 +151,15 @@ export function parseScenariosArgs(argv: readonly string[]): ScenariosArgs {
       case '--format':
         a.format = list(name, next(), ['text', 'json'] as const)[0];
         break;
+      case '--calls-per-ms':
+        a.callsPerMs = positive(name, next(), 1_000_000);
+        break;
+      case '--gp-ms':
+        a.gpMs = positive(name, next(), 1_000_000);
+        break;
+      case '--shrink-every-ms':
+        a.shrinkEveryMs = positive(name, next(), 1_000_000);
+        break;
       default:
         throw new UsageMistake(
           `lockdep scenarios: unknown ${arg.startsWith('-') ? 'option' : 'argument'} ${JSON.stringify(arg)} (see lockdep scenarios --help)`,
@@ -152,6 +180,10 @@ export function parseScenariosArgs(argv: readonly string[]): ScenariosArgs {
       throw new UsageMistake('lockdep scenarios: --counters runs one --call at a time');
   } else if (a.objectsGiven) {
     throw new UsageMistake('lockdep scenarios: --objects applies to --counters only');
+  } else if (a.callsPerMs ?? a.gpMs ?? a.shrinkEveryMs) {
+    throw new UsageMistake(
+      'lockdep scenarios: --calls-per-ms, --gp-ms and --shrink-every-ms apply to --counters only',
+    );
   }
   return a;
 }
@@ -166,7 +198,17 @@ export function scenariosCommand(argv: readonly string[], io: CliIO): number {
     const results = [];
     for (const strategy of a.strategies ?? STRATEGY_NAMES) {
       for (const config of a.configs ?? MATRIX_CONFIGS.map((c) => c.name)) {
-        results.push(runWorkload({ strategy, config, objects: a.objects, call: a.calls?.[0] }));
+        results.push(
+          runWorkload({
+            strategy,
+            config,
+            objects: a.objects,
+            call: a.calls?.[0],
+            burst: a.callsPerMs,
+            gpEveryMs: a.gpMs,
+            shrinkEveryMs: a.shrinkEveryMs,
+          }),
+        );
       }
     }
     if (a.format === 'json') io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

@@ -51,10 +51,10 @@ export interface KernelOptions {
   /** number of CPUs. Default 2. */
   readonly cpus?: number;
   /**
-   * force_irqthreads(): the body of a handler marked threaded runs in its irq thread, so
-   * the scheduler's checks see task context there (lockdep still judges it as a threaded
-   * hardirq). Default: true on `rt` (forced there), false otherwise (the `threadirqs`
-   * boot option).
+   * force_irqthreads(): the body of a handler marked threaded runs in its irq thread
+   * through irq_forced_thread_fn() (task context, BH disabled, interrupts off on !RT), not
+   * in hard interrupt context. Default: true on `rt` (forced there), false otherwise (the
+   * `threadirqs` boot option).
    */
   readonly threadirqs?: boolean;
   /** system_state == SYSTEM_BOOTING: __might_resched() stays silent, as during locking_selftest(). */

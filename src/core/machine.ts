@@ -28,6 +28,14 @@ import type { LockType, WaitLevel } from './waitType';
 
 const log = createDebug('lockdep:machine');
 
+/**
+ * Where the RCU_LOCKDEP_WARN()s of rcu_sleep_check() expand in kernel/sched/core.c: in
+ * __might_resched() (v6.12) and in schedule_debug() (line approximate). Distinct sites,
+ * so a blocking call reports from both, as the kernel's per-site WARN_ONCE does.
+ */
+const MIGHT_RESCHED_SITE = 'kernel/sched/core.c:8694';
+const SCHEDULE_DEBUG_SITE = 'kernel/sched/core.c:5883';
+
 export interface Cpu {
   readonly id: number;
   current: Task;
@@ -168,6 +176,9 @@ export class Machine {
     const c = this.cpus[cpu];
     this.cpu = cpu;
     if (c.current === task) return;
+    // While a forced-threaded handler serves `task`'s interrupt, code named for `task`
+    // (a trace's events between irq_enter and irq_exit) runs in the handler's thread.
+    if (this.interruptedBy(c.current) === task) return;
     if (task.exited) throw new UsageError(`task ${task.comm} has exited`);
     const out = c.current;
     if (out !== c.idle && !out.exited)
@@ -180,6 +191,15 @@ export class Machine {
     task.cpu = cpu;
     c.current = task;
     if (log.enabled) log('cpu%d: %s -> %s', cpu, out.comm, task.comm);
+  }
+
+  /** The task whose interrupt the irq thread `t` is serving, if it is one running its handler. */
+  interruptedBy(t: Task): Task | null {
+    for (let i = t.frames.length - 1; i >= 0; i--) {
+      const f = t.frames[i];
+      if (f.kind === 'irq-thread') return f.interrupted;
+    }
+    return null;
   }
 
   /** A task may only be switched out when it could be preempted or chose to schedule. */
@@ -311,17 +331,14 @@ export class Machine {
   // ---------------------------------------------------------------------------------
   // preempt_count and irq flags
 
-  /**
-   * preempt_count() as the code running on this task sees it. Inside a force-threaded
-   * handler that is the irq thread's own count, not the hardirq lockdep judges it in.
-   */
+  /** preempt_count() of `t` */
   preemptCount(t: Task): number {
-    return t.forcedThreads ? t.preemptCount - t.threadPcBase : t.preemptCount;
+    return t.preemptCount;
   }
 
-  /** irqs_disabled() as the code running on this task sees it (see preemptCount()). */
+  /** irqs_disabled() on `t` */
   irqsDisabled(t: Task): boolean {
-    return t.forcedThreads ? t.threadIrqsOff : t.irqsOff;
+    return t.irqsOff;
   }
 
   preemptCountAdd(val: number, at = 'preempt_disable'): void {
@@ -355,20 +372,12 @@ export class Machine {
 
   /** local_irq_disable() with lockdep_hardirqs_off(). */
   irqDisable(): void {
-    const t = this.current;
-    if (t.forcedThreads) t.threadIrqsOff = true;
-    t.irqsOff = true;
+    this.current.irqsOff = true;
   }
 
   /** local_irq_enable() with lockdep_hardirqs_on(). */
   irqEnable(): void {
     const t = this.current;
-    if (t.forcedThreads) {
-      // The body runs in its irq thread, where enabling interrupts is ordinary; lockdep
-      // keeps judging it as the (interrupts-off) hardirq it would be without threading.
-      t.threadIrqsOff = false;
-      return;
-    }
     if (!t.irqsOff) return;
     if (t.hardirqContext && !t.lockdepRecursion) {
       // "Can't allow enabling interrupts while in an interrupt handler"
@@ -441,8 +450,7 @@ export class Machine {
       hardirqThreaded: t.hardirqThreaded,
       preemptCount: t.preemptCount,
       depth: t.depth,
-      threadPcBase: t.threadPcBase,
-      threadIrqsOff: t.threadIrqsOff,
+      interrupted: null,
     });
     t.irqsOff = true;
     t.preemptCount += HARDIRQ_OFFSET;
@@ -472,8 +480,7 @@ export class Machine {
       hardirqThreaded: t.hardirqThreaded,
       preemptCount: t.hardirqContext,
       depth: t.depth,
-      threadPcBase: t.threadPcBase,
-      threadIrqsOff: t.threadIrqsOff,
+      interrupted: null,
     });
     t.hardirqContext = 0;
     if (!this.derived.rt) t.softirqContext++;
@@ -497,8 +504,7 @@ export class Machine {
       hardirqThreaded: t.hardirqThreaded,
       preemptCount: t.preemptCount,
       depth: t.depth,
-      threadPcBase: t.threadPcBase,
-      threadIrqsOff: t.threadIrqsOff,
+      interrupted: null,
     });
     t.lockdepRecursion++;
     t.preemptCount += NMI_OFFSET + HARDIRQ_OFFSET;
@@ -516,42 +522,46 @@ export class Machine {
   }
 
   /**
-   * A force-threaded handler (force_irqthreads(), as on PREEMPT_RT): lockdep judges its
-   * body as the threaded hardirq it would be without threading (hardirq context, the
-   * LD_WAIT_CONFIG ceiling, interrupts off), while the scheduler's checks see the irq
-   * thread it runs in (preempt_count 0, interrupts on, preemptible).
+   * irq_thread(): a force-threaded handler runs in its irq thread `thread`, a task of
+   * its own, on this CPU. The interrupted task stays as it is: its hard interrupt only
+   * woke the thread (irq_default_primary_handler()), which runs when the CPU lets it, so
+   * switching to it is not a preemption of the interrupted task and checks nothing.
+   * irq_forced_thread_fn()'s local_bh_disable()/local_irq_disable() are the caller's.
    */
-  irqThreadEnter(): void {
-    const t = this.current;
-    t.frames.push({
+  irqThreadEnter(thread: Task): void {
+    const c = this.cpus[this.cpu];
+    if (thread.exited) throw new UsageError(`task ${thread.comm} has exited`);
+    if (thread.cpu >= 0 || thread.frames.length > 0)
+      throw new UsageError(
+        `${thread.comm} is already running its handler (an irq thread does not nest into itself)`,
+      );
+    thread.frames.push({
       kind: 'irq-thread',
-      irqsOff: t.irqsOff,
-      hardirqThreaded: t.hardirqThreaded,
-      preemptCount: t.preemptCount,
-      depth: t.depth,
-      threadPcBase: t.threadPcBase,
-      threadIrqsOff: t.threadIrqsOff,
+      irqsOff: thread.irqsOff,
+      hardirqThreaded: thread.hardirqThreaded,
+      preemptCount: thread.preemptCount,
+      depth: thread.depth,
+      interrupted: c.current,
     });
-    t.irqsOff = true;
-    t.preemptCount += HARDIRQ_OFFSET;
-    t.hardirqContext++;
-    t.hardirqThreaded = true;
-    t.forcedThreads++;
-    t.threadPcBase = t.preemptCount;
-    t.threadIrqsOff = false;
+    const out = c.current;
+    // `out` keeps its CPU: it is the task the interrupt came in on, current again after.
+    thread.cpu = this.cpu;
+    c.current = thread;
+    if (log.enabled) log('cpu%d: %s -> %s (irq thread)', this.cpu, out.comm, thread.comm);
   }
 
+  /** The handler returned: the irq thread sleeps again and the interrupted task runs. */
   irqThreadExit(): boolean {
     const t = this.current;
-    const f = this.popFrame(t, 'irq-thread', 'irq_thread_fn', 'val > preempt_count()');
-    if (!f) return false;
-    t.forcedThreads--;
-    t.threadPcBase = f.threadPcBase;
-    t.threadIrqsOff = f.threadIrqsOff;
-    t.hardirqContext--;
-    t.preemptCount -= HARDIRQ_OFFSET;
-    t.hardirqThreaded = f.hardirqThreaded;
-    this.irqRestore(f.irqsOff);
+    const f = this.popFrame(t, 'irq-thread', 'irq_thread', 'val > preempt_count()');
+    if (!f || !f.interrupted) return false;
+    const c = this.cpus[this.cpu];
+    t.cpu = -1;
+    const back = f.interrupted;
+    // The interrupted task may have exited or moved while the thread ran (a switchTo()
+    // inside the handler body): then the CPU goes idle.
+    c.current = back.exited || back.cpu !== this.cpu ? c.idle : back;
+    if (log.enabled) log('cpu%d: %s -> %s (irq thread done)', this.cpu, t.comm, c.current.comm);
     return true;
   }
 
@@ -581,7 +591,7 @@ export class Machine {
     if (!this.config.debugAtomicSleep) return;
     const t = this.current;
     // rcu_sleep_check() comes first (WARN_ONCE-style, no rate limit).
-    if (this.rcuSleepCheck) this.rcuSleepCheck(t);
+    if (this.rcuSleepCheck) this.rcuSleepCheck(t, MIGHT_RESCHED_SITE);
     const pc = this.preemptCount(t);
     const irqsOff = this.irqsDisabled(t);
     const rcu = this.derived.preemptRcu ? t.rcuDepth : 0;
@@ -615,7 +625,7 @@ export class Machine {
    * rcu_sleep_check(): installed by the layer that owns the RCU read-side maps (the
    * machine knows no lock by name).
    */
-  rcuSleepCheck: ((t: Task) => void) | null = null;
+  rcuSleepCheck: ((t: Task, site: string) => void) | null = null;
 
   /**
    * RCU_LOCKDEP_WARN(cond, message) at `site`: "WARNING: suspicious RCU usage", once per
@@ -639,10 +649,15 @@ export class Machine {
     this.mightResched(0, site, reason);
   }
 
-  /** schedule(): schedule_debug() finds preempt_count above the scheduler's own +1. */
+  /**
+   * schedule(), and every other way into __schedule() (a contended sleeping lock, an RT
+   * spinlock's schedule_rtlock()): schedule_debug() reports a preempt_count above the
+   * scheduler's own +1 (__schedule_bug()), then runs rcu_sleep_check().
+   */
   schedule(reason: string): void {
     const t = this.current;
     if (this.preemptCount(t) !== 0) this.scheduleBug(t, reason);
+    if (this.rcuSleepCheck) this.rcuSleepCheck(t, SCHEDULE_DEBUG_SITE);
   }
 
   private scheduleBug(t: Task, reason: string): void {

@@ -12,7 +12,7 @@ import { INITIAL_CHAIN_KEY } from './chainKey';
 export class HeldLock {
   map!: LockdepMap;
   cls!: LockClass;
-  /** task_irq_context() at acquisition: 2*hardirq + softirq; 4+ for an irq-thread frame */
+  /** task_irq_context() at acquisition: 2*hardirq + softirq */
   irqContext = 0;
   trylock = false;
   read: 0 | 1 | 2 = 0;
@@ -41,9 +41,8 @@ export class HeldLock {
 export interface ContextFrame {
   readonly kind: 'hardirq' | 'softirq' | 'nmi' | 'irq-thread';
   readonly irqsOff: boolean;
-  /** the interrupted irq thread's view (forced-threaded frames nest) */
-  readonly threadPcBase: number;
-  readonly threadIrqsOff: boolean;
+  /** irq-thread frames: the task the interrupt came in on, current again afterwards */
+  readonly interrupted: Task | null;
   readonly hardirqThreaded: boolean;
   readonly preemptCount: number;
   readonly depth: number;
@@ -63,14 +62,6 @@ export class Task {
   hardirqThreaded = false;
   irqConfig = 0;
   softirqContext = 0;
-  /**
-   * Force-threaded handlers running (forced-threaded hardirq frames). Lockdep judges
-   * their body as a threaded hardirq; the scheduler sees the irq thread: preempt_count
-   * counted from `threadPcBase`, interrupts as the thread set them (`threadIrqsOff`).
-   */
-  forcedThreads = 0;
-  threadPcBase = 0;
-  threadIrqsOff = false;
   /** lockdep_recursion: non-zero inside NMI (lockdep_off()) */
   lockdepRecursion = 0;
   /** rcu_read_lock_nesting (CONFIG_PREEMPT_RCU) */

@@ -173,8 +173,14 @@ export class FtraceConverter {
       }
       case 'irq_handler_entry': {
         const name = /name=(\S+)/.exec(fields)?.[1] ?? '';
+        const irq = /irq=(\d{1,7})\b/.exec(fields)?.[1];
         if (st.ctx[st.ctx.length - 1] !== 'hardirq') {
-          emit('irq_enter', { threaded: !HARD_IRQ_NAMES.test(name) });
+          // With forced threading the replay runs the body in irq/<irq>-<name>.
+          const threaded = !HARD_IRQ_NAMES.test(name);
+          emit(
+            'irq_enter',
+            threaded && irq && name ? { threaded, irq: Number(irq), name } : { threaded },
+          );
           st.ctx.push('hardirq');
           st.irqsOff = true;
         }

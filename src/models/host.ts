@@ -26,6 +26,8 @@ export interface ModelHost {
   stopTask(comm: string, cpu: number, fn: () => void): void;
   /** RCU_LOCKDEP_WARN(cond, message) at `site`. */
   rcuLockdepWarn(cond: boolean, site: string, message: string): void;
+  /** The index of the event being run (what a placement record points back to). */
+  eventIndex(): number;
   /** rcu_read_lock_any_held() for lockdep. */
   rcuReaderHeld(): boolean;
 }

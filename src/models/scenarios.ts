@@ -16,13 +16,21 @@ import type { Placement, KvfreeCounters } from './rcu/kvfree';
 import { STRATEGY_NAMES, getStrategy, type KvfreeStrategyName } from './strategies';
 import { createModelSystem, type ModelSystem } from './system';
 
+/**
+ * Where the caller runs. `hardirq`: an IRQF_NO_THREAD handler (timers, IPIs), hard
+ * interrupt context on every config. `threaded-irq`: a threadable device handler, hard
+ * interrupt context marked lockdep_hardirq_threaded() without forced threading, its irq
+ * thread (irq_forced_thread_fn(): task context, BH disabled) on PREEMPT_RT. `nmi`: an
+ * NMI after ordinary use (lockdep has seen krc.lock from task context first).
+ */
 export type CallerContext =
-  'task' | 'preempt-off' | 'raw' | 'hardirq' | 'softirq' | 'nmi' | 'zone-lock';
+  'task' | 'preempt-off' | 'raw' | 'hardirq' | 'threaded-irq' | 'softirq' | 'nmi' | 'zone-lock';
 export const CALLER_CONTEXTS: readonly CallerContext[] = [
   'task',
   'preempt-off',
   'raw',
   'hardirq',
+  'threaded-irq',
   'softirq',
   'nmi',
   'zone-lock',
@@ -176,7 +184,9 @@ export function inCallerContext<T>(sys: ModelSystem, caller: CallerContext, fn: 
       }
     }
     case 'hardirq':
-      return k.hardirq(fn, { threaded: false, forceThreaded: false });
+      return k.hardirq(fn, { threaded: false });
+    case 'threaded-irq':
+      return k.hardirq(fn, { threaded: true, irq: 24, name: 'dev' });
     case 'softirq':
       return k.softirq(fn);
     case 'nmi':
@@ -209,6 +219,7 @@ export function runScenarioCell(o: CellOptions): CellResult {
   );
   const k = sys.kernel;
   k.switchTo('caller', 0);
+  if (o.caller === 'nmi') warmUp(sys);
   applyAllocatorState(sys, o.state);
   const before = k.violations.length;
   const allocBefore = sys.kvfree.counters.allocatorCalls;
@@ -235,6 +246,17 @@ export function runScenarioCell(o: CellOptions): CellResult {
     allocatorCalls: sys.kvfree.counters.allocatorCalls - allocBefore,
     mm: diffStats(sys.mm.stats, mmBefore),
   };
+}
+
+/**
+ * A running kernel's NMI comes after ordinary use: one kfree_rcu() from task context, its
+ * batch flushed through a grace period. Lockdep has then seen krc.lock, so the NMI's
+ * acquisition is verify_lock_unused()'s "inconsistent {INITIAL USE} -> {IN-NMI} usage".
+ */
+function warmUp(sys: ModelSystem): void {
+  sys.kvfree.kfreeRcu();
+  sys.settle();
+  sys.kernel.switchTo('caller', 0);
 }
 
 function diffStats(now: PageAllocatorStats, before: PageAllocatorStats): PageAllocatorStats {
@@ -278,6 +300,14 @@ export function runScenarioMatrix(o: MatrixOptions = {}): ScenarioMatrix {
   return { strategies, configs: configs.map((c) => c.name), callers, states, calls, cells };
 }
 
+/** The caller columns a reader could misread, as the table's legend names them. */
+const CALLER_LEGEND: Partial<Record<CallerContext, string>> = {
+  hardirq: 'hardirq: an IRQF_NO_THREAD handler, hard irq everywhere',
+  'threaded-irq':
+    'threaded-irq: a threadable handler, hard irq marked lockdep_hardirq_threaded() on !RT, irq/24-dev thread on rt',
+  nmi: 'nmi: after ordinary use of krc.lock',
+};
+
 /** Abbreviate a cell outcome for the table: `IWC(&zone->lock)` -> `IWC:zone`. */
 function short(outcome: string): string {
   return outcome
@@ -286,7 +316,7 @@ function short(outcome: string): string {
     .replace(/IWC\(([^)]*)\)/g, 'IWC:$1')
     .replace(/DEADLOCK\(&zone->lock\)/g, 'DEADLOCK:zone')
     .replace(/ILS\(([^)]*)\)/g, 'ILS:$1')
-    .replace(/\b(SFCIC|SWA)( \1)+/g, '$1');
+    .replace(/\b(SFCIC|SWA)(?: \1)+/g, '$1');
 }
 
 function pad(s: string, n: number): string {
@@ -346,6 +376,8 @@ export function formatScenarioMatrix(m: ScenarioMatrix): string {
   out.push(
     'ILS:<lock>: inconsistent lock state; RCU: suspicious RCU usage; other reports by their kind.',
   );
+  const legend = m.callers.flatMap((c) => (CALLER_LEGEND[c] ? [CALLER_LEGEND[c]] : []));
+  if (legend.length) out.push(`${legend.join('; ')}.`);
   return out.join('\n');
 }
 
@@ -365,6 +397,8 @@ export interface WorkloadOptions {
   readonly msPerBurst?: number;
   /** a grace period completes every this many ms (default 10, cf. the 9-18 ms of §4) */
   readonly gpEveryMs?: number;
+  /** run the kvfree shrinker (scan_objects) every this many ms (default: never) */
+  readonly shrinkEveryMs?: number;
   readonly kvfree?: { readonly minCachedObjs?: number; readonly bulkCapacity?: number };
 }
 
@@ -374,8 +408,22 @@ export interface WorkloadResult {
   readonly counters: KvfreeCounters;
   readonly pagesCached: number;
   readonly violations: number;
-  /** list misses per object / bulk misses per object (NaN when one channel was unused) */
+  /** measured cache misses per object freed through each channel (null: channel unused) */
+  readonly missesPerObject: { readonly bulk: number | null; readonly list: number | null };
+  /**
+   * list:bulk: cache misses per object freed through the rcu_head list divided by misses
+   * per object freed from bulk blocks. A channel the run did not use counts at the
+   * model's value (one miss per list object; a full block's lines / capacity per bulk
+   * object), so the ratio is always defined; `missRatioBasis` says which were measured.
+   */
   readonly missRatio: number;
+  readonly missRatioBasis: 'measured' | 'bulk modelled' | 'list modelled' | 'both modelled';
+  /** the pacing the run used */
+  readonly pacing: {
+    readonly callsPerMs: number;
+    readonly gpEveryMs: number;
+    readonly shrinkEveryMs: number | null;
+  };
 }
 
 /** Free `objects` objects with the system (timers, workers, grace periods) running in between. */
@@ -392,6 +440,13 @@ export function runWorkload(o: WorkloadOptions): WorkloadResult {
     throw new UsageError(`objects: expected a non-negative integer, got ${String(n)}`);
   if (!Number.isInteger(burst) || burst < 1)
     throw new UsageError(`burst: expected a positive integer, got ${String(burst)}`);
+  if (!Number.isInteger(msPerBurst) || msPerBurst < 1)
+    throw new UsageError(`msPerBurst: expected a positive integer, got ${String(msPerBurst)}`);
+  if (!Number.isInteger(gpEvery) || gpEvery < 1)
+    throw new UsageError(`gpEveryMs: expected a positive integer, got ${String(gpEvery)}`);
+  const shrinkEvery = o.shrinkEveryMs ?? null;
+  if (shrinkEvery !== null && (!Number.isInteger(shrinkEvery) || shrinkEvery < 1))
+    throw new UsageError(`shrinkEveryMs: expected a positive integer, got ${String(shrinkEvery)}`);
   const sys = createModelSystem(
     { ...config.options, policy: 'collect', cpus: 2 },
     { strategy: o.strategy, kvfree: o.kvfree },
@@ -399,6 +454,7 @@ export function runWorkload(o: WorkloadOptions): WorkloadResult {
   sys.kernel.switchTo('caller', 0);
   const caller = o.caller ?? 'task';
   let lastGp = 0;
+  let lastShrink = 0;
   for (let i = 0; i < n; i++) {
     inCallerContext(sys, caller, () =>
       o.call === 'kvfree_rcu_headless' ? sys.kvfree.kvfreeRcuHeadless() : sys.kvfree.kfreeRcu(),
@@ -409,18 +465,36 @@ export function runWorkload(o: WorkloadOptions): WorkloadResult {
         lastGp = sys.env.now;
         sys.gracePeriod(1);
       }
+      if (shrinkEvery !== null && sys.env.now - lastShrink >= shrinkEvery) {
+        lastShrink = sys.env.now;
+        sys.kvfree.shrink();
+        sys.kernel.switchTo('caller', 0);
+      }
     }
   }
   sys.settle();
   const c = { ...sys.kvfree.counters };
   const per = sys.kvfree.missesPerObject();
+  const model = sys.kvfree.modelMissesPerObject();
+  const bulkUsed = c.freedBulk > 0;
+  const listUsed = c.freedList > 0;
   return {
     strategy: o.strategy,
     config: config.name,
     counters: c,
     pagesCached: sys.kvfree.cachedPages(),
     violations: sys.kernel.violations.length,
-    missRatio: per.list / per.bulk,
+    missesPerObject: { bulk: bulkUsed ? per.bulk : null, list: listUsed ? per.list : null },
+    missRatio: (listUsed ? per.list : model.list) / (bulkUsed ? per.bulk : model.bulk),
+    missRatioBasis:
+      bulkUsed && listUsed
+        ? 'measured'
+        : bulkUsed
+          ? 'list modelled'
+          : listUsed
+            ? 'bulk modelled'
+            : 'both modelled',
+    pacing: { callsPerMs: burst / msPerBurst, gpEveryMs: gpEvery, shrinkEveryMs: shrinkEvery },
   };
 }
 
@@ -438,8 +512,12 @@ export function formatWorkloads(results: readonly WorkloadResult[]): string {
     'GPs waited',
     'misses bulk',
     'misses list',
+    'per obj bulk',
+    'per obj list',
+    'list:bulk',
     'splats',
   ];
+  const perObj = (x: number | null): string => (x === null ? '-' : x.toFixed(3));
   const rows = results.map((r) => {
     const c = r.counters;
     return [
@@ -454,6 +532,9 @@ export function formatWorkloads(results: readonly WorkloadResult[]): string {
       c.gracePeriodsWaited,
       c.cacheMissesBulk,
       c.cacheMissesList,
+      perObj(r.missesPerObject.bulk),
+      perObj(r.missesPerObject.list),
+      `${r.missRatio.toFixed(2)}${r.missRatioBasis === 'measured' ? '' : '*'}`,
       r.violations,
     ].map(String);
   });
@@ -472,5 +553,16 @@ export function formatWorkloads(results: readonly WorkloadResult[]): string {
         .join(' | ')
         .trimEnd(),
     );
+  lines.push(
+    'per obj: cache misses per object freed through that channel (- unused); list:bulk: misses per',
+    'object on the rcu_head list / per object in bulk blocks (* a channel was unused: its cost is the',
+    "model's, 1 per list object, a full block's lines / capacity per bulk object).",
+  );
+  if (results.length) {
+    const p = results[0].pacing;
+    lines.push(
+      `pacing: ${p.callsPerMs} calls/ms, a grace period every ${p.gpEveryMs} ms, shrinker ${p.shrinkEveryMs === null ? 'off' : `every ${p.shrinkEveryMs} ms`}.`,
+    );
+  }
   return lines.join('\n');
 }

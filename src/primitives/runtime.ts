@@ -70,15 +70,17 @@ export class Runtime {
     this.softirqCtrlLock = m.cpus.map(() =>
       m.createMap('softirq_ctrl.lock', undefined, LD_WAIT.CONFIG, LD_WAIT.INV, LD_LOCK.PERCPU),
     );
-    m.rcuSleepCheck = (t) => this.rcuSleepCheck(t);
+    m.rcuSleepCheck = (t, site) => this.rcuSleepCheck(t, site);
   }
 
   /**
-   * rcu_sleep_check() (include/linux/rcupdate.h), run by __might_resched(): sleeping in
-   * an RCU read-side section. Without PREEMPT_RCU, rcu_preempt_sleep_check() checks
-   * rcu_lock_map too (with it, the RCU nest depth in __might_resched() catches that).
+   * rcu_sleep_check() (include/linux/rcupdate.h), run by __might_resched() and by
+   * schedule_debug(); `site` is where its bh/sched RCU_LOCKDEP_WARN()s expand. Without
+   * PREEMPT_RCU, rcu_preempt_sleep_check() (an inline function of rcupdate.h, hence its
+   * own site) checks rcu_lock_map too; with it, the RCU nest depth in __might_resched()
+   * catches that.
    */
-  private rcuSleepCheck(t: Task): void {
+  private rcuSleepCheck(t: Task, site: string): void {
     const m = this.m;
     if (!m.derived.preemptRcu) {
       m.rcuLockdepWarn(
@@ -91,13 +93,13 @@ export class Runtime {
     if (!m.derived.rt) {
       m.rcuLockdepWarn(
         m.isHeld(this.rcuBhLockMap, t),
-        'kernel/sched/core.c:8694',
+        site,
         'Illegal context switch in RCU-bh read-side critical section',
       );
     }
     m.rcuLockdepWarn(
       m.isHeld(this.rcuSchedLockMap, t),
-      'kernel/sched/core.c:8694',
+      site,
       'Illegal context switch in RCU-sched read-side critical section',
     );
   }
@@ -244,6 +246,29 @@ export class Runtime {
       at,
       this.rt ? bhLocked.get(this.m.current) === true : undefined,
     );
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Force-threaded interrupt handlers (kernel/irq/manage.c)
+
+  /**
+   * irq_thread() running irq_forced_thread_fn(): the handler's body runs in task context,
+   * in its irq thread `thread`, inside local_bh_disable() (on RT __local_bh_disable_ip()
+   * takes softirq_ctrl.lock and rcu_read_lock(); on !RT it adds SOFTIRQ_DISABLE_OFFSET)
+   * and, on !RT only, local_irq_disable(). No hard interrupt context: lockdep marks no
+   * IN-HARDIRQ usage there and judges the wait context by what the thread holds.
+   */
+  forcedThreadEnter(thread: Task): void {
+    this.m.irqThreadEnter(thread);
+    this.localBhDisable(SOFTIRQ_DISABLE_OFFSET, 'irq_forced_thread_fn');
+    if (!this.rt) this.m.irqDisable();
+  }
+
+  /** The end of irq_forced_thread_fn(): local_irq_enable() on !RT, local_bh_enable(). */
+  forcedThreadExit(): void {
+    if (!this.rt) this.m.irqEnable();
+    this.localBhEnable(SOFTIRQ_DISABLE_OFFSET, 'irq_forced_thread_fn');
+    this.m.irqThreadExit();
   }
 
   // ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 import type { KernelConfig } from '../core/config';
 import { violationRecord, type ViolationRecord } from '../report/json';
 import { TraceError } from './errors';
+import type { ModelResults } from './modelOps';
 import { OPS, validateEvent, type OpTable } from './ops';
 import { streamTraceFile, TraceReader, type TraceConsumer } from './reader';
 import { Replayer, type ReplayOptions, type ReplayResult } from './replay';
@@ -26,6 +27,8 @@ export interface CheckJson {
     readonly violations: number;
     readonly suppressed: number;
   };
+  /** present when the trace ran the kernel models: kvfree_rcu placements and counters */
+  readonly models?: ModelResults;
 }
 
 export function checkResultToJson(r: ReplayResult): CheckJson {
@@ -33,6 +36,7 @@ export function checkResultToJson(r: ReplayResult): CheckJson {
     config: r.config,
     violations: r.violations.map(violationRecord),
     summary: { events: r.events, violations: r.violations.length, suppressed: r.suppressed },
+    ...(r.models ? { models: r.models } : {}),
   };
 }
 

@@ -40,6 +40,25 @@ export function verifyExpectations(
       );
     if (!same) out.push(`check: expected ${show(e.violations)}; got ${show(got)}`);
   }
+  if (e.models) {
+    const m = check.models;
+    if (!m) out.push('models: expected model results, but no model op ran');
+    else {
+      const want = e.models;
+      if (want.placements) {
+        const got = m.placements.map((p) => p.placement);
+        if (got.join(',') !== want.placements.join(',') || m.placementsDropped > 0)
+          out.push(
+            `models: placements: expected [${want.placements.join(', ')}], got [${got.join(', ')}]`,
+          );
+      }
+      for (const [name, v] of Object.entries(want.counters ?? {})) {
+        const got = (m.counters as unknown as Record<string, number | undefined>)[name];
+        if (got === undefined) out.push(`models: no counter named ${name}`);
+        else if (got !== v) out.push(`models: counter ${name}: expected ${v}, got ${got}`);
+      }
+    }
+  }
   if (e.matrix) {
     if (!matrix) out.push('matrix: expected a matrix result');
     else {

@@ -17,8 +17,10 @@ import { field } from './fields';
 import type { OpTable, ReplayState } from './ops';
 import { parseGfp } from '../models/mm/gfp';
 import { PAGE_ALLOCATOR_VERSIONS, type PageAllocatorVersion } from '../models/mm/pageAlloc';
+import type { KvfreeCounters, PlacementRecord } from '../models/rcu/kvfree';
 import { STRATEGY_NAMES, type KvfreeStrategyName } from '../models/strategies';
 import { attachModels, type ModelSystem } from '../models/system';
+import type { PageAllocatorStats } from '../models/mm/pageAlloc';
 
 const KEY = 'models';
 
@@ -47,6 +49,33 @@ function models(k: Kernel, st: ReplayState): ModelSystem {
     });
   }
   return s.created;
+}
+
+/** What the models did in a replay (`lockdep check --format json`'s `models`). */
+export interface ModelResults {
+  readonly strategy: KvfreeStrategyName;
+  /** per kvfree_rcu() call, where the object went (the first PLACEMENT_LOG_MAX calls) */
+  readonly placements: readonly PlacementRecord[];
+  /** calls past PLACEMENT_LOG_MAX, counted only */
+  readonly placementsDropped: number;
+  /** the kvfree_rcu counters at the end of the replay */
+  readonly counters: Readonly<KvfreeCounters>;
+  /** the page allocator counters at the end of the replay */
+  readonly mm: Readonly<PageAllocatorStats>;
+}
+
+/** The models' results from a replay's extension state; null when no model op ran. */
+export function modelResults(ext: ReadonlyMap<string, unknown>): ModelResults | null {
+  const s = ext.get(`${KEY}:setup`) as Setup | undefined;
+  const sys = s?.created;
+  if (!sys) return null;
+  return {
+    strategy: sys.kvfree.strategy.name,
+    placements: [...sys.kvfree.placements],
+    placementsDropped: sys.kvfree.placementsDropped,
+    counters: { ...sys.kvfree.counters },
+    mm: { ...sys.mm.stats },
+  };
 }
 
 function gfpOf(st: ReplayState, text: string): number {
@@ -174,10 +203,15 @@ export const MODEL_OPS: OpTable = {
     },
   },
   pcp_set: {
-    summary: "set a CPU's per-CPU page list count (all CPUs without `cpu`); `count: 0` empties it",
-    fields: { count: field.integer(0, 1 << 20), cpu },
+    summary:
+      "set a CPU's per-CPU page list (all CPUs without `cpu`): pages on the order-0 list, or with `order` 1-3 (main allocator) blocks on that order's list",
+    fields: { count: field.integer(0, 1 << 20), cpu, order: field.optional(field.integer(0, 3)) },
     apply(k, ev, st) {
-      models(k, st).mm.setPcpCount(ev.count as number, ev.cpu as number | undefined);
+      models(k, st).mm.setPcpCount(
+        ev.count as number,
+        ev.cpu as number | undefined,
+        ev.order as number | undefined,
+      );
     },
   },
   zone_set: {

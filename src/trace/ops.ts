@@ -188,15 +188,19 @@ export const CORE_OPS: OpTable = {
   },
   irq_enter: {
     summary:
-      'a hard interrupt handler starts (threaded: lockdep_hardirq_threaded(); forceThreaded: its body runs in its irq thread, as on PREEMPT_RT; default = config threadirqs)',
+      'an interrupt handler starts (threaded: the line could be force-threaded, default false; with forced threading, forceThreaded default = config threadirqs, always on PREEMPT_RT, the body runs in the irq thread irq/<irq>-<name> inside local_bh_disable(); otherwise hard irq context, marked lockdep_hardirq_threaded() when threaded)',
     fields: {
       threaded: field.optional(field.boolean()),
       forceThreaded: field.optional(field.boolean()),
+      irq: field.optional(field.integer(0, 0xffffff)),
+      name: field.optional(field.string()),
     },
     apply(k, ev) {
       k.irqEnter({
         threaded: ev.threaded as boolean | undefined,
         forceThreaded: ev.forceThreaded as boolean | undefined,
+        irq: ev.irq as number | undefined,
+        name: ev.name as string | undefined,
       });
     },
   },

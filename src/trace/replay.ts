@@ -10,6 +10,7 @@ import { LockdepViolationError } from '../report/error';
 import type { Violation } from '../report/violation';
 import { createReplayLock, type ReplayLock } from './locks';
 import { OPS, type OpTable, type ReplayState } from './ops';
+import { modelResults, type ModelResults } from './modelOps';
 import createDebug from 'debug';
 import { TraceIssue, type TraceDecls, type TraceEvent, type TraceHeader } from './schema';
 
@@ -31,6 +32,8 @@ export interface ReplayResult {
   readonly events: number;
   /** under the `throw` policy: replay stopped at the event that raised the first violation */
   readonly stopped: boolean;
+  /** what the kernel models did (kvfree_rcu placements, counters); null when no model op ran */
+  readonly models: ModelResults | null;
 }
 
 /** The kernel options a trace and its overrides give (undefined members dropped). */
@@ -140,6 +143,7 @@ export class Replayer {
       suppressed: k.suppressed.length,
       events: this.count,
       stopped: this.stopped,
+      models: modelResults(this.extensions),
     };
   }
 }

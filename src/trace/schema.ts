@@ -96,6 +96,16 @@ export interface TraceExpect {
   readonly violations?: readonly ExpectedViolation[];
   /** exactly these matrix rows (`"<kind> <lock>"`, lock `-` when none) and the configs each fires in */
   readonly matrix?: Readonly<Record<string, readonly MatrixConfigId[]>>;
+  /** what the kernel models did under the trace's own config (absent: not checked) */
+  readonly models?: ExpectedModels;
+}
+
+/** `expect.models`: kvfree_rcu placements in call order, and counters at the end. */
+export interface ExpectedModels {
+  /** exactly these placements, one per kvfree_rcu() call, in order */
+  readonly placements?: readonly ('bulk' | 'list' | 'inline-gp')[];
+  /** these kvfree_rcu counters (`counters`) have these values at the end */
+  readonly counters?: Readonly<Record<string, number>>;
 }
 
 /** The header: everything but the events (the first line of a JSON Lines trace). */
@@ -364,9 +374,31 @@ export const MATRIX_CONFIG_IDS: readonly MatrixConfigId[] = PREEMPT_MODELS.flatM
   (p) => [`${p}/prove`, `${p}/noprove`] as MatrixConfigId[],
 );
 
+const PLACEMENTS = ['bulk', 'list', 'inline-gp'];
+
+function validateExpectedModels(e: unknown): void {
+  const o = requireObject(e, '/expect/models', '{ "placements"?: [...], "counters"?: {...} }');
+  onlyKeys(o, '/expect/models', ['placements', 'counters'], 'an expectation on the models');
+  if (o.placements !== undefined) {
+    if (!Array.isArray(o.placements))
+      throw wrong('/expect/models/placements', o.placements, 'an array');
+    o.placements.forEach((x, i) => {
+      if (!PLACEMENTS.includes(x as string))
+        throw wrong(`/expect/models/placements/${i}`, x, `one of ${PLACEMENTS.join(', ')}`);
+    });
+  }
+  if (o.counters !== undefined) {
+    const c = requireObject(o.counters, '/expect/models/counters', 'counter names to values');
+    for (const [name, v] of Object.entries(c))
+      if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0))
+        throw wrong(pointerJoin('/expect/models/counters', name), v, 'a non-negative integer');
+  }
+}
+
 function validateExpect(e: unknown): void {
   const o = requireObject(e, '/expect');
-  onlyKeys(o, '/expect', ['violations', 'matrix'], 'an expectation');
+  onlyKeys(o, '/expect', ['violations', 'matrix', 'models'], 'an expectation');
+  if (o.models !== undefined) validateExpectedModels(o.models);
   if (o.violations !== undefined) {
     if (!Array.isArray(o.violations)) throw wrong('/expect/violations', o.violations, 'an array');
     o.violations.forEach((x, i) => {

@@ -116,7 +116,14 @@ export interface PageAllocatorStats {
 
 /** struct per_cpu_pages */
 interface Pcp {
+  /** pages on the order-0 list */
   count: number;
+  /**
+   * MAIN: blocks on the order-1..PAGE_ALLOC_COSTLY_ORDER lists (index = order; 0 unused):
+   * pcp->lists[order_to_pindex()] keeps each order apart, so an order-1 request is not
+   * served by order-0 pages. Empty at boot, filled by rmqueue_bulk() and by frees.
+   */
+  readonly orders: number[];
   readonly lock: Spinlock | null;
 }
 
@@ -203,7 +210,11 @@ export class PageAllocator {
     this.kswapdAsleep = o.kswapdAsleep ?? true;
     const count = nonNeg(o.pcpCount ?? this.batch, 'pcpCount');
     for (let c = 0; c < k.cpus; c++) {
-      this.pcp.push({ count, lock: this.version === 'main' ? k.spinlock('&pcp->lock') : null });
+      this.pcp.push({
+        count,
+        orders: new Array<number>(PAGE_ALLOC_COSTLY_ORDER + 1).fill(0),
+        lock: this.version === 'main' ? k.spinlock('&pcp->lock') : null,
+      });
     }
     env.addDaemon(() => this.kswapdRun());
   }
@@ -211,18 +222,38 @@ export class PageAllocator {
   // ---------------------------------------------------------------------------------
   // State setters (scenario knobs)
 
-  /** Set one CPU's pcp count (all CPUs when cpu is omitted). */
-  setPcpCount(n: number, cpu?: number): void {
+  /**
+   * Set one CPU's pcp list (all CPUs when cpu is omitted): order 0 counts pages, orders
+   * 1..PAGE_ALLOC_COSTLY_ORDER (MAIN's separate lists) count blocks of that order.
+   */
+  setPcpCount(n: number, cpu?: number, order = 0): void {
     nonNeg(n, 'pcp count');
-    if (cpu === undefined) for (const p of this.pcp) p.count = n;
-    else {
-      this.kernel.host.checkCpu(cpu);
-      this.pcp[cpu].count = n;
+    if (!Number.isInteger(order) || order < 0 || order > PAGE_ALLOC_COSTLY_ORDER)
+      throw new UsageError(`pcp order: expected 0..${PAGE_ALLOC_COSTLY_ORDER}, got ${order}`);
+    if (order > 0 && this.version !== 'main')
+      throw new UsageError(
+        `pcp order ${order}: only the main allocator keeps high-order pcp lists`,
+      );
+    if (cpu !== undefined) this.kernel.host.checkCpu(cpu);
+    for (const p of cpu === undefined ? this.pcp : [this.pcp[cpu]]) {
+      if (order === 0) p.count = n;
+      else p.orders[order] = n;
     }
   }
 
+  /** Empty one CPU's pcp lists, every order (all CPUs when cpu is omitted). */
   emptyPcp(cpu?: number): void {
-    this.setPcpCount(0, cpu);
+    if (cpu !== undefined) this.kernel.host.checkCpu(cpu);
+    for (const p of cpu === undefined ? this.pcp : [this.pcp[cpu]]) {
+      p.count = 0;
+      p.orders.fill(0);
+    }
+  }
+
+  /** pcp->count: pages on every list of `cpu`. */
+  pcpPages(cpu: number): number {
+    const p = this.pcp[cpu];
+    return p.count + p.orders.reduce((sum, blocks, order) => sum + (blocks << order), 0);
   }
 
   setFreePages(n: number): void {
@@ -523,6 +554,19 @@ export class PageAllocator {
   private rmqueuePcpInner(gfp: Gfp, order: number, allocFlags: number, cpu: number): Page | null {
     const pcp = this.pcp[cpu];
     const need = 1 << order;
+    if (order > 0) {
+      // MAIN: the order's own list; order-0 pages on the other list do not help
+      if (pcp.orders[order] === 0) {
+        if (gfp & __GFP_NO_LOCKS) return null;
+        // nr_pcp_alloc(): a high-order list is refilled with max(batch >> order, 2) blocks
+        const pages = this.rmqueueBulk(Math.max(this.batch >> order, 2) << order, allocFlags);
+        pcp.orders[order] += pages >> order;
+        this.freePages += pages & (need - 1);
+        if (pcp.orders[order] === 0) return null;
+      } else this.stats.pcpHits++;
+      pcp.orders[order]--;
+      return this.newPage(order);
+    }
     if (pcp.count < need) {
       // RFC __GFP_NO_LOCKS: never go to the buddy lists
       if (gfp & __GFP_NO_LOCKS) return null;
@@ -694,13 +738,23 @@ export class PageAllocator {
       const cpu = k.cpu;
       const pcp = this.pcp[cpu];
       const commit = (): void => {
-        pcp.count += n;
-        if (pcp.count >= this.pcpHigh) {
-          // free_pcppages_bulk()
-          const give = Math.min(this.batch, pcp.count);
+        if (page.order === 0) pcp.count += n;
+        else pcp.orders[page.order]++;
+        if (this.pcpPages(cpu) >= this.pcpHigh) {
+          // free_pcppages_bulk(): a batch of pages back, order-0 first, then whole blocks
           const flags = this.zoneLock.lockIrqsave({ at: 'free_pcppages_bulk' });
-          pcp.count -= give;
-          this.freePages += give;
+          let give = Math.min(this.batch, this.pcpPages(cpu));
+          const fromZero = Math.min(give, pcp.count);
+          pcp.count -= fromZero;
+          this.freePages += fromZero;
+          give -= fromZero;
+          for (let o = 1; o < pcp.orders.length && give > 0; o++) {
+            while (pcp.orders[o] > 0 && give > 0) {
+              pcp.orders[o]--;
+              this.freePages += 1 << o;
+              give -= 1 << o;
+            }
+          }
           this.zoneLock.unlockIrqrestore(flags, { at: 'free_pcppages_bulk' });
         }
       };
@@ -746,7 +800,7 @@ export class PageAllocator {
   describe(): string {
     const w = this.watermarks;
     return (
-      `zone free=${this.freePages} (min ${w.min} low ${w.low} high ${w.high}) reclaimable=${this.reclaimable} pcp=[${this.pcp.map((p) => p.count).join(',')}]` +
+      `zone free=${this.freePages} (min ${w.min} low ${w.low} high ${w.high}) reclaimable=${this.reclaimable} pcp=[${this.pcp.map((_p, c) => this.pcpPages(c)).join(',')}]` +
       `${this.contender ? ' zone->lock contended' : ''} kswapd=${this.kswapdAsleep ? 'asleep' : 'awake'}`
     );
   }

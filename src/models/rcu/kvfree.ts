@@ -44,6 +44,19 @@ export const RCU_RECLAIM_WQ: WorkqueueDef = { name: 'kvfree_rcu_reclaim', kind: 
 /** Where a kvfree_rcu() request went. */
 export type Placement = 'bulk' | 'list' | 'inline-gp';
 
+/** One kvfree_rcu() call and where its object went. */
+export interface PlacementRecord {
+  /** the kernel event (operation index; the trace event index in a replay) of the call */
+  readonly event: number;
+  readonly call: 'kfree_rcu' | 'kvfree_rcu_headless';
+  readonly cpu: number;
+  readonly task: string;
+  readonly placement: Placement;
+}
+
+/** Calls recorded in `placements`; later ones are only counted (`placementsDropped`). */
+export const PLACEMENT_LOG_MAX = 10000;
+
 export interface KvfreeOptions {
   /** KVFREE_BULK_MAX_ENTR override (default: the strategy's, 510 or 507) */
   readonly bulkCapacity?: number;
@@ -181,6 +194,9 @@ export class KvfreeRcu {
     cacheMissesList: 0,
     shrinkerScans: 0,
   };
+  /** the first PLACEMENT_LOG_MAX calls, in order (the counters cover them all) */
+  readonly placements: PlacementRecord[] = [];
+  placementsDropped = 0;
   private readonly krcs: Krc[] = [];
   private readonly wq: WorkqueueDef;
 
@@ -249,12 +265,27 @@ export class KvfreeRcu {
 
   /** kfree_rcu(ptr, rhf) / kvfree_rcu(ptr, rhf): the two-argument form (object embeds an rcu_head). */
   kfreeRcu(o: { readonly vmalloc?: boolean } = {}): Placement {
-    return this.kernel.host.op(() => this.call(true, o.vmalloc ?? false));
+    return this.kernel.host.op(() => this.record(true, this.call(true, o.vmalloc ?? false)));
   }
 
   /** kvfree_rcu(ptr) / kvfree_rcu_mightsleep(ptr): head-less, might_sleep() contexts only. */
   kvfreeRcuHeadless(o: { readonly vmalloc?: boolean } = {}): Placement {
-    return this.kernel.host.op(() => this.call(false, o.vmalloc ?? false));
+    return this.kernel.host.op(() => this.record(false, this.call(false, o.vmalloc ?? false)));
+  }
+
+  private record(head: boolean, placement: Placement): Placement {
+    if (this.placements.length >= PLACEMENT_LOG_MAX) this.placementsDropped++;
+    else {
+      const k = this.kernel;
+      this.placements.push({
+        event: k.host.eventIndex(),
+        call: head ? 'kfree_rcu' : 'kvfree_rcu_headless',
+        cpu: k.cpu,
+        task: k.current,
+        placement,
+      });
+    }
+    return placement;
   }
 
   /** kvfree_call_rcu() */
@@ -663,7 +694,17 @@ export class KvfreeRcu {
     return this.krcs[cpu].backoff;
   }
 
-  /** the cache-miss ratio list/bulk per object freed so far (NaN until both were used) */
+  /**
+   * The cache-miss model's cost per object of each channel, whether used or not: a full
+   * bulk block costs the lines its header and records[] span, shared by `capacity`
+   * objects; an rcu_head list object costs one miss (pointer chasing).
+   */
+  modelMissesPerObject(): { bulk: number; list: number } {
+    const bytes = this.headerSize + this.capacity * this.pointerSize;
+    return { bulk: Math.ceil(bytes / this.lineSize) / this.capacity, list: 1 };
+  }
+
+  /** measured cache misses per object freed so far, per channel (NaN for an unused channel) */
   missesPerObject(): { bulk: number; list: number } {
     const c = this.counters;
     return {
