@@ -60,7 +60,8 @@ export async function catalogueCommand(argv: readonly string[], io: CliIO): Prom
       'lockdep catalogue: missing <file|dir> (C sources, e.g. a kernel tree; see lockdep catalogue --help)',
     );
   for (const p of paths) {
-    if (!fs.existsSync(p)) throw new UsageMistake(`lockdep catalogue: cannot read ${p}: no such file`);
+    if (!fs.existsSync(p))
+      throw new UsageMistake(`lockdep catalogue: cannot read ${p}: no such file`);
     if (output !== undefined && output !== '-' && path.resolve(p) === path.resolve(output))
       throw new UsageMistake(`lockdep catalogue: -o ${output} is an input`);
   }
@@ -77,7 +78,8 @@ export async function catalogueCommand(argv: readonly string[], io: CliIO): Prom
           );
         }
       : undefined,
-    onSkip: (file, why) => io.stderr.write(`lockdep catalogue: skipped ${escapeText(file)}: ${escapeText(why)}\n`),
+    onSkip: (file, why) =>
+      io.stderr.write(`lockdep catalogue: skipped ${escapeText(file)}: ${escapeText(why)}\n`),
   });
   if (showProgress) io.stderr.write('\r\x1b[K');
   const text = `${JSON.stringify(catalogueToJson(catalogue), null, 2)}\n`;

@@ -133,7 +133,12 @@ const MACROS: Readonly<Record<string, MacroSpec>> = {
   __rwlock_init: init('rwlock', 'string2'),
   __init_waitqueue_head: init('wait_queue_head', 'string2'),
   __rt_mutex_init: init('rt_mutex', 'string2'),
-  lockdep_set_class_and_name: { kind: 'declared', naming: 'string3', call: true, checkMember: true },
+  lockdep_set_class_and_name: {
+    kind: 'declared',
+    naming: 'string3',
+    call: true,
+    checkMember: true,
+  },
   DEFINE_SPINLOCK: define('spinlock'),
   DEFINE_RAW_SPINLOCK: define('raw_spinlock'),
   DEFINE_MUTEX: define('mutex'),
@@ -214,7 +219,7 @@ function declarations(toks: readonly Token[]): Map<string, Map<DeclKind, number>
   const decls = new Map<string, Map<DeclKind, number>>();
   const add = (name: string, kind: DeclKind, line: number) => {
     let m = decls.get(name);
-    if (!m) decls.set(name, (m = new Map()));
+    if (!m) decls.set(name, (m = new Map<DeclKind, number>()));
     if (!m.has(kind)) m.set(kind, line);
   };
   for (let i = 0; i + 1 < toks.length; i++) {

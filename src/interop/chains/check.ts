@@ -100,8 +100,7 @@ function acquirerOf(entry: ClassEntry): Acquire {
 }
 
 type Normal =
-  | Exclude<ClassEntry, { kind: 'map' }>
-  | { readonly kind: 'map'; readonly decl: MapLockDecl };
+  Exclude<ClassEntry, { kind: 'map' }> | { readonly kind: 'map'; readonly decl: MapLockDecl };
 
 /** A map entry that declares a primitive is that primitive. */
 function normalise(e: ClassEntry): Normal {
@@ -133,7 +132,14 @@ function replayChain(
   });
   if (ctx & 1) k.softirqEnter();
   if (ctx & 2) k.irqEnter({ threaded });
-  entries.forEach((e, i) => acquirerOf(e)(k, names[i], `${names[i]}\u0000${i}`));
+  // the key names the class: a name seen twice in one chain gets a class of its own
+  const seen = new Set<string>();
+  entries.forEach((e, i) => {
+    const name = names[i];
+    const key = seen.has(name) ? `${name}#${i + 1}` : name;
+    seen.add(name);
+    acquirerOf(e)(k, name, key);
+  });
   return k.violations;
 }
 
@@ -146,6 +152,15 @@ function positions(v: Violation, names: readonly string[]): { taken: number; cul
     culprit = names.indexOf(v.held[v.culprit].name);
   } else if (taken > 0) culprit = taken - 1;
   return { taken: taken < 0 ? names.length - 1 : taken, culprit };
+}
+
+/** Without leading and trailing newlines (a loop: no regex scans a long run twice). */
+function trimNewlines(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && s[a] === '\n') a++;
+  while (b > a && s[b - 1] === '\n') b--;
+  return s.slice(a, b);
 }
 
 function kindsOf(vs: readonly Violation[]): string[] {
@@ -242,7 +257,7 @@ export class ChainChecker {
     const first = this.cache.get(key)?.first;
     if (!first) return '';
     const vs = replayChain(first.config, chain.irqContext, first.threaded, entries, chain.locks);
-    return vs.map((v) => formatViolation(v).replace(/\n+$/, '')).join('\n\n');
+    return vs.map((v) => trimNewlines(formatViolation(v))).join('\n\n');
   }
 
   /** Which configuration (and handler variant) the splat was replayed under. */

@@ -96,7 +96,8 @@ export class ChainGroups {
     );
     if (s.unknownClasses.length) {
       const shown = s.unknownClasses.slice(0, 10).map(escapeText).join(', ');
-      const more = s.unknownClasses.length > 10 ? `, ... (${s.unknownClasses.length - 10} more)` : '';
+      const more =
+        s.unknownClasses.length > 10 ? `, ... (${s.unknownClasses.length - 10} more)` : '';
       out.push(`unknown classes (give their types with --classes): ${shown}${more}`);
     }
     out.push(
