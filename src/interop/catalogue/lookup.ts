@@ -55,11 +55,3 @@ export function catalogueLockType(className: string): LockTypeTag | undefined {
   const e = lookupPrinted(bundledClassTable(), className);
   return e && e.kind === 'primitive' ? e.type : undefined;
 }
-
-/** Where the bundled catalogue found a class (`file:line`, kernel-relative), if it did. */
-export function catalogueSources(className: string): readonly string[] {
-  const s = (bundled.sources as Record<string, readonly string[] | undefined>)[
-    baseClassName(className)
-  ];
-  return s ?? [];
-}
