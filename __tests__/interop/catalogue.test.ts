@@ -279,3 +279,33 @@ describe('lockdep catalogue (CLI)', () => {
     expect((await runCli(['catalogue', '--bogus', SYNTH])).code).toBe(2);
   });
 });
+
+describe('check --from-ftrace and the bundled catalogue', () => {
+  const trace = (name: string) =>
+    [
+      'cpus=1',
+      `     kworker/0:1-23    [000]   200.000100: lock_acquire:         0xffff888100d00000 ${name}`,
+      `     kworker/0:1-23    [000]   200.000130: lock_release:         0xffff888100d00000 ${name}`,
+      '',
+    ].join('\n');
+
+  it('knows a class only the catalogue declares when --classes is not given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockdep-ft-'));
+    const f = join(dir, 't.txt');
+    writeFileSync(f, trace('&ctx->timeout_lock'));
+    const r = await runCli(['check', '--from-ftrace', f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('unknown lock names');
+  });
+
+  it('a given --classes table is used instead (given tables win)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockdep-ft-'));
+    const f = join(dir, 't.txt');
+    const t = join(dir, 'c.json');
+    writeFileSync(f, trace('&ctx->timeout_lock'));
+    writeFileSync(t, JSON.stringify({ classes: { other: 'spinlock' } }));
+    const r = await runCli(['check', '--from-ftrace', f, '--classes', t]);
+    expect(r.stdout).toContain('&ctx->timeout_lock');
+    expect(r.stdout).toContain('unknown lock names');
+  });
+});
