@@ -111,7 +111,7 @@ function isSource(name: string): boolean {
 }
 
 /** Files larger than this are not C a kernel developer wrote (generated tables, firmware). */
-export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
+const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 
 export interface WalkOptions {
   /** called after each file with the counts so far */

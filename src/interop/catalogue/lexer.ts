@@ -5,7 +5,7 @@
  * expressions, no backtracking: linear in the file whatever it contains.
  */
 
-export type TokKind = 'ident' | 'string' | 'number' | 'punct';
+type TokKind = 'ident' | 'string' | 'number' | 'punct';
 
 export interface Token {
   readonly kind: TokKind;

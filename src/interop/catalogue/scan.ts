@@ -25,7 +25,7 @@ export interface CatalogueSite {
 }
 
 /** A site whose macro disagrees with the declared type of its member. */
-export interface SiteConflict {
+interface SiteConflict {
   readonly site: CatalogueSite;
   readonly member: string;
   readonly declared: string;

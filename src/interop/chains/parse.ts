@@ -52,7 +52,7 @@ export class ChainsInputError extends Error {
 }
 
 /** A longer line is not from lockdep_proc.c (a class name is at most KSYM_NAME_LEN-ish). */
-export const MAX_CHAIN_LINE = 64 * 1024;
+const MAX_CHAIN_LINE = 64 * 1024;
 
 /** The values the kernel has printed: numbers, and the names one proposed patch used. */
 const CONTEXTS: Readonly<Record<string, IrqContext>> = {
@@ -66,7 +66,7 @@ const CONTEXTS: Readonly<Record<string, IrqContext>> = {
 };
 
 /** A push parser: feed lines in order, then end(). */
-export class ChainParser {
+class ChainParser {
   private current: { line: number; irqContext: IrqContext; locks: string[] } | null = null;
   private count = 0;
   private sawContent = false;
