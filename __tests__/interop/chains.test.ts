@@ -66,6 +66,14 @@ describe('reading /proc/lockdep_chains (lc_show())', () => {
     }
   });
 
+  it('a line longer than any lc_show() prints is located bad input, streamed or not', async () => {
+    const text = `irq_context: 0\n[1] ${'x'.repeat(200000)}\n`;
+    expect(() => parseChains(text, 'f.txt')).toThrow(/^f\.txt:2: a line of 200004 characters/);
+    await expect(
+      readChainsFile(tmp(`irq_context: 0\n[1] ${'x'.repeat(3 << 20)}`), () => {}),
+    ).rejects.toThrow(ChainsInputError);
+  });
+
   it('accepts the irq_context names a proposed lockdep_proc.c patch prints', () => {
     const c = parseChains('irq_context: hardirq|softirq\n[1] a\n\nirq_context: softirq\n[2] b\n');
     expect(c.map((x) => x.irqContext)).toEqual([3, 1]);

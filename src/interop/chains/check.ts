@@ -116,6 +116,13 @@ function entryKey(entry: ClassEntry): string {
   return e.type;
 }
 
+/** The cache key of a chain: its context and type sequence. */
+function shapeKey(ctx: IrqContext, entries: readonly ClassEntry[]): string {
+  let key = `${ctx}|`;
+  for (const e of entries) key += `${entryKey(e)},`;
+  return key;
+}
+
 /** Replay one chain on a fresh kernel; names[i] is the i-th lock's shown name. */
 function replayChain(
   config: MatrixConfig,
@@ -174,6 +181,8 @@ export class ChainChecker {
   private skipped = 0;
   private read = 0;
   private readonly failing = new Map<string, number>();
+  /** printed name → its entry (null: unknown); bounded by the distinct classes */
+  private readonly resolved = new Map<string, { entry: ClassEntry; key: string } | null>();
 
   constructor(private readonly table: ClassTable) {
     for (const c of MATRIX_CONFIGS) this.failing.set(configId(c), 0);
@@ -183,20 +192,27 @@ export class ChainChecker {
   check(chain: LockChain): ChainResult | null {
     this.read++;
     const entries: ClassEntry[] = [];
+    let key = `${chain.irqContext}|`;
     let missing = false;
     for (const name of chain.locks) {
-      const e = lookupPrinted(this.table, name);
-      if (!e) {
+      let r = this.resolved.get(name);
+      if (r === undefined) {
+        const e = lookupPrinted(this.table, name);
+        this.resolved.set(name, (r = e ? { entry: e, key: entryKey(e) } : null));
+      }
+      if (!r) {
         this.unknown.add(name);
         missing = true;
-      } else entries.push(e);
+      } else {
+        entries.push(r.entry);
+        key += `${r.key},`;
+      }
     }
     if (missing) {
       this.skipped++;
       return null;
     }
     if (entries.length === 0) return null;
-    const key = `${chain.irqContext}|${entries.map(entryKey).join(',')}`;
     let shape = this.cache.get(key);
     if (!shape) this.cache.set(key, (shape = this.shape(chain.irqContext, entries)));
     if (shape.first === null) return null;
@@ -253,8 +269,7 @@ export class ChainChecker {
   /** The kernel's text for a chain's first report (replayed with its real names). */
   splat(chain: ChainResult): string {
     const entries = chain.locks.map((n) => lookupPrinted(this.table, n)!);
-    const key = `${chain.irqContext}|${entries.map(entryKey).join(',')}`;
-    const first = this.cache.get(key)?.first;
+    const first = this.cache.get(shapeKey(chain.irqContext, entries))?.first;
     if (!first) return '';
     const vs = replayChain(first.config, chain.irqContext, first.threaded, entries, chain.locks);
     return vs.map((v) => trimNewlines(formatViolation(v))).join('\n\n');
@@ -263,8 +278,7 @@ export class ChainChecker {
   /** Which configuration (and handler variant) the splat was replayed under. */
   splatConfig(chain: ChainResult): string {
     const entries = chain.locks.map((n) => lookupPrinted(this.table, n)!);
-    const key = `${chain.irqContext}|${entries.map(entryKey).join(',')}`;
-    const first = this.cache.get(key)?.first;
+    const first = this.cache.get(shapeKey(chain.irqContext, entries))?.first;
     if (!first) return '';
     return `${configId(first.config)}${chain.irqContext & 2 ? (first.threaded ? ', threaded handler' : ', handler not threaded') : ''}`;
   }
