@@ -165,3 +165,11 @@ export type { FtraceSummary, FtraceCheckOptions, FtraceCheckResult } from './int
 export { builtinClassTable, parseClassTable, lookupClass } from './interop/classTable';
 export type { ClassTable, ClassEntry } from './interop/classTable';
 export { InteropError } from './interop/errors';
+// what-if: lock classes from C source, /proc/lockdep_chains under every configuration
+export { catalogueLockType, bundledClassTable } from './interop/catalogue/lookup';
+export { CatalogueBuilder, scanPaths, catalogueToJson } from './interop/catalogue/catalogue';
+export type { Catalogue, CatalogueJson, CatalogueConflict } from './interop/catalogue/catalogue';
+export { parseChains, readChainsFile, ChainsInputError } from './interop/chains/parse';
+export type { LockChain, IrqContext } from './interop/chains/parse';
+export { ChainChecker } from './interop/chains/check';
+export type { ChainResult, ChainVerdict, ChainSummary } from './interop/chains/check';

@@ -148,11 +148,11 @@ describe('lockdep check', () => {
     ],
     [
       ['frobnicate'],
-      'lockdep: unknown command "frobnicate" (commands: check, matrix, graph, explain, scenarios, help)',
+      'lockdep: unknown command "frobnicate" (commands: check, matrix, graph, explain, scenarios, catalogue, chains, help)',
     ],
     [
       ['help', 'frob'],
-      'lockdep help: no command "frob" (commands: check, matrix, graph, explain, scenarios)',
+      'lockdep help: no command "frob" (commands: check, matrix, graph, explain, scenarios, catalogue, chains)',
     ],
   ])('usage error %j exits 2 with one line', async (argv, message) => {
     const r = await runCli(argv);

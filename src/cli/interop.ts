@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import type { KernelOptions } from '../core/config';
 import { builtinClassTable, parseClassTable, type ClassTable } from '../interop/classTable';
+import { bundledClassTable } from '../interop/catalogue/lookup';
 import { explainText, explanationToJson, formatExplanation } from '../interop/explain';
 import { checkFtraceFile, formatFtraceSummary } from '../interop/ftrace';
 import { LockdepError } from '../core/errors';
@@ -220,7 +221,8 @@ export async function checkFtraceCommand(
   };
   const showProgress = !o.quiet && io.stderr.isTTY === true;
   const r = await checkFtraceFile(ft.ftrace, {
-    classes: readClasses('check', ft.classes),
+    // the bundled catalogue unless a table is given (a given table wins)
+    classes: ft.classes === undefined ? bundledClassTable() : readClasses('check', ft.classes),
     overrides,
     onProgress: showProgress
       ? (n, pass) =>

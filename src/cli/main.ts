@@ -24,6 +24,8 @@ import {
 } from './interop';
 import { scenariosCommand, SCENARIOS_HELP } from './scenarios';
 import { graphCommand, GRAPH_HELP } from './graph';
+import { catalogueCommand, CATALOGUE_HELP } from './catalogue';
+import { chainsCommand, CHAINS_HELP } from './chains';
 
 import {
   EXIT_BAD_INPUT,
@@ -38,7 +40,7 @@ import {
 
 export { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_INTERNAL, EXIT_VIOLATIONS, type CliIO };
 
-const COMMANDS = 'check, matrix, graph, explain, scenarios';
+const COMMANDS = 'check, matrix, graph, explain, scenarios, catalogue, chains';
 
 const MAIN_HELP = `Usage: lockdep <command> [options]
 
@@ -50,6 +52,8 @@ Commands:
   graph <trace>    replay a trace and draw the learned lock dependency graph (DOT or Mermaid)
   explain <file|-> explain kernel lock reports (dmesg, mail) under every configuration
   scenarios        the kvfree_rcu() strategy x config x caller x allocator-state matrix
+  catalogue <src>  read C sources into a lock-class table (the types --classes reads)
+  chains <file>    replay /proc/lockdep_chains under every configuration (what-if)
   help [command]   show help for a command
 
 Options:
@@ -207,6 +211,8 @@ function help(topic: string | undefined, io: CliIO): number {
   else if (topic === 'graph') io.stdout.write(GRAPH_HELP);
   else if (topic === 'explain') io.stdout.write(EXPLAIN_HELP);
   else if (topic === 'scenarios') io.stdout.write(SCENARIOS_HELP);
+  else if (topic === 'catalogue') io.stdout.write(CATALOGUE_HELP);
+  else if (topic === 'chains') io.stdout.write(CHAINS_HELP);
   else
     throw new UsageMistake(
       `lockdep help: no command ${JSON.stringify(topic)} (commands: ${COMMANDS})`,
@@ -232,6 +238,10 @@ export async function main(
         return await explainCommand(rest, io);
       case 'scenarios':
         return scenariosCommand(rest, io);
+      case 'catalogue':
+        return await catalogueCommand(rest, io);
+      case 'chains':
+        return await chainsCommand(rest, io);
       case 'help':
         return help(rest[0], io);
       case '--help':

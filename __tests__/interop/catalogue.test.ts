@@ -1,0 +1,311 @@
+/**
+ * `lockdep catalogue`: lock classes read from C source, named as lockdep names them
+ * (the stringified init-macro argument, include/linux/spinlock.h & co.), on real kernel
+ * excerpts (__tests__/fixtures/kernel-src/linux, SOURCES.md) and tricky synthetic files.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { parseClassTable, parseReports } from '../../src';
+import { CatalogueBuilder, scanPaths } from '../../src/interop/catalogue/catalogue';
+import { lex, stringify } from '../../src/interop/catalogue/lexer';
+import {
+  baseClassName,
+  bundledClassTable,
+  catalogueLockType,
+  lookupPrinted,
+} from '../../src/interop/catalogue/lookup';
+import { scanSource } from '../../src/interop/catalogue/scan';
+import { builtinClassTable } from '../../src/interop/classTable';
+import { runCli } from '../cli/helpers';
+import bundled from '../../src/interop/catalogue/bundled.json';
+
+const SRC = join(__dirname, '..', 'fixtures', 'kernel-src');
+const LINUX = join(SRC, 'linux');
+const SYNTH = join(SRC, 'synthetic');
+
+describe('class names as lockdep derives them (real kernel sources)', () => {
+  it.each([
+    // [file, class name, type, macro]
+    ['mm/mm_init.c', '&zone->lock', 'spinlock', 'spin_lock_init'],
+    ['mm/mm_init.c', '&pgdat->kswapd_wait', 'spinlock', 'init_waitqueue_head'],
+    ['mm/page_alloc.c', '&pcp->lock', 'spinlock', 'spin_lock_init'],
+    ['kernel/rcu/tree.c', 'krc.lock', 'raw_spinlock', '__RAW_SPIN_LOCK_UNLOCKED'],
+    ['kernel/fork.c', '&p->pi_lock', 'raw_spinlock', 'raw_spin_lock_init'],
+    ['kernel/sched/core.c', '&rq->__lock', 'raw_spinlock', 'raw_spin_lock_init'],
+    ['kernel/cpu.c', 'cpu_hotplug_lock', 'percpu_rwsem', 'DEFINE_STATIC_PERCPU_RWSEM'],
+    ['lib/stackdepot.c', 'pool_lock', 'raw_spinlock', 'DEFINE_RAW_SPINLOCK'],
+    ['mm/page_owner.c', 'stack_list_lock', 'spinlock', 'DEFINE_SPINLOCK'],
+    ['net/core/rtnetlink.c', 'rtnl_mutex', 'mutex', 'DEFINE_MUTEX'],
+    ['net/core/net_namespace.c', 'pernet_ops_rwsem', 'rwsem', 'DECLARE_RWSEM'],
+    ['io_uring/io_uring.c', '&ctx->timeout_lock', 'raw_spinlock', 'raw_spin_lock_init'],
+    ['io_uring/io_uring.c', '&ctx->uring_lock', 'mutex', 'mutex_init'],
+    ['fs/ext4/super.c', '&ei->i_data_sem', 'rwsem', 'init_rwsem'],
+    ['net/unix/af_unix.c', '&u->iolock', 'mutex', 'mutex_init'],
+  ])('%s: %s is a %s (%s)', (file, name, type, via) => {
+    const r = scanSource(readFileSync(join(LINUX, file), 'utf8'), file);
+    const site = r.sites.find((s) => s.name === name);
+    expect(site).toMatchObject({ name, type, via, file });
+    expect(r.conflicts).toEqual([]);
+  });
+
+  it('krc.lock: the macro agrees with the declared member (raw_spinlock_t lock;) and the line is the macro', () => {
+    const text = readFileSync(join(LINUX, 'kernel/rcu/tree.c'), 'utf8');
+    const r = scanSource(text, 'kernel/rcu/tree.c');
+    const site = r.sites.find((s) => s.name === 'krc.lock')!;
+    expect(text.split('\n')[site.line - 1]).toContain('__RAW_SPIN_LOCK_UNLOCKED(krc.lock)');
+  });
+});
+
+describe('tricky synthetic sources', () => {
+  const tricky = readFileSync(join(SYNTH, 'tricky.c'), 'utf8');
+  const r = scanSource(tricky, 'tricky.c');
+  const names = r.sites.map((s) => s.name);
+
+  it('ignores comments, strings, #define bodies and prototypes', () => {
+    expect(names).not.toContain('&commented->lock');
+    expect(names).not.toContain('line_comment_mutex');
+    expect(names).not.toContain('&in_string->lock');
+    expect(names.some((n) => n.includes('macro_param_lock'))).toBe(false);
+    expect(names).not.toContain('*lock');
+  });
+
+  it('reads macros split over lines, stringified as the # operator does', () => {
+    expect(names).toContain('split_over_lines');
+    // `mutex_init(& d ->\n io_mutex)`: one space where the source had any
+    expect(names).toContain('& d -> io_mutex');
+    expect(stringify(lex('&  d\n->\tio_mutex'))).toBe('& d -> io_mutex');
+  });
+
+  it('names rt_mutex_init() by __func__, __mutex_init() and lockdep_set_class_and_name() by their string', () => {
+    expect(r.sites.find((s) => s.via === 'rt_mutex_init')).toMatchObject({
+      name: 'dev_init',
+      type: 'rt_mutex',
+    });
+    expect(r.sites.find((s) => s.name === 'dev_named_mutex')?.type).toBe('mutex');
+    // the type of lockdep_set_class_and_name() comes from the member's declaration
+    expect(r.sites.find((s) => s.name === 'dev_stats_lock')?.type).toBe('spinlock');
+  });
+
+  it('reads two calls on one line and array members', () => {
+    expect(names).toContain('&d->stats_lock');
+    expect(names).toContain('&d->queue_lock[0]');
+  });
+
+  it('#ifdef branches: the same lock twice with one type is one class; with two types a conflict', () => {
+    const b = new CatalogueBuilder();
+    b.addSource(tricky, 'tricky.c');
+    const c = b.result();
+    expect(c.classes.get('&d->twice')).toBe('spinlock');
+    expect(c.sources.get('&d->twice')).toHaveLength(2);
+    expect(c.classes.has('&d->lock')).toBe(false);
+    const conflict = c.conflicts.find((x) => x.name === '&d->lock')!;
+    expect(conflict.why).toBe('declared as raw_spinlock and spinlock');
+    expect(conflict.sites).toEqual([
+      'tricky.c:26 raw_spinlock raw_spin_lock_init',
+      'tricky.c:28 spinlock spin_lock_init',
+    ]);
+  });
+
+  it('a macro that disagrees with the declared member type is reported, not resolved', () => {
+    const c = scanSource(readFileSync(join(SYNTH, 'conflict.c'), 'utf8'), 'conflict.c');
+    expect(c.conflicts).toHaveLength(1);
+    expect(c.conflicts[0]).toMatchObject({ member: 'wlock', declared: 'raw_spinlock' });
+  });
+
+  it('a name declared with two types in two files is a conflict', async () => {
+    const c = await scanPaths([SYNTH]);
+    expect(c.classes.has('shared_name')).toBe(false);
+    expect(c.conflicts.map((x) => x.name)).toContain('shared_name');
+  });
+
+  it('is linear: pathological input (unterminated comment, 1e5 open parentheses) scans quickly', () => {
+    const text = `spin_lock_init(${'('.repeat(100000)}\n/* never closed`;
+    expect(scanSource(text, 'x.c').sites).toEqual([]);
+    expect(scanSource('mutex_init(&a->m', 'y.c').sites).toEqual([]);
+  });
+});
+
+describe('the bundled catalogue', () => {
+  it('is what `lockdep catalogue` writes for the kernel-src fixtures (regenerate: scripts/update-catalogue.js)', async () => {
+    const c = await scanPaths([LINUX]);
+    expect(Object.fromEntries(c.classes)).toEqual(bundled.classes);
+    expect(Object.fromEntries(c.sources)).toEqual(bundled.sources);
+  });
+
+  it('every fixture file is listed in SOURCES.md with its origin', () => {
+    const sources = readFileSync(join(SRC, 'SOURCES.md'), 'utf8');
+    const walk = (d: string, rel: string): string[] =>
+      readdirSync(join(d), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory()
+          ? walk(join(d, e.name), rel ? `${rel}/${e.name}` : e.name)
+          : [rel ? `${rel}/${e.name}` : e.name],
+      );
+    for (const f of walk(LINUX, '')) expect(sources).toContain(f);
+  });
+
+  it('agrees with the hand-written built-in table wherever both name a class', () => {
+    const builtin = builtinClassTable().names;
+    for (const [name, type] of Object.entries(bundled.classes)) {
+      const b = builtin.get(name);
+      if (b) expect(b).toEqual({ kind: 'primitive', type });
+    }
+  });
+
+  it('is a class table --classes reads', () => {
+    const t = parseClassTable(bundled);
+    expect(t.names.get('&zone->lock')).toEqual({ kind: 'primitive', type: 'spinlock' });
+  });
+
+  it.each([
+    ['&zone->lock', 'spinlock'],
+    ['krc.lock', 'raw_spinlock'],
+    ['&rq->__lock/1', 'raw_spinlock'],
+    ['&ei->i_data_sem#2', 'rwsem'],
+    ['&ei->i_data_sem#2/3', 'rwsem'],
+    ['rcu_read_lock', undefined],
+    ['no_such_lock', undefined],
+  ])('catalogueLockType(%s) = %s', (name, type) => {
+    expect(catalogueLockType(name)).toBe(type);
+  });
+
+  it.each([
+    ['a#2', 'a'],
+    ['a/1', 'a'],
+    ['a#12/3', 'a'],
+    ['#2', '#2'],
+    ['lock_#x', 'lock_#x'],
+  ])('baseClassName(%s) = %s (print_name(): #version, /subclass)', (printed, base) => {
+    expect(baseClassName(printed)).toBe(base);
+  });
+
+  // Names in models and examples that no kernel declares: test-only stand-ins and
+  // out-of-tree variants. Each one is a name the model makes up, not a kernel class.
+  const NOT_KERNEL_CLASSES: Readonly<Record<string, string>> = {
+    caller_lock: 'scenario stand-in for "some raw_spinlock the caller holds"',
+    caller_raw_lock: 'scenario stand-in',
+    'krcp->lock': 'examples/api spelling; the kernel class is &krcp->lock (built-in)',
+    pa_lock: 'PREEMPT_RT patch set (mm/page_alloc.c, not mainline)',
+    depot_lock: 'lib/stackdepot.c before v6.3 (now pool_lock)',
+    'pagesets.lock':
+      'the model names it after the variable; mainline INIT_LOCAL_LOCK(lock) prints "lock"',
+    rcu_callback: 'a lockdep_map (kernel/rcu/update.c), in the built-in table',
+  };
+
+  it('covers every kernel lock the bundled models and examples create', () => {
+    const t = bundledClassTable();
+    const created = new Set<string>();
+    const re =
+      /\.(?:rawSpinlock|spinlock|localLock|mutex|rwsem|rwlock|rtMutex|srcu|seqcount|percpuRwsem|lockdepMap)\('([^']+)'/g;
+    for (const dir of ['src/models', 'src/models/mm', 'src/models/rcu', 'examples/api']) {
+      for (const f of readdirSync(join(__dirname, '..', '..', dir)).filter((x) =>
+        x.endsWith('.ts'),
+      ))
+        for (const m of readFileSync(join(__dirname, '..', '..', dir, f), 'utf8').matchAll(re))
+          created.add(m[1]);
+    }
+    expect(created.size).toBeGreaterThan(8);
+    const missing = [...created].filter((n) => !lookupPrinted(t, n) && !(n in NOT_KERNEL_CLASSES));
+    expect(missing).toEqual([]);
+  });
+
+  it('covers every lock the explain fixtures name that the kernel-src fixtures declare, and says which it does not', () => {
+    const dir = join(__dirname, '..', 'fixtures', 'kernel-reports');
+    const files = [
+      ...readdirSync(dir)
+        .filter((f) => f.endsWith('.txt'))
+        .map((f) => join(dir, f)),
+      ...readdirSync(join(dir, 'real'))
+        .filter((f) => f.endsWith('.txt'))
+        .map((f) => join(dir, 'real', f)),
+    ];
+    const names = new Set<string>();
+    const walk = (o: unknown): void => {
+      if (!o || typeof o !== 'object') return;
+      if (Array.isArray(o)) return o.forEach(walk);
+      const r = o as Record<string, unknown>;
+      if (typeof r.name === 'string' && ('usage' in r || 'wait' in r || 'version' in r))
+        names.add(r.name);
+      Object.values(r).forEach(walk);
+    };
+    for (const f of files) walk(parseReports(readFileSync(f, 'utf8')).reports);
+    const t = bundledClassTable();
+    const known = [...names].filter((n) => lookupPrinted(t, n));
+    // the kernel classes of the fixtures' headline reports are all known
+    for (const n of ['&zone->lock', 'krc.lock', '&pcp->lock', '&rq->__lock', '&u->lock'])
+      expect(known).toContain(n);
+    expect(known.length).toBeGreaterThanOrEqual(29);
+  });
+});
+
+describe('lockdep catalogue (CLI)', () => {
+  it('writes the table to stdout with sources, conflicts and a summary on stderr', async () => {
+    const r = await runCli(['catalogue', SYNTH]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as {
+      classes: Record<string, string>;
+      sources: Record<string, string[]>;
+    };
+    expect(j.classes.split_over_lines).toBe('spinlock');
+    expect(j.sources.split_over_lines).toEqual(['tricky.c:20']);
+    expect(r.stderr).toContain('conflict: &d->lock: declared as raw_spinlock and spinlock');
+    expect(r.stderr).toMatch(/4 files, \d+ classes, 3 conflicts/);
+  });
+
+  it('-o writes a file, refuses to overwrite it without --force, and refuses an input', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockdep-cat-'));
+    const out = join(dir, 'classes.json');
+    expect((await runCli(['catalogue', LINUX, '-q', '-o', out])).code).toBe(0);
+    expect(
+      (JSON.parse(readFileSync(out, 'utf8')) as { classes: Record<string, string> }).classes[
+        'krc.lock'
+      ],
+    ).toBe('raw_spinlock');
+    const again = await runCli(['catalogue', LINUX, '-q', '-o', out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('exists (use --force to overwrite)');
+    expect((await runCli(['catalogue', LINUX, '-q', '--force', '-o', out])).code).toBe(0);
+    const src = join(dir, 'a.c');
+    writeFileSync(src, 'DEFINE_MUTEX(m);\n');
+    expect((await runCli(['catalogue', src, '-o', src, '--force'])).stderr).toContain(
+      'is an input',
+    );
+    expect(existsSync(src)).toBe(true);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await runCli(['catalogue'])).code).toBe(2);
+    expect((await runCli(['catalogue', '/no/such/dir'])).code).toBe(2);
+    expect((await runCli(['catalogue', '--bogus', SYNTH])).code).toBe(2);
+  });
+});
+
+describe('check --from-ftrace and the bundled catalogue', () => {
+  const trace = (name: string) =>
+    [
+      'cpus=1',
+      `     kworker/0:1-23    [000]   200.000100: lock_acquire:         0xffff888100d00000 ${name}`,
+      `     kworker/0:1-23    [000]   200.000130: lock_release:         0xffff888100d00000 ${name}`,
+      '',
+    ].join('\n');
+
+  it('knows a class only the catalogue declares when --classes is not given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockdep-ft-'));
+    const f = join(dir, 't.txt');
+    writeFileSync(f, trace('&ctx->timeout_lock'));
+    const r = await runCli(['check', '--from-ftrace', f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('unknown lock names');
+  });
+
+  it('a given --classes table is used instead (given tables win)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockdep-ft-'));
+    const f = join(dir, 't.txt');
+    const t = join(dir, 'c.json');
+    writeFileSync(f, trace('&ctx->timeout_lock'));
+    writeFileSync(t, JSON.stringify({ classes: { other: 'spinlock' } }));
+    const r = await runCli(['check', '--from-ftrace', f, '--classes', t]);
+    expect(r.stdout).toContain('&ctx->timeout_lock');
+    expect(r.stdout).toContain('unknown lock names');
+  });
+});
