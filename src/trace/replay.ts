@@ -11,7 +11,13 @@ import type { Violation } from '../report/violation';
 import { createReplayLock, type ReplayLock } from './locks';
 import { OPS, type OpTable, type ReplayState } from './ops';
 import createDebug from 'debug';
-import { TraceIssue, type TraceDecls, type TraceEvent, type TraceHeader } from './schema';
+import {
+  TraceIssue,
+  type DeclaredLock,
+  type TraceDecls,
+  type TraceEvent,
+  type TraceHeader,
+} from './schema';
 
 export interface ReplayOptions {
   /** kernel options applied over the trace's `config` (what CLI flags do) */
@@ -95,6 +101,11 @@ export class Replayer {
         return v;
       },
     };
+  }
+
+  /** Bind a lock declared after construction (a streamed ftrace import meets locks as it goes). */
+  addLock(d: DeclaredLock): void {
+    if (!this.locks.has(d.name)) this.locks.set(d.name, createReplayLock(this.kernel, d));
   }
 
   /** Apply one validated event. Throws TraceIssue (pointer `/events/<index>`) when the model cannot. */
