@@ -286,7 +286,7 @@ function short(outcome: string): string {
     .replace(/IWC\(([^)]*)\)/g, 'IWC:$1')
     .replace(/DEADLOCK\(&zone->lock\)/g, 'DEADLOCK:zone')
     .replace(/ILS\(([^)]*)\)/g, 'ILS:$1')
-    .replace(/\b(SFCIC|SWA)( \1)+/g, '$1');
+    .replace(/\b(SFCIC|SWA)(?: \1)+/g, '$1');
 }
 
 function pad(s: string, n: number): string {
