@@ -27,7 +27,7 @@ import {
   type TraceEvent,
   type TraceHeader,
 } from '../trace/schema';
-import { builtinClassTable, lookupClass, type ClassTable } from './classTable';
+import { builtinClassTable, lookupClass, type ClassEntry, type ClassTable } from './classTable';
 import { InteropError } from './errors';
 import { asError, forEachLine } from './lineReader';
 
@@ -87,9 +87,9 @@ function skipWs(s: string, i: number): number {
 function taskColumns(s: string, dash: number, out: EventLine): number {
   let j = dash + 1;
   const pidStart = j;
-  while (j < s.length && isDigit(s.charCodeAt(j))) j++;
+  let pid = 0;
+  for (let c = s.charCodeAt(j); isDigit(c); c = s.charCodeAt(++j)) pid = pid * 10 + c - 48;
   if (j === pidStart || j - pidStart > 10) return -1;
-  const pid = Number(s.slice(pidStart, j));
   const ws = j;
   j = skipWs(s, j);
   if (j === ws) return -1;
@@ -104,11 +104,32 @@ function taskColumns(s: string, dash: number, out: EventLine): number {
   }
   if (s.charCodeAt(j) !== 91 /* [ */) return -1;
   const c = ++j;
-  while (j < s.length && isDigit(s.charCodeAt(j))) j++;
+  let cpu = 0;
+  for (let d = s.charCodeAt(j); isDigit(d); d = s.charCodeAt(++j)) cpu = cpu * 10 + d - 48;
   if (j === c || j - c > 5 || s.charCodeAt(j) !== 93 /* ] */) return -1;
   out.pid = pid;
-  out.cpu = Number(s.slice(c, j));
+  out.cpu = cpu;
   return j + 1;
+}
+
+/** The events the converter reads, interned: no substring per line for them. */
+const KNOWN_EVENTS = [
+  'lock_acquire',
+  'lock_release',
+  'irq_handler_entry',
+  'irq_handler_exit',
+  'softirq_entry',
+  'softirq_exit',
+  'irq_disable',
+  'irq_enable',
+  'preempt_disable',
+  'preempt_enable',
+];
+
+function eventName(s: string, start: number, end: number): string {
+  const n = end - start;
+  for (const e of KNOWN_EVENTS) if (e.length === n && s.startsWith(e, start)) return e;
+  return s.slice(start, end);
 }
 
 /** `flags timestamp: [system:]event:` after the CPU column; false when it is not that. */
@@ -148,7 +169,7 @@ function eventColumns(s: string, i: number, out: EventLine): boolean {
     evStart = k + 1;
     evEnd = m;
   }
-  out.event = s.slice(evStart, evEnd);
+  out.event = eventName(s, evStart, evEnd);
   let f = evEnd + 1;
   if (f < s.length && isWs(s.charCodeAt(f))) f++;
   out.fields = f;
@@ -243,6 +264,12 @@ const TRY_OK = new Set([
 
 type Emit = (op: string, f?: Record<string, unknown>) => void;
 
+/** A lock instance of the trace: its name there and its kind. */
+interface Instance {
+  readonly lock: string;
+  readonly kind: string;
+}
+
 /** Lines that are not events and need no word: comments, blank lines, trace-cmd headers. */
 const QUIET_LINE = /^(?:cpus=|CPU \d+ is empty|version = )/;
 const EVENTISH = /lock_acquire|lock_release|irq_handler|softirq_/;
@@ -250,7 +277,9 @@ const EVENTISH = /lock_acquire|lock_release|irq_handler|softirq_/;
 /** Converts lines one at a time; collects lock declarations as it goes. */
 export class FtraceConverter {
   readonly locks: Record<string, LockDecl> = {};
-  private readonly kinds = new Map<string, string>();
+  /** name → address → trace lock: one lookup per event, no key string built per event */
+  private readonly instances = new Map<string, Map<string, Instance>>();
+  private readonly entries = new Map<string, ClassEntry | null>();
   private readonly cpus = new Map<number, CpuState>();
   private readonly held = new Map<string, Map<string, number>>();
   private readonly unknown = new Map<string, number>();
@@ -381,8 +410,8 @@ export class FtraceConverter {
             `${this.source}:${lineNo}:${lf.nameAt + nul + 1}`,
             `found a NUL byte in lock name ${JSON.stringify(lf.name.slice(0, 80))}, expected text (a NUL means a binary or corrupted file)`,
           );
-        if (acquire) this.acquire(task, lf.name, lf.addr, lf.trylock, lf.read, emit);
-        else this.release(task, lf.name, lf.addr, emit);
+        if (acquire) this.acquire(task, lf.name, lf.addr, lf.trylock, lf.read);
+        else this.release(task, lf.name, lf.addr);
         break;
       }
       case 'irq_handler_entry': {
@@ -475,72 +504,106 @@ export class FtraceConverter {
       this.unreadable.push({ line: lineNo, text: text.trim().slice(0, 200) });
   }
 
+  /** A name's class table entry, looked up once per name. */
+  private entryOf(name: string): ClassEntry | null {
+    let e = this.entries.get(name);
+    if (e === undefined) {
+      e = lookupClass(this.table, name);
+      this.entries.set(name, e);
+    }
+    return e;
+  }
+
   /** The trace lock for a (name, address): its kind, declared on first use. */
-  private declare(name: string, addr: string): { lock: string; kind: string } {
-    const e = lookupClass(this.table, name);
-    if (e && e.kind === 'pseudo' && e.type !== 'local_bh') return { lock: e.type, kind: 'rcu' };
+  private declare(name: string, addr: string, e: ClassEntry | null): Instance {
+    let byAddr = this.instances.get(name);
+    if (!byAddr) {
+      byAddr = new Map();
+      this.instances.set(name, byAddr);
+    }
+    let it = byAddr.get(addr);
+    if (it) return it;
+    if (e && e.kind === 'pseudo' && e.type !== 'local_bh') {
+      it = { lock: e.type, kind: 'rcu' };
+      byAddr.set(addr, it);
+      return it;
+    }
     // One trace lock per instance (address), all in the class of their name: lockdep
     // keys classes by name here, and instances matter for recursion.
     const inst = `${name}@${addr}`;
-    let kind = this.kinds.get(inst);
-    if (!kind) {
-      let decl: LockDecl;
-      if (!e) {
-        decl = { wait: { inner: 'inv' }, class: name };
-        kind = 'map';
-      } else if (e.kind === 'pseudo') {
-        decl = { wait: { inner: 'config', outer: 'free' }, lockType: 'percpu', class: name };
-        kind = 'map';
-      } else if (e.kind === 'map') {
-        decl = { ...e.decl, class: name };
-        kind = 'map';
-      } else {
-        decl = { type: e.type, class: name };
-        kind = e.type;
-      }
-      this.locks[inst] = decl;
-      this.kinds.set(inst, kind);
-      this.onLock?.(inst, decl);
+    let kind: string;
+    let decl: LockDecl;
+    if (!e) {
+      decl = { wait: { inner: 'inv' }, class: name };
+      kind = 'map';
+    } else if (e.kind === 'pseudo') {
+      decl = { wait: { inner: 'config', outer: 'free' }, lockType: 'percpu', class: name };
+      kind = 'map';
+    } else if (e.kind === 'map') {
+      decl = { ...e.decl, class: name } as LockDecl;
+      kind = 'map';
+    } else {
+      decl = { type: e.type, class: name };
+      kind = e.type;
     }
-    return { lock: inst, kind };
+    this.locks[inst] = decl;
+    it = { lock: inst, kind };
+    byAddr.set(addr, it);
+    this.onLock?.(inst, decl);
+    return it;
   }
 
-  private acquire(
-    task: string,
-    name: string,
-    addr: string,
-    trylock: boolean,
-    read: boolean,
-    emit: Emit,
-  ): void {
+  private countUnknown(name: string, e: ClassEntry | null): void {
+    if (!e) this.unknown.set(name, (this.unknown.get(name) ?? 0) + 1);
+  }
+
+  private heldBy(task: string): Map<string, number> {
+    let h = this.held.get(task);
+    if (!h) {
+      h = new Map();
+      this.held.set(task, h);
+    }
+    return h;
+  }
+
+  private acquire(task: string, name: string, addr: string, trylock: boolean, read: boolean): void {
     this.lockEvents++;
-    if (!lookupClass(this.table, name)) this.unknown.set(name, (this.unknown.get(name) ?? 0) + 1);
-    const { lock, kind } = this.declare(name, addr);
-    const f: Record<string, unknown> = { lock };
-    if (read && READ_OK.has(kind)) f.read = true;
-    if (kind === 'rcu' || kind === 'srcu') f.read = true;
+    const e = this.entryOf(name);
+    this.countUnknown(name, e);
+    const { lock, kind } = this.declare(name, addr, e);
+    const ev: { op: string; task: string; cpu: number; lock: string; read?: true; try?: true } = {
+      op: 'lock',
+      task,
+      cpu: this.curCpu,
+      lock,
+    };
+    if ((read && READ_OK.has(kind)) || kind === 'rcu' || kind === 'srcu') ev.read = true;
     if (trylock && TRY_OK.has(kind) && !(read && (kind === 'percpu_rwsem' || kind === 'srcu')))
-      f.try = true;
-    emit('lock', f);
-    const h = this.held.get(task) ?? new Map<string, number>();
+      ev.try = true;
+    this.out.push(ev);
+    this.events++;
+    const h = this.heldBy(task);
     h.set(lock, (h.get(lock) ?? 0) + 1);
-    this.held.set(task, h);
   }
 
-  private release(task: string, name: string, addr: string, emit: Emit): void {
+  private release(task: string, name: string, addr: string): void {
     this.lockEvents++;
-    const e = lookupClass(this.table, name);
-    const lock = e && e.kind === 'pseudo' && e.type !== 'local_bh' ? e.type : `${name}@${addr}`;
+    const e = this.entryOf(name);
+    const lock =
+      e && e.kind === 'pseudo' && e.type !== 'local_bh'
+        ? e.type
+        : this.instances.get(name)?.get(addr)?.lock;
     const h = this.held.get(task);
-    const n = h?.get(lock) ?? 0;
-    if (!h || n === 0) {
+    const n = lock === undefined || !h ? 0 : (h.get(lock) ?? 0);
+    if (n === 0) {
       this.unmatched++;
       return;
     }
-    if (n === 1) h.delete(lock);
-    else h.set(lock, n - 1);
-    if (!lookupClass(this.table, name)) this.unknown.set(name, (this.unknown.get(name) ?? 0) + 1);
-    emit('unlock', { lock });
+    if (n === 1) h!.delete(lock!);
+    else h!.set(lock!, n - 1);
+    this.countUnknown(name, e);
+    this.out.push({ op: 'unlock', task, cpu: this.curCpu, lock });
+    this.events++;
   }
 
   summary(): FtraceSummary {
