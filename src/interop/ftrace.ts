@@ -540,7 +540,7 @@ export class FtraceConverter {
       decl = { wait: { inner: 'config', outer: 'free' }, lockType: 'percpu', class: name };
       kind = 'map';
     } else if (e.kind === 'map') {
-      decl = { ...e.decl, class: name } as LockDecl;
+      decl = { ...e.decl, class: name };
       kind = 'map';
     } else {
       decl = { type: e.type, class: name };
