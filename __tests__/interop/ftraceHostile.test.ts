@@ -71,17 +71,16 @@ describe('the event line scanner (kernel/trace/trace_output.c: comm-pid [cpu] fl
  */
 function accessesFor(line: string): number {
   let n = 0;
-  const orig = String.prototype.charCodeAt;
-  // eslint-disable-next-line no-extend-native
-  String.prototype.charCodeAt = function (this: string, i: number) {
+  const proto = String.prototype as unknown as { charCodeAt: (this: string, i: number) => number };
+  const orig = proto.charCodeAt;
+  proto.charCodeAt = function (this: string, i: number) {
     n++;
     return orig.call(this, i);
   };
   try {
     readEventLine(line, ev());
   } finally {
-    // eslint-disable-next-line no-extend-native
-    String.prototype.charCodeAt = orig;
+    proto.charCodeAt = orig;
   }
   return n;
 }
@@ -132,8 +131,11 @@ describe('the line reader', () => {
   it('reads each byte of a long line once (no rescan of what is pending)', () => {
     const chunk = Buffer.alloc(1 << 12, 0x61);
     let searched = 0;
-    const orig = Buffer.prototype.indexOf;
-    Buffer.prototype.indexOf = function (this: Buffer, ...args: Parameters<Buffer['indexOf']>) {
+    const proto = Buffer.prototype as unknown as {
+      indexOf: (this: Buffer, ...args: unknown[]) => number;
+    };
+    const orig = proto.indexOf;
+    proto.indexOf = function (this: Buffer, ...args: unknown[]) {
       searched += this.length;
       return orig.apply(this, args);
     };
@@ -142,7 +144,7 @@ describe('the line reader', () => {
       for (let i = 0; i < 1000; i++) s.push(chunk);
       s.end();
     } finally {
-      Buffer.prototype.indexOf = orig;
+      proto.indexOf = orig;
     }
     expect(searched).toBeLessThanOrEqual(1000 * chunk.length);
   });
