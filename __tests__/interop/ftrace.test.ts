@@ -66,7 +66,7 @@ describe('trace buffer text with latency flags (mixed.txt)', () => {
       class: '&priv->mtx',
     });
     expect(formatFtraceSummary(summary).join('\n')).toMatch(
-      /unknown lock names .*: 3\n  &my_drv->lock \(2 events\)/,
+      /unknown lock names .*: 3\n {2}&my_drv->lock \(2 events\)/,
     );
     // with the class table, nothing is unknown
     expect(ftraceToTrace(read('mixed.txt'), classes).summary.unknownLocks).toEqual([]);
@@ -168,7 +168,7 @@ describe('class table patterns are globs, errors are located (issue 15)', () => 
 
   it('JSON and member errors name file:line:col', () => {
     expect(() => parseClassTableText('{\n  "a": "mutex",\n}', 'c.json')).toThrow(
-      /^c\.json:3:1: found '}', expected/,
+      /^c\.json:3:1: found '\}', expected/,
     );
     expect(() =>
       parseClassTableText('{\n  "classes": {\n    "x": "spinlok"\n  }\n}', 'c.json'),
