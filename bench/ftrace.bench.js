@@ -177,7 +177,7 @@ function linearity(n) {
   for (const [name, make, size] of [
     ['ftrace line scanner', ftrace, n],
     ['log line cleaning', clean, n],
-    ['line reader, one long line', reader, 100 * n],
+    ['line reader, one long line', reader, 25 * n],
   ]) {
     const small = best(make(size));
     const large = best(make(10 * size));

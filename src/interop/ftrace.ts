@@ -126,9 +126,15 @@ const KNOWN_EVENTS = [
   'preempt_enable',
 ];
 
+function sameAt(s: string, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++)
+    if (s.charCodeAt(at + i) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
 function eventName(s: string, start: number, end: number): string {
   const n = end - start;
-  for (const e of KNOWN_EVENTS) if (e.length === n && s.startsWith(e, start)) return e;
+  for (const e of KNOWN_EVENTS) if (e.length === n && sameAt(s, start, e)) return e;
   return s.slice(start, end);
 }
 
@@ -264,6 +270,13 @@ const TRY_OK = new Set([
 
 type Emit = (op: string, f?: Record<string, unknown>) => void;
 
+/** A lock name's class table entry, its instances by address, its events if unknown. */
+interface NameRecord {
+  readonly entry: ClassEntry | null;
+  readonly byAddr: Map<string, Instance>;
+  unknownEvents: number;
+}
+
 /** A lock instance of the trace: its name there and its kind. */
 interface Instance {
   readonly lock: string;
@@ -278,11 +291,9 @@ const EVENTISH = /lock_acquire|lock_release|irq_handler|softirq_/;
 export class FtraceConverter {
   readonly locks: Record<string, LockDecl> = {};
   /** name → address → trace lock: one lookup per event, no key string built per event */
-  private readonly instances = new Map<string, Map<string, Instance>>();
-  private readonly entries = new Map<string, ClassEntry | null>();
+  private readonly names = new Map<string, NameRecord>();
   private readonly cpus = new Map<number, CpuState>();
   private readonly held = new Map<string, Map<string, number>>();
-  private readonly unknown = new Map<string, number>();
   /** pid → task name: a task is its pid, named by the comm it was first seen with */
   private readonly tasks = new Map<number, string>();
   private readonly unreadable: { line: number; text: string }[] = [];
@@ -504,23 +515,20 @@ export class FtraceConverter {
       this.unreadable.push({ line: lineNo, text: text.trim().slice(0, 200) });
   }
 
-  /** A name's class table entry, looked up once per name. */
-  private entryOf(name: string): ClassEntry | null {
-    let e = this.entries.get(name);
-    if (e === undefined) {
-      e = lookupClass(this.table, name);
-      this.entries.set(name, e);
+  /** What is known about a lock name: one map lookup per event finds all of it. */
+  private record(name: string): NameRecord {
+    let r = this.names.get(name);
+    if (r === undefined) {
+      r = { entry: lookupClass(this.table, name), byAddr: new Map(), unknownEvents: 0 };
+      this.names.set(name, r);
     }
-    return e;
+    return r;
   }
 
   /** The trace lock for a (name, address): its kind, declared on first use. */
-  private declare(name: string, addr: string, e: ClassEntry | null): Instance {
-    let byAddr = this.instances.get(name);
-    if (!byAddr) {
-      byAddr = new Map();
-      this.instances.set(name, byAddr);
-    }
+  private declare(name: string, addr: string, rec: NameRecord): Instance {
+    const e = rec.entry;
+    const byAddr = rec.byAddr;
     let it = byAddr.get(addr);
     if (it) return it;
     if (e && e.kind === 'pseudo' && e.type !== 'local_bh') {
@@ -553,10 +561,6 @@ export class FtraceConverter {
     return it;
   }
 
-  private countUnknown(name: string, e: ClassEntry | null): void {
-    if (!e) this.unknown.set(name, (this.unknown.get(name) ?? 0) + 1);
-  }
-
   private heldBy(task: string): Map<string, number> {
     let h = this.held.get(task);
     if (!h) {
@@ -568,9 +572,9 @@ export class FtraceConverter {
 
   private acquire(task: string, name: string, addr: string, trylock: boolean, read: boolean): void {
     this.lockEvents++;
-    const e = this.entryOf(name);
-    this.countUnknown(name, e);
-    const { lock, kind } = this.declare(name, addr, e);
+    const rec = this.record(name);
+    if (!rec.entry) rec.unknownEvents++;
+    const { lock, kind } = this.declare(name, addr, rec);
     const ev: { op: string; task: string; cpu: number; lock: string; read?: true; try?: true } = {
       op: 'lock',
       task,
@@ -588,11 +592,10 @@ export class FtraceConverter {
 
   private release(task: string, name: string, addr: string): void {
     this.lockEvents++;
-    const e = this.entryOf(name);
+    const rec = this.record(name);
+    const e = rec.entry;
     const lock =
-      e && e.kind === 'pseudo' && e.type !== 'local_bh'
-        ? e.type
-        : this.instances.get(name)?.get(addr)?.lock;
+      e && e.kind === 'pseudo' && e.type !== 'local_bh' ? e.type : rec.byAddr.get(addr)?.lock;
     const h = this.held.get(task);
     const n = lock === undefined || !h ? 0 : (h.get(lock) ?? 0);
     if (n === 0) {
@@ -601,7 +604,7 @@ export class FtraceConverter {
     }
     if (n === 1) h!.delete(lock!);
     else h!.set(lock!, n - 1);
-    this.countUnknown(name, e);
+    if (!e) rec.unknownEvents++;
     this.out.push({ op: 'unlock', task, cpu: this.curCpu, lock });
     this.events++;
   }
@@ -611,8 +614,9 @@ export class FtraceConverter {
       lines: this.lines,
       events: this.events,
       lockEvents: this.lockEvents,
-      unknownLocks: [...this.unknown.entries()]
-        .map(([name, events]) => ({ name, events }))
+      unknownLocks: [...this.names.entries()]
+        .filter(([, r]) => r.unknownEvents > 0)
+        .map(([name, r]) => ({ name, events: r.unknownEvents }))
         .sort((a, b) => b.events - a.events || a.name.localeCompare(b.name)),
       unmatchedReleases: this.unmatched,
       unreadable: this.unreadable,
