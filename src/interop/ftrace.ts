@@ -670,6 +670,11 @@ export interface FtraceCheckOptions {
   readonly progressEvery?: number;
   /** longest line accepted, in bytes (default 64 MiB); a longer one is a located error */
   readonly maxLineLength?: number;
+  /**
+   * lines converted before the CPU count is fixed when no header declares it (default
+   * 65,536); a higher CPU after them costs a second read of the file
+   */
+  readonly lookaheadLines?: number;
 }
 
 export interface FtraceCheckResult {
@@ -704,6 +709,7 @@ async function replayOnce(
   knownCpus: number,
 ): Promise<FtraceCheckResult> {
   const every = options.progressEvery ?? 1 << 16;
+  const lookaheadLines = options.lookaheadLines ?? LOOKAHEAD_LINES;
   const locks = new Map(declared());
   const decls: TraceDecls = { locks };
   let replayer: Replayer | null = null;
@@ -744,7 +750,7 @@ async function replayOnce(
     (l, n) => {
       lineNo = n;
       const evs = conv.line(l, n);
-      const r = replayer ?? (knownCpus || n >= LOOKAHEAD_LINES ? start() : null);
+      const r = replayer ?? (knownCpus || n >= lookaheadLines ? start() : null);
       if (r) for (const ev of evs) apply(r, ev);
       else for (const ev of evs) lookahead.push(ev);
       if (options.onProgress && n % every === 0) options.onProgress(n, 1);
