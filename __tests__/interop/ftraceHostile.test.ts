@@ -234,5 +234,12 @@ describe('real inputs', () => {
   it('a failing read rejects with an Error, never a bare object', async () => {
     const e: unknown = await checkFtraceFile(join(dir, 'missing.txt')).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(Error);
+    // a configuration the kernel refuses: a located InteropError, not a bare TraceIssue
+    const f = file(LINE('a-1', 0, 'lock_acquire: 0x1 &zone->lock'));
+    const bad: unknown = await checkFtraceFile(f, {
+      overrides: { preempt: 'bogus' as never },
+    }).catch((x: unknown) => x);
+    expect(bad).toBeInstanceOf(InteropError);
+    expect((bad as Error).message).toMatch(/t\d+\.txt: .*preempt/);
   });
 });

@@ -765,6 +765,12 @@ async function replayOnce(
   };
 }
 
+/** What an import failed with, as an Error: a trace issue (a bad option) names the file. */
+function failure(e: unknown, path: string): Error {
+  if (e instanceof TraceIssue) return new InteropError(path, issueText(e));
+  return asError(e);
+}
+
 /**
  * Replay an ftrace text file in one streamed pass: locks are declared to the replay as the
  * converter meets them. The CPU count comes from the text's header (`cpus=N`, `#P:N`) or
@@ -780,7 +786,7 @@ export async function checkFtraceFile(
   try {
     return await replayOnce(path, options, table, 0);
   } catch (e) {
-    if (!(e instanceof MoreCpus)) throw asError(e);
+    if (!(e instanceof MoreCpus)) throw failure(e, path);
   }
   const scan = new FtraceConverter(table, path);
   await forEachLine(path, (l, n) => void scan.line(l, n), {
@@ -789,7 +795,7 @@ export async function checkFtraceFile(
   try {
     return await replayOnce(path, options, table, Math.max(scan.declaredCpus, scan.highestCpu + 1));
   } catch (e) {
-    throw asError(e);
+    throw failure(e, path);
   }
 }
 
