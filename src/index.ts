@@ -153,6 +153,12 @@ export {
   formatFtraceSummary,
 } from './interop/ftrace';
 export type { FtraceSummary, FtraceCheckOptions, FtraceCheckResult } from './interop/ftrace';
-export { builtinClassTable, parseClassTable, lookupClass } from './interop/classTable';
-export type { ClassTable, ClassEntry } from './interop/classTable';
+export {
+  builtinClassTable,
+  parseClassTable,
+  parseClassTableText,
+  globMatcher,
+  lookupClass,
+} from './interop/classTable';
+export type { ClassTable, ClassEntry, NameMatcher } from './interop/classTable';
 export { InteropError } from './interop/errors';

@@ -119,7 +119,7 @@ const REGEX_ONLY = /[$+[\\\]^{|}]/;
 const MAX_GLOB = 1024;
 
 /** A bad member of a classes document, with its JSON pointer for locating it in the file. */
-export class ClassTableError extends InteropError {
+class ClassTableError extends InteropError {
   constructor(
     where: string,
     message: string,

@@ -52,7 +52,7 @@ export interface FtraceSummary {
 }
 
 /** NR_CPUS can be set up to 8192 (CONFIG_NR_CPUS_RANGE_END with MAXSMP). */
-export const FTRACE_MAX_CPUS = 8192;
+const FTRACE_MAX_CPUS = 8192;
 
 /** The columns of one event line, as offsets into it (no substring is made until needed). */
 interface EventLine {
