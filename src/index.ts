@@ -162,8 +162,14 @@ export {
   formatFtraceSummary,
 } from './interop/ftrace';
 export type { FtraceSummary, FtraceCheckOptions, FtraceCheckResult } from './interop/ftrace';
-export { builtinClassTable, parseClassTable, lookupClass } from './interop/classTable';
-export type { ClassTable, ClassEntry } from './interop/classTable';
+export {
+  builtinClassTable,
+  parseClassTable,
+  parseClassTableText,
+  globMatcher,
+  lookupClass,
+} from './interop/classTable';
+export type { ClassTable, ClassEntry, NameMatcher } from './interop/classTable';
 export { InteropError } from './interop/errors';
 // what-if: lock classes from C source, /proc/lockdep_chains under every configuration
 export { catalogueLockType, bundledClassTable } from './interop/catalogue/lookup';

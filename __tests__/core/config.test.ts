@@ -30,7 +30,7 @@ describe('kernel configuration', () => {
       /proveRawLockNesting: expected a boolean, got "yes"/,
     ],
     ['bad policy', { policy: 'stop' }, /policy: expected one of "collect", "first", "throw"/],
-    ['zero CPUs', { cpus: 0 }, /cpus: 0 is out of range \[1, 256\]/],
+    ['zero CPUs', { cpus: 0 }, /cpus: 0 is out of range \[1, 8192\]/],
     ['fractional CPUs', { cpus: 1.5 }, /cpus: expected an integer, got 1.5/],
     ['unknown limit', { limits: { maxDepth: 3 } }, /limits.maxDepth: unknown limit/],
     [

@@ -1,5 +1,5 @@
 /** `lockdep explain` and `lockdep check --from-ftrace` through the CLI entry, in process. */
-import { mkdtempSync, readFileSync } from 'fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { main } from '../../src/cli/main';
@@ -133,5 +133,48 @@ describe('lockdep check --from-ftrace', () => {
   it('a missing file is bad input (exit 2)', async () => {
     const r = await run(['check', '--from-ftrace', join(FTRACE, 'nope.txt')]);
     expect(r.code).toBe(2);
+  });
+
+  it('a machine with 301 CPUs replays (was exit 3, internal error: [object Object])', async () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'lockdep-ft-')), 'big.txt');
+    writeFileSync(
+      f,
+      [
+        '  insmod-1234 [300] d..1. 1.000001: lock_acquire: 0xff01 &zone->lock',
+        '  insmod-1234 [300] d..1. 1.000002: lock_release: 0xff01 &zone->lock',
+      ].join('\n'),
+    );
+    const r = await run(['check', '--from-ftrace', f, '--format', 'json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).ftrace).toMatchObject({ cpus: 301, tasks: 1, lockEvents: 2 });
+  });
+
+  it('--max-line-length: a longer line is a located error (exit 2); the flag is checked', async () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'lockdep-ft-')), 'long.txt');
+    writeFileSync(f, `# tracer: nop\n${'x'.repeat(300)}\n`);
+    const r = await run(['check', '--from-ftrace', f, '--max-line-length', '100']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `${f}:2:101: found a line of 300 bytes, expected at most 100 (--max-line-length raises the limit)\n`,
+    );
+    const bad = await run(['check', '--from-ftrace', f, '--max-line-length=lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/option --max-line-length: found "lots", expected a number of bytes/);
+    const alone = await run(['check', 'x.json', '--max-line-length', '100']);
+    expect(alone.err).toMatch(/--max-line-length applies to --from-ftrace only/);
+  });
+
+  it('--classes with a regex pattern: located error, exit 2, no hang', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'lockdep-ft-'));
+    const c = join(d, 'c.json');
+    writeFileSync(c, '{\n  "patterns": [ { "match": "(a+)+$", "type": "mutex" } ]\n}\n');
+    const r = await run(['check', '--from-ftrace', join(FTRACE, 'mixed.txt'), '--classes', c]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      new RegExp(
+        `--classes ${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:28: patterns\\[0\\]\\.match: found`,
+      ),
+    );
   });
 });

@@ -4,7 +4,12 @@
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { parseClassTable } from '../../src/interop/classTable';
+import {
+  globMatcher,
+  lookupClass,
+  parseClassTable,
+  parseClassTableText,
+} from '../../src/interop/classTable';
 import { checkFtraceFile, formatFtraceSummary, ftraceToTrace } from '../../src/interop/ftrace';
 import { InteropError } from '../../src/interop/errors';
 import { replayTrace } from '../../src/interop/replay';
@@ -61,7 +66,7 @@ describe('trace buffer text with latency flags (mixed.txt)', () => {
       class: '&priv->mtx',
     });
     expect(formatFtraceSummary(summary).join('\n')).toMatch(
-      /unknown lock names .*: 3\n  &my_drv->lock \(2 events\)/,
+      /unknown lock names .*: 3\n {2}&my_drv->lock \(2 events\)/,
     );
     // with the class table, nothing is unknown
     expect(ftraceToTrace(read('mixed.txt'), classes).summary.unknownLocks).toEqual([]);
@@ -117,8 +122,9 @@ describe('class table', () => {
     expect(() => parseClassTable({ classes: { x: 'spinlok' } })).toThrow(
       /classes\.x: unknown lock type "spinlok"/,
     );
-    expect(() => parseClassTable({ patterns: [{ match: '(', type: 'mutex' }] })).toThrow(
-      /not a valid regular expression/,
+    // patterns are globs (issue 15): a regular expression is refused, not run
+    expect(() => parseClassTable({ patterns: [{ match: '(a+)+$', type: 'mutex' }] })).toThrow(
+      /patterns\[0\]\.match: found "\(a\+\)\+\$", a regular expression; expected a glob/,
     );
   });
   it('rejects members an entry does not have instead of dropping them', () => {
@@ -136,5 +142,42 @@ describe('class table', () => {
       kind: 'map',
       decl: { wait: { inner: 'spin', outer: 'free' } },
     });
+  });
+});
+
+describe('class table patterns are globs, errors are located (issue 15)', () => {
+  it.each([
+    ['*mtx', '&priv->mtx', true],
+    ['*mtx', '&priv->mtx2', false],
+    ['&?->lock', '&n->lock', true],
+    ['&?->lock', '&nn->lock', false],
+    ['(wq_completion)*', '(wq_completion)events', true],
+    ['a*b*c', 'aXbYc', true],
+    ['a*b*c', 'acb', false],
+    ['krc.lock', 'krcXlock', false],
+    ['*', '', true],
+  ])('%s ~ %s: %s', (glob, name, want) => {
+    expect(globMatcher(glob).test(name)).toBe(want);
+  });
+
+  it('a hostile pattern on a long name costs no more than name x pattern', () => {
+    const t = parseClassTable({ patterns: [{ match: '*a*a*a*a*a*b', type: 'mutex' }] });
+    expect(lookupClass(t, 'a'.repeat(200000))).toBeNull();
+    expect(lookupClass(t, `${'a'.repeat(10)}b`)).toEqual({ kind: 'primitive', type: 'mutex' });
+  });
+
+  it('JSON and member errors name file:line:col', () => {
+    expect(() => parseClassTableText('{\n  "a": "mutex",\n}', 'c.json')).toThrow(
+      /^c\.json:3:1: found '\}', expected/,
+    );
+    expect(() =>
+      parseClassTableText('{\n  "classes": {\n    "x": "spinlok"\n  }\n}', 'c.json'),
+    ).toThrow(/^c\.json:3:10: classes\.x: unknown lock type "spinlok"/);
+    expect(() =>
+      parseClassTableText('{ "patterns": [\n  { "match": "mtx$", "type": "mutex" } ] }', 'c.json'),
+    ).toThrow(/^c\.json:2:14: patterns\[0\]\.match: found "mtx\$", a regular expression/);
+    expect(() =>
+      parseClassTableText('{"classes": {"x": {"type": "mutex",\n "junk": 1}}}', 'c.json'),
+    ).toThrow(/^c\.json:2:2: classes\.x: unknown member "junk"/);
   });
 });

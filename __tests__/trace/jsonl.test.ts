@@ -101,7 +101,7 @@ describe('JSON Lines traces', () => {
     [
       'a blank line does not shift the event index',
       '{"lockdep-trace": 1}\n\n{"op": "irq_disable"}\n\n{"op": "irq_enable", "cpu": "1"}\n',
-      'bad.jsonl:5:29: /events/1/cpu: found "1", expected an integer in 0..255',
+      'bad.jsonl:5:29: /events/1/cpu: found "1", expected an integer in 0..8191',
     ],
     // a first line with "events" is a one-line JSON document: what follows cannot be
     [

@@ -128,7 +128,7 @@ const CASES: [name: string, text: string, code: string, message: string][] = [
     'negative cpu',
     ev('  {"op": "irq_disable", "cpu": -1}'),
     'wrong-type',
-    't.json:2:32: /events/0/cpu: found -1, expected an integer in 0..255',
+    't.json:2:32: /events/0/cpu: found -1, expected an integer in 0..8191',
   ],
   [
     'cpu out of range',

@@ -5,10 +5,12 @@
  */
 import * as fs from 'fs';
 import type { KernelOptions } from '../core/config';
-import { builtinClassTable, parseClassTable, type ClassTable } from '../interop/classTable';
+import { builtinClassTable, parseClassTableText, type ClassTable } from '../interop/classTable';
 import { bundledClassTable } from '../interop/catalogue/lookup';
 import { explainText, explanationToJson, formatExplanation } from '../interop/explain';
 import { checkFtraceFile, formatFtraceSummary } from '../interop/ftrace';
+import { DEFAULT_MAX_LINE_LENGTH } from '../interop/lineReader';
+import { InteropError } from '../interop/errors';
 import { LockdepError } from '../core/errors';
 import { parseCheckArgs, UsageMistake } from './args';
 import { readStdin, readTextFile, STDIN_NAME, unreadable, type CliIO } from './common';
@@ -46,29 +48,22 @@ the line) or no report was found.
 
 export const FTRACE_HELP = `
 Replaying ftrace text (docs/interop.md):
-  lockdep check --from-ftrace <trace.txt> [--classes <classes.json>] [check options]
+  lockdep check --from-ftrace <trace.txt> [--classes <classes.json>]
+                [--max-line-length <bytes>] [check options]
 reads the trace buffer or \`trace-cmd report\` text (lock:lock_acquire/lock_release,
 irq:irq_handler_entry/exit, irq:softirq_entry/exit, irq_disable/irq_enable, latency
-flags) and replays it; lock names the class table does not know are listed.
+flags) and replays it in one pass; lock names the class table does not know are listed.
+A line longer than --max-line-length bytes (default 64 MiB) is an error.
 `;
 
 function readClasses(cmd: string, file: string | undefined): ClassTable {
   if (file === undefined) return builtinClassTable();
   const text = readTextFile(cmd, file, '--classes');
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return parseClassTableText(text, file);
   } catch (e) {
-    throw new UsageMistake(
-      `lockdep ${cmd}: --classes ${file} is not JSON: ${(e as Error).message}`,
-    );
-  }
-  try {
-    return parseClassTable(json);
-  } catch (e) {
-    // name the file: the table's own message only names the member
-    if (e instanceof LockdepError)
-      throw new UsageMistake(`lockdep ${cmd}: --classes ${file}: ${e.message}`);
+    // located file:line:col, as trace errors are
+    if (e instanceof LockdepError) throw new UsageMistake(`lockdep ${cmd}: --classes ${e.message}`);
     throw e;
   }
 }
@@ -166,15 +161,19 @@ export async function explainCommand(argv: readonly string[], io: InteropIO): Pr
  * `--from-ftrace <file>` and `--classes <file>` taken out of a `check` command line, or
  * null when it has no --from-ftrace (then `check` reads a trace as usual).
  */
-export function takeFtraceArgs(
-  argv: readonly string[],
-): { ftrace: string; classes: string | undefined; rest: string[] } | null {
+export function takeFtraceArgs(argv: readonly string[]): {
+  ftrace: string;
+  classes: string | undefined;
+  maxLineLength?: number;
+  rest: string[];
+} | null {
   let ftrace: string | undefined;
   let classes: string | undefined;
+  let maxLineLength: number | undefined;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const m = /^(--from-ftrace|--classes)(?:=(.*))?$/.exec(a);
+    const m = /^(--from-ftrace|--classes|--max-line-length)(?:=(.*))?$/.exec(a);
     if (!m) {
       rest.push(a);
       continue;
@@ -183,19 +182,27 @@ export function takeFtraceArgs(
     if (v === undefined || v === '')
       throw new UsageMistake(`lockdep check: option ${m[1]} needs a file`);
     if (m[1] === '--from-ftrace') ftrace = v;
-    else classes = v;
+    else if (m[1] === '--max-line-length') {
+      if (!/^\d{1,15}$/.test(v) || Number(v) < 1)
+        throw new UsageMistake(
+          `lockdep check: option --max-line-length: found ${JSON.stringify(v)}, expected a number of bytes (default ${DEFAULT_MAX_LINE_LENGTH})`,
+        );
+      maxLineLength = Number(v);
+    } else classes = v;
   }
   if (ftrace === undefined) {
-    if (classes !== undefined)
-      throw new UsageMistake('lockdep check: --classes applies to --from-ftrace only');
+    if (classes !== undefined || maxLineLength !== undefined)
+      throw new UsageMistake(
+        `lockdep check: ${classes !== undefined ? '--classes' : '--max-line-length'} applies to --from-ftrace only`,
+      );
     return null;
   }
-  return { ftrace, classes, rest };
+  return { ftrace, classes, maxLineLength, rest };
 }
 
 /** `lockdep check --from-ftrace <file>`: replay ftrace text under one configuration. */
 export async function checkFtraceCommand(
-  ft: { ftrace: string; classes: string | undefined; rest: string[] },
+  ft: { ftrace: string; classes: string | undefined; maxLineLength?: number; rest: string[] },
   io: InteropIO,
 ): Promise<number> {
   const { options: o, positional } = parseCheckArgs(ft.rest);
@@ -209,7 +216,7 @@ export async function checkFtraceCommand(
     );
   if (ft.ftrace === '-')
     throw new UsageMistake(
-      'lockdep check: --from-ftrace reads a file, not stdin (it reads the text twice: declarations, then events)',
+      'lockdep check: --from-ftrace reads a file, not stdin (a CPU first seen after line 65,536 makes it read the file again)',
     );
   const why = unreadable(ft.ftrace);
   if (why) throw new UsageMistake(`lockdep check: cannot read ${ft.ftrace}: ${why}`);
@@ -224,10 +231,14 @@ export async function checkFtraceCommand(
     // the bundled catalogue unless a table is given (a given table wins)
     classes: ft.classes === undefined ? bundledClassTable() : readClasses('check', ft.classes),
     overrides,
+    maxLineLength: ft.maxLineLength,
     onProgress: showProgress
-      ? (n, pass) =>
-          io.stderr.write(`\rlockdep: ftrace pass ${pass}/2: ${n.toLocaleString('en-US')} lines`)
+      ? (n) => io.stderr.write(`\rlockdep: ftrace: ${n.toLocaleString('en-US')} lines`)
       : undefined,
+  }).catch((e: unknown) => {
+    // located `file:line:col: found, expected`, printed as trace errors are
+    if (e instanceof InteropError) throw new UsageMistake(e.message);
+    throw e;
   });
   if (showProgress) io.stderr.write('\r\x1b[K');
   if (r.summary.lockEvents === 0 && r.result.violations.length === 0) {

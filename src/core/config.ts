@@ -208,7 +208,7 @@ export function resolveConfig(options: KernelOptions | undefined): KernelConfig 
     proveRawLockNesting: bool(opts, 'proveRawLockNesting', true),
     debugAtomicSleep: bool(opts, 'debugAtomicSleep', true),
     policy: oneOf(opts, 'policy', POLICIES, 'collect'),
-    cpus: opts.cpus === undefined ? 2 : int(opts.cpus, 'cpus', 1, 256),
+    cpus: opts.cpus === undefined ? 2 : int(opts.cpus, 'cpus', 1, 8192),
     threadirqs,
     booting: bool(opts, 'booting', false),
     limits: Object.freeze(limits as unknown as LockdepLimits),

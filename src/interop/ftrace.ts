@@ -14,18 +14,22 @@
  * Conversion is line by line with per-CPU and per-task state only, so a file of any
  * length converts in memory that grows with tasks and lock instances, not lines.
  */
-import { createReadStream } from 'fs';
 import type { KernelOptions } from '../core/config';
 import { validateEvent } from '../trace/ops';
 import { Replayer, type ReplayResult } from '../trace/replay';
 import {
+  TraceIssue,
   validateHeader,
+  type DeclaredLock,
+  type TraceDecls,
   type LockDecl,
   type Trace,
   type TraceEvent,
   type TraceHeader,
 } from '../trace/schema';
-import { builtinClassTable, lookupClass, type ClassTable } from './classTable';
+import { builtinClassTable, lookupClass, type ClassEntry, type ClassTable } from './classTable';
+import { InteropError } from './errors';
+import { asError, forEachLine } from './lineReader';
 
 /** What an import saw, for the output and for the user to fix their class table. */
 export interface FtraceSummary {
@@ -47,12 +51,195 @@ export interface FtraceSummary {
   readonly cpus: number;
 }
 
-// `comm-pid [cpu] flags timestamp: event: fields`, with optional `(tgid)`; flags are
-// absent in plain `trace-cmd report` output.
-const LINE =
-  /^\s*(.+?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d{1,4})\]\s+(?:([.dDXNnpLbBhsHzZ0-9a-f]{4,5})\s+)?(\d+\.\d+):\s+(?:\w+:)?(\w+):\s?(.*)$/;
-const ACQUIRE = /^(?:0x)?([0-9a-f]+)\s+(try\s+)?(read\s+)?(.+)$/i;
-const RELEASE = /^(?:0x)?([0-9a-f]+)\s+(.+)$/i;
+/** NR_CPUS can be set up to 8192 (CONFIG_NR_CPUS_RANGE_END with MAXSMP). */
+const FTRACE_MAX_CPUS = 8192;
+
+/** The columns of one event line, as offsets into it (no substring is made until needed). */
+interface EventLine {
+  comm: string;
+  pid: number;
+  cpu: number;
+  /** latency flags (`d..1.`), or '' when the line has none (`trace-cmd report`) */
+  flags: string;
+  event: string;
+  /** where the event's fields start */
+  fields: number;
+}
+
+const isWs = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isWord = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95;
+// the latency-format flag characters: irqs-off, need-resched, hardirq/softirq, preempt depth
+const FLAG_CHARS = new Uint8Array(128);
+for (const ch of '.dDXNnpLbBhsHzZ0123456789abcdef') FLAG_CHARS[ch.charCodeAt(0)] = 1;
+
+function skipWs(s: string, i: number): number {
+  while (i < s.length && isWs(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/**
+ * `-pid [(tgid)] [cpu]` after a comm, starting at the `-`: the offset after `]`, or -1.
+ * Scans digits, blanks and the tgid only, none of which holds the next candidate `-`
+ * except inside the tgid, so trying every `-` of a line stays linear.
+ */
+function taskColumns(s: string, dash: number, out: EventLine): number {
+  let j = dash + 1;
+  const pidStart = j;
+  let pid = 0;
+  for (let c = s.charCodeAt(j); isDigit(c); c = s.charCodeAt(++j)) pid = pid * 10 + c - 48;
+  if (j === pidStart || j - pidStart > 10) return -1;
+  const ws = j;
+  j = skipWs(s, j);
+  if (j === ws) return -1;
+  if (s.charCodeAt(j) === 40 /* ( */) {
+    j = skipWs(s, j + 1);
+    const t = j;
+    while (j < s.length && (isDigit(s.charCodeAt(j)) || s.charCodeAt(j) === 45)) j++;
+    if (j === t || s.charCodeAt(j) !== 41 /* ) */) return -1;
+    const w = ++j;
+    j = skipWs(s, j);
+    if (j === w) return -1;
+  }
+  if (s.charCodeAt(j) !== 91 /* [ */) return -1;
+  const c = ++j;
+  let cpu = 0;
+  for (let d = s.charCodeAt(j); isDigit(d); d = s.charCodeAt(++j)) cpu = cpu * 10 + d - 48;
+  if (j === c || j - c > 5 || s.charCodeAt(j) !== 93 /* ] */) return -1;
+  out.pid = pid;
+  out.cpu = cpu;
+  return j + 1;
+}
+
+/** The events the converter reads, interned: no substring per line for them. */
+const KNOWN_EVENTS = [
+  'lock_acquire',
+  'lock_release',
+  'irq_handler_entry',
+  'irq_handler_exit',
+  'softirq_entry',
+  'softirq_exit',
+  'irq_disable',
+  'irq_enable',
+  'preempt_disable',
+  'preempt_enable',
+];
+
+function sameAt(s: string, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++)
+    if (s.charCodeAt(at + i) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+function eventName(s: string, start: number, end: number): string {
+  const n = end - start;
+  for (const e of KNOWN_EVENTS) if (e.length === n && sameAt(s, start, e)) return e;
+  return s.slice(start, end);
+}
+
+/** `flags timestamp: [system:]event:` after the CPU column; false when it is not that. */
+function eventColumns(s: string, i: number, out: EventLine): boolean {
+  let j = skipWs(s, i);
+  if (j === i) return false;
+  // a 4-5 character token of flag characters followed by a blank is the flags column
+  let k = j;
+  while (k < s.length && k - j <= 5) {
+    const c = s.charCodeAt(k);
+    if (c >= 128 || !FLAG_CHARS[c]) break;
+    k++;
+  }
+  out.flags = '';
+  if (k - j >= 4 && k - j <= 5 && k < s.length && isWs(s.charCodeAt(k))) {
+    out.flags = s.slice(j, k);
+    j = skipWs(s, k);
+  }
+  // timestamp \d+\.\d+:
+  k = j;
+  while (k < s.length && isDigit(s.charCodeAt(k))) k++;
+  if (k === j || s.charCodeAt(k) !== 46 /* . */) return false;
+  const frac = ++k;
+  while (k < s.length && isDigit(s.charCodeAt(k))) k++;
+  if (k === frac || s.charCodeAt(k) !== 58 /* : */) return false;
+  j = skipWs(s, k + 1);
+  if (j === k + 1) return false;
+  // [system:]event:
+  k = j;
+  while (k < s.length && isWord(s.charCodeAt(k))) k++;
+  if (k === j || s.charCodeAt(k) !== 58) return false;
+  let evStart = j;
+  let evEnd = k;
+  let m = k + 1;
+  while (m < s.length && isWord(s.charCodeAt(m))) m++;
+  if (m > k + 1 && s.charCodeAt(m) === 58) {
+    evStart = k + 1;
+    evEnd = m;
+  }
+  out.event = eventName(s, evStart, evEnd);
+  let f = evEnd + 1;
+  if (f < s.length && isWs(s.charCodeAt(f))) f++;
+  out.fields = f;
+  return true;
+}
+
+/**
+ * Read `comm-pid [(tgid)] [cpu] [flags] timestamp: [system:]event: fields`. A comm may
+ * itself hold `-` (`kworker/u8:3-events`) and blanks: the task is split at the first `-`
+ * whose pid, CPU and event columns all follow. Linear in the line's length: each
+ * candidate `-` is tried once and a failed try never scans past the next one.
+ */
+export function readEventLine(s: string, out: EventLine): boolean {
+  const start = skipWs(s, 0);
+  for (let dash = s.indexOf('-', start + 1); dash >= 0; dash = s.indexOf('-', dash + 1)) {
+    const after = taskColumns(s, dash, out);
+    if (after < 0 || !eventColumns(s, after, out)) continue;
+    out.comm = s.slice(start, dash).trim();
+    return true;
+  }
+  return false;
+}
+
+/** `<addr> [try ][read ]<name>` (lock_acquire) or `<addr> <name>` (lock_release). */
+interface LockFields {
+  addr: string;
+  trylock: boolean;
+  read: boolean;
+  name: string;
+  /** offset of the name in the line */
+  nameAt: number;
+}
+
+function readLockFields(s: string, from: number, acquire: boolean, out: LockFields): boolean {
+  let i = skipWs(s, from);
+  if (s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 32) === 120 /* 0x */) i += 2;
+  const a = i;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i) | 32;
+    if (!(isDigit(c) || (c >= 97 && c <= 102))) break;
+  }
+  if (i === a) return false;
+  out.addr = s.slice(a, i);
+  const w = i;
+  i = skipWs(s, i);
+  if (i === w) return false;
+  out.trylock = false;
+  out.read = false;
+  if (acquire) {
+    if (s.startsWith('try', i) && isWs(s.charCodeAt(i + 3)) && skipWs(s, i + 3) < s.length) {
+      out.trylock = true;
+      i = skipWs(s, i + 3);
+    }
+    if (s.startsWith('read', i) && isWs(s.charCodeAt(i + 4)) && skipWs(s, i + 4) < s.length) {
+      out.read = true;
+      i = skipWs(s, i + 4);
+    }
+  }
+  const name = s.slice(i).trimEnd();
+  if (name === '') return false;
+  out.name = name;
+  out.nameAt = i;
+  return true;
+}
 
 type Ctx = 'hardirq' | 'softirq';
 
@@ -81,14 +268,34 @@ const TRY_OK = new Set([
   'map',
 ]);
 
+type Emit = (op: string, f?: Record<string, unknown>) => void;
+
+/** A lock name's class table entry, its instances by address, its events if unknown. */
+interface NameRecord {
+  readonly entry: ClassEntry | null;
+  readonly byAddr: Map<string, Instance>;
+  unknownEvents: number;
+}
+
+/** A lock instance of the trace: its name there and its kind. */
+interface Instance {
+  readonly lock: string;
+  readonly kind: string;
+}
+
+/** Lines that are not events and need no word: comments, blank lines, trace-cmd headers. */
+const QUIET_LINE = /^(?:cpus=|CPU \d+ is empty|version = )/;
+const EVENTISH = /lock_acquire|lock_release|irq_handler|softirq_/;
+
 /** Converts lines one at a time; collects lock declarations as it goes. */
 export class FtraceConverter {
   readonly locks: Record<string, LockDecl> = {};
-  private readonly kinds = new Map<string, string>();
+  /** name → address → trace lock: one lookup per event, no key string built per event */
+  private readonly names = new Map<string, NameRecord>();
   private readonly cpus = new Map<number, CpuState>();
   private readonly held = new Map<string, Map<string, number>>();
-  private readonly unknown = new Map<string, number>();
-  private readonly tasks = new Set<string>();
+  /** pid → task name: a task is its pid, named by the comm it was first seen with */
+  private readonly tasks = new Map<number, string>();
   private readonly unreadable: { line: number; text: string }[] = [];
   private lines = 0;
   private events = 0;
@@ -97,34 +304,81 @@ export class FtraceConverter {
   private inferred = 0;
   private preempt = 0;
   private maxCpu = 0;
+  /** CPU count from a `cpus=N` (trace-cmd) or `#P:N` (trace buffer) header line, 0 if none */
+  private cpuHint = 0;
+  // the line being converted: its events go to `out`
+  private out: TraceEvent[] = [];
+  private curTask = '';
+  private curCpu = 0;
+  private readonly ev: EventLine = { comm: '', pid: 0, cpu: 0, flags: '', event: '', fields: 0 };
+  private readonly lf: LockFields = { addr: '', trylock: false, read: false, name: '', nameAt: 0 };
+  private readonly emitFn: Emit = (op, f) => this.emit(op, f);
 
-  constructor(readonly table: ClassTable = builtinClassTable()) {}
+  /**
+   * `source` names the text in errors (`<source>:<line>:<col>`); `onLock` hears each new
+   * lock declaration as it is made, so a streamed replay needs no declaration pass.
+   */
+  constructor(
+    readonly table: ClassTable = builtinClassTable(),
+    private readonly source = '<ftrace>',
+    private readonly onLock?: (name: string, decl: LockDecl) => void,
+  ) {}
+
+  private emit(op: string, f?: Record<string, unknown>): void {
+    const e: Record<string, unknown> = { op, task: this.curTask, cpu: this.curCpu };
+    if (f) for (const k in f) e[k] = f[k];
+    this.out.push(e as TraceEvent);
+    this.events++;
+  }
+
+  /** The number of CPUs the text's header declares (`cpus=N`, `#P:N`), 0 when it has none. */
+  get declaredCpus(): number {
+    return this.cpuHint;
+  }
+
+  /** Highest CPU number seen on an event line so far. */
+  get highestCpu(): number {
+    return this.maxCpu;
+  }
+
+  private noteHeader(text: string): void {
+    const t = text.trim();
+    const m = /^cpus=(\d{1,5})$/.exec(t) ?? /#P:(\d{1,5})$/.exec(t);
+    if (m) {
+      const n = Number(m[1]);
+      if (n >= 1 && n <= FTRACE_MAX_CPUS && n > this.cpuHint) this.cpuHint = n;
+    }
+  }
 
   /** One line of trace text → the trace events it stands for (possibly none). */
   line(text: string, lineNo: number): TraceEvent[] {
     this.lines++;
-    // The event regex first: header and comment lines never match it, and trimming
-    // every line of a multi-GB trace up front costs more than the match itself.
-    const m = text.length === 0 || text.charCodeAt(0) === 35 /* # */ ? null : LINE.exec(text);
-    if (!m) {
-      if (
-        text.startsWith('#') ||
-        text.trim() === '' ||
-        /^(cpus=|CPU \d+ is empty|version = )/.test(text.trim())
-      )
+    const ev = this.ev;
+    // Header and comment lines start with '#'; everything else is tried as an event line.
+    if (text.length === 0 || text.charCodeAt(0) === 35 /* # */ || !readEventLine(text, ev)) {
+      if (text.length && text.charCodeAt(0) === 35) {
+        if (this.lines < 64) this.noteHeader(text);
         return [];
-      if (
-        /lock_acquire|lock_release|irq_handler|softirq_/.test(text) &&
-        this.unreadable.length < 20
-      )
-        this.unreadable.push({ line: lineNo, text: text.trim() });
+      }
+      const t = text.trim();
+      if (t === '') return [];
+      if (QUIET_LINE.test(t)) {
+        this.noteHeader(t);
+        return [];
+      }
+      if (EVENTISH.test(text)) this.bad(lineNo, text);
       return [];
     }
-    const [, comm, pid, cpuS, flags, , event, rawFields] = m;
-    const fields = rawFields.trim();
-    const cpu = Number(cpuS);
-    const task = `${comm.trim()}-${pid}`;
-    this.tasks.add(task);
+    const { cpu, flags, event } = ev;
+    if (cpu >= FTRACE_MAX_CPUS) {
+      this.bad(lineNo, text);
+      return [];
+    }
+    let task = this.tasks.get(ev.pid);
+    if (task === undefined) {
+      task = `${ev.comm}-${ev.pid}`;
+      this.tasks.set(ev.pid, task);
+    }
     if (cpu > this.maxCpu) this.maxCpu = cpu;
     let st = this.cpus.get(cpu);
     if (!st) {
@@ -132,10 +386,8 @@ export class FtraceConverter {
       this.cpus.set(cpu, st);
     }
     const out: TraceEvent[] = [];
-    const emit = (op: string, f: Record<string, unknown> = {}) => {
-      out.push({ op, task, cpu, ...f });
-      this.events++;
-    };
+    this.out = out;
+    this.curCpu = cpu;
     // The idle task and a task switched in start with no interrupt context of their own.
     if (st.task !== task) {
       if (st.ctx.length && st.task !== null) {
@@ -151,27 +403,30 @@ export class FtraceConverter {
       st.task = task;
       st.irqsOff = false;
     }
+    this.curTask = task;
+    const emit = this.emitFn;
     if (flags) this.applyFlags(flags, st, event, emit);
     switch (event) {
-      case 'lock_acquire': {
-        const a = ACQUIRE.exec(fields);
-        if (!a) {
-          this.bad(lineNo, text);
-          break;
-        }
-        this.acquire(task, `${a[4].trim()}`, a[1], !!a[2], !!a[3], emit);
-        break;
-      }
+      case 'lock_acquire':
       case 'lock_release': {
-        const r = RELEASE.exec(fields);
-        if (!r) {
+        const acquire = event === 'lock_acquire';
+        const lf = this.lf;
+        if (!readLockFields(text, ev.fields, acquire, lf)) {
           this.bad(lineNo, text);
           break;
         }
-        this.release(task, r[2].trim(), r[1], emit);
+        const nul = lf.name.indexOf('\0');
+        if (nul >= 0)
+          throw new InteropError(
+            `${this.source}:${lineNo}:${lf.nameAt + nul + 1}`,
+            `found a NUL byte in lock name ${JSON.stringify(lf.name.slice(0, 80))}, expected text (a NUL means a binary or corrupted file)`,
+          );
+        if (acquire) this.acquire(task, lf.name, lf.addr, lf.trylock, lf.read);
+        else this.release(task, lf.name, lf.addr);
         break;
       }
       case 'irq_handler_entry': {
+        const fields = text.slice(ev.fields);
         const name = /name=(\S+)/.exec(fields)?.[1] ?? '';
         const irq = /irq=(\d{1,7})\b/.exec(fields)?.[1];
         if (st.ctx[st.ctx.length - 1] !== 'hardirq') {
@@ -228,12 +483,7 @@ export class FtraceConverter {
   }
 
   /** Bring the CPU's context and irq state in line with what the flags field shows. */
-  private applyFlags(
-    flags: string,
-    st: CpuState,
-    event: string,
-    emit: (op: string, f?: Record<string, unknown>) => void,
-  ): void {
+  private applyFlags(flags: string, st: CpuState, event: string, emit: Emit): void {
     const c = flags[2];
     const wantHard = c === 'h' || c === 'H' || c === 'Z';
     const wantSoft = c === 's' || c === 'H';
@@ -267,79 +517,103 @@ export class FtraceConverter {
   }
 
   private bad(lineNo: number, text: string): void {
-    if (this.unreadable.length < 20) this.unreadable.push({ line: lineNo, text: text.trim() });
+    // the first 200 characters are enough to recognise a line; the list is printed
+    if (this.unreadable.length < 20)
+      this.unreadable.push({ line: lineNo, text: text.trim().slice(0, 200) });
+  }
+
+  /** What is known about a lock name: one map lookup per event finds all of it. */
+  private record(name: string): NameRecord {
+    let r = this.names.get(name);
+    if (r === undefined) {
+      r = { entry: lookupClass(this.table, name), byAddr: new Map(), unknownEvents: 0 };
+      this.names.set(name, r);
+    }
+    return r;
   }
 
   /** The trace lock for a (name, address): its kind, declared on first use. */
-  private declare(name: string, addr: string): { lock: string; kind: string } {
-    const e = lookupClass(this.table, name);
-    if (e && e.kind === 'pseudo' && e.type !== 'local_bh') return { lock: e.type, kind: 'rcu' };
+  private declare(name: string, addr: string, rec: NameRecord): Instance {
+    const e = rec.entry;
+    const byAddr = rec.byAddr;
+    let it = byAddr.get(addr);
+    if (it) return it;
+    if (e && e.kind === 'pseudo' && e.type !== 'local_bh') {
+      it = { lock: e.type, kind: 'rcu' };
+      byAddr.set(addr, it);
+      return it;
+    }
     // One trace lock per instance (address), all in the class of their name: lockdep
     // keys classes by name here, and instances matter for recursion.
     const inst = `${name}@${addr}`;
-    let kind = this.kinds.get(inst);
-    if (!kind) {
-      let decl: LockDecl;
-      if (!e) {
-        decl = { wait: { inner: 'inv' }, class: name };
-        kind = 'map';
-      } else if (e.kind === 'pseudo') {
-        decl = { wait: { inner: 'config', outer: 'free' }, lockType: 'percpu', class: name };
-        kind = 'map';
-      } else if (e.kind === 'map') {
-        decl = { ...e.decl, class: name } as LockDecl;
-        kind = 'map';
-      } else {
-        decl = { type: e.type, class: name };
-        kind = e.type;
-      }
-      this.locks[inst] = decl;
-      this.kinds.set(inst, kind);
+    let kind: string;
+    let decl: LockDecl;
+    if (!e) {
+      decl = { wait: { inner: 'inv' }, class: name };
+      kind = 'map';
+    } else if (e.kind === 'pseudo') {
+      decl = { wait: { inner: 'config', outer: 'free' }, lockType: 'percpu', class: name };
+      kind = 'map';
+    } else if (e.kind === 'map') {
+      decl = { ...e.decl, class: name };
+      kind = 'map';
+    } else {
+      decl = { type: e.type, class: name };
+      kind = e.type;
     }
-    return { lock: inst, kind };
+    this.locks[inst] = decl;
+    it = { lock: inst, kind };
+    byAddr.set(addr, it);
+    this.onLock?.(inst, decl);
+    return it;
   }
 
-  private acquire(
-    task: string,
-    name: string,
-    addr: string,
-    trylock: boolean,
-    read: boolean,
-    emit: (op: string, f?: Record<string, unknown>) => void,
-  ): void {
+  private heldBy(task: string): Map<string, number> {
+    let h = this.held.get(task);
+    if (!h) {
+      h = new Map();
+      this.held.set(task, h);
+    }
+    return h;
+  }
+
+  private acquire(task: string, name: string, addr: string, trylock: boolean, read: boolean): void {
     this.lockEvents++;
-    if (!lookupClass(this.table, name)) this.unknown.set(name, (this.unknown.get(name) ?? 0) + 1);
-    const { lock, kind } = this.declare(name, addr);
-    const f: Record<string, unknown> = { lock };
-    if (read && READ_OK.has(kind)) f.read = true;
-    if (kind === 'rcu' || kind === 'srcu') f.read = true;
+    const rec = this.record(name);
+    if (!rec.entry) rec.unknownEvents++;
+    const { lock, kind } = this.declare(name, addr, rec);
+    const ev: { op: string; task: string; cpu: number; lock: string; read?: true; try?: true } = {
+      op: 'lock',
+      task,
+      cpu: this.curCpu,
+      lock,
+    };
+    if ((read && READ_OK.has(kind)) || kind === 'rcu' || kind === 'srcu') ev.read = true;
     if (trylock && TRY_OK.has(kind) && !(read && (kind === 'percpu_rwsem' || kind === 'srcu')))
-      f.try = true;
-    emit('lock', f);
-    const h = this.held.get(task) ?? new Map<string, number>();
+      ev.try = true;
+    this.out.push(ev);
+    this.events++;
+    const h = this.heldBy(task);
     h.set(lock, (h.get(lock) ?? 0) + 1);
-    this.held.set(task, h);
   }
 
-  private release(
-    task: string,
-    name: string,
-    addr: string,
-    emit: (op: string, f?: Record<string, unknown>) => void,
-  ): void {
+  private release(task: string, name: string, addr: string): void {
     this.lockEvents++;
-    const e = lookupClass(this.table, name);
-    const lock = e && e.kind === 'pseudo' && e.type !== 'local_bh' ? e.type : `${name}@${addr}`;
+    const rec = this.record(name);
+    const e = rec.entry;
+    const lock =
+      e && e.kind === 'pseudo' && e.type !== 'local_bh' ? e.type : rec.byAddr.get(addr)?.lock;
     const h = this.held.get(task);
-    const n = h?.get(lock) ?? 0;
-    if (!h || n === 0) {
+    const n = lock === undefined || !h ? 0 : (h.get(lock) ?? 0);
+    if (n === 0) {
       this.unmatched++;
       return;
     }
-    if (n === 1) h.delete(lock);
-    else h.set(lock, n - 1);
-    if (!lookupClass(this.table, name)) this.unknown.set(name, (this.unknown.get(name) ?? 0) + 1);
-    emit('unlock', { lock });
+    if (n === 1) h!.delete(lock!);
+    else h!.set(lock!, n - 1);
+    if (!e) rec.unknownEvents++;
+    this.out.push({ op: 'unlock', task, cpu: this.curCpu, lock });
+    this.events++;
   }
 
   summary(): FtraceSummary {
@@ -347,8 +621,9 @@ export class FtraceConverter {
       lines: this.lines,
       events: this.events,
       lockEvents: this.lockEvents,
-      unknownLocks: [...this.unknown.entries()]
-        .map(([name, events]) => ({ name, events }))
+      unknownLocks: [...this.names.entries()]
+        .filter(([, r]) => r.unknownEvents > 0)
+        .map(([name, r]) => ({ name, events: r.unknownEvents }))
         .sort((a, b) => b.events - a.events || a.name.localeCompare(b.name)),
       unmatchedReleases: this.unmatched,
       unreadable: this.unreadable,
@@ -359,12 +634,12 @@ export class FtraceConverter {
     };
   }
 
-  /** The trace header for what was converted so far. */
-  header(description: string): TraceHeader {
+  /** The trace header for what was converted so far (`cpus`: the replay's CPU count, if known). */
+  header(description: string, cpus = Math.max(2, this.maxCpu + 1)): TraceHeader {
     return {
       'lockdep-trace': 1,
       description,
-      config: { cpus: Math.max(2, this.maxCpu + 1) },
+      config: { cpus },
       locks: { ...this.locks },
       meta: { source: 'ftrace', importer: 'lockdep interop' },
     };
@@ -378,7 +653,15 @@ export function ftraceToTrace(
 ): { trace: Trace; summary: FtraceSummary } {
   const c = new FtraceConverter(table);
   const events: TraceEvent[] = [];
-  text.split('\n').forEach((l, i) => events.push(...c.line(l.replace(/\r$/, ''), i + 1)));
+  let from = 0;
+  for (let n = 1; from <= text.length; n++) {
+    const nl = text.indexOf('\n', from);
+    const stop = nl < 0 ? text.length : nl;
+    const end = stop > from && text.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
+    for (const ev of c.line(text.slice(from, end), n)) events.push(ev);
+    if (nl < 0) break;
+    from = nl + 1;
+  }
   return { trace: { ...c.header('imported from ftrace text'), events }, summary: c.summary() };
 }
 
@@ -392,6 +675,13 @@ export interface FtraceCheckOptions {
   readonly onProgress?: ProgressFn;
   /** call onProgress every this many lines (default 1<<16) */
   readonly progressEvery?: number;
+  /** longest line accepted, in bytes (default 64 MiB); a longer one is a located error */
+  readonly maxLineLength?: number;
+  /**
+   * lines converted before the CPU count is fixed when no header declares it (default
+   * 65,536); a higher CPU after them costs a second read of the file
+   */
+  readonly lookaheadLines?: number;
 }
 
 export interface FtraceCheckResult {
@@ -400,64 +690,120 @@ export interface FtraceCheckResult {
   readonly header: TraceHeader;
 }
 
-/**
- * Call `fn` for every line of a file, streamed in chunks. Lines are handed over
- * synchronously within each chunk: an async iterator per line (readline's) costs a
- * promise per line, which dominated the import of large traces.
- */
-function forEachLine(path: string, fn: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const input = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
-    let rest = '';
-    input.on('data', (chunk: string | Buffer) => {
-      const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-      let from = 0;
-      for (let nl = text.indexOf('\n', from); nl >= 0; nl = text.indexOf('\n', from)) {
-        const end = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-        fn(text.slice(from, end));
-        from = nl + 1;
-      }
-      rest = text.slice(from);
-    });
-    input.on('error', reject);
-    input.on('end', () => {
-      if (rest !== '') fn(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
-      resolve();
-    });
+/** Event lines converted before the CPU count is fixed (when no header declares it). */
+const LOOKAHEAD_LINES = 1 << 16;
+
+/** An event on a CPU the kernel being replayed lacks: start over with the file's CPU count. */
+class MoreCpus extends Error {}
+
+function issueText(e: TraceIssue): string {
+  const i = e.init;
+  return [i.detail, i.found && `found ${i.found}`, i.expected && `expected ${i.expected}`]
+    .filter(Boolean)
+    .join('; ');
+}
+
+/** Predeclared locks (the RCU maps) and one new declaration, validated as a header would be. */
+function declared(name?: string, decl?: LockDecl): ReadonlyMap<string, DeclaredLock> {
+  const header = { 'lockdep-trace': 1, events: [], ...(name ? { locks: { [name]: decl } } : {}) };
+  return validateHeader(header, false).locks;
+}
+
+async function replayOnce(
+  path: string,
+  options: FtraceCheckOptions,
+  table: ClassTable,
+  knownCpus: number,
+): Promise<FtraceCheckResult> {
+  const every = options.progressEvery ?? 1 << 16;
+  const lookaheadLines = options.lookaheadLines ?? LOOKAHEAD_LINES;
+  const locks = new Map(declared());
+  const decls: TraceDecls = { locks };
+  let replayer: Replayer | null = null;
+  let cpus = 0;
+  let index = 0;
+  let lineNo = 0;
+  const lookahead: TraceEvent[] = [];
+  const conv = new FtraceConverter(table, path, (name, decl) => {
+    const d = declared(name, decl).get(name)!;
+    locks.set(name, d);
+    replayer?.addLock(d);
   });
+  const apply = (r: Replayer, ev: TraceEvent): void => {
+    if ((ev.cpu ?? 0) >= cpus) throw new MoreCpus();
+    try {
+      r.apply(validateEvent(ev, decls, `/events/${index}`), index);
+    } catch (e) {
+      if (!(e instanceof TraceIssue)) throw e;
+      throw new InteropError(
+        `${path}:${lineNo}`,
+        `the event ${JSON.stringify(ev)} cannot be replayed: ${issueText(e)}`,
+      );
+    }
+    index++;
+  };
+  const start = (): Replayer => {
+    cpus = Math.max(2, knownCpus, conv.declaredCpus, conv.highestCpu + 1);
+    const r = new Replayer({ 'lockdep-trace': 1, config: { cpus } }, decls, {
+      overrides: options.overrides,
+    });
+    replayer = r;
+    for (const ev of lookahead) apply(r, ev);
+    lookahead.length = 0;
+    return r;
+  };
+  await forEachLine(
+    path,
+    (l, n) => {
+      lineNo = n;
+      const evs = conv.line(l, n);
+      const r = replayer ?? (knownCpus || n >= lookaheadLines ? start() : null);
+      if (r) for (const ev of evs) apply(r, ev);
+      else for (const ev of evs) lookahead.push(ev);
+      if (options.onProgress && n % every === 0) options.onProgress(n, 1);
+    },
+    { maxLineLength: options.maxLineLength },
+  );
+  const r = replayer ?? start();
+  return {
+    result: r.result(),
+    summary: conv.summary(),
+    header: conv.header(`imported from ${path}`, cpus),
+  };
+}
+
+/** What an import failed with, as an Error: a trace issue (a bad option) names the file. */
+function failure(e: unknown, path: string): Error {
+  if (e instanceof TraceIssue) return new InteropError(path, issueText(e));
+  return asError(e);
 }
 
 /**
- * Replay an ftrace text file in two streamed passes: the first declares the locks (the
- * trace header needs them), the second replays event by event. Memory holds lock
- * instances, tasks and CPUs, never the events.
+ * Replay an ftrace text file in one streamed pass: locks are declared to the replay as the
+ * converter meets them. The CPU count comes from the text's header (`cpus=N`, `#P:N`) or
+ * from the first 65,536 lines; an event on a higher CPU later (a `trace_pipe` capture
+ * without header) makes a second read that counts CPUs, then a replay. Memory holds lock
+ * instances, tasks and CPUs, never the events. Rejects only with Error objects.
  */
 export async function checkFtraceFile(
   path: string,
   options: FtraceCheckOptions = {},
 ): Promise<FtraceCheckResult> {
   const table = options.classes ?? builtinClassTable();
-  const every = options.progressEvery ?? 1 << 16;
-  const first = new FtraceConverter(table);
-  let n = 0;
-  await forEachLine(path, (l) => {
-    first.line(l, ++n);
-    if (options.onProgress && n % every === 0) options.onProgress(n, 1);
+  try {
+    return await replayOnce(path, options, table, 0);
+  } catch (e) {
+    if (!(e instanceof MoreCpus)) throw failure(e, path);
+  }
+  const scan = new FtraceConverter(table, path);
+  await forEachLine(path, (l, n) => void scan.line(l, n), {
+    maxLineLength: options.maxLineLength,
   });
-  const header = first.header(`imported from ${path}`);
-  const decls = validateHeader({ ...header, events: [] }, false);
-  const replayer = new Replayer(header, decls, { overrides: options.overrides });
-  const second = new FtraceConverter(table);
-  let index = 0;
-  n = 0;
-  await forEachLine(path, (l) => {
-    for (const ev of second.line(l, ++n)) {
-      replayer.apply(validateEvent(ev, decls, `/events/${index}`), index);
-      index++;
-    }
-    if (options.onProgress && n % every === 0) options.onProgress(n, 2);
-  });
-  return { result: replayer.result(), summary: second.summary(), header };
+  try {
+    return await replayOnce(path, options, table, Math.max(scan.declaredCpus, scan.highestCpu + 1));
+  } catch (e) {
+    throw failure(e, path);
+  }
 }
 
 /** Human-readable lines about the import (printed after the violations). */

@@ -43,7 +43,8 @@ export function cleanLine(raw: string): string {
     s = s.replace(STAMP, '').replace(CALLER, '');
     if (s === before) break;
   }
-  return s.replace(/\s+$/, '');
+  // trimEnd, not /\s+$/: the regex retries every blank of a long run (quadratic)
+  return s.trimEnd();
 }
 
 /**

@@ -87,7 +87,7 @@ function gfpOf(st: ReplayState, text: string): number {
 }
 
 const vmalloc = field.optional(field.boolean());
-const cpu = field.optional(field.integer(0, 255));
+const cpu = field.optional(field.integer(0, 8191));
 
 export const MODEL_OPS: OpTable = {
   model_setup: {

@@ -273,7 +273,7 @@ export function mergeOps(base: OpTable, extra: OpTable): OpTable {
 
 const COMMON = new Set(['op', 'task', 'cpu']);
 const taskField = field.string();
-const cpuField = field.integer(0, 255);
+const cpuField = field.integer(0, 8191);
 
 /** Sorted op names for "expected one of" messages. */
 let opList: string | null = null;

@@ -12,7 +12,13 @@ import { createReplayLock, type ReplayLock } from './locks';
 import { OPS, type OpTable, type ReplayState } from './ops';
 import { modelResults, type ModelResults } from './modelOps';
 import createDebug from 'debug';
-import { TraceIssue, type TraceDecls, type TraceEvent, type TraceHeader } from './schema';
+import {
+  TraceIssue,
+  type DeclaredLock,
+  type TraceDecls,
+  type TraceEvent,
+  type TraceHeader,
+} from './schema';
 
 export interface ReplayOptions {
   /** kernel options applied over the trace's `config` (what CLI flags do) */
@@ -98,6 +104,11 @@ export class Replayer {
         return v;
       },
     };
+  }
+
+  /** Bind a lock declared after construction (a streamed ftrace import meets locks as it goes). */
+  addLock(d: DeclaredLock): void {
+    if (!this.locks.has(d.name)) this.locks.set(d.name, createReplayLock(this.kernel, d));
   }
 
   /** Apply one validated event. Throws TraceIssue (pointer `/events/<index>`) when the model cannot. */

@@ -252,9 +252,9 @@ function validateConfig(c: unknown): void {
       throw wrong(`/config/${k}`, o[k], 'true or false');
   if (
     o.cpus !== undefined &&
-    !(typeof o.cpus === 'number' && Number.isInteger(o.cpus) && o.cpus >= 1 && o.cpus <= 256)
+    !(typeof o.cpus === 'number' && Number.isInteger(o.cpus) && o.cpus >= 1 && o.cpus <= 8192)
   ) {
-    throw wrong('/config/cpus', o.cpus, 'an integer in 1..256');
+    throw wrong('/config/cpus', o.cpus, 'an integer in 1..8192');
   }
   for (const k of ['release', 'version']) {
     if (o[k] !== undefined && (typeof o[k] !== 'string' || !/^\S+$/.test(o[k] as string)))

@@ -1,0 +1,225 @@
+/**
+ * Reading a text file line by line in bounded memory and linear time.
+ *
+ * Each chunk is searched for newlines once: a line cut by a chunk boundary is kept as a
+ * list of byte pieces joined when its newline arrives, never re-scanned with every chunk
+ * (re-scanning `pending + chunk` made a 100 MB line cost quadratic time). A line longer
+ * than the limit is a located error rather than unbounded memory.
+ *
+ * Decoding: a run of complete lines that is pure ASCII (the usual trace) becomes a string
+ * with a one-byte copy; anything else is decoded as strict UTF-8, and invalid UTF-8 is a
+ * located error rather than U+FFFD (two different names would collide).
+ */
+import { createReadStream } from 'fs';
+import { isAscii } from 'buffer';
+import { InteropError } from './errors';
+
+/** 64 MiB: far above any real trace line, far below what would exhaust the heap. */
+export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024 * 1024;
+
+/** What a line reader needs to know besides the file. */
+export interface LineReadOptions {
+  /** longest line accepted, in bytes, without its newline (default 64 MiB) */
+  readonly maxLineLength?: number;
+  /** bytes read at a time (default 1 MiB; tests use small chunks) */
+  readonly chunkSize?: number;
+}
+
+/**
+ * Splits a byte stream into lines: `push` each chunk, then `end`. Lines are handed to the
+ * callback synchronously, without their `\n` or a `\r` before it.
+ */
+export class LineSplitter {
+  private pieces: Buffer[] = [];
+  private pendingBytes = 0;
+  private lineNo = 0;
+  private readonly max: number;
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(
+    private readonly file: string,
+    private readonly fn: (line: string, lineNo: number) => void,
+    maxLineLength: number = DEFAULT_MAX_LINE_LENGTH,
+  ) {
+    if (!Number.isSafeInteger(maxLineLength) || maxLineLength < 1)
+      throw new InteropError('maxLineLength', `expected a positive integer, got ${maxLineLength}`);
+    this.max = maxLineLength;
+  }
+
+  /** Lines handed over so far. */
+  get lines(): number {
+    return this.lineNo;
+  }
+
+  push(chunk: Buffer): void {
+    const first = chunk.indexOf(10);
+    if (first < 0) {
+      this.hold(chunk);
+      return;
+    }
+    // The line the previous chunks began: joined once, now that it is complete.
+    if (this.pieces.length) {
+      this.pieces.push(chunk.subarray(0, first));
+      const whole = Buffer.concat(this.pieces, this.pendingBytes + first);
+      this.pieces = [];
+      this.pendingBytes = 0;
+      this.emitBytes(whole, 0, whole.length);
+    } else this.emitBytes(chunk, 0, first);
+    const last = chunk.lastIndexOf(10);
+    if (last > first) this.emitBlock(chunk, first + 1, last);
+    if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1));
+  }
+
+  end(): void {
+    if (this.pieces.length) {
+      const whole = Buffer.concat(this.pieces, this.pendingBytes);
+      this.pieces = [];
+      this.pendingBytes = 0;
+      this.emitBytes(whole, 0, whole.length);
+    }
+  }
+
+  private hold(piece: Buffer): void {
+    this.pendingBytes += piece.length;
+    if (this.pendingBytes > this.max) this.tooLong(this.lineNo + 1, this.pendingBytes, true);
+    // a copy: the stream may reuse its buffers
+    this.pieces.push(Buffer.from(piece));
+  }
+
+  private tooLong(line: number, bytes: number, atLeast: boolean): never {
+    throw new InteropError(
+      `${this.file}:${line}:${this.max + 1}`,
+      `found a line of ${atLeast ? 'at least ' : ''}${bytes} bytes, expected at most ${this.max} (--max-line-length raises the limit)`,
+    );
+  }
+
+  private decode(buf: Buffer, start: number, end: number, firstLine: number): string {
+    if (isAscii(buf.subarray(start, end))) return buf.toString('latin1', start, end);
+    try {
+      return this.utf8.decode(buf.subarray(start, end));
+    } catch {
+      this.badUtf8(buf, start, end, firstLine);
+    }
+  }
+
+  /** Find the first invalid sequence and name its line and column (in bytes). */
+  private badUtf8(buf: Buffer, start: number, end: number, firstLine: number): never {
+    let line = firstLine;
+    let lineStart = start;
+    for (let i = start; i < end;) {
+      const b = buf[i];
+      if (b === 10) {
+        line++;
+        lineStart = ++i;
+        continue;
+      }
+      const n =
+        b < 0x80
+          ? 1
+          : b >= 0xc2 && b < 0xe0
+            ? 2
+            : b >= 0xe0 && b < 0xf0
+              ? 3
+              : b >= 0xf0 && b < 0xf5
+                ? 4
+                : 0;
+      let ok = n > 0 && i + n <= end;
+      if (ok && n > 1) {
+        try {
+          this.utf8.decode(buf.subarray(i, i + n));
+        } catch {
+          ok = false;
+        }
+      }
+      if (!ok) {
+        const bytes = [...buf.subarray(i, Math.min(end, i + Math.max(n, 1)))]
+          .map((x) => `\\x${x.toString(16).padStart(2, '0')}`)
+          .join('');
+        throw new InteropError(
+          `${this.file}:${line}:${i - lineStart + 1}`,
+          `found invalid UTF-8 (${bytes}), expected UTF-8 text`,
+        );
+      }
+      i += n;
+    }
+    throw new InteropError(`${this.file}:${firstLine}`, 'found invalid UTF-8, expected UTF-8 text');
+  }
+
+  private emitBytes(buf: Buffer, start: number, end: number): void {
+    const n = this.lineNo + 1;
+    if (end - start > this.max) this.tooLong(n, end - start, false);
+    const s = this.decode(buf, start, end, n);
+    this.lineNo = n;
+    this.fn(s.length && s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s, n);
+  }
+
+  /** Complete lines buf[start, end) (end at a newline): decoded at once, then split. */
+  private emitBlock(buf: Buffer, start: number, end: number): void {
+    const text = this.decode(buf, start, end, this.lineNo + 1);
+    const max = this.max;
+    let from = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', from);
+      const stop = nl < 0 ? text.length : nl;
+      const n = ++this.lineNo;
+      // string length <= byte length: a longer string is certainly too long
+      if (stop - from > max) this.tooLong(n, stop - from, false);
+      const e = stop > from && text.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
+      this.fn(text.slice(from, e), n);
+      if (nl < 0) return;
+      from = nl + 1;
+    }
+  }
+}
+
+/**
+ * Call `fn` for every line of a file, streamed in chunks. Lines are handed over
+ * synchronously within each chunk (an async iterator per line costs a promise per line).
+ * Rejects only with Error objects: a callback's throw ends the read and rejects with it.
+ */
+export function forEachLine(
+  path: string,
+  fn: (line: string, lineNo: number) => void,
+  options: LineReadOptions = {},
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let splitter: LineSplitter;
+    try {
+      splitter = new LineSplitter(path, fn, options.maxLineLength);
+    } catch (e) {
+      reject(asError(e));
+      return;
+    }
+    const input = createReadStream(path, { highWaterMark: options.chunkSize ?? 1 << 20 });
+    let failed = false;
+    input.on('data', (chunk: string | Buffer) => {
+      if (failed) return;
+      try {
+        splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      } catch (e) {
+        failed = true;
+        input.destroy();
+        reject(asError(e));
+      }
+    });
+    input.on('error', (e) => {
+      failed = true;
+      reject(asError(e));
+    });
+    input.on('end', () => {
+      if (failed) return;
+      try {
+        splitter.end();
+        resolve(splitter.lines);
+      } catch (e) {
+        reject(asError(e));
+      }
+    });
+  });
+}
+
+/** Whatever was thrown, as an Error (a promise is never rejected with anything else). */
+export function asError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  return new Error(typeof e === 'string' ? e : (JSON.stringify(e) ?? String(e)));
+}
