@@ -21,7 +21,7 @@ import type {
   PathEntry,
   Violation,
   ViolationBase,
-} from '../report/violation';
+} from './violation';
 import { hlockId, INITIAL_CHAIN_KEY, iterateChainKey } from './chainKey';
 import type { Derived, KernelConfig } from './config';
 import { LockClass, LockClassKey, type Dependency } from './lockClass';

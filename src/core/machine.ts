@@ -6,7 +6,7 @@
  * threading live a layer up; nothing here knows a primitive by name.
  */
 import createDebug from 'debug';
-import type { IrqStateSnapshot, TaskSnapshot, Violation, ViolationBase } from '../report/violation';
+import type { IrqStateSnapshot, TaskSnapshot, Violation, ViolationBase } from './violation';
 import { deriveConfig, type Derived, type KernelConfig } from './config';
 import { UsageError } from './errors';
 import { Lockdep } from './lockdep';

@@ -3,7 +3,7 @@
  * Each state (HARDIRQ, SOFTIRQ) owns four bits: USED_IN, USED_IN_READ, ENABLED,
  * ENABLED_READ; bit 0 of a bit number is "read", bit 1 is "direction" (ENABLED).
  */
-import type { IrqStateName, UsageStr } from '../report/violation';
+import type { IrqStateName, UsageStr } from './violation';
 
 export const LOCK_USED_IN_HARDIRQ = 0;
 export const LOCK_USED_IN_HARDIRQ_READ = 1;
