@@ -7,6 +7,7 @@
  */
 import { resolveConfig, type KernelConfig, type KernelOptions } from './core/config';
 import { UsageError } from './core/errors';
+import type { LockdepOff } from './core/lockdep';
 import { Machine } from './core/machine';
 import { SOFTIRQ_DISABLE_OFFSET } from './core/preemptCount';
 import { heldSnapshot } from './core/snapshot';
@@ -60,6 +61,8 @@ export interface KernelSummary {
   readonly suppressed: number;
   /** reports identical to an earlier one, counted not repeated */
   readonly duplicates: number;
+  /** the limit that turned lockdep off (debug_locks_off()) and the event that hit it, or null */
+  readonly lockdepOff: LockdepOff | null;
 }
 
 export class Kernel {
@@ -478,6 +481,7 @@ export class Kernel {
       violations: this.m.sink.list.length,
       suppressed: this.m.sink.suppressed.length,
       duplicates: this.m.sink.duplicates,
+      lockdepOff: this.m.lockdep.off,
     };
   }
 

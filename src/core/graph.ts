@@ -57,8 +57,7 @@ type Match = (g: DepGraph, c: LockClass, onlyXr: boolean) => boolean;
 type Skip = (g: DepGraph, c: LockClass) => boolean;
 
 /** hlock_conflict() against the search's target (check_noncircular). */
-const matchTarget: Match = (g, c, onlyXr) =>
-  c === g.target && (g.targetExclusive || !onlyXr);
+const matchTarget: Match = (g, c, onlyXr) => c === g.target && (g.targetExclusive || !onlyXr);
 /** usage_match(): behind a recursive-read-only step, only write usage counts. */
 const matchUsage: Match = (g, c, onlyXr) =>
   (c.usageMask & (onlyXr ? g.mask & LOCKF_IRQ : g.mask)) !== 0;

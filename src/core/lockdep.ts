@@ -376,7 +376,11 @@ export class Lockdep {
     // when it was validated before under the same context ceiling,
     // check_wait_context() would compute what it computed then.
     const head = depth === 0 || task.held[depth - 1].irqContext !== h.irqContext;
-    const node = this.chains.extend(head ? this.chains.root : task.held[depth - 1].chain, cls, read);
+    const node = this.chains.extend(
+      head ? this.chains.root : task.held[depth - 1].chain,
+      cls,
+      read,
+    );
     h.chain = node;
     const validate = !trylock && check;
     let waitOk: boolean;

@@ -584,7 +584,8 @@ export class Machine {
    */
   rcuLockdepWarn(cond: boolean, site: string, message: string): void {
     const t = this.current;
-    if (!cond || this.config.booting || t.lockdepRecursion) return;
+    // debug_lockdep_rcu_enabled() reads debug_locks: nothing once a limit turned lockdep off
+    if (!cond || this.config.booting || t.lockdepRecursion || this.lockdep.off) return;
     this.sink.report({
       kind: 'suspicious-rcu-usage',
       ...this.base(t),
@@ -631,7 +632,9 @@ export class Machine {
   // ---------------------------------------------------------------------------------
   // Report helpers
 
+  /** DEBUG_LOCKS_WARN_ON(): silent once debug_locks_off() ran for a limit. */
   warn(t: Task, condition: string, where: string): void {
+    if (this.lockdep.off) return;
     this.sink.report({ kind: 'debug-locks-warning', ...this.base(t), condition, where });
   }
 
