@@ -125,11 +125,10 @@ function bool(opts: Record<string, unknown>, key: string, dflt: boolean): boolea
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'string'
-    ? JSON.stringify(v)
-    : typeof v === 'object'
-      ? 'an object'
-      : String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'function') return 'a function';
+  return String(v);
 }
 
 function oneOf<T extends string>(

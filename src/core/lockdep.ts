@@ -249,58 +249,20 @@ export class Lockdep {
     nestLock: LockdepMap | null,
     at: string,
     hardirqsOff: boolean,
-    references = 0,
-    sync = false,
+    references?: number,
+    sync?: boolean,
   ): boolean {
     if (
-      subclass < NR_LOCKDEP_CACHING_CLASSES &&
       !trylock &&
       check &&
       nestLock === null &&
-      references === 0 &&
+      !references &&
       !sync &&
+      subclass < NR_LOCKDEP_CACHING_CLASSES &&
       this.off === null &&
-      task.lockdepRecursion === 0
-    ) {
-      const cls = map.classCache[subclass];
-      const depth = task.depth;
-      if (cls !== undefined && depth + 1 < this.maxLockDepth) {
-        const hc = task.hardirqContext;
-        const irqContext = (hc ? 2 : 0) + (task.softirqContext ? 1 : 0);
-        const top = depth > 0 ? task.held[depth - 1] : null;
-        const node = (top !== null && top.irqContext === irqContext ? top.chain : this.chains.root)
-          .next;
-        const need = usageNeed(task, read, false, hardirqsOff, false);
-        if (
-          node !== null &&
-          node.cls === cls &&
-          node.read === read &&
-          node.fast &&
-          node.waitBase === this.waitBase(task) &&
-          (cls.usageMask & need) === need
-        ) {
-          const h = task.held[depth] ?? task.slot(depth);
-          h.map = map;
-          h.cls = cls;
-          h.irqContext = irqContext;
-          h.trylock = false;
-          h.read = read;
-          h.check = true;
-          h.hardirqsOff = hardirqsOff;
-          h.references = 0;
-          h.nestLock = null;
-          h.at = at;
-          h.subclass = subclass;
-          h.sync = false;
-          h.chain = node;
-          h.ctxBase = node.waitBase;
-          h.ctxInner = node.ctxInner;
-          h.ctxCulprit = node.ctxCulprit < 0 ? -1 : depth - node.ctxCulprit;
-          task.depth = depth + 1;
-          return true;
-        }
-      }
-    }
+      this.cachedChain(task, map, subclass, read, at, hardirqsOff)
+    )
+      return true;
     return this.acquireSlow(
       task,
       map,
@@ -311,9 +273,57 @@ export class Lockdep {
       nestLock,
       at,
       hardirqsOff,
-      references,
-      sync,
+      references ?? 0,
+      sync ?? false,
     );
+  }
+
+  /** The fast path's lookup_chain_cache() hit: push and return true, or false with nothing changed. */
+  private cachedChain(
+    task: Task,
+    map: LockdepMap,
+    subclass: number,
+    read: 0 | 1 | 2,
+    at: string,
+    hardirqsOff: boolean,
+  ): boolean {
+    const cls = map.classCache[subclass];
+    const depth = task.depth;
+    if (cls === undefined || depth + 1 >= this.maxLockDepth || task.lockdepRecursion !== 0)
+      return false;
+    const irqContext = (task.hardirqContext ? 2 : 0) + (task.softirqContext ? 1 : 0);
+    const top = depth > 0 ? task.held[depth - 1] : null;
+    const node = (top !== null && top.irqContext === irqContext ? top.chain : this.chains.root)
+      .next;
+    if (
+      node === null ||
+      node.cls !== cls ||
+      node.read !== read ||
+      !node.fast ||
+      node.waitBase !== this.waitBase(task)
+    )
+      return false;
+    const need = usageNeed(task, read, false, hardirqsOff, false);
+    if ((cls.usageMask & need) !== need) return false;
+    const h = task.held[depth] ?? task.slot(depth);
+    h.map = map;
+    h.cls = cls;
+    h.irqContext = irqContext;
+    h.trylock = false;
+    h.read = read;
+    h.check = true;
+    h.hardirqsOff = hardirqsOff;
+    h.references = 0;
+    h.nestLock = null;
+    h.at = at;
+    h.subclass = subclass;
+    h.sync = false;
+    h.chain = node;
+    h.ctxBase = node.waitBase;
+    h.ctxInner = node.ctxInner;
+    h.ctxCulprit = node.ctxCulprit < 0 ? -1 : depth - node.ctxCulprit;
+    task.depth = depth + 1;
+    return true;
   }
 
   /** __lock_acquire(): everything the fast path does not cover. */
