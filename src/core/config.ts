@@ -125,10 +125,22 @@ function bool(opts: Record<string, unknown>, key: string, dflt: boolean): boolea
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'function') return 'a function';
-  return String(v);
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'object':
+      return 'an object';
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return v.toString();
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return String(v);
+    default:
+      return 'undefined';
+  }
 }
 
 function oneOf<T extends string>(
