@@ -22,7 +22,7 @@
  */
 import type { Dependency, LockClass } from './lockClass';
 import { NumberTable } from './numberTable';
-import { exclusiveMask, LOCKF_IRQ, LOCKF_USED_IN_IRQ_ALL } from './usage';
+import { exclusiveMask, LOCKF_ENABLED_IRQ_ALL, LOCKF_IRQ, LOCKF_USED_IN_IRQ_ALL } from './usage';
 import { LD_LOCK } from './waitType';
 
 /** Dependency kinds (DEP_*_BIT): shared/exclusive -> recursive/non-recursive. */
@@ -30,7 +30,7 @@ const DEP_SR_MASK = 1;
 const DEP_SN_MASK = 4;
 const DEP_EN_MASK = 8;
 /** the usage bits a summary carries (LOCKF_USED_IN_* and LOCKF_ENABLED_*, read or not) */
-const SUMMARY_BITS = 0xff;
+const SUMMARY_BITS = LOCKF_USED_IN_IRQ_ALL | LOCKF_ENABLED_IRQ_ALL;
 /** above every class id (the configuration allows at most 2^20 classes) */
 const CLASS_ID_SPAN = 2 ** 21;
 

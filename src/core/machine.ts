@@ -14,12 +14,13 @@ import { LockdepMap } from './lockdepMap';
 import {
   HARDIRQ_MASK,
   HARDIRQ_OFFSET,
+  HARDIRQ_SHIFT,
+  MIGHT_RESCHED_PREEMPT_MASK,
   MIGHT_RESCHED_RCU_SHIFT,
   NMI_OFFSET,
   PREEMPT_MASK,
-  SOFTIRQ_DISABLE_OFFSET,
   SOFTIRQ_MASK,
-  SOFTIRQ_OFFSET,
+  SOFTIRQ_SHIFT,
 } from './preemptCount';
 import { ViolationSink } from './sink';
 import { heldSnapshot } from './snapshot';
@@ -562,12 +563,14 @@ export class Machine {
       irqsDisabled: irqsOff,
       nonBlock: t.nonBlock,
       preemptCount: pc,
-      expectedPreemptCount: offsets & 0xff,
+      expectedPreemptCount: offsets & MIGHT_RESCHED_PREEMPT_MASK,
       rcuDepth: this.derived.preemptRcu ? rcu : null,
       expectedRcuDepth: this.derived.preemptRcu ? offsets >> MIGHT_RESCHED_RCU_SHIFT : null,
       reason,
       preemptDisabledAt:
-        pc !== (offsets & 0xff) && pc & PREEMPT_MASK ? t.preemptDisabledAt || null : null,
+        pc !== (offsets & MIGHT_RESCHED_PREEMPT_MASK) && pc & PREEMPT_MASK
+          ? t.preemptDisabledAt || null
+          : null,
     });
   }
 
@@ -654,13 +657,11 @@ export class Machine {
   irqState(t: Task): IrqStateSnapshot {
     return {
       hardirqContext: t.hardirqContext,
-      hardirqCount: (t.preemptCount & HARDIRQ_MASK) >> 16,
+      hardirqCount: (t.preemptCount & HARDIRQ_MASK) >> HARDIRQ_SHIFT,
       softirqContext: t.softirqContext,
-      softirqCount: this.softirqCount(t) >> 8,
+      softirqCount: this.softirqCount(t) >> SOFTIRQ_SHIFT,
       hardirqsEnabled: !t.irqsOff,
       softirqsEnabled: t.softirqsEnabled,
     };
   }
 }
-
-export { SOFTIRQ_OFFSET, SOFTIRQ_DISABLE_OFFSET, HARDIRQ_OFFSET };
