@@ -16,12 +16,29 @@
  *     the shape matters and is stated.
  * (c) heap per class and per dependency (heap delta after GC / count).
  *
+ * Floors (issue 10), printed with each figure and "met"/"MISSED": (a) within 2x of bare;
+ * (b') within 1.5x of (b); (b) under 0.5 s on a quiet machine.
+ *
  * Limits: the graph needs more than the kernel's defaults (MAX_LOCKDEP_KEYS 8192,
  * MAX_LOCKDEP_ENTRIES 32768, MAX_LOCKDEP_CHAINS 65536, a 4096-entry BFS queue); the kernel
  * would report `BUG: MAX_LOCKDEP_... too low!` here, so (b) and (c) raise them explicitly.
  */
 const { createKernel } = require('../dist');
 const { timePerOp, timeOnce, fmt } = require('./util');
+
+/** Issue 10's floors: each figure printed with its floor and whether this run met it. */
+const FLOORS = {
+  engineVsBare: 2,
+  irqVsPlain: 1.5,
+  quietBuildMs: 500,
+};
+const missed = [];
+
+function floorLine(label, value, floor, unit = 'x') {
+  const met = value <= floor;
+  if (!met) missed.push(label);
+  return `${label}: ${fmt(value)}${unit}   (floor: within ${floor}${unit}) ${met ? 'met' : 'MISSED'}`;
+}
 
 function gcFn() {
   try {
@@ -99,8 +116,13 @@ function chainBench() {
     }
   };
   const N = 200000;
-  const full = timePerOp(acquireAll, N);
-  const base = timePerOp(bare, N);
+  // Interleaved, best of each: on a loaded machine a burst of noise then hits both sides.
+  let full = Infinity;
+  let base = Infinity;
+  for (let r = 0; r < 7; r++) {
+    full = Math.min(full, timePerOp(acquireAll, N, 1));
+    base = Math.min(base, timePerOp(bare, N, 1));
+  }
   // The same through the public primitives (preempt_count and irq flags included).
   const pub = [0, 1, 2, 3].map((i) => k.rawSpinlock(`pub_${i}`));
   const viaApi = () => {
@@ -115,7 +137,7 @@ function chainBench() {
     `    lockdep engine, every check on: ${fmt(full * 1e6)} ns/round (${fmt((full * 1e6) / 8)} ns per acquire or release)`,
   );
   console.log(`    bare held-stack push/pop:       ${fmt(base * 1e6)} ns/round`);
-  console.log(`    ratio engine / bare:            ${fmt(full / base)}x   (target: within 3x)`);
+  console.log(`    ${floorLine('ratio engine / bare', full / base, FLOORS.engineVsBare)}`);
   console.log(
     `    public raw_spin_lock()/unlock() API, same chain: ${fmt(api * 1e6)} ns/round (${fmt(api / base)}x bare)`,
   );
@@ -210,10 +232,11 @@ function dagBench(irqSafe) {
   console.log(
     `    closing one cycle (${found ? `reported, ${found.chain.length}-class chain` : 'NOT REPORTED'}): ${fmt(close.ms * 1e3)} us`,
   );
-  console.log(`    build + close: ${fmt(total.ms + close.ms)} ms (target: under 1000 ms)`);
+  console.log(`    build + close: ${fmt(total.ms + close.ms)} ms`);
   console.log(`    limits raised for this graph: ${JSON.stringify(BIG_LIMITS)}`);
   if (k.violations.length !== 1)
     throw new Error(`expected exactly one report, got ${k.violations.map((v) => v.kind)}`);
+  return total.ms + close.ms;
 }
 
 function memoryBench() {
@@ -253,9 +276,17 @@ function memoryBench() {
 
 function run() {
   chainBench();
-  dagBench(false);
-  dagBench(true);
+  const plain = dagBench(false);
+  const irq = dagBench(true);
+  console.log("\n(b/b') the same graph with and without one hardirq-safe class, this run");
+  console.log(`    ${floorLine("ratio (b') / (b)", irq / plain, FLOORS.irqVsPlain)}`);
+  console.log(
+    `    ${floorLine('(b) build + close', plain, FLOORS.quietBuildMs, ' ms')} (the floor is for a quiet machine; load average now ${require('os')
+      .loadavg()[0]
+      .toFixed(1)} on ${require('os').cpus().length} CPUs)`,
+  );
   memoryBench();
+  console.log(`\norder floors: ${missed.length ? `MISSED: ${missed.join(', ')}` : 'all met'}`);
 }
 
 module.exports = { run, dagBench };

@@ -7,6 +7,7 @@
  */
 import { resolveConfig, type KernelConfig, type KernelOptions } from './core/config';
 import { UsageError } from './core/errors';
+import type { LockdepOff } from './core/lockdep';
 import { Machine } from './core/machine';
 import type { LockClass } from './core/lockClass';
 import type { ModelHost } from './models/host';
@@ -78,6 +79,8 @@ export interface KernelSummary {
   readonly suppressed: number;
   /** reports identical to an earlier one, counted not repeated */
   readonly duplicates: number;
+  /** the limit that turned lockdep off (debug_locks_off()) and the event that hit it, or null */
+  readonly lockdepOff: LockdepOff | null;
 }
 
 /** A lock class as the factory sees it: its declaration and its constructor. */
@@ -661,6 +664,7 @@ export class Kernel {
       violations: this.m.sink.list.length,
       suppressed: this.m.sink.suppressed.length,
       duplicates: this.m.sink.duplicates,
+      lockdepOff: this.m.lockdep.off,
     };
   }
 

@@ -97,7 +97,7 @@ describe('renderGraph (Mermaid)', () => {
     expect(edgeLines[2]).toMatch(/ -\.->\|new\| /);
     expect(lines).toContain('  linkStyle 0,1,2 stroke:#d00000,stroke-width:3px,color:#d00000');
     expect(mm).toMatch(
-      /^  (c\d+)\["lock_A<br\/>\{\+\.\+\.\}-\{4:4\} sleep<br\/>hardirq-unsafe, softirq-unsafe"\]$/m,
+      /^ {2}(c\d+)\["lock_A<br\/>\{\+\.\+\.\}-\{4:4\} sleep<br\/>hardirq-unsafe, softirq-unsafe"\]$/m,
     );
     expect(lines).toContain('  class c2,c3,c4 hot');
     expect(lines).toContain('  class c2,c3,c4 sleep');

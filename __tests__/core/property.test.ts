@@ -244,9 +244,8 @@ describe('random sequences of public calls', () => {
         (options, order) => {
           const { k, apply } = build({ ...options, policy: 'collect' });
           const unique = [...new Set(order)];
-          for (const l of unique) apply((l === 'rw' ? 'rw.writeLock' : `${l}.lock`) as Op);
-          for (const l of unique.reverse())
-            apply((l === 'rw' ? 'rw.writeUnlock' : `${l}.unlock`) as Op);
+          for (const l of unique) apply(l === 'rw' ? 'rw.writeLock' : `${l}.lock`);
+          for (const l of unique.reverse()) apply(l === 'rw' ? 'rw.writeUnlock' : `${l}.unlock`);
           expect(k.heldLocks()).toEqual([]);
           expect(k.preemptCount()).toBe(0);
           expect(

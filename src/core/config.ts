@@ -125,11 +125,22 @@ function bool(opts: Record<string, unknown>, key: string, dflt: boolean): boolea
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'string'
-    ? JSON.stringify(v)
-    : typeof v === 'object'
-      ? 'an object'
-      : String(v);
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'object':
+      return 'an object';
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return v.toString();
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return String(v);
+    default:
+      return 'undefined';
+  }
 }
 
 function oneOf<T extends string>(

@@ -23,6 +23,8 @@ export interface Dependency {
   distance: number;
   /** where the dependency was first recorded (the lock_list trace) */
   readonly at: string;
+  /** the other list's entry of the same dependency (locks_before for a locks_after entry) */
+  back: Dependency | null;
 }
 
 export class LockClass {
@@ -34,31 +36,18 @@ export class LockClass {
   readonly after: Dependency[] = [];
   /** locks_before: classes held when this one was taken */
   readonly before: Dependency[] = [];
-  /** locks_after indexed by target class id */
-  readonly afterById = new Map<number, Dependency>();
-  readonly beforeById = new Map<number, Dependency>();
   /** BFS bookkeeping (kept on the class, as the kernel's dep_gen_id, so a search allocates nothing per node) */
   bfsGen = 0;
   bfsParent: LockClass | null = null;
   bfsDep: Dependency | null = null;
   bfsOnlyXr = false;
-  /**
-   * One-entry memo of iterate_chain_key() for this class: after prevKey (with this read
-   * mode) the chain key is nextKey, and that chain is in the cache already. A repeated
-   * chain then costs neither the hash mix nor the cache lookup.
-   */
-  memoPrevKey = -1;
-  memoRead = -1;
-  memoNextKey = 0;
-  /**
-   * check_wait_context() on that chain: it passed (only a pass is memoised, so a bad
-   * nesting is reported on every acquisition, as the kernel does) under this context
-   * ceiling, leaving this running limit; the culprit as a distance below the new entry.
-   */
-  memoWaitOk = false;
-  memoWaitBase = 0;
-  memoCtxInner = 0;
-  memoCtxCulprit = -1;
+  /** position in the graph's topological order (DepGraph) */
+  ord = 0;
+  pkGen = 0;
+  /** every irq usage bit of this class and the classes it reaches (a superset of what a search finds) */
+  usageAhead = 0;
+  /** every irq usage bit of this class and the classes that reach it */
+  usageBehind = 0;
 
   constructor(
     /** class_idx */

@@ -14,17 +14,10 @@
  * exception is a capacity limit: like the kernel, lockdep then switches itself off.
  */
 import createDebug from 'debug';
-import type {
-  CircularDependency,
-  IrqStateSnapshot,
-  LockdepLimitReached,
-  PathEntry,
-  Violation,
-  ViolationBase,
-} from '../report/violation';
-import { hlockId, INITIAL_CHAIN_KEY, iterateChainKey } from './chainKey';
+import { ChainCache, type ChainNode } from './chains';
 import type { Derived, KernelConfig } from './config';
-import { LockClass, LockClassKey, type Dependency } from './lockClass';
+import { calcDep, calcDepb, DepGraph } from './graph';
+import { LockClass, LockClassKey } from './lockClass';
 import type { LockdepMap } from './lockdepMap';
 import { classSnapshot, lockSnapshot, usageTraces } from './snapshot';
 import { HeldLock, type Task } from './task';
@@ -42,7 +35,6 @@ import {
   LOCK_USED_IN_SOFTIRQ,
   LOCK_USED_READ,
   LOCKF_ENABLED_IRQ_ALL,
-  LOCKF_IRQ,
   LOCKF_USED,
   LOCKF_USED_IN_IRQ_ALL,
   LOCKF_USED_READ,
@@ -50,61 +42,22 @@ import {
   stateName,
   usageStr,
 } from './usage';
-import { LD_LOCK } from './waitType';
+import type {
+  CircularDependency,
+  IrqStateSnapshot,
+  LockdepLimitReached,
+  PathEntry,
+  Violation,
+  ViolationBase,
+} from './violation';
+import { LD_LOCK, resolveWait } from './waitType';
 
 const log = createDebug('lockdep:core');
 const WAIT_OVERRIDE = LD_LOCK.WAIT_OVERRIDE;
-
-/** Dependency kinds (DEP_*_BIT): shared/exclusive -> recursive/non-recursive. */
-const DEP_SR_MASK = 1;
-const DEP_SN_MASK = 4;
-const DEP_EN_MASK = 8;
-
-/** Start a __bfs() at `root`: visited in generation `gen`, no parent. */
-function bfsRoot(root: LockClass, rootOnlyXr: boolean, gen: number): void {
-  root.bfsGen = gen;
-  root.bfsParent = null;
-  root.bfsDep = null;
-  root.bfsOnlyXr = rootOnlyXr;
-}
-
-/**
- * One list entry of a __bfs(): mark its class accessed (even if the path turns out weak,
- * as mark_lock_accessed() does before the strong-path test), and when `parent -e-> c`
- * continues a strong path record how `c` was reached. False: skip the entry.
- */
-function bfsStep(
-  parent: LockClass,
-  parentXr: boolean,
-  e: Dependency,
-  c: LockClass,
-  gen: number,
-): boolean {
-  if (c.bfsGen === gen) return false;
-  c.bfsGen = gen;
-  let dep = e.dep;
-  // -(*R)-> followed by -(S*)-> is not a strong dependency path.
-  if (parentXr) dep &= ~(DEP_SR_MASK | DEP_SN_MASK);
-  if (!dep) return false;
-  c.bfsOnlyXr = !(dep & (DEP_SN_MASK | DEP_EN_MASK));
-  c.bfsParent = parent;
-  c.bfsDep = e;
-  return true;
-}
-
-/** calc_dep(prev, next): __calc_dep_bit() = (prev exclusive) + 2 * (next non-recursive), as a mask. */
-function calcDep(prevRead: number, nextRead: number): number {
-  return 1 << ((prevRead === 0 ? 1 : 0) + (nextRead !== 2 ? 2 : 0));
-}
-
-/**
- * calc_depb(prev, next) for the locks_before entry: __calc_dep_bitb() swaps the two
- * facts, (next non-recursive) + 2 * (prev exclusive), so a backward search can apply the
- * same strong-path rule when it walks from next towards prev.
- */
-function calcDepb(prevRead: number, nextRead: number): number {
-  return 1 << ((nextRead !== 2 ? 1 : 0) + (prevRead === 0 ? 2 : 0));
-}
+/** MAX_LOCKDEP_SUBCLASSES (include/linux/lockdep_types.h) */
+export const MAX_LOCKDEP_SUBCLASSES = 8;
+/** NR_LOCKDEP_CACHING_CLASSES: subclasses whose class a lockdep_map caches */
+const NR_LOCKDEP_CACHING_CLASSES = 2;
 
 /** What the engine needs from the kernel around it. */
 export interface EngineHost {
@@ -128,76 +81,49 @@ interface SavedHeld {
   references: number;
 }
 
-type BfsResult = LockClass | null | 'overflow';
+/** Why lockdep turned itself off (debug_locks_off() on a limit), and at which event. */
+export interface LockdepOff {
+  readonly limit: LockdepLimitReached['limit'] | 'MAX_LOCK_DEPTH';
+  readonly event: number;
+}
 
 /**
- * The chain hash (chainhashentry / lookup_chain_cache): an open-addressing set of 53-bit
- * chain keys in a Float64Array, so a cache hit costs a few array reads, not a Set lookup
- * of a boxed double. -1 marks an empty slot (keys are never negative).
+ * The usage bits an acquisition sets (mark_usage()): USED or USED_READ; USED_IN_* for
+ * the irq contexts it runs in, unless a trylock; ENABLED_* for the irqs left on, unless
+ * lock_sync() (no critical section an irq could hit).
  */
-class ChainTable {
-  private keys = new Float64Array(1024).fill(-1);
-  private mask = 1023;
-  size = 0;
-
-  private static slot(key: number, mask: number): number {
-    // mix the high and low words: chain keys are already well-mixed hashes
-    return ((key | 0) ^ ((key / 4294967296) | 0)) & mask;
+function usageNeed(
+  task: Task,
+  read: number,
+  trylock: boolean,
+  hardirqsOff: boolean,
+  sync: boolean,
+): number {
+  const r = read ? LOCK_USAGE_READ_MASK : 0;
+  let need = r ? LOCKF_USED_READ : LOCKF_USED;
+  if (!trylock) {
+    if (task.hardirqContext) need |= 1 << (LOCK_USED_IN_HARDIRQ + r);
+    if (task.softirqContext) need |= 1 << (LOCK_USED_IN_SOFTIRQ + r);
   }
-
-  has(key: number): boolean {
-    const keys = this.keys;
-    const mask = this.mask;
-    for (let i = ChainTable.slot(key, mask); ; i = (i + 1) & mask) {
-      const k = keys[i];
-      if (k === key) return true;
-      if (k === -1) return false;
-    }
+  if (!hardirqsOff && !sync) {
+    need |= 1 << (LOCK_ENABLED_HARDIRQ + r);
+    if (task.softirqsEnabled) need |= 1 << (LOCK_ENABLED_SOFTIRQ + r);
   }
-
-  add(key: number): void {
-    if ((this.size + 1) * 2 > this.mask) this.grow();
-    const keys = this.keys;
-    const mask = this.mask;
-    let i = ChainTable.slot(key, mask);
-    while (keys[i] !== -1) {
-      if (keys[i] === key) return;
-      i = (i + 1) & mask;
-    }
-    keys[i] = key;
-    this.size++;
-  }
-
-  private grow(): void {
-    const old = this.keys;
-    this.mask = old.length * 2 - 1;
-    this.keys = new Float64Array(old.length * 2).fill(-1);
-    this.size = 0;
-    for (let i = 0; i < old.length; i++) if (old[i] !== -1) this.add(old[i]);
-  }
+  return need;
 }
 
 export class Lockdep {
-  readonly classes: LockClass[] = [];
   private readonly keys = new Map<string, LockClassKey>();
   private readonly maxVersion = new Map<string, number>();
-  private readonly chains = new ChainTable();
-  private chainHlocks = 0;
-  /** dependency list entries in use (two per dependency) */
-  entries = 0;
-  /** classes with any USED_IN_* irq bit */
-  private irqSafeClasses = 0;
-  /** set when a capacity limit was hit: lockdep is off from then on, as in the kernel */
-  off: LockdepLimitReached['limit'] | null = null;
-  private gen = 0;
-  private readonly queue: LockClass[] = [];
-  /** classes the last bfsCircular() reached, in visiting order, with their only_xr */
-  private readonly visit: LockClass[] = [];
-  private visitXr = new Uint8Array(1024);
-  private visitCount = 0;
-  /** root of that walk when it is reusable by forwardUsageFromVisit(), else null */
-  private visitRoot: LockClass | null = null;
-  private visitRootXr = false;
+  /** the dependency graph and its searches */
+  readonly graph: DepGraph;
+  private readonly chains = new ChainCache();
+  /**
+   * Set when a limit turned lockdep off (debug_locks_off(): a capacity limit,
+   * MAX_LOCK_DEPTH, an invalid subclass, a full BFS queue): nothing is validated or
+   * reported from then on, as in the kernel.
+   */
+  off: LockdepOff | null = null;
   private readonly limits: KernelConfig['limits'];
   /** resolved wait levels, copied from the configuration once */
   private readonly waitSpin: number;
@@ -211,15 +137,21 @@ export class Lockdep {
     this.waitConfig = host.derived.waitConfig;
     this.waitMax = host.derived.waitMax;
     this.maxLockDepth = host.config.limits.maxLockDepth;
+    this.graph = new DepGraph(this.limits.bfsQueue, this.waitConfig);
+  }
+
+  /** lock classes in registration order */
+  get classes(): readonly LockClass[] {
+    return this.graph.classes;
   }
 
   /** Statistics in the spirit of /proc/lockdep_stats. */
   stats(): { classes: number; dependencies: number; chains: number; chainHlocks: number } {
     return {
-      classes: this.classes.length,
-      dependencies: this.entries / 2,
+      classes: this.graph.classes.length,
+      dependencies: this.graph.entries / 2,
       chains: this.chains.size,
-      chainHlocks: this.chainHlocks,
+      chainHlocks: this.chains.hlocks,
     };
   }
 
@@ -235,14 +167,14 @@ export class Lockdep {
 
   /** A key of its own even if the name is taken (a second init site): prints as name#2. */
   newKey(name: string): LockClassKey {
-    return new LockClassKey(this.keys.size + 1 + this.classes.length, name);
+    return new LockClassKey(this.keys.size + 1 + this.graph.classes.length, name);
   }
 
   // ---------------------------------------------------------------------------------
   // Class lookup (look_up_lock_class / register_lock_class)
 
   private lookupClass(map: LockdepMap, subclass: number): LockClass | undefined {
-    if (subclass < 2) {
+    if (subclass < NR_LOCKDEP_CACHING_CLASSES) {
       const c = map.classCache[subclass];
       if (c) return c;
     }
@@ -252,10 +184,10 @@ export class Lockdep {
   private registerClass(task: Task, map: LockdepMap, subclass: number): LockClass | null {
     const found = this.lookupClass(map, subclass);
     if (found) {
-      if (subclass < 2) map.classCache[subclass] = found;
+      if (subclass < NR_LOCKDEP_CACHING_CLASSES) map.classCache[subclass] = found;
       return found;
     }
-    if (this.classes.length >= this.limits.maxClasses) {
+    if (this.graph.classes.length >= this.limits.maxClasses) {
       this.limit(task, 'MAX_LOCKDEP_KEYS', 'BUG: MAX_LOCKDEP_KEYS too low!');
       return null;
     }
@@ -267,31 +199,30 @@ export class Lockdep {
       version = (this.maxVersion.get(key.name) ?? 0) + 1;
       this.maxVersion.set(key.name, version);
     }
-    const d = this.host.derived;
-    const resolve = (w: number): number =>
-      w <= 2 || this.host.config.proveRawLockNesting ? w : w - 1;
+    const p = this.host.config.proveRawLockNesting;
     const cls = new LockClass(
-      this.classes.length + 1,
+      this.graph.classes.length + 1,
       key,
       subclass,
       key.name,
       version,
-      resolve(map.inner),
-      resolve(map.outer),
+      resolveWait(map.inner, p),
+      resolveWait(map.outer, p),
       map.lockType,
     );
-    void d;
-    this.classes.push(cls);
+    this.graph.addClass(cls);
     key.subclasses[subclass] = cls;
-    if (subclass < 2) map.classCache[subclass] = cls;
+    if (subclass < NR_LOCKDEP_CACHING_CLASSES) map.classCache[subclass] = cls;
     if (log.enabled) log('new class %s inner=%d outer=%d', cls.name, cls.inner, cls.outer);
     return cls;
   }
 
+  /** debug_locks_off() with a "BUG: ... too low!" report: lockdep is off from this event on. */
   private limit(task: Task, limit: LockdepLimitReached['limit'], message: string): void {
     if (this.off) return;
-    this.off = limit;
-    this.host.report({ kind: 'lockdep-limit', ...this.host.base(task), limit, message });
+    const base = this.host.base(task);
+    this.off = { limit, event: base.event };
+    this.host.report({ kind: 'lockdep-limit', ...base, limit, message });
   }
 
   // ---------------------------------------------------------------------------------
@@ -299,7 +230,14 @@ export class Lockdep {
 
   /**
    * lock_acquire(). Returns false when lockdep did not track the acquisition (NMI,
-   * lockdep off after a capacity limit).
+   * lockdep off after a limit).
+   *
+   * This is the fast path, small enough to be inlined into its callers: an exclusive
+   * or shared, checked, non-trylock acquisition whose chain is in the cache (the
+   * lookup_chain_cache() hit of validate_chain()), that passed check_wait_context()
+   * under the same context ceiling, and whose usage bits are all set already. Then
+   * __lock_acquire() would check nothing, report nothing and change nothing but the
+   * held stack. Anything else goes to acquireSlow(), the whole __lock_acquire().
    */
   acquire(
     task: Task,
@@ -311,8 +249,96 @@ export class Lockdep {
     nestLock: LockdepMap | null,
     at: string,
     hardirqsOff: boolean,
-    references = 0,
-    sync = false,
+    references?: number,
+    sync?: boolean,
+  ): boolean {
+    if (
+      !trylock &&
+      check &&
+      nestLock === null &&
+      !references &&
+      !sync &&
+      subclass < NR_LOCKDEP_CACHING_CLASSES &&
+      this.off === null &&
+      this.cachedChain(task, map, subclass, read, at, hardirqsOff)
+    )
+      return true;
+    return this.acquireSlow(
+      task,
+      map,
+      subclass,
+      trylock,
+      read,
+      check,
+      nestLock,
+      at,
+      hardirqsOff,
+      references ?? 0,
+      sync ?? false,
+    );
+  }
+
+  /** The fast path's lookup_chain_cache() hit: push and return true, or false with nothing changed. */
+  private cachedChain(
+    task: Task,
+    map: LockdepMap,
+    subclass: number,
+    read: 0 | 1 | 2,
+    at: string,
+    hardirqsOff: boolean,
+  ): boolean {
+    const cls = map.classCache[subclass];
+    const depth = task.depth;
+    if (cls === undefined || depth + 1 >= this.maxLockDepth || task.lockdepRecursion !== 0)
+      return false;
+    const irqContext = (task.hardirqContext ? 2 : 0) + (task.softirqContext ? 1 : 0);
+    const top = depth > 0 ? task.held[depth - 1] : null;
+    const node = (top !== null && top.irqContext === irqContext ? top.chain : this.chains.root)
+      .next;
+    if (
+      node === null ||
+      node.cls !== cls ||
+      node.read !== read ||
+      !node.fast ||
+      node.waitBase !== this.waitBase(task)
+    )
+      return false;
+    const need = usageNeed(task, read, false, hardirqsOff, false);
+    if ((cls.usageMask & need) !== need) return false;
+    const h = task.held[depth] ?? task.slot(depth);
+    h.map = map;
+    h.cls = cls;
+    h.irqContext = irqContext;
+    h.trylock = false;
+    h.read = read;
+    h.check = true;
+    h.hardirqsOff = hardirqsOff;
+    h.references = 0;
+    h.nestLock = null;
+    h.at = at;
+    h.subclass = subclass;
+    h.sync = false;
+    h.chain = node;
+    h.ctxBase = node.waitBase;
+    h.ctxInner = node.ctxInner;
+    h.ctxCulprit = node.ctxCulprit < 0 ? -1 : depth - node.ctxCulprit;
+    task.depth = depth + 1;
+    return true;
+  }
+
+  /** __lock_acquire(): everything the fast path does not cover. */
+  private acquireSlow(
+    task: Task,
+    map: LockdepMap,
+    subclass: number,
+    trylock: boolean,
+    read: 0 | 1 | 2,
+    check: boolean,
+    nestLock: LockdepMap | null,
+    at: string,
+    hardirqsOff: boolean,
+    references: number,
+    sync: boolean,
   ): boolean {
     if (this.off) return false;
     if (task.lockdepRecursion) {
@@ -321,12 +347,13 @@ export class Lockdep {
       if (!trylock && !sync) this.verifyLockUnused(task, map, subclass, read, at);
       return false;
     }
-    if (subclass >= 8) {
+    if (subclass >= MAX_LOCKDEP_SUBCLASSES) {
       this.limit(task, 'MAX_LOCKDEP_SUBCLASSES', `BUG: looking up invalid subclass: ${subclass}`);
       return false;
     }
     const cls =
-      (subclass < 2 && map.classCache[subclass]) || this.registerClass(task, map, subclass);
+      (subclass < NR_LOCKDEP_CACHING_CLASSES && map.classCache[subclass]) ||
+      this.registerClass(task, map, subclass);
     if (!cls) return false;
 
     const depth = task.depth;
@@ -344,7 +371,6 @@ export class Lockdep {
     const h = task.held[depth] ?? task.slot(depth);
     h.map = map;
     h.cls = cls;
-    // task_irq_context(), inline: this is the hot path of every acquisition
     h.irqContext = (task.hardirqContext ? 2 : 0) + (task.softirqContext ? 1 : 0);
     h.trylock = trylock;
     h.read = read;
@@ -356,82 +382,63 @@ export class Lockdep {
     h.subclass = subclass;
     h.sync = sync;
 
-    // The chain key is known before any check runs; when this exact chain was validated
-    // before (same classes and read modes in this irq context, same context ceiling),
+    // The chain is known before any check runs (a new irq context starts a new one):
+    // when it was validated before under the same context ceiling,
     // check_wait_context() would compute what it computed then.
-    let key = task.curChainKey;
-    let head = depth === 0;
-    h.prevChainKey = key;
-    if (depth && task.held[depth - 1].irqContext !== h.irqContext) {
-      key = INITIAL_CHAIN_KEY;
-      head = true;
-    }
+    const head = depth === 0 || task.held[depth - 1].irqContext !== h.irqContext;
+    const node = this.chains.extend(
+      head ? this.chains.root : task.held[depth - 1].chain,
+      cls,
+      read,
+    );
+    h.chain = node;
     const validate = !trylock && check;
-    const memoHit = validate && cls.memoPrevKey === key && cls.memoRead === read && !nestLock;
     let waitOk: boolean;
-    if (memoHit && cls.memoWaitOk && cls.memoWaitBase === this.waitBase(task)) {
-      h.ctxBase = cls.memoWaitBase;
-      h.ctxInner = cls.memoCtxInner;
-      h.ctxCulprit = cls.memoCtxCulprit < 0 ? -1 : depth - cls.memoCtxCulprit;
+    if (validate && !nestLock && node.fast && node.waitBase === this.waitBase(task)) {
+      h.ctxBase = node.waitBase;
+      h.ctxInner = node.ctxInner;
+      h.ctxCulprit = node.ctxCulprit < 0 ? -1 : depth - node.ctxCulprit;
       waitOk = true;
     } else waitOk = this.checkWaitContext(task, h);
     if (check) {
-      // mark_usage() fast path, inline: every bit this acquisition would set is set
-      // already (the steady state), so nothing is marked and nothing is checked.
-      const r = read ? LOCK_USAGE_READ_MASK : 0;
-      let need = r ? LOCKF_USED_READ : LOCKF_USED;
-      if (!trylock) {
-        if (task.hardirqContext) need |= 1 << (LOCK_USED_IN_HARDIRQ + r);
-        if (task.softirqContext) need |= 1 << (LOCK_USED_IN_SOFTIRQ + r);
-      }
-      if (!hardirqsOff && !sync) {
-        need |= 1 << (LOCK_ENABLED_HARDIRQ + r);
-        if (task.softirqsEnabled) need |= 1 << (LOCK_ENABLED_SOFTIRQ + r);
-      }
+      // mark_usage(), when a bit is missing (once warm, every bit is set already)
+      const need = usageNeed(task, read, trylock, hardirqsOff, sync);
       if ((cls.usageMask & need) !== need) this.markUsage(task, h);
     } else this.markLock(task, h, LOCK_USED);
     if (this.off) return false;
 
-    if (memoHit) {
-      // A chain validated before: lookup_chain_cache_add() would hit.
-      key = cls.memoNextKey;
-    } else {
-      const prevKey = key;
-      // unary +: the key stays an unboxed double even when the call is not inlined, so
-      // the memo-hit branch above never boxes memoNextKey into a HeapNumber (16 B a lock)
-      key = +iterateChainKey(key, hlockId(cls.id, read));
+    if (nestLock && !this.isHeld(task, nestLock)) {
+      this.host.report({
+        kind: 'nested-lock-not-taken',
+        ...this.host.base(task),
+        lock: lockSnapshot(h),
+        nestLock: nestLock.name,
+      });
+    }
 
-      if (nestLock && !this.isHeld(task, nestLock)) {
-        this.host.report({
-          kind: 'nested-lock-not-taken',
-          ...this.host.base(task),
-          lock: lockSnapshot(h),
-          nestLock: nestLock.name,
-        });
+    if (validate) {
+      // validate_chain(): lookup_chain_cache_add(); on a miss check_deadlock() and
+      // check_prevs_add() under the graph lock.
+      if (this.chainMiss(task, h, node)) {
+        if (this.off) return false;
+        const ret = this.checkDeadlock(task, h);
+        if (ret === 1 && !head) this.checkPrevsAdd(task, h);
+        if (this.off) return false;
       }
-
-      if (validate) {
-        if (this.chainMiss(task, h, key)) {
-          if (this.off) return false;
-          const ret = this.checkDeadlock(task, h);
-          if (ret === 1 && !head) this.checkPrevsAdd(task, h);
-          if (this.off) return false;
-        }
-        cls.memoPrevKey = prevKey;
-        cls.memoRead = read;
-        cls.memoNextKey = key;
-        cls.memoWaitOk = waitOk;
-        cls.memoWaitBase = h.ctxBase;
-        cls.memoCtxInner = h.ctxInner;
-        cls.memoCtxCulprit = h.ctxCulprit < 0 ? -1 : depth - h.ctxCulprit;
+      if (!nestLock) {
+        node.fast = waitOk;
+        node.waitBase = h.ctxBase;
+        node.ctxInner = h.ctxInner;
+        node.ctxCulprit = h.ctxCulprit < 0 ? -1 : depth - h.ctxCulprit;
       }
     }
 
     // lock_sync(): validated like an acquisition, but there is no critical section to push.
     if (sync) return true;
-    task.curChainKey = key;
     task.depth = depth + 1;
-    if (task.depth === this.maxLockDepth) {
+    if (task.depth >= this.maxLockDepth) {
+      // debug_locks_off(): lockdep stops here, with the lock on the held stack.
+      this.off = { limit: 'MAX_LOCK_DEPTH', event: this.host.base(task).event };
       this.host.report({
         kind: 'max-lock-depth',
         ...this.host.base(task),
@@ -468,7 +475,6 @@ export class Lockdep {
       if (h.references) return true;
     }
     task.depth = i;
-    task.curChainKey = h.prevChainKey;
     if (i === depth - 1) return true;
     // Unlocking out of order: re-acquire what was above, recomputing chain keys (and
     // validating any chain that is new), as reacquire_held_locks() does.
@@ -538,7 +544,6 @@ export class Lockdep {
     }
     const h = task.held[i];
     task.depth = i;
-    task.curChainKey = h.prevChainKey;
     return { i, depth, h };
   }
 
@@ -737,8 +742,8 @@ export class Lockdep {
     const c = h.cls;
     const m = 1 << bit;
     if (c.usageMask & m) return true;
-    if (m & LOCKF_USED_IN_IRQ_ALL && !(c.usageMask & LOCKF_USED_IN_IRQ_ALL)) this.irqSafeClasses++;
     c.usageMask |= m;
+    this.graph.usageAdded(c, m);
     c.usageAt[bit] = h.at;
     if (bit >= LOCK_USED) return true;
     return this.markLockIrq(task, h, bit);
@@ -816,178 +821,7 @@ export class Lockdep {
   }
 
   // ---------------------------------------------------------------------------------
-  // Graph search (__bfs): per-class visited marks, strong-path rule, kernel queue size.
-
-  /*
-   * Three specialised loops over one walk (bfsRoot() and bfsStep() are the shared part), so no search pays a closure call per node:
-   * bfsCircular() (check_noncircular: forward, no skip, hlock_conflict match),
-   * bfsUsage() (usage_match with usage_skip, either direction) and bfsAccumulate()
-   * (check_irq_usage step 1: usage_accumulate backwards, never matches). Each visits
-   * classes in exactly the order the generic __bfs() would: the root first, then every
-   * list entry of each dequeued class in list order; a class is marked when first met,
-   * before the strong-path test, as mark_lock_accessed() does.
-   */
-
-  /**
-   * check_noncircular()'s search. It also records every class it reaches (with its
-   * only_xr) and whether one of them is a usage_skip() class, so that check_irq_usage()
-   * can answer its forward search from the same root from this list (see
-   * forwardUsageFromVisit()).
-   */
-  private bfsCircular(
-    root: LockClass,
-    rootOnlyXr: boolean,
-    target: LockClass,
-    prevExclusive: boolean,
-  ): BfsResult {
-    const gen = ++this.gen;
-    const q = this.queue;
-    const cap = this.limits.bfsQueue - 1;
-    const visit = this.visit;
-    let visitXr = this.visitXr;
-    let nv = 0;
-    let skippable = false;
-    let head = 0;
-    let tail = 0;
-    this.visitCount = 0;
-    this.visitRoot = null;
-    bfsRoot(root, rootOnlyXr, gen);
-    if (root === target && (prevExclusive || !rootOnlyXr)) return root;
-    if (root.lockType !== LD_LOCK.NORMAL && this.usageSkip(root)) skippable = true;
-    visit[nv] = root;
-    visitXr[nv++] = rootOnlyXr ? 1 : 0;
-    if (root.after.length) q[tail++] = root;
-    while (head < tail) {
-      const parent = q[head++];
-      const list = parent.after;
-      const parentXr = parent.bfsOnlyXr;
-      for (let i = 0; i < list.length; i++) {
-        const e = list[i];
-        const c = e.cls;
-        if (!bfsStep(parent, parentXr, e, c, gen)) continue;
-        const xr = c.bfsOnlyXr;
-        if (c === target && (prevExclusive || !xr)) return c;
-        if (c.lockType !== LD_LOCK.NORMAL && this.usageSkip(c)) skippable = true;
-        if (nv === visitXr.length) {
-          const grown = new Uint8Array(nv * 2);
-          grown.set(visitXr);
-          this.visitXr = visitXr = grown;
-        }
-        visit[nv] = c;
-        visitXr[nv++] = xr ? 1 : 0;
-        if (c.after.length) {
-          if (tail - head >= cap) return 'overflow';
-          q[tail++] = c;
-        }
-      }
-    }
-    this.visitCount = nv;
-    // Only a complete walk without skip-able classes is the walk bfsUsage() would make.
-    this.visitRoot = skippable ? null : root;
-    this.visitRootXr = rootOnlyXr;
-    return null;
-  }
-
-  /**
-   * find_usage_forwards() from `root` (only_xr `rootOnlyXr`), answered from the list the
-   * last bfsCircular() recorded, when that walk had the same root and met no usage_skip()
-   * class: the two walks then visit the same classes in the same order with the same
-   * only_xr, and one that completed without a match or an overflow means the other
-   * cannot overflow either. Returns undefined when the list does not apply, null when no
-   * class matches; on a match the caller re-runs bfsUsage() to get its parent links.
-   */
-  private forwardUsageFromVisit(
-    root: LockClass,
-    rootOnlyXr: boolean,
-    mask: number,
-  ): null | true | undefined {
-    if (this.visitRoot !== root || this.visitRootXr !== rootOnlyXr) return undefined;
-    const visit = this.visit;
-    const visitXr = this.visitXr;
-    const irqMask = mask & LOCKF_IRQ;
-    for (let i = 0, n = this.visitCount; i < n; i++) {
-      if (visit[i].usageMask & (visitXr[i] ? irqMask : mask)) return true;
-    }
-    return null;
-  }
-
-  /** __bfs() with usage_match(mask) and usage_skip(): find_usage_forwards/backwards(). */
-  private bfsUsage(
-    root: LockClass,
-    rootOnlyXr: boolean,
-    forward: boolean,
-    mask: number,
-  ): BfsResult {
-    const gen = ++this.gen;
-    const q = this.queue;
-    const cap = this.limits.bfsQueue - 1;
-    const irqMask = mask & LOCKF_IRQ;
-    let head = 0;
-    let tail = 0;
-    bfsRoot(root, rootOnlyXr, gen);
-    if (root.lockType !== LD_LOCK.NORMAL && this.usageSkip(root)) return null;
-    // usage_match(): behind a recursive-read-only step, only write usage counts.
-    if (root.usageMask & (rootOnlyXr ? irqMask : mask)) return root;
-    if ((forward ? root.after : root.before).length) q[tail++] = root;
-    while (head < tail) {
-      const parent = q[head++];
-      const list = forward ? parent.after : parent.before;
-      const parentXr = parent.bfsOnlyXr;
-      for (let i = 0; i < list.length; i++) {
-        const e = list[i];
-        const c = e.cls;
-        if (!bfsStep(parent, parentXr, e, c, gen)) continue;
-        const xr = c.bfsOnlyXr;
-        if (c.lockType !== LD_LOCK.NORMAL && this.usageSkip(c)) continue;
-        if (c.usageMask & (xr ? irqMask : mask)) return c;
-        if ((forward ? c.after : c.before).length) {
-          if (tail - head >= cap) return 'overflow';
-          q[tail++] = c;
-        }
-      }
-    }
-    return null;
-  }
-
-  /** check_irq_usage() step 1: __bfs_backwards() with usage_accumulate; -1 on overflow. */
-  private bfsAccumulate(root: LockClass, rootOnlyXr: boolean): number {
-    const gen = ++this.gen;
-    const q = this.queue;
-    const cap = this.limits.bfsQueue - 1;
-    let head = 0;
-    let tail = 0;
-    let usage = 0;
-    bfsRoot(root, rootOnlyXr, gen);
-    if (root.lockType !== LD_LOCK.NORMAL && this.usageSkip(root)) return 0;
-    // usage_accumulate(): behind a recursive-read-only step, mask out the _READ bits.
-    usage |= rootOnlyXr ? root.usageMask & LOCKF_IRQ : root.usageMask;
-    if (root.before.length) q[tail++] = root;
-    while (head < tail) {
-      const parent = q[head++];
-      const list = parent.before;
-      const parentXr = parent.bfsOnlyXr;
-      for (let i = 0; i < list.length; i++) {
-        const e = list[i];
-        const c = e.cls;
-        if (!bfsStep(parent, parentXr, e, c, gen)) continue;
-        const xr = c.bfsOnlyXr;
-        if (c.lockType !== LD_LOCK.NORMAL && this.usageSkip(c)) continue;
-        usage |= xr ? c.usageMask & LOCKF_IRQ : c.usageMask;
-        if (c.before.length) {
-          if (tail - head >= cap) return -1;
-          q[tail++] = c;
-        }
-      }
-    }
-    return usage;
-  }
-
-  /** usage_skip(): per-CPU (local_lock) and wait-override classes are not irq-inversion nodes. */
-  private usageSkip(c: LockClass): boolean {
-    if (c.lockType === LD_LOCK.NORMAL) return false;
-    if (c.lockType === LD_LOCK.PERCPU && c.inner < this.waitConfig) return false;
-    return true;
-  }
+  // Graph searches (the searches themselves are DepGraph's)
 
   private bfsError(task: Task): void {
     this.limit(task, 'BFS_QUEUE', 'lockdep bfs error:-1');
@@ -1009,7 +843,7 @@ export class Lockdep {
   private checkUsageForwards(task: Task, h: HeldLock, bit: number): boolean {
     const readBit = bit + LOCK_USAGE_READ_MASK;
     const mask = (1 << bit) | (1 << readBit);
-    const hit = this.bfsUsage(h.cls, h.read === 2, true, mask);
+    const hit = this.graph.findUsage(h.cls, h.read === 2, true, mask);
     if (hit === 'overflow') {
       this.bfsError(task);
       return false;
@@ -1022,7 +856,7 @@ export class Lockdep {
   private checkUsageBackwards(task: Task, h: HeldLock, bit: number): boolean {
     const readBit = bit + LOCK_USAGE_READ_MASK;
     const mask = (1 << bit) | (1 << readBit);
-    const hit = this.bfsUsage(h.cls, h.read !== 0, false, mask);
+    const hit = this.graph.findUsage(h.cls, h.read !== 0, false, mask);
     if (hit === 'overflow') {
       this.bfsError(task);
       return false;
@@ -1062,20 +896,22 @@ export class Lockdep {
   // Chains and dependencies (validate_chain / check_deadlock / check_prevs_add)
 
   /** lookup_chain_cache_add(): true on a miss (the chain is new and must be validated). */
-  private chainMiss(task: Task, h: HeldLock, key: number): boolean {
-    if (this.chains.has(key)) return false;
-    if (this.chains.size >= this.limits.maxChains) {
+  private chainMiss(task: Task, h: HeldLock, node: ChainNode): boolean {
+    if (node.cached) return false;
+    const chains = this.chains;
+    if (chains.size >= this.limits.maxChains) {
       this.limit(task, 'MAX_LOCKDEP_CHAINS', 'BUG: MAX_LOCKDEP_CHAINS too low!');
       return false;
     }
     let len = 1;
     for (let i = task.depth - 1; i >= 0 && task.held[i].irqContext === h.irqContext; i--) len++;
-    if (this.chainHlocks + len > this.limits.maxChainHlocks) {
+    if (chains.hlocks + len > this.limits.maxChainHlocks) {
       this.limit(task, 'MAX_LOCKDEP_CHAIN_HLOCKS', 'BUG: MAX_LOCKDEP_CHAIN_HLOCKS too low!');
       return false;
     }
-    this.chainHlocks += len;
-    this.chains.add(key);
+    chains.hlocks += len;
+    chains.size++;
+    node.cached = true;
     return true;
   }
 
@@ -1119,26 +955,24 @@ export class Lockdep {
   /** check_prev_add(): false when it reported (or lockdep went off). */
   private checkPrevAdd(task: Task, prev: HeldLock, next: HeldLock, distance: number): boolean {
     if (!this.checkNoncircular(task, next, prev)) return false;
-    const ok = this.checkIrqUsage(task, prev, next);
-    // the recorded walk describes the graph before this dependency: never reuse it
-    this.visitRoot = null;
-    if (!ok) return false;
-    const existing = prev.cls.afterById.get(next.cls.id);
+    if (!this.checkIrqUsage(task, prev, next)) return false;
+    const existing = this.graph.dependency(prev.cls, next.cls);
     if (existing) {
+      // Is the <prev> -> <next> dependency already present? Update both list entries.
       if (distance === 1) existing.distance = 1;
       existing.dep |= calcDep(prev.read, next.read);
-      const back = next.cls.beforeById.get(prev.cls.id);
+      const back = existing.back;
       if (back) {
         if (distance === 1) back.distance = 1;
         back.dep |= calcDepb(prev.read, next.read);
       }
       return true;
     }
-    if (this.entries + 2 > this.limits.maxEntries) {
+    if (this.graph.entries + 2 > this.limits.maxEntries) {
       this.limit(task, 'MAX_LOCKDEP_ENTRIES', 'BUG: MAX_LOCKDEP_ENTRIES too low!');
       return false;
     }
-    this.addDependency(
+    this.graph.addDependency(
       prev.cls,
       next.cls,
       calcDep(prev.read, next.read),
@@ -1149,29 +983,11 @@ export class Lockdep {
     return true;
   }
 
-  /** Record prev -> next in both lists (add_lock_to_list() twice). */
-  addDependency(
-    prev: LockClass,
-    next: LockClass,
-    dep: number,
-    depb: number,
-    distance: number,
-    at: string,
-  ): void {
-    const f: Dependency = { cls: next, dep, distance, at };
-    const b: Dependency = { cls: prev, dep: depb, distance, at };
-    prev.after.push(f);
-    prev.afterById.set(next.id, f);
-    next.before.push(b);
-    next.beforeById.set(prev.id, b);
-    this.entries += 2;
-  }
-
   /** check_noncircular(): can `next` already reach `prev`? */
   private checkNoncircular(task: Task, next: HeldLock, prev: HeldLock): boolean {
     const target = prev.cls;
     const prevExclusive = prev.read === 0;
-    const hit = this.bfsCircular(next.cls, next.read === 2, target, prevExclusive);
+    const hit = this.graph.findCircular(next.cls, next.read === 2, target, prevExclusive);
     if (hit === 'overflow') {
       this.bfsError(task);
       return false;
@@ -1210,10 +1026,8 @@ export class Lockdep {
    * irq-unsafe lock (ahead of next)?
    */
   private checkIrqUsage(task: Task, prev: HeldLock, next: HeldLock): boolean {
-    // No class was ever used in irq context: the backward search below could only
-    // accumulate an empty USED_IN mask, so its answer is known without walking.
-    if (this.irqSafeClasses === 0) return true;
-    let usage = this.bfsAccumulate(prev.cls, prev.read !== 0);
+    if (!this.graph.mayConflict(prev.cls, next.cls)) return true;
+    let usage = this.graph.accumulateBackwards(prev.cls, prev.read !== 0, LOCKF_USED_IN_IRQ_ALL);
     if (usage < 0) {
       this.bfsError(task);
       return false;
@@ -1221,10 +1035,7 @@ export class Lockdep {
     usage &= LOCKF_USED_IN_IRQ_ALL;
     if (!usage) return true;
     const forwardMask = exclusiveMask(usage);
-    // check_noncircular() just walked forward from next with the same root: when its
-    // walk is the one find_usage_forwards() would make, a miss needs no second walk.
-    if (this.forwardUsageFromVisit(next.cls, next.read === 2, forwardMask) === null) return true;
-    const fwd = this.bfsUsage(next.cls, next.read === 2, true, forwardMask);
+    const fwd = this.graph.findUsage(next.cls, next.read === 2, true, forwardMask);
     if (fwd === 'overflow') {
       this.bfsError(task);
       return false;
@@ -1233,7 +1044,7 @@ export class Lockdep {
     const unsafeCls = fwd;
     const forwardPath = this.pathFrom(unsafeCls, next.at);
     const backwardMask = originalMask(unsafeCls.usageMask & LOCKF_ENABLED_IRQ_ALL);
-    const bwd = this.bfsUsage(prev.cls, prev.read !== 0, false, backwardMask);
+    const bwd = this.graph.findUsage(prev.cls, prev.read !== 0, false, backwardMask);
     if (bwd === 'overflow') {
       this.bfsError(task);
       return false;

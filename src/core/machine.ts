@@ -6,7 +6,7 @@
  * threading live a layer up; nothing here knows a primitive by name.
  */
 import createDebug from 'debug';
-import type { IrqStateSnapshot, TaskSnapshot, Violation, ViolationBase } from '../report/violation';
+import type { IrqStateSnapshot, TaskSnapshot, Violation, ViolationBase } from './violation';
 import { deriveConfig, type Derived, type KernelConfig } from './config';
 import { UsageError } from './errors';
 import { Lockdep } from './lockdep';
@@ -14,12 +14,13 @@ import { LockdepMap } from './lockdepMap';
 import {
   HARDIRQ_MASK,
   HARDIRQ_OFFSET,
+  HARDIRQ_SHIFT,
+  MIGHT_RESCHED_PREEMPT_MASK,
   MIGHT_RESCHED_RCU_SHIFT,
   NMI_OFFSET,
   PREEMPT_MASK,
-  SOFTIRQ_DISABLE_OFFSET,
   SOFTIRQ_MASK,
-  SOFTIRQ_OFFSET,
+  SOFTIRQ_SHIFT,
 } from './preemptCount';
 import { ViolationSink } from './sink';
 import { heldSnapshot } from './snapshot';
@@ -612,12 +613,14 @@ export class Machine {
       irqsDisabled: irqsOff,
       nonBlock: t.nonBlock,
       preemptCount: pc,
-      expectedPreemptCount: offsets & 0xff,
+      expectedPreemptCount: offsets & MIGHT_RESCHED_PREEMPT_MASK,
       rcuDepth: this.derived.preemptRcu ? rcu : null,
       expectedRcuDepth: this.derived.preemptRcu ? offsets >> MIGHT_RESCHED_RCU_SHIFT : null,
       reason,
       preemptDisabledAt:
-        pc !== (offsets & 0xff) && pc & PREEMPT_MASK ? t.preemptDisabledAt || null : null,
+        pc !== (offsets & MIGHT_RESCHED_PREEMPT_MASK) && pc & PREEMPT_MASK
+          ? t.preemptDisabledAt || null
+          : null,
     });
   }
 
@@ -634,7 +637,8 @@ export class Machine {
    */
   rcuLockdepWarn(cond: boolean, site: string, message: string): void {
     const t = this.current;
-    if (!cond || this.config.booting || t.lockdepRecursion) return;
+    // debug_lockdep_rcu_enabled() reads debug_locks: nothing once a limit turned lockdep off
+    if (!cond || this.config.booting || t.lockdepRecursion || this.lockdep.off) return;
     this.sink.report({
       kind: 'suspicious-rcu-usage',
       ...this.base(t),
@@ -686,7 +690,9 @@ export class Machine {
   // ---------------------------------------------------------------------------------
   // Report helpers
 
+  /** DEBUG_LOCKS_WARN_ON(): silent once debug_locks_off() ran for a limit. */
   warn(t: Task, condition: string, where: string): void {
+    if (this.lockdep.off) return;
     this.sink.report({ kind: 'debug-locks-warning', ...this.base(t), condition, where });
   }
 
@@ -706,13 +712,11 @@ export class Machine {
   irqState(t: Task): IrqStateSnapshot {
     return {
       hardirqContext: t.hardirqContext,
-      hardirqCount: (t.preemptCount & HARDIRQ_MASK) >> 16,
+      hardirqCount: (t.preemptCount & HARDIRQ_MASK) >> HARDIRQ_SHIFT,
       softirqContext: t.softirqContext,
-      softirqCount: this.softirqCount(t) >> 8,
+      softirqCount: this.softirqCount(t) >> SOFTIRQ_SHIFT,
       hardirqsEnabled: !t.irqsOff,
       softirqsEnabled: t.softirqsEnabled,
     };
   }
 }
-
-export { SOFTIRQ_OFFSET, SOFTIRQ_DISABLE_OFFSET, HARDIRQ_OFFSET };

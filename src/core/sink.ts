@@ -5,7 +5,7 @@
  * state is consistent again.
  */
 import type { ViolationPolicy } from './config';
-import { isLockdepReport, violationSignature, type Violation } from '../report/violation';
+import { isLockdepReport, violationSignature, type Violation } from './violation';
 
 export type ViolationListener = (v: Violation) => void;
 

@@ -1,5 +1,5 @@
 /** Capturing what a report prints, at the moment it is raised (never on the success path). */
-import type { ClassSnapshot, LockSnapshot, UsageTrace } from '../report/violation';
+import type { ClassSnapshot, LockSnapshot, UsageTrace } from './violation';
 import type { LockClass } from './lockClass';
 import type { HeldLock, Task } from './task';
 import { LOCK_USED, usageChars, usageStr } from './usage';

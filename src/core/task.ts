@@ -6,7 +6,7 @@
  */
 import type { LockClass } from './lockClass';
 import type { LockdepMap } from './lockdepMap';
-import { INITIAL_CHAIN_KEY } from './chainKey';
+import type { ChainNode } from './chains';
 
 /** struct held_lock */
 export class HeldLock {
@@ -20,8 +20,8 @@ export class HeldLock {
   hardirqsOff = false;
   references = 0;
   nestLock: LockdepMap | null = null;
-  /** chain key before this lock was added */
-  prevChainKey = 0;
+  /** the chain of this irq context's held locks up to and including this one */
+  chain!: ChainNode;
   at = '';
   subclass = 0;
   /** lock_sync(): validated, never pushed */
@@ -52,7 +52,6 @@ export class Task {
   /** held_locks[]; entries are reused, so pushing allocates nothing once warm */
   readonly held: HeldLock[] = [];
   depth = 0;
-  curChainKey: number = INITIAL_CHAIN_KEY;
   preemptCount = 0;
   /** local irq flag as lockdep tracks it (hardirqs_enabled is its negation) */
   irqsOff = false;

@@ -3,15 +3,17 @@
  * Each state (HARDIRQ, SOFTIRQ) owns four bits: USED_IN, USED_IN_READ, ENABLED,
  * ENABLED_READ; bit 0 of a bit number is "read", bit 1 is "direction" (ENABLED).
  */
-import type { IrqStateName, UsageStr } from '../report/violation';
+import type { IrqStateName, UsageStr } from './violation';
 
 export const LOCK_USED_IN_HARDIRQ = 0;
 export const LOCK_USED_IN_HARDIRQ_READ = 1;
 export const LOCK_ENABLED_HARDIRQ = 2;
+/** @public the kernel's enum, complete (the bit is computed as ENABLED + READ) */
 export const LOCK_ENABLED_HARDIRQ_READ = 3;
 export const LOCK_USED_IN_SOFTIRQ = 4;
 export const LOCK_USED_IN_SOFTIRQ_READ = 5;
 export const LOCK_ENABLED_SOFTIRQ = 6;
+/** @public the kernel's enum, complete (the bit is computed as ENABLED + READ) */
 export const LOCK_ENABLED_SOFTIRQ_READ = 7;
 export const LOCK_USED = 8;
 export const LOCK_USED_READ = 9;
@@ -71,8 +73,10 @@ export function exclusiveMask(mask: number): number {
   return excl;
 }
 
-/** original_mask(): the usages to which `mask` is exclusive. */
-export const originalMask = exclusiveMask;
+/** original_mask(): the usages to which `mask` is exclusive (computed as exclusive_mask() is). */
+export function originalMask(mask: number): number {
+  return exclusiveMask(mask);
+}
 
 /** find_exclusive_match(): the first pair (bit of mask, its conflicting bit in exclMask). */
 export function findExclusiveMatch(mask: number, exclMask: number): [number, number] | null {
