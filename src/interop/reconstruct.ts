@@ -18,6 +18,9 @@ import {
   threadableHandler,
   type Inference,
   type LockKind,
+  type PrimitiveLookup,
+  type ProveInference,
+  type TypeSources,
 } from './infer';
 import { replayTrace } from './replay';
 import type {
@@ -58,6 +61,12 @@ export interface ScenarioLock {
   /** false when the printed numbers also fit another primitive that checks differently */
   readonly certain: boolean;
   readonly basis: string;
+  /**
+   * when the report does not tell its numbering: the type the same printed numbers mean
+   * under the other PROVE_RAW_LOCK_NESTING setting, if it differs (`{3:3}`: spinlock_t
+   * with =y, a sleeping lock with =n); else null
+   */
+  readonly otherReading: LockKind | null;
   readonly outer: number | null;
   readonly inner: number | null;
   readonly usage: string | null;
@@ -85,7 +94,7 @@ export interface Scenario {
   readonly title: string;
   readonly startLine: number;
   readonly task: { readonly comm: string; readonly pid: number } | null;
-  readonly proveRawLockNesting: Inference<boolean>;
+  readonly proveRawLockNesting: ProveInference;
   readonly preempt: Inference<PreemptModel>;
   /** the configuration replayed as "the one the report came from" (unknowns take the defaults) */
   readonly origin: { readonly preempt: PreemptModel; readonly proveRawLockNesting: boolean };
@@ -159,11 +168,13 @@ class Builder {
 
   constructor(
     readonly prove: boolean,
-    readonly table: ClassTable,
+    readonly table: TypeSources,
     readonly task: string,
     readonly cpu: number,
     /** the report, for the evidence of how each lock was taken (sites, backtrace) */
     readonly report: ParsedReport | null = null,
+    /** false when the report does not tell its numbering: each type is also read the other way */
+    readonly proveKnown = true,
   ) {}
 
   /** A scenario lock for a printed class; the same printed name is the same lock. */
@@ -176,9 +187,25 @@ class Builder {
     const subclass = sub ? Number(sub[2]) : 0;
     const known = this.byName.get(c.name);
     const ev = this.report ? lockEvidence(this.report, c) : null;
-    const t = known
-      ? { type: known.type, decl: known.decl, certain: known.certain, basis: known.basis }
-      : inferType(c, this.prove, this.table, ev);
+    let t = known
+      ? {
+          type: known.type,
+          decl: known.decl,
+          certain: known.certain,
+          basis: known.basis,
+          otherReading: known.otherReading,
+        }
+      : { ...inferType(c, this.prove, this.table, ev), otherReading: null as LockKind | null };
+    if (!known && !this.proveKnown) {
+      const alt = inferType(c, !this.prove, this.table, ev);
+      if (alt.type !== t.type)
+        t = {
+          ...t,
+          certain: false,
+          otherReading: alt.type,
+          basis: `${t.basis}; read with PROVE_RAW_LOCK_NESTING=${this.prove ? 'n' : 'y'} numbering the same numbers are a ${alt.type} (${alt.basis}), and the report does not tell which numbering it uses`,
+        };
+    }
     let lockName: string | null = null;
     if (
       t.type === 'rcu_read_lock' ||
@@ -210,6 +237,7 @@ class Builder {
       decl: t.decl,
       certain: t.certain,
       basis: t.basis,
+      otherReading: t.otherReading,
       outer: c.outer,
       inner: c.inner,
       usage: c.usage,
@@ -299,10 +327,11 @@ function heldLocks(
 function originOf(
   prove: Inference<boolean>,
   preempt: Inference<PreemptModel>,
+  assume: boolean | undefined,
 ): { preempt: PreemptModel; proveRawLockNesting: boolean } {
   return {
     preempt: preempt.value === 'unknown' ? 'full' : preempt.value,
-    proveRawLockNesting: prove.value === 'unknown' ? true : prove.value,
+    proveRawLockNesting: prove.value === 'unknown' ? (assume ?? true) : prove.value,
   };
 }
 
@@ -653,7 +682,7 @@ function buildAtomic(
   }
   const before = held.filter((h) => h !== sleeper);
   // What the held locks alone explain, replayed under the origin configuration.
-  const probe = new Builder(b.prove, b.table, b.task, b.cpu, b.report);
+  const probe = new Builder(b.prove, b.table, b.task, b.cpu, b.report, b.proveKnown);
   Object.assign(probe.locks, b.locks);
   for (const h of before) probe.acquire(h);
   const trace = {
@@ -746,6 +775,7 @@ function standIn(b: Builder, name: string): ScenarioLock {
     decl: UNCHECKED,
     certain: true,
     basis: 'not printed by the report: an unchecked lockdep_map stands in for it',
+    otherReading: null,
     outer: null,
     inner: null,
     usage: null,
@@ -1135,8 +1165,23 @@ function buildDebugLocksWarning(
 
 // -------------------------------------------------------------------------------------
 
+export interface ReconstructOptions {
+  /** class name → primitive, consulted after the class table (e.g. a catalogue from kernel sources) */
+  readonly catalogue?: PrimitiveLookup;
+  /**
+   * the numbering to read the report with when it does not tell (default true, the
+   * setting of current kernels); ignored when the report decides it
+   */
+  readonly assumeProveRawLockNesting?: boolean;
+}
+
 /** Build the scenario of one parsed report. */
-export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTable()): Scenario {
+export function reconstruct(
+  r: ParsedReport,
+  classes: ClassTable = builtinClassTable(),
+  options: ReconstructOptions = {},
+): Scenario {
+  const table: TypeSources = { table: classes, catalogue: options.catalogue };
   const prove = inferProveRawLockNesting(r, table);
   let preempt = inferPreempt(r);
   if (
@@ -1150,10 +1195,10 @@ export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTab
       why: 'this check (rcu_preempt_sleep_check()) exists only without PREEMPT_RCU: PREEMPT_NONE or PREEMPT_VOLUNTARY (the two behave alike here; voluntary assumed)',
     };
   }
-  const origin = originOf(prove, preempt);
+  const origin = originOf(prove, preempt, options.assumeProveRawLockNesting);
   const comm = r.task?.comm ?? 'task';
   const cpu = r.cpu ?? 0;
-  const b = new Builder(origin.proveRawLockNesting, table, comm, cpu, r);
+  const b = new Builder(origin.proveRawLockNesting, table, comm, cpu, r, prove.value !== 'unknown');
   // What the report does not show is named, never filled in silently.
   if (r.lockdepOff)
     b.notes.push(
@@ -1173,7 +1218,7 @@ export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTab
   }
   if (prove.value === 'unknown')
     b.notes.push(
-      'PROVE_RAW_LOCK_NESTING cannot be told from the report; the report is replayed with =y (the kernel default since v6.13)',
+      `PROVE_RAW_LOCK_NESTING cannot be told from the report; this reading takes =${origin.proveRawLockNesting ? 'y' : 'n'}${origin.proveRawLockNesting ? ' (on by default since v6.13)' : ''}`,
     );
   if (preempt.value === 'unknown')
     b.notes.push('the preemption model is not printed; the report is replayed as PREEMPT(full)');
