@@ -6,7 +6,12 @@
 import * as fs from 'fs';
 import type { KernelOptions } from '../core/config';
 import { builtinClassTable, parseClassTable, type ClassTable } from '../interop/classTable';
-import { explainText, explanationToJson, formatExplanation } from '../interop/explain';
+import {
+  explainText,
+  explanationToJson,
+  formatExplainErrors,
+  formatExplanation,
+} from '../interop/explain';
 import { checkFtraceFile, formatFtraceSummary } from '../interop/ftrace';
 import { LockdepError } from '../core/errors';
 import { parseCheckArgs, UsageMistake } from './args';
@@ -154,10 +159,9 @@ export async function explainCommand(argv: readonly string[], io: InteropIO): Pr
   io.stdout.write(
     format === 'json'
       ? `${JSON.stringify(explanationToJson(result), null, 2)}\n`
-      : formatExplanation(result),
+      : formatExplanation(result, { errorsElsewhere: true }),
   );
-  for (const r of result.reports)
-    if (!r.ok) io.stderr.write(`${file === '-' ? '<stdin>' : file}:${r.line}: ${r.message}\n`);
+  io.stderr.write(formatExplainErrors(result, file === '-' ? '<stdin>' : file));
   return result.exitCode;
 }
 

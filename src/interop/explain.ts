@@ -278,7 +278,7 @@ function rule(s: Scenario): string[] {
       ];
     case 'max-lock-depth':
       return [
-        `Rule (__lock_acquire): a task may hold at most MAX_LOCK_DEPTH (${String(d.max ?? 48)}) locks at once; this one reached it,`,
+        `Rule (__lock_acquire): a task may hold at most MAX_LOCK_DEPTH (${typeof d.max === 'number' ? d.max : 48}) locks at once; this one reached it,`,
         'usually by taking one lock per object in a loop. Lockdep turns itself off.',
       ];
     case 'lock-held-at-exit':
@@ -310,7 +310,7 @@ function rule(s: Scenario): string[] {
           ];
     case 'debug-locks-warning':
       return [
-        `Rule (DEBUG_LOCKS_WARN_ON(${String(d.condition)})${d.where ? ` in ${String(d.where)}` : ''}): ${s.why ?? 'lockdep found an inconsistent state'}.`,
+        `Rule (DEBUG_LOCKS_WARN_ON(${String(d.condition)})${typeof d.where === 'string' ? ` in ${d.where}` : ''}): ${s.why ?? 'lockdep found an inconsistent state'}.`,
       ];
   }
 }
@@ -392,7 +392,9 @@ function reportLines(r: ReportExplanation, n: number): string[] {
   out.push(...rule(s).map((l) => `  ${l}`));
   for (const [k, v] of Object.entries(s.detail ?? {})) {
     if (v !== null && v !== false && k !== 'lockName')
-      out.push(`  ${`${k}:`.padEnd(9)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+      out.push(
+        `  ${`${k}:`.padEnd(9)} ${typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)}`,
+      );
   }
   if (!s.reproducible) {
     out.push(
@@ -442,10 +444,40 @@ function reportLines(r: ReportExplanation, n: number): string[] {
   return out;
 }
 
-export function formatExplanation(result: ExplainResult): string {
+export interface ExplainTextOptions {
+  /**
+   * the errors of unreadable reports go elsewhere (the CLI writes them once, on stderr,
+   * with formatExplainErrors()): the text names each such report in one line
+   */
+  readonly errorsElsewhere?: boolean;
+}
+
+export function formatExplanation(result: ExplainResult, options: ExplainTextOptions = {}): string {
   return (
-    result.reports.map((r, i) => formatReportExplanation(r, i + 1).join('\n')).join('\n\n') + '\n'
+    result.reports
+      .map((r, i) =>
+        !r.ok && options.errorsElsewhere
+          ? escapeText(
+              `Report ${i + 1} (line ${r.line}): ${printable(r.title) || 'no report'}: not explained (the error is on stderr)`,
+            )
+          : formatReportExplanation(r, i + 1).join('\n'),
+      )
+      .join('\n\n') + '\n'
   );
+}
+
+/**
+ * One located line per report that could not be read, `<name>:<line>: <message>`, for
+ * stderr. Escaped: the message may quote the input (an unsupported title).
+ */
+export function formatExplainErrors(result: ExplainResult, name: string): string {
+  return result.reports
+    .filter((r): r is UnexplainedReport => !r.ok)
+    .map((r) => {
+      const found = r.text && !r.message.includes(r.text) ? `; the line reads: ${r.text}` : '';
+      return `${escapeText(`${name}:${r.line}: ${printable(`${r.message}${found}`, 400)}`)}\n`;
+    })
+    .join('');
 }
 
 // -------------------------------------------------------------------------------------

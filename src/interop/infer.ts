@@ -92,10 +92,10 @@ function namingHint(base: string): LockKind | null {
   if (/^\((?:wq_completion|work_completion)\)/.test(base)) return 'map';
   // before v5.x a spinlock_t's class was named after its embedded raw lock: `&(&zone->lock)->rlock`
   if (/\)->rlock(?:#\d+)?$/.test(base)) return 'spinlock';
-  if (/rw_?sem|_sem\b|sem$|mmap_lock|i_rwsem|rwsem/i.test(base)) return 'rwsem';
+  if (/rw_?sem|_sem\b|sem$|mmap_lock/i.test(base)) return 'rwsem';
   if (/rt_mutex|rtmutex/i.test(base)) return 'rt_mutex';
   if (/mutex|_mtx\b|mtx$/i.test(base)) return 'mutex';
-  if (/raw_?(spin)?lock|raw_lock/i.test(base)) return 'raw_spinlock';
+  if (/raw_?(?:spin)?lock/i.test(base)) return 'raw_spinlock';
   if (/rwlock|rw_lock/i.test(base)) return 'rwlock';
   if (/local_lock|llock/i.test(base)) return 'local_lock';
   if (/srcu/i.test(base)) return 'srcu';
@@ -452,7 +452,7 @@ export function isRtImpliedRcu(prev: ParsedLock | undefined, l: ParsedLock): boo
   if (!prev || l.name !== 'rcu_read_lock') return false;
   if (
     l.at &&
-    /^(rt_spin_lock|rt_read_lock|rt_write_lock|rt_spin_trylock|rt_read_trylock|rt_write_trylock|rt_spin_lock_nested|rt_spin_lock_nest_lock)\b/.test(
+    /^(?:rt_spin_lock|rt_read_lock|rt_write_lock|rt_spin_trylock|rt_read_trylock|rt_write_trylock|rt_spin_lock_nested|rt_spin_lock_nest_lock)\b/.test(
       l.at,
     )
   )
@@ -494,22 +494,22 @@ export function inferPreempt(r: ParsedReport): Inference<PreemptModel> {
   }
   if (r.kind === 'sleeping-in-atomic' && /spinlock_rt\.c/.test(r.site))
     return { value: 'rt', why: `the might_sleep() site ${r.site} is PREEMPT_RT's spinlock` };
-  if (r.backtrace.some((f) => /^rt_(spin|read|write)_lock/.test(f)))
+  if (r.backtrace.some((f) => /^rt_(?:spin|read|write)_lock/.test(f)))
     return { value: 'rt', why: 'rt_spin_lock()/rt_read_lock() in the backtrace' };
   return { value: 'unknown', why: 'the report does not print the preemption model' };
 }
 
 /** Hints from the backtrace: `<IRQ>`/`<SOFTIRQ>` markers and well-known entry points. */
 export function contextHint(backtrace: readonly string[]): 'hardirq' | 'softirq' | 'task' | null {
-  const marker = backtrace.find((f) => /^<(IRQ|SOFTIRQ|NMI|TASK)>$/.test(f));
+  const marker = backtrace.find((f) => /^<(?:IRQ|SOFTIRQ|NMI|TASK)>$/.test(f));
   const frames = backtrace.filter((f) => !f.startsWith('<'));
   const soft = frames.findIndex((f) =>
-    /^(__do_softirq|handle_softirqs|do_softirq|run_ksoftirqd|net_rx_action|tasklet_action|run_timer_softirq|rcu_core|blk_done_softirq|irq_exit_rcu)/.test(
+    /^(?:__do_softirq|handle_softirqs|do_softirq|run_ksoftirqd|net_rx_action|tasklet_action|run_timer_softirq|rcu_core|blk_done_softirq|irq_exit_rcu)/.test(
       f,
     ),
   );
   const hard = frames.findIndex((f) =>
-    /^(__handle_irq_event_percpu|handle_irq_event|handle_\w+_irq|hrtimer_interrupt|__sysvec_|sysvec_|asm_sysvec_|common_interrupt|irq_work_run|flush_smp_call_function)/.test(
+    /^(?:__handle_irq_event_percpu|handle_irq_event|handle_\w+_irq|hrtimer_interrupt|__sysvec_|sysvec_|asm_sysvec_|common_interrupt|irq_work_run|flush_smp_call_function)/.test(
       f,
     ),
   );
@@ -571,7 +571,7 @@ const PRIMITIVES: readonly { re: RegExp; kind: LockKind | 'spinning'; rt?: boole
     re: /^(?:down_read\w*|down_write\w*|__down_read\w*|__down_write\w*|inode_lock\w*|mmap_read_lock\w*|mmap_write_lock\w*|rwsem_down_\w+)\b/,
     kind: 'rwsem',
   },
-  { re: /^(?:local_lock_acquire|local_lock\w*)\b/, kind: 'local_lock' },
+  { re: /^local_lock\w*\b/, kind: 'local_lock' },
 ];
 
 function frameEvidence(frame: string, where: string): Evidence | null {
@@ -588,7 +588,7 @@ function frameEvidence(frame: string, where: string): Evidence | null {
       why: `${where} ${sym}() (Rust's SpinLock: a spinlock_t)`,
     };
   // spin_lock() and friends are inline wrappers in spinlock.h (spinlock_t) or spinlock_rt.h (RT)
-  if (/^spin_(?:lock|trylock)\w*$/.test(fn) && /include\/linux\/spinlock(_rt)?\.h/.test(frame)) {
+  if (/^spin_(?:lock|trylock)\w*$/.test(fn) && /include\/linux\/spinlock(?:_rt)?\.h/.test(frame)) {
     const rt = /spinlock_rt\.h/.test(frame);
     return {
       kind: 'spinlock',

@@ -810,7 +810,7 @@ const RCU_FLAVOUR: Record<string, 'rcu_read_lock' | 'rcu_read_lock_bh' | 'rcu_re
 
 /** What an RCU_LOCKDEP_WARN() message means, in plain words. */
 function rcuMeaning(message: string): string {
-  if (/^Illegal context switch in RCU(-bh|-sched)? read-side critical section$/.test(message)) {
+  if (/^Illegal context switch in RCU(?:-bh|-sched)? read-side critical section$/.test(message)) {
     return 'rcu_sleep_check() in might_sleep()/schedule(): a function that may sleep ran inside an RCU read-side critical section of that flavour';
   }
   if (/^Illegal synchronize_\w+\(\) in/.test(message))

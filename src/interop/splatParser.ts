@@ -447,10 +447,14 @@ export function parseLockLine(text: string, line: number): ParsedLock | null {
   if (!c) return null;
   const rest = s.slice(c.end);
   let at: string | null = null;
-  const m = /^,\s*at:\s*(.*)$/.exec(rest);
+  const m = /^,\s*at:(.*)$/.exec(rest);
   if (m) {
     // Old kernels print `[<ffffffff81234567>] func+0x1/0x2`.
-    at = m[1].replace(/^\[<[0-9a-f]+>\]\s*/i, '').trim() || null;
+    at =
+      m[1]
+        .trim()
+        .replace(/^\[<[0-9a-f]+>\]/i, '')
+        .trim() || null;
   } else if (rest.trim() !== '' && rest.trim() !== ':' && rest.trim() !== ',') return null;
   if (c.cls.usage === null && c.cls.inner === null && at === null) return null;
   return { ...c.cls, address, at, sites: at === null ? [] : [at], line };
@@ -458,12 +462,21 @@ export function parseLockLine(text: string, line: number): ParsedLock | null {
 
 /** `name+0x1f/0x40 [module]` → `name+0x1f/0x40`; `[<addr>] name` and `? name` handled. */
 function frameName(s: string): string {
-  return s
+  const t = s
     .trim()
     .replace(/^\[<[0-9a-f]+>\]\s*/i, '')
-    .replace(/^\?\s*/, '')
-    .replace(/\s+\[[\w-]+\]$/, '')
-    .trim();
+    .replace(/^\?\s*/, '');
+  return dropSuffix(t, /\s\[[\w-]+\]$/).trim();
+}
+
+/**
+ * `t` without the suffix `re` matches (a pattern that starts with one fixed character
+ * class and ends at `$`), and without the spaces before it. A `\s+` at the start of such
+ * a pattern would rescan every run of spaces from each of its positions: quadratic.
+ */
+function dropSuffix(t: string, re: RegExp): string {
+  const m = re.exec(t);
+  return m ? t.slice(0, m.index).trimEnd() : t;
 }
 
 /**
@@ -478,13 +491,13 @@ export function parseFrame(line: string): string | null {
   const arm = /^\[<[0-9a-f]+>\]\s+\(([^)\s]+)\)\s+from\s+\[<[0-9a-f]+>\]/i.exec(t);
   if (arm) return arm[1];
   t = t.replace(/^\[<[0-9a-f]+>\]\s*/i, '').replace(/^\?\s+/, '');
-  t = t.replace(/\s+\((?:[CPL]|discriminator \d+)\)$/, '').replace(/\s+\[[\w-]+\]$/, '');
-  const m = /^([\w.$]+)(\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?:\s+(.*))?$/.exec(t);
+  t = dropSuffix(dropSuffix(t, /\s\((?:[CPL]|discriminator \d+)\)$/), /\s\[[\w-]+\]$/);
+  const m = /^([\w.$]+)(\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?:\s(.*))?$/.exec(t);
   if (!m) return null;
-  const rest = m[3] ?? '';
+  const rest = (m[3] ?? '').trim();
   // Without an offset, a frame is only recognised by what follows it: a source location.
-  if (!m[2] && !/^\(?\S*\.[chS]:\d+/.test(rest) && !/^\S+\.[chS]:-?\d+/.test(rest)) return null;
-  if (rest !== '' && !/^\(?\S*\.[chS]:-?\d+|^\[[\w-]+\]/.test(rest)) return null;
+  if (!m[2] && !/^\S*\.[chS]:\d+/.test(rest) && !/^\S+\.[chS]:-?\d+/.test(rest)) return null;
+  if (rest !== '' && !/^\S*\.[chS]:-?\d+|^\[[\w-]+\]/.test(rest)) return null;
   return m[1] + (m[2] ?? '');
 }
 
@@ -514,11 +527,13 @@ function preemptHint(rest: string): KernelIdent['preemptHint'] {
 // -------------------------------------------------------------------------------------
 // The cursor over one report's lines
 
-class Failure {
+class Failure extends Error {
   constructor(
     readonly line: LogLine,
-    readonly message: string,
-  ) {}
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 class Cursor {
@@ -590,7 +605,7 @@ class Cursor {
         (t === '' ||
           /^#\d+:/.test(t) ||
           titleOf(t) ||
-          /^(other info|but |which |stack backtrace|\d+ locks? held|no locks held)/.test(t))
+          /^(?:other info|but |which |stack backtrace|\d+ locks? held|no locks held)/.test(t))
       )
         break;
       joined = n === 0 ? t : `${joined} ${t}`;
@@ -624,7 +639,7 @@ class Cursor {
       while (this.i < this.end && at !== null && !/\+0x[0-9a-f]+/.test(at)) {
         const t = this.lines[this.i].text.trim();
         if (
-          !/^\/?\S*\.[chS]:\d+(?:\s+\[inline\])?$/.test(t) &&
+          !/^\S*\.[chS]:\d+(?:\s+\[inline\])?$/.test(t) &&
           !/^[\w.$]+\+0x[0-9a-f]+\/0x[0-9a-f]+(?:\s|$)/.test(t)
         )
           break;
@@ -695,6 +710,8 @@ class Cursor {
 // Pieces shared by several reports
 
 const HELD_HEADER = /^(?:(\d+) locks? held by (.+)\/(\d+):|no locks held by (.+)\/(\d+)\.)$/;
+/** The same header, for the task it names. */
+const HELD_BY = /^(?:\d+ locks? held by (.+)\/(\d+):|no locks held by (.+)\/(\d+)\.)$/;
 
 interface HeldBlock {
   readonly held: ParsedLock[] | null;
@@ -753,7 +770,9 @@ function trailer(lines: readonly LogLine[], from: number, end: number): Trailer 
     if (m && cpu === null) {
       cpu = Number(m[1]);
       const rest = m[2] ?? '';
-      const id = /(Not tainted|Tainted: [A-Z ]+?)\s+(\S+)\s+(#\S+)/.exec(rest);
+      // (taint flags are capitals between single or repeated spaces: each run of spaces is
+      // read once, so a line of spaces costs linear time)
+      const id = /^(Not tainted|Tainted:(?: +[A-Z]+)+) +(\S+) +(#\S+)/.exec(rest);
       if (id) {
         ident.tainted = id[1].trim();
         ident.release = id[2];
@@ -771,13 +790,13 @@ function trailer(lines: readonly LogLine[], from: number, end: number): Trailer 
       if (/^Call/.test(t)) continue;
     }
     if (!inTrace) continue;
-    if (/^<\/?(IRQ|SOFTIRQ|NMI|TASK)>$/.test(t)) {
+    if (/^<\/?(?:IRQ|SOFTIRQ|NMI|TASK)>$/.test(t)) {
       if (!t.startsWith('</')) backtrace.push(t);
       continue;
     }
     if (t === '') continue;
     if (
-      /^(RIP|RSP|RAX|RDX|RBP|R\d+|Code|---\[|Exception stack|irq event stamp|Modules linked in)/.test(
+      /^(?:RIP|RSP|RAX|RDX|RBP|R\d+|Code|---\[|Exception stack|irq event stamp|Modules linked in)/.test(
         t,
       )
     ) {
@@ -877,9 +896,9 @@ function parseCircular(c: Cursor) {
   let current: { depth: number; class: ParsedClass; trace: string[] } | null = null;
   for (; k < other; k++) {
     const t = c.lines[k].text.trim();
-    const e = /^-> #(\d+)\s*(.*)$/.exec(t);
+    const e = /^-> #(\d+)(\D.*)?$/.exec(t);
     if (e) {
-      let rest = e[2];
+      let rest = (e[2] ?? '').trim();
       // `-> #1 (name){..}-{..}:` may wrap after the number.
       if (rest === '' && k + 1 < other) rest = c.lines[++k].text.trim();
       const p = parseClassAt(rest.replace(/:$/, ''), 0);
@@ -907,7 +926,7 @@ function parseCircular(c: Cursor) {
     const rows = c.lines
       .slice(sc + 1, c.end)
       .map((l) => l.text)
-      .filter((t) => /^\s*(r?lock|sync)\(/.test(t));
+      .filter((t) => /^\s*(?:r?lock|sync)\(/.test(t));
     if (rows.length) {
       prevRead = /^\s*rlock\(/.test(rows[0]);
       lockRead = /^\s*rlock\(/.test(rows[rows.length - 1]);
@@ -1026,7 +1045,7 @@ function parseIrqInversion(c: Cursor) {
   const hb = heldBlock(c, c.end);
   const forwards = d[2] !== undefined;
   // v2.6 printed `soft-irq-safe` / `hard-irq-unsafe` where current kernels print SOFTIRQ / HARDIRQ.
-  const raw = (forwards ? d[2] : d[3]) as string;
+  const raw = forwards ? d[2] : d[3];
   const irqState = /^soft-?irq/i.test(raw) ? 'SOFTIRQ' : /^hard-?irq/i.test(raw) ? 'HARDIRQ' : raw;
   // The irq state is not printed in this report; the scenario table has it implicitly.
   return {
@@ -1113,11 +1132,11 @@ function parseSchedulingWhileAtomic(c: Cursor, title: string) {
 function taskFrom(c: Cursor): ParsedTask | null {
   for (let k = c.start; k < c.end; k++) {
     const t = c.lines[k].text.trim();
-    const h = HELD_HEADER.exec(t);
+    const h = HELD_BY.exec(t);
     if (h)
-      return h[2] !== undefined
-        ? { comm: h[2], pid: Number(h[3]) }
-        : { comm: h[4], pid: Number(h[5]) };
+      return h[1] !== undefined
+        ? { comm: h[1], pid: Number(h[2]) }
+        : { comm: h[3], pid: Number(h[4]) };
     const d = /^CPU: \d+ (?:UID: \d+ )?PID: (\d+) Comm: (\S+)/.exec(t);
     if (d) return { comm: d[2], pid: Number(d[1]) };
   }
@@ -1165,7 +1184,7 @@ function parseBadUnlock(c: Cursor) {
   const but = findLine(c, /^but there are no more locks to release!$/, c.i);
   for (let k = c.i; k < (but >= 0 ? but : Math.min(c.end, c.i + 4)); k++) {
     const t = c.lines[k].text.trim();
-    const f = /^\[<[0-9a-f]+>\]\s*(.+)$/i.exec(t);
+    const f = /^\[<[0-9a-f]+>\](.+)$/i.exec(t);
     if (f) at = f[1].trim();
     else if (at !== null && /^\S+\.[chS]:\d+/.test(t)) at = `${at} ${t}`;
   }
@@ -1205,7 +1224,7 @@ function parseHeldAtExit(c: Cursor, title: string) {
 
 function parseHeldLockFreed(c: Cursor) {
   const w = c.require(
-    new RegExp(`^${WHO} is freeing memory (\\S+)-(\\S+), with a lock still held there!$`),
+    new RegExp(`^${WHO} is freeing memory ([^\\s-]+)-([^\\s,]+), with a lock still held there!$`),
     '"<comm>/<pid> is freeing memory <from>-<to>, with a lock still held there!"',
   );
   const lock = c.lock('the held lock in the freed memory');
@@ -1303,7 +1322,7 @@ function parseBody(kind: ReportKind, c: Cursor, title: string): Body & Record<st
     case 'irq-unsafe-order':
       return parseIrqUnsafeOrder(
         c,
-        /(\S+)-safe ->/.exec(title)?.[1].replace(/^WARNING: |^\[ INFO: /, '') ?? 'HARDIRQ',
+        /((?:HARD|SOFT)IRQ(?:-READ)?)-safe ->/.exec(title)?.[1] ?? 'HARDIRQ',
       );
     case 'irq-inversion':
       return parseIrqInversion(c);
@@ -1368,7 +1387,7 @@ export function parseReports(text: string): ParseResult {
     const end = n + 1 < starts.length ? starts[n + 1].at : lines.length;
     // The `====` row above a title belongs to the next report, not this one.
     let stop = end;
-    while (stop > s.at + 1 && /^(=+|)$/.test(lines[stop - 1].text.trim())) stop--;
+    while (stop > s.at + 1 && /^=*$/.test(lines[stop - 1].text.trim())) stop--;
     const title = lines[s.at].text.trim();
     if (!s.rule) {
       reports.push({
@@ -1396,7 +1415,7 @@ function parseOne(
   c.i = start + 1;
   try {
     const body = parseBody(kind, c, title);
-    const bt = findLine(c, /^(stack backtrace:|CPU: \d+ )/, start);
+    const bt = findLine(c, /^(?:stack backtrace:|CPU: \d+ )/, start);
     const tr = trailer(lines, bt >= 0 ? bt : end, end);
     const id = identLine(c);
     const ident: KernelIdent = {
