@@ -10,6 +10,7 @@
  * the source line. Reconstruction of a scenario from the parsed data is reconstruct.ts.
  */
 import { VIOLATION_KINDS, type ViolationKind } from '../report/violation';
+import { LINE, lineRe, literal, TITLE } from '../report/kernelText';
 import { cleanLines, type LogLine } from './lines';
 
 /**
@@ -318,29 +319,23 @@ interface TitleRule {
   readonly re: RegExp;
 }
 
+/** A current `WARNING: <text>` title, or the `[ INFO: <text> ]` kernels before v4.15 printed. */
+function warningOrInfo(title: string, alsoBare = false): RegExp {
+  const text = literal(title.replace(/^WARNING: /, ''));
+  return new RegExp(`^(?:WARNING: |\\[ INFO: ${alsoBare ? '|\\[ ' : ''})${text}(?: \\])?$`);
+}
+
 // Current kernels print `WARNING: ...`; kernels before v4.15 printed `[ INFO: ... ]`.
 const TITLES: readonly TitleRule[] = [
-  { kind: 'invalid-wait-context', re: /^\[ BUG: Invalid wait context \]$/ },
-  {
-    kind: 'circular-dependency',
-    re: /^(?:WARNING: |\[ INFO: )possible circular locking dependency detected(?: \])?$/,
-  },
-  {
-    kind: 'recursive-locking',
-    re: /^(?:WARNING: |\[ INFO: )possible recursive locking detected(?: \])?$/,
-  },
-  {
-    kind: 'inconsistent-lock-state',
-    re: /^(?:WARNING: |\[ INFO: |\[ )inconsistent lock state(?: \])?$/,
-  },
+  { kind: 'invalid-wait-context', re: lineRe(TITLE.invalidWaitContext) },
+  { kind: 'circular-dependency', re: warningOrInfo(TITLE.circular) },
+  { kind: 'recursive-locking', re: warningOrInfo(TITLE.recursive) },
+  { kind: 'inconsistent-lock-state', re: warningOrInfo(TITLE.inconsistent, true) },
   {
     kind: 'irq-unsafe-order',
     re: /^(?:WARNING: |\[ INFO: )(HARDIRQ|SOFTIRQ|HARDIRQ-READ|SOFTIRQ-READ)-safe -> \1-unsafe lock order detected(?: \])?$/,
   },
-  {
-    kind: 'irq-inversion',
-    re: /^(?:WARNING: |\[ INFO: )possible irq lock inversion dependency detected(?: \])?$/,
-  },
+  { kind: 'irq-inversion', re: warningOrInfo(TITLE.irqInversion) },
   {
     kind: 'sleeping-in-atomic',
     re: /^BUG: sleeping function called from invalid context(?: at .*)?$/,
@@ -355,7 +350,7 @@ const TITLES: readonly TitleRule[] = [
     kind: 'bad-unlock-balance',
     re: /^(?:WARNING: |\[ BUG: )bad unlock balance detected!(?: \])?$/,
   },
-  { kind: 'max-lock-depth', re: /^BUG: MAX_LOCK_DEPTH too low!$/ },
+  { kind: 'max-lock-depth', re: lineRe(TITLE.maxLockDepth) },
   {
     kind: 'lock-held-at-exit',
     re: /^(?:WARNING: |\[ BUG: |BUG: )(?:\S.*\/\d+ still has locks held!|lock held when returning to user space!)(?: \])?$/,
@@ -744,7 +739,7 @@ function heldBlock(c: Cursor, limit: number): HeldBlock {
 }
 
 function lockdepOff(c: Cursor): boolean {
-  return findLine(c, /^INFO: lockdep is turned off\.$/, c.start) >= 0;
+  return findLine(c, lineRe(LINE.lockdepTurnedOff), c.start) >= 0;
 }
 
 interface Trailer {
@@ -861,37 +856,32 @@ type Body = Omit<
 };
 
 function parseInvalidWaitContext(c: Cursor) {
-  const w = c.require(
-    new RegExp(`^${WHO} is trying to lock:$`),
-    '"<comm>/<pid> is trying to lock:"',
-  );
+  const w = c.require(lineRe(LINE.isTryingToLock, `${WHO} `), '"<comm>/<pid> is trying to lock:"');
   const lock = c.lock('the lock being acquired');
-  const ctx = c.require(/^context-\{(\d):(\d)\}$/, '"context-{C:C}" (task_wait_context())');
+  // contextLine(): `context-{C:C}`
+  const ctx = c.require(/^context-\{(\d):\d\}$/, '"context-{C:C}" (task_wait_context())');
   const hb = heldBlock(c, c.end);
   return { task: task(w), lock, context: Number(ctx[1]), held: hb.held, heldDeclared: hb.declared };
 }
 
 function parseTwoLocks(c: Cursor) {
   const w = c.require(
-    new RegExp(`^${WHO} is trying to acquire lock:$`),
+    lineRe(LINE.isTryingToAcquireLock, `${WHO} `),
     '"<comm>/<pid> is trying to acquire lock:"',
   );
   const lock = c.lock('the lock being acquired');
-  c.require(/^but task is already holding lock:$/, '"but task is already holding lock:"');
+  c.require(lineRe(LINE.alreadyHoldingLock), `"${LINE.alreadyHoldingLock}"`);
   const prev = c.lock('the lock already held');
   return { task: task(w), lock, prev };
 }
 
 function parseCircular(c: Cursor) {
   const two = parseTwoLocks(c);
-  c.require(
-    /^the existing dependency chain \(in reverse order\) is:$/,
-    '"the existing dependency chain (in reverse order) is:"',
-  );
+  c.require(lineRe(LINE.existingChain), `"${LINE.existingChain}"`);
   const chain: ParsedChainEntry[] = [];
   // The chain section runs from the heading to "other info that might help us debug this:".
   let k = c.i;
-  const stop = c.find(/^other info that might help us debug this:$/);
+  const stop = c.find(lineRe(LINE.otherInfo));
   const other = stop ? c.i - 1 : c.end;
   let current: { depth: number; class: ParsedClass; trace: string[] } | null = null;
   for (; k < other; k++) {
@@ -921,7 +911,7 @@ function parseCircular(c: Cursor) {
   // The unsafe scenario table says whether prev / next were readers.
   let prevRead = false;
   let lockRead = false;
-  const sc = findLine(c, /^Possible unsafe locking scenario:$/, other);
+  const sc = findLine(c, lineRe(LINE.unsafeScenario), other);
   if (sc >= 0) {
     const rows = c.lines
       .slice(sc + 1, c.end)
@@ -986,7 +976,7 @@ function parseIrqUnsafeOrder(c: Cursor, state: string) {
     '"<comm>/<pid> [HC..:SC..:HE.:SE.] is trying to acquire:"',
   );
   const lock = c.lock('the lock being acquired');
-  c.require(/^and this task is already holding:$/, '"and this task is already holding:"');
+  c.require(lineRe(LINE.andAlreadyHolding), `"${LINE.andAlreadyHolding}"`);
   const prev = c.lock('the lock already held');
   c.require(
     /^but this new dependency connects a \S+-irq-safe lock:$/,
@@ -1012,7 +1002,7 @@ function parseIrqUnsafeOrder(c: Cursor, state: string) {
   }
   if (fwd >= 0) {
     c.i = fwd + 1;
-    const bt = findLine(c, /^stack backtrace:$/, fwd);
+    const bt = findLine(c, lineRe(LINE.stackBacktrace), fwd);
     forwardPath = pathClasses(c, bt >= 0 ? bt : c.end);
   }
   c.i = save;
@@ -1033,7 +1023,7 @@ function parseIrqUnsafeOrder(c: Cursor, state: string) {
 
 function parseIrqInversion(c: Cursor) {
   const w = c.require(
-    new RegExp(`^${WHO} just changed the state of lock:$`),
+    lineRe(LINE.justChangedState, `${WHO} `),
     '"<comm>/<pid> just changed the state of lock:"',
   );
   const lock = c.lock('the lock whose state changed');
@@ -1077,7 +1067,7 @@ function parseSleeping(c: Cursor, title: string) {
   );
   const rcu = c.find(/^RCU nest depth: (\d+), expected: (\d+)$/, Math.min(c.end, c.i + 4));
   const hb = heldBlock(c, c.end);
-  const pd = findLine(c, /^Preemption disabled at:$/, c.start);
+  const pd = findLine(c, lineRe(LINE.preemptionDisabledAt), c.start);
   const preemptDisabledAt = pd >= 0 && pd + 1 < c.end ? frameName(c.lines[pd + 1].text) : null;
   const inAtomic = a[1] === '1';
   return {
@@ -1116,7 +1106,7 @@ function parseSchedulingWhileAtomic(c: Cursor, title: string) {
   // print_irqtrace_events() comes before dump_stack(); a stamp after it belongs to another report
   const cpuLine = findLine(c, /^CPU: \d+ /, c.start);
   const stamp = findLine(c, /^irq event stamp:/, c.start);
-  const pd = findLine(c, /^Preemption disabled at:$/, c.start);
+  const pd = findLine(c, lineRe(LINE.preemptionDisabledAt), c.start);
   return {
     task: task(m),
     heldDeclared: hb.declared,
@@ -1145,7 +1135,7 @@ function taskFrom(c: Cursor): ParsedTask | null {
 
 function parseSuspiciousRcu(c: Cursor) {
   // "%s:%d %s!\n": the site and the message; the message may be wrapped by a mail client
-  const other = findLine(c, /^other info that might help us debug this:$/, c.i);
+  const other = findLine(c, lineRe(LINE.otherInfo), c.i);
   const limit = other >= 0 ? other : Math.min(c.end, c.i + 6);
   const m = c.require(
     /^(\S+:\d+) (.+)!$/,
@@ -1164,9 +1154,7 @@ function parseSuspiciousRcu(c: Cursor) {
     message: m[2],
     rcuSchedulerActive: s ? Number(s.m[1]) : null,
     debugLocks: s ? s.m[2] !== '0' : null,
-    falsePositiveNote: has(
-      /^Possible false positive due to lockdep disabling via debug_locks = 0$/,
-    ),
+    falsePositiveNote: has(lineRe(LINE.falsePositive)),
     offlineCpu: has(/^RCU used illegally from offline CPU!/),
     extendedQs: has(/^RCU used illegally from extended quiescent state!$/),
     held: hb.held,
@@ -1181,7 +1169,7 @@ function parseBadUnlock(c: Cursor) {
   );
   // print_ip_sym(): `[<address>] site`; syzbot prints one line per inlined frame, the real one last
   let at: string | null = null;
-  const but = findLine(c, /^but there are no more locks to release!$/, c.i);
+  const but = findLine(c, lineRe(LINE.noMoreLocks), c.i);
   for (let k = c.i; k < (but >= 0 ? but : Math.min(c.end, c.i + 4)); k++) {
     const t = c.lines[k].text.trim();
     const f = /^\[<[0-9a-f]+>\](.+)$/i.exec(t);
@@ -1239,12 +1227,9 @@ function parseHeldLockFreed(c: Cursor) {
 }
 
 function parseNestedLockNotTaken(c: Cursor) {
-  const w = c.require(
-    new RegExp(`^${WHO} is trying to lock:$`),
-    '"<comm>/<pid> is trying to lock:"',
-  );
+  const w = c.require(lineRe(LINE.isTryingToLock, `${WHO} `), '"<comm>/<pid> is trying to lock:"');
   const lock = c.lock('the lock being acquired');
-  c.require(/^but this task is not holding:$/, '"but this task is not holding:"');
+  c.require(lineRe(LINE.notHolding), `"${LINE.notHolding}"`);
   while (c.i < c.end && c.lines[c.i].text.trim() === '') c.i++;
   if (c.i >= c.end)
     throw new Failure(c.here(), 'expected the name of the nest lock, found the end of the report');
