@@ -836,26 +836,20 @@ function pathClasses(c: Cursor, limit: number): ParsedClass[] {
 // -------------------------------------------------------------------------------------
 // One parser per report kind
 
-type Body = Omit<
-  ParsedBase,
-  | 'kind'
-  | 'title'
-  | 'startLine'
-  | 'endLine'
-  | 'ident'
-  | 'cpu'
-  | 'backtrace'
-  | 'held'
-  | 'task'
-  | 'heldDeclared'
-  | 'lockdepOff'
-> & {
-  task: ParsedTask | null;
-  held: ParsedLock[] | null;
-  heldDeclared: number | null;
-};
+/** The fields every report has and parseOne() fills in, whatever the kind. */
+type Common =
+  'kind' | 'title' | 'startLine' | 'endLine' | 'ident' | 'cpu' | 'backtrace' | 'lockdepOff';
 
-function parseInvalidWaitContext(c: Cursor) {
+/** What the parser of one kind reads: its report without the common fields. */
+type BodyOf<R extends ParsedReport> = Omit<R, Common>;
+
+/** The parser of one kind. */
+type KindParser<K extends ReportKind> = (
+  c: Cursor,
+  title: string,
+) => BodyOf<Extract<ParsedReport, { kind: K }>>;
+
+function parseInvalidWaitContext(c: Cursor): BodyOf<ParsedInvalidWaitContext> {
   const w = c.require(lineRe(LINE.isTryingToLock, `${WHO} `), '"<comm>/<pid> is trying to lock:"');
   const lock = c.lock('the lock being acquired');
   // contextLine(): `context-{C:C}`
@@ -875,7 +869,7 @@ function parseTwoLocks(c: Cursor) {
   return { task: task(w), lock, prev };
 }
 
-function parseCircular(c: Cursor) {
+function parseCircular(c: Cursor): BodyOf<ParsedCircular> {
   const two = parseTwoLocks(c);
   c.require(lineRe(LINE.existingChain), `"${LINE.existingChain}"`);
   const chain: ParsedChainEntry[] = [];
@@ -940,13 +934,13 @@ function findLine(c: Cursor, re: RegExp, from: number): number {
   return -1;
 }
 
-function parseRecursive(c: Cursor) {
+function parseRecursive(c: Cursor): BodyOf<ParsedRecursive> {
   const two = parseTwoLocks(c);
   const hb = heldBlock(c, c.end);
   return { ...two, held: hb.held, heldDeclared: hb.declared };
 }
 
-function parseInconsistent(c: Cursor) {
+function parseInconsistent(c: Cursor): BodyOf<ParsedInconsistent> {
   const u = c.require(
     /^inconsistent \{([A-Z -]+)\} -> \{([A-Z -]+)\} usage\.$/,
     '"inconsistent {<old usage>} -> {<new usage>} usage."',
@@ -968,7 +962,7 @@ function parseInconsistent(c: Cursor) {
   };
 }
 
-function parseIrqUnsafeOrder(c: Cursor, state: string) {
+function parseIrqUnsafeOrder(c: Cursor, state: string): BodyOf<ParsedIrqUnsafeOrder> {
   const w = c.require(
     new RegExp(
       `^${WHO} (\\[HC\\d+\\[\\d+\\]:SC\\d+\\[\\d+\\]:HE\\d:SE\\d\\]) is trying to acquire:$`,
@@ -1021,7 +1015,7 @@ function parseIrqUnsafeOrder(c: Cursor, state: string) {
   };
 }
 
-function parseIrqInversion(c: Cursor) {
+function parseIrqInversion(c: Cursor): BodyOf<ParsedIrqInversion> {
   const w = c.require(
     lineRe(LINE.justChangedState, `${WHO} `),
     '"<comm>/<pid> just changed the state of lock:"',
@@ -1050,7 +1044,7 @@ function parseIrqInversion(c: Cursor) {
   };
 }
 
-function parseSleeping(c: Cursor, title: string) {
+function parseSleeping(c: Cursor, title: string): BodyOf<ParsedSleeping> {
   let site = /at (\S+)$/.exec(title)?.[1] ?? null;
   if (!site) {
     // `... invalid context at` wrapped: the site is the next line.
@@ -1087,7 +1081,7 @@ function parseSleeping(c: Cursor, title: string) {
   };
 }
 
-function parseSchedulingWhileAtomic(c: Cursor, title: string) {
+function parseSchedulingWhileAtomic(c: Cursor, title: string): BodyOf<ParsedSchedulingWhileAtomic> {
   let m = new RegExp(`^BUG: scheduling while atomic: ${WHO}\\/0x([0-9a-f]+)$`, 'i').exec(
     title.trim(),
   );
@@ -1133,7 +1127,7 @@ function taskFrom(c: Cursor): ParsedTask | null {
   return null;
 }
 
-function parseSuspiciousRcu(c: Cursor) {
+function parseSuspiciousRcu(c: Cursor): BodyOf<ParsedSuspiciousRcu> {
   // "%s:%d %s!\n": the site and the message; the message may be wrapped by a mail client
   const other = findLine(c, lineRe(LINE.otherInfo), c.i);
   const limit = other >= 0 ? other : Math.min(c.end, c.i + 6);
@@ -1162,7 +1156,7 @@ function parseSuspiciousRcu(c: Cursor) {
   };
 }
 
-function parseBadUnlock(c: Cursor) {
+function parseBadUnlock(c: Cursor): BodyOf<ParsedBadUnlock> {
   const w = c.require(
     new RegExp(`^${WHO} is trying to release lock \\((.*)\\) at:$`),
     '"<comm>/<pid> is trying to release lock (<name>) at:"',
@@ -1181,7 +1175,7 @@ function parseBadUnlock(c: Cursor) {
   return { task: task(w), lockName: w[3], at, held: hb.held, heldDeclared: hb.declared };
 }
 
-function parseMaxLockDepth(c: Cursor) {
+function parseMaxLockDepth(c: Cursor): BodyOf<ParsedMaxLockDepth> {
   const d = c.find(/^depth: (\d+)\s+max: (\d+)!$/, Math.min(c.end, c.i + 4));
   // debug_show_all_locks() follows with every task's locks: the first block is the current task's
   const hb = heldBlock(c, c.end);
@@ -1194,7 +1188,7 @@ function parseMaxLockDepth(c: Cursor) {
   };
 }
 
-function parseHeldAtExit(c: Cursor, title: string) {
+function parseHeldAtExit(c: Cursor, title: string): BodyOf<ParsedHeldAtExit> {
   const w = new RegExp(`^(?:WARNING: |\\[ BUG: |BUG: )${WHO} still has locks held!`).exec(
     title.trim(),
   );
@@ -1210,7 +1204,7 @@ function parseHeldAtExit(c: Cursor, title: string) {
   return { task: t ?? taskFrom(c), returningToUser: !w, held: hb.held, heldDeclared: hb.declared };
 }
 
-function parseHeldLockFreed(c: Cursor) {
+function parseHeldLockFreed(c: Cursor): BodyOf<ParsedHeldLockFreed> {
   const w = c.require(
     new RegExp(`^${WHO} is freeing memory ([^\\s-]+)-([^\\s,]+), with a lock still held there!$`),
     '"<comm>/<pid> is freeing memory <from>-<to>, with a lock still held there!"',
@@ -1226,7 +1220,7 @@ function parseHeldLockFreed(c: Cursor) {
   };
 }
 
-function parseNestedLockNotTaken(c: Cursor) {
+function parseNestedLockNotTaken(c: Cursor): BodyOf<ParsedNestedLockNotTaken> {
   const w = c.require(lineRe(LINE.isTryingToLock, `${WHO} `), '"<comm>/<pid> is trying to lock:"');
   const lock = c.lock('the lock being acquired');
   c.require(lineRe(LINE.notHolding), `"${LINE.notHolding}"`);
@@ -1239,7 +1233,7 @@ function parseNestedLockNotTaken(c: Cursor) {
   return { task: task(w), lock, nestLock, held: hb.held, heldDeclared: hb.declared };
 }
 
-function parseLockdepLimit(c: Cursor, title: string) {
+function parseLockdepLimit(c: Cursor, title: string): BodyOf<ParsedLockdepLimit> {
   const t = title.trim();
   const m = /^BUG: (MAX_\w+) too low!$/.exec(t);
   const sub = /^BUG: looking up invalid subclass: (\d+)$/.exec(t);
@@ -1259,7 +1253,7 @@ function parseLockdepLimit(c: Cursor, title: string) {
   };
 }
 
-function parseDebugLocksWarning(c: Cursor, title: string) {
+function parseDebugLocksWarning(c: Cursor, title: string): BodyOf<ParsedDebugLocksWarning> {
   const condition = /^DEBUG_LOCKS_WARN_ON\((.*)\)$/.exec(title.trim())?.[1] ?? '';
   let where: string | null = null;
   let file: string | null = null;
@@ -1294,44 +1288,44 @@ function parseDebugLocksWarning(c: Cursor, title: string) {
   };
 }
 
-function parseBody(kind: ReportKind, c: Cursor, title: string): Body & Record<string, unknown> {
-  switch (kind) {
-    case 'invalid-wait-context':
-      return parseInvalidWaitContext(c);
-    case 'circular-dependency':
-      return parseCircular(c);
-    case 'recursive-locking':
-      return parseRecursive(c);
-    case 'inconsistent-lock-state':
-      return parseInconsistent(c);
-    case 'irq-unsafe-order':
-      return parseIrqUnsafeOrder(
-        c,
-        /((?:HARD|SOFT)IRQ(?:-READ)?)-safe ->/.exec(title)?.[1] ?? 'HARDIRQ',
-      );
-    case 'irq-inversion':
-      return parseIrqInversion(c);
-    case 'sleeping-in-atomic':
-      return parseSleeping(c, title);
-    case 'scheduling-while-atomic':
-      return parseSchedulingWhileAtomic(c, title);
-    case 'suspicious-rcu-usage':
-      return parseSuspiciousRcu(c);
-    case 'bad-unlock-balance':
-      return parseBadUnlock(c);
-    case 'max-lock-depth':
-      return parseMaxLockDepth(c);
-    case 'lock-held-at-exit':
-      return parseHeldAtExit(c, title);
-    case 'held-lock-freed':
-      return parseHeldLockFreed(c);
-    case 'nested-lock-not-taken':
-      return parseNestedLockNotTaken(c);
-    case 'lockdep-limit':
-      return parseLockdepLimit(c, title);
-    case 'debug-locks-warning':
-      return parseDebugLocksWarning(c, title);
-  }
+/** One parser per report kind, each with the report type it reads. */
+const PARSERS: { readonly [K in ReportKind]: KindParser<K> } = {
+  'invalid-wait-context': (c) => parseInvalidWaitContext(c),
+  'circular-dependency': (c) => parseCircular(c),
+  'recursive-locking': (c) => parseRecursive(c),
+  'inconsistent-lock-state': (c) => parseInconsistent(c),
+  'irq-unsafe-order': (c, title) =>
+    parseIrqUnsafeOrder(c, /((?:HARD|SOFT)IRQ(?:-READ)?)-safe ->/.exec(title)?.[1] ?? 'HARDIRQ'),
+  'irq-inversion': (c) => parseIrqInversion(c),
+  'sleeping-in-atomic': parseSleeping,
+  'scheduling-while-atomic': parseSchedulingWhileAtomic,
+  'suspicious-rcu-usage': (c) => parseSuspiciousRcu(c),
+  'bad-unlock-balance': (c) => parseBadUnlock(c),
+  'max-lock-depth': (c) => parseMaxLockDepth(c),
+  'lock-held-at-exit': parseHeldAtExit,
+  'held-lock-freed': (c) => parseHeldLockFreed(c),
+  'nested-lock-not-taken': (c) => parseNestedLockNotTaken(c),
+  'lockdep-limit': parseLockdepLimit,
+  'debug-locks-warning': parseDebugLocksWarning,
+};
+
+/** A kind's body with the common fields: the one place the kind and its body are joined. */
+function assemble<K extends ReportKind>(
+  kind: K,
+  body: BodyOf<Extract<ParsedReport, { kind: K }>>,
+  common: Omit<Pick<ParsedBase, Common>, 'kind'>,
+): ParsedReport {
+  return { ...body, ...common, kind } as Extract<ParsedReport, { kind: K }>;
+}
+
+function parseKind<K extends ReportKind>(
+  kind: K,
+  c: Cursor,
+  title: string,
+  common: () => Omit<Pick<ParsedBase, Common>, 'kind'>,
+): ParsedReport {
+  const body = PARSERS[kind](c, title);
+  return assemble(kind, body, common());
 }
 
 // -------------------------------------------------------------------------------------
@@ -1399,28 +1393,25 @@ function parseOne(
   const c = new Cursor(lines, start, end);
   c.i = start + 1;
   try {
-    const body = parseBody(kind, c, title);
-    const bt = findLine(c, /^(?:stack backtrace:|CPU: \d+ )/, start);
-    const tr = trailer(lines, bt >= 0 ? bt : end, end);
-    const id = identLine(c);
-    const ident: KernelIdent = {
-      release: id.release ?? tr.identFromCpuLine.release ?? null,
-      version: id.version ?? tr.identFromCpuLine.version ?? null,
-      tainted: id.tainted ?? tr.identFromCpuLine.tainted ?? null,
-      preemptHint: tr.identFromCpuLine.preemptHint ?? id.preemptHint ?? null,
-    };
-    return {
-      ...body,
-      heldDeclared: body.heldDeclared ?? null,
-      lockdepOff: lockdepOff(c),
-      kind,
-      title,
-      startLine: lines[start].line,
-      endLine: lines[end - 1].line,
-      ident,
-      cpu: tr.cpu,
-      backtrace: tr.backtrace,
-    } as unknown as ParsedReport;
+    return parseKind(kind, c, title, () => {
+      const bt = findLine(c, /^(?:stack backtrace:|CPU: \d+ )/, start);
+      const tr = trailer(lines, bt >= 0 ? bt : end, end);
+      const id = identLine(c);
+      return {
+        lockdepOff: lockdepOff(c),
+        title,
+        startLine: lines[start].line,
+        endLine: lines[end - 1].line,
+        ident: {
+          release: id.release ?? tr.identFromCpuLine.release ?? null,
+          version: id.version ?? tr.identFromCpuLine.version ?? null,
+          tainted: id.tainted ?? tr.identFromCpuLine.tainted ?? null,
+          preemptHint: tr.identFromCpuLine.preemptHint ?? id.preemptHint ?? null,
+        },
+        cpu: tr.cpu,
+        backtrace: tr.backtrace,
+      };
+    });
   } catch (e) {
     if (e instanceof Failure)
       return { kind, title, line: e.line.line, text: e.line.text, message: e.message };
