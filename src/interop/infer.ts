@@ -7,7 +7,7 @@
  * (rcu_read_lock under every spinlock_t, `local_bh`, spinlock_rt.c).
  */
 import type { PreemptModel } from '../core/config';
-import type { WaitTypeName } from '../core/waitType';
+import { LD_WAIT, resolveWait, waitLevelOf, type WaitTypeName } from '../core/waitType';
 import type { LockDecl } from '../trace/schema';
 import {
   builtinClassTable,
@@ -103,12 +103,13 @@ function namingHint(base: string): LockKind | null {
   return null;
 }
 
+/** A printed wait number back to its name, under a numbering (=n folds CONFIG into SPIN). */
 function waitName(level: number, prove: boolean): WaitTypeName {
-  if (level <= 0) return 'inv';
-  if (level === 1) return 'free';
-  if (level === 2) return 'spin';
-  if (prove) return level === 3 ? 'config' : 'sleep';
-  return 'sleep';
+  for (const name of ['inv', 'free', 'spin', 'config', 'sleep'] as const) {
+    if (name === 'config' && !prove) continue;
+    if (resolveWait(waitLevelOf(name), prove) === level) return name;
+  }
+  return level <= LD_WAIT.INV ? 'inv' : 'sleep';
 }
 
 function map(outer: number, inner: number, prove: boolean, basis: string): InferredType {

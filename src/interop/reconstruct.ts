@@ -5,6 +5,15 @@
  * report does not say is chosen explicitly and recorded in `notes`.
  */
 import type { PreemptModel } from '../core/config';
+import {
+  HARDIRQ_MASK,
+  HARDIRQ_OFFSET,
+  PREEMPT_MASK,
+  SOFTIRQ_DISABLE_OFFSET,
+  SOFTIRQ_MASK,
+  SOFTIRQ_OFFSET,
+} from '../core/preemptCount';
+import { LD_WAIT, resolveWait } from '../core/waitType';
 import type { LockDecl, Trace, TraceEvent } from '../trace/schema';
 import { builtinClassTable, type ClassTable } from './classTable';
 import {
@@ -358,14 +367,17 @@ function contextOf(
 ): Inference<ContextName> {
   const hint = contextHint(r.backtrace);
   const c = r.context;
+  // task_wait_context() as this numbering prints it
+  const task = resolveWait(LD_WAIT.MAX, prove);
+  const spin = resolveWait(LD_WAIT.SPIN, prove);
   if (prove) {
-    if (c === 5) return { value: 'task', why: 'context-{5:5}: task context (LD_WAIT_MAX)' };
-    if (c === 2)
+    if (c === task) return { value: 'task', why: 'context-{5:5}: task context (LD_WAIT_MAX)' };
+    if (c === spin)
       return {
         value: 'hardirq',
         why: 'context-{2:2}: a hard interrupt handler that is not threaded (LD_WAIT_SPIN)',
       };
-    if (c === 3) {
+    if (c === LD_WAIT.CONFIG) {
       if (rt)
         return {
           value: 'hardirq-threaded',
@@ -384,8 +396,9 @@ function contextOf(
       };
     }
   } else {
-    if (c === 4) return { value: 'task', why: 'context-{4:4}: task context in the =n numbering' };
-    if (c === 2) {
+    if (c === task)
+      return { value: 'task', why: 'context-{4:4}: task context in the =n numbering' };
+    if (c === spin) {
       if (hint === 'softirq')
         return {
           value: 'softirq',
@@ -427,8 +440,8 @@ function buildInvalidWaitContext(
     irqFrom = printed.length;
     if (outer <= r.context) {
       for (let k = printed.length - 1; k >= 0; k--) {
-        const inner = printed[k].inner ?? 0;
-        if (inner > 0 && inner < outer) {
+        const inner = printed[k].inner ?? LD_WAIT.INV;
+        if (inner > LD_WAIT.INV && inner < outer) {
           irqFrom = k;
           break;
         }
@@ -445,8 +458,8 @@ function buildInvalidWaitContext(
   let index = -1;
   held.forEach((h, k) => {
     if (k < irqFrom || h.implied) return;
-    const inner = h.inner ?? 0;
-    if (inner > 0 && inner < limit) {
+    const inner = h.inner ?? LD_WAIT.INV;
+    if (inner > LD_WAIT.INV && inner < limit) {
       limit = inner;
       index = k;
     }
@@ -649,9 +662,6 @@ function buildIrqInversion(r: ParsedIrqInversion, b: Builder, origin: Scenario['
 // -------------------------------------------------------------------------------------
 // scheduler reports: rebuild preempt_count from what the held locks explain
 
-const HARDIRQ_MASK = 0xf0000;
-const SOFTIRQ_MASK = 0xff00;
-
 function buildAtomic(
   r: ParsedSleeping | ParsedSchedulingWhileAtomic,
   b: Builder,
@@ -698,19 +708,21 @@ function buildAtomic(
   const printedCount = sleeping ? r.preemptCount : r.preemptCount - 1; // __schedule_bug() adds the scheduler's own 1
   const have = k.preemptCount();
   const missing = printedCount - have;
-  const hard = (missing & HARDIRQ_MASK) >> 16;
+  const hard = (missing & HARDIRQ_MASK) / HARDIRQ_OFFSET;
   const soft = missing & SOFTIRQ_MASK;
-  const pre = missing & 0xff;
+  const pre = missing & PREEMPT_MASK;
+  // SOFTIRQ_OFFSET is serving a softirq; the bits above it count local_bh_disable()
+  const bhDisables = Math.floor(soft / SOFTIRQ_DISABLE_OFFSET);
   if (missing < 0 || (printedCount & HARDIRQ_MASK) < (have & HARDIRQ_MASK)) {
     b.notes.push(
       `preempt_count ${printedCount.toString(16)} is less than the held locks account for (${have.toString(16)}) under ${origin.preempt}; not reproduced exactly`,
     );
   } else {
     if (hard) b.notes.push(`preempt_count has HARDIRQ_OFFSET: in a hard interrupt`);
-    if (soft & 0x100) b.notes.push('preempt_count has SOFTIRQ_OFFSET: serving a softirq');
-    if (soft >> 9)
+    if (soft & SOFTIRQ_OFFSET) b.notes.push('preempt_count has SOFTIRQ_OFFSET: serving a softirq');
+    if (bhDisables)
       b.notes.push(
-        `preempt_count has ${soft >> 9} x SOFTIRQ_DISABLE_OFFSET: local_bh_disable() not explained by the held locks`,
+        `preempt_count has ${bhDisables} x SOFTIRQ_DISABLE_OFFSET: local_bh_disable() not explained by the held locks`,
       );
     if (pre)
       b.notes.push(
@@ -719,8 +731,8 @@ function buildAtomic(
   }
   const ok = missing >= 0;
   if (ok) for (let n = 0; n < hard; n++) b.push('irq_enter', { threaded: false });
-  if (ok && soft & 0x100) b.push('softirq_enter');
-  if (ok) for (let n = 0; n < soft >> 9; n++) b.push('bh_disable');
+  if (ok && soft & SOFTIRQ_OFFSET) b.push('softirq_enter');
+  if (ok) for (let n = 0; n < bhDisables; n++) b.push('bh_disable');
   if (ok) for (let n = 0; n < pre; n++) b.push('preempt_disable');
   for (const h of before) b.acquire(h);
   if (r.irqsDisabled && !(ok && hard) && !k.irqsDisabled()) b.push('irq_disable');
@@ -1115,7 +1127,7 @@ function debugStep(r: ParsedDebugLocksWarning): { ops: string[]; why: string } |
   }
   if (/^\(?preempt_count\(\) & PREEMPT_MASK\)? >= PREEMPT_MASK - 10$/.test(c)) {
     return {
-      ops: Array.from({ length: 256 }, () => 'preempt_disable'),
+      ops: Array.from({ length: PREEMPT_MASK + 1 }, () => 'preempt_disable'),
       why: 'the preempt_disable() depth is about to overflow its 8 bits',
     };
   }
@@ -1270,7 +1282,7 @@ export function reconstruct(
       context =
         pc & HARDIRQ_MASK
           ? { value: 'hardirq', why: 'preempt_count has HARDIRQ bits' }
-          : pc & 0x100
+          : pc & SOFTIRQ_OFFSET
             ? { value: 'softirq', why: 'preempt_count has SOFTIRQ_OFFSET' }
             : { value: 'task', why: 'preempt_count has no interrupt bits' };
       ({ lock, held, atomic } = buildAtomic(r, b, origin));
