@@ -765,14 +765,7 @@ function trailer(lines: readonly LogLine[], from: number, end: number): Trailer 
     if (m && cpu === null) {
       cpu = Number(m[1]);
       const rest = m[2] ?? '';
-      // (taint flags are capitals between single or repeated spaces: each run of spaces is
-      // read once, so a line of spaces costs linear time)
-      const id = /^(Not tainted|Tainted:(?: +[A-Z]+)+) +(\S+) +(#\S+)/.exec(rest);
-      if (id) {
-        ident.tainted = id[1].trim();
-        ident.release = id[2];
-        ident.version = id[3];
-      }
+      Object.assign(ident, kernelIdentOf(rest));
       ident.preemptHint = preemptHint(rest);
       continue;
     }
@@ -803,6 +796,18 @@ function trailer(lines: readonly LogLine[], from: number, end: number): Trailer 
     if (f !== null) backtrace.push(f);
   }
   return { cpu, identFromCpuLine: ident, backtrace };
+}
+
+/**
+ * `Not tainted 6.9.0 #1 ...` / `Tainted: G        W  OE 6.11.0 #28 ...` after dump_stack()'s
+ * `Comm:`. Taint flags are capitals between single or repeated spaces: each run of spaces
+ * is read once, so a line of spaces costs linear time.
+ */
+export function kernelIdentOf(
+  rest: string,
+): Partial<Pick<KernelIdent, 'tainted' | 'release' | 'version'>> {
+  const id = /^(Not tainted|Tainted:(?: +[A-Z]+)+) +(\S+) +(#\S+)/.exec(rest);
+  return id ? { tainted: id[1].trim(), release: id[2], version: id[3] } : {};
 }
 
 function identLine(c: Cursor): Partial<KernelIdent> {
