@@ -125,6 +125,7 @@ export {
   explainText,
   formatExplanation,
   formatReportExplanation,
+  formatExplainErrors,
   explanationToJson,
 } from './interop/explain';
 export type {
@@ -133,7 +134,10 @@ export type {
   ExplainedReport,
   UnexplainedReport,
   ReportExplanation,
+  Reading,
+  ExplainTextOptions,
 } from './interop/explain';
+export type { PrimitiveLookup, ProveEvidence, ProveInference } from './interop/infer';
 export { parseReports, parseLockLine, REPORT_KINDS } from './interop/splatParser';
 export type {
   ParsedReport,
@@ -143,7 +147,13 @@ export type {
   ReportParseError,
 } from './interop/splatParser';
 export { reconstruct } from './interop/reconstruct';
-export type { Scenario, ScenarioLock, Culprit, ContextName } from './interop/reconstruct';
+export type {
+  Scenario,
+  ScenarioLock,
+  Culprit,
+  ContextName,
+  ReconstructOptions,
+} from './interop/reconstruct';
 export { matrixVerdicts } from './interop/replay';
 export type { Verdict } from './interop/replay';
 export {

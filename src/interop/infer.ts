@@ -45,7 +45,7 @@ function sourcesOf(src: ClassTable | TypeSources | undefined): TypeSources {
  * inference below goes through it, so a catalogue plugged into explain's options is
  * consulted everywhere a name could decide a type.
  */
-export function knownClass(src: ClassTable | TypeSources, base: string): ClassEntry | null {
+function knownClass(src: ClassTable | TypeSources, base: string): ClassEntry | null {
   const s = sourcesOf(src);
   const e = lookupClass(s.table, base);
   if (e) return e;
@@ -75,7 +75,7 @@ const SLEEPING: readonly LockKind[] = ['mutex', 'rwsem', 'rt_mutex'];
 const SPIN_CLASS: readonly LockKind[] = ['spinlock', 'rwlock', 'local_lock'];
 
 /** A type suggested by the name alone: the class table, then common naming. */
-export function nameHint(
+function nameHint(
   name: string,
   table: ClassTable | TypeSources = builtinClassTable(),
 ): LockKind | null {
@@ -280,7 +280,7 @@ export function inferType(
 }
 
 /** Every class the report prints. */
-export function printedClasses(r: ParsedReport): ParsedClass[] {
+function printedClasses(r: ParsedReport): ParsedClass[] {
   const out: ParsedClass[] = [...(r.held ?? [])];
   switch (r.kind) {
     case 'invalid-wait-context':
@@ -621,7 +621,7 @@ export function siteEvidence(sites: readonly string[] | undefined): Evidence | n
 }
 
 /** Evidence for the lock being acquired: the first locking primitive above lock_acquire() in the backtrace. */
-export function acquireEvidence(backtrace: readonly string[]): Evidence | null {
+function acquireEvidence(backtrace: readonly string[]): Evidence | null {
   const frames = backtrace.filter((f) => !f.startsWith('<'));
   const la = frames.findIndex((f) => /^lock_acquire\b/.test(f));
   const from = la >= 0 ? la + 1 : 0;
@@ -645,7 +645,7 @@ const SLEEPING_EV: readonly (LockKind | 'spinning')[] = ['mutex', 'rwsem', 'rt_m
 const SPIN_EV: readonly (LockKind | 'spinning')[] = ['spinlock', 'rwlock', 'local_lock'];
 
 /** PROVE_RAW_LOCK_NESTING votes from evidence: a spinlock_t at 2 or a sleeping lock at 3 is =n; at 3 / 4 it is =y. */
-export function evidenceVotes(c: ParsedClass, ev: Evidence | null): { yes?: string; no?: string } {
+function evidenceVotes(c: ParsedClass, ev: Evidence | null): { yes?: string; no?: string } {
   if (!ev || c.inner === null || c.outer === null || c.inner !== c.outer) return {};
   const n = `(${c.name}) -{${c.outer}:${c.inner}}`;
   if (SPIN_EV.includes(ev.kind) && c.inner === 2)
