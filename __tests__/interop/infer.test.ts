@@ -292,3 +292,34 @@ describe('names echoed from a report are escaped in the text output', () => {
     expect(text).toContain('evil\\x1b[2Jlock');
   });
 });
+
+describe("the other locks' printed numbers decide a lock's type (check_wait_context numbering)", () => {
+  /** The recursive report with one more held lock printed before the pair. */
+  function withHeld(held: string): string {
+    return recursiveReport({ release: '6.9.0' })
+      .replace(
+        '1 lock held by modprobe/311:',
+        `2 locks held by modprobe/311:\n #0: ffff888100000010 ${held}`,
+      )
+      .replace(' #0: ffff888104a0c118', ' #1: ffff888104a0c118');
+  }
+  it.each([
+    [
+      'a class at {4:4} exists only with =y (LD_WAIT_SLEEP is 4): the {3:3} lock is CONFIG, a spinlock_t',
+      '(&other->mutex){+.+.}-{4:4}, at: f+0x1/0x2',
+      true,
+      'spinlock',
+    ],
+    [
+      'rcu_read_lock printed {1:2} is the =n numbering (=y prints {1:3}): the {3:3} lock is SLEEP, a mutex',
+      '(rcu_read_lock){....}-{1:2}, at: f+0x1/0x2',
+      false,
+      'mutex',
+    ],
+  ] as const)('%s', (_row, held, prove, type) => {
+    const r = explainOne(withHeld(held));
+    expect(r.scenario.proveRawLockNesting.value).toBe(prove);
+    expect(r.scenario.lock).toMatchObject({ name: '&ctx->lock', type, certain: true });
+    expect(r.otherReading).toBeNull();
+  });
+});

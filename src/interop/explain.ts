@@ -184,6 +184,9 @@ function typeName(l: ScenarioLock, prove: boolean): string {
     const o = TYPE_NAMES[l.otherReading] ?? l.otherReading;
     return `${t} if =${prove ? 'y' : 'n'}, ${o} if =${prove ? 'n' : 'y'}`;
   }
+  // =n numbering folds spinlock_t into SPIN: the printed {2:2} cannot tell the two apart
+  if (!l.certain && l.type === 'spinlock' && l.inner === 2)
+    return 'spinlock_t or raw_spinlock_t?';
   return `${t}${l.certain ? '' : '?'}`;
 }
 
