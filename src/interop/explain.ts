@@ -185,8 +185,7 @@ function typeName(l: ScenarioLock, prove: boolean): string {
     return `${t} if =${prove ? 'y' : 'n'}, ${o} if =${prove ? 'n' : 'y'}`;
   }
   // =n numbering folds spinlock_t into SPIN: the printed {2:2} cannot tell the two apart
-  if (!l.certain && l.type === 'spinlock' && l.inner === 2)
-    return 'spinlock_t or raw_spinlock_t?';
+  if (!l.certain && l.type === 'spinlock' && l.inner === 2) return 'spinlock_t or raw_spinlock_t?';
   return `${t}${l.certain ? '' : '?'}`;
 }
 
