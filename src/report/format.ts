@@ -28,6 +28,7 @@ import type {
   TaskSnapshot,
   Violation,
 } from './violation';
+import { escapeText } from './escape';
 import { assertNever, violationLockSnapshot } from './violation';
 import {
   contextLine,
@@ -535,7 +536,17 @@ export function formatViolation(v: Violation): string {
   return formatLines(v).join('\n');
 }
 
+/**
+ * The report's lines. Every line goes through escapeText(): lock, class, task and site
+ * names come from traces and files, and a control character or newline in one must not
+ * reach a terminal or forge a report line. Kernel-ordinary text passes unchanged, so the
+ * layout stays the kernel's byte for byte.
+ */
 export function formatLines(v: Violation): string[] {
+  return kernelLines(v).map(escapeText);
+}
+
+function kernelLines(v: Violation): string[] {
   switch (v.kind) {
     case 'invalid-wait-context':
       return invalidWaitContext(v);
@@ -574,8 +585,12 @@ export function formatLines(v: Violation): string[] {
   }
 }
 
-/** The title line a reader would search for (the kernel's first non-rule line). */
+/** The title line a reader would search for (the kernel's first non-rule line), escaped. */
 export function violationTitle(v: Violation): string {
+  return escapeText(rawTitle(v));
+}
+
+function rawTitle(v: Violation): string {
   switch (v.kind) {
     case 'invalid-wait-context':
       return TITLE.invalidWaitContext;
