@@ -319,10 +319,18 @@ interface TitleRule {
   readonly re: RegExp;
 }
 
-/** A current `WARNING: <text>` title, or the `[ INFO: <text> ]` kernels before v4.15 printed. */
-function warningOrInfo(title: string, alsoBare = false): RegExp {
+/**
+ * A current `WARNING: <text>` title, or the same text under an older prefix, e.g. the
+ * `[ INFO: <text> ]` kernels before v4.15 printed.
+ */
+function warningOr(title: string, old: readonly string[]): RegExp {
   const text = literal(title.replace(/^WARNING: /, ''));
-  return new RegExp(`^(?:WARNING: |\\[ INFO: ${alsoBare ? '|\\[ ' : ''})${text}(?: \\])?$`);
+  const prefixes = ['WARNING: ', ...old].map(literal).join('|');
+  return new RegExp(`^(?:${prefixes})${text}(?: \\])?$`);
+}
+
+function warningOrInfo(title: string, alsoBare = false): RegExp {
+  return warningOr(title, alsoBare ? ['[ INFO: ', '[ '] : ['[ INFO: ']);
 }
 
 // Current kernels print `WARNING: ...`; kernels before v4.15 printed `[ INFO: ... ]`.
@@ -338,27 +346,27 @@ const TITLES: readonly TitleRule[] = [
   { kind: 'irq-inversion', re: warningOrInfo(TITLE.irqInversion) },
   {
     kind: 'sleeping-in-atomic',
-    re: /^BUG: sleeping function called from invalid context(?: at .*)?$/,
+    re: new RegExp(`^${literal(TITLE.sleeping)}(?: at .*)?$`),
   },
-  { kind: 'scheduling-while-atomic', re: /^BUG: scheduling while atomic:/ },
+  { kind: 'scheduling-while-atomic', re: new RegExp(`^${literal(TITLE.schedulingWhileAtomic)}:`) },
   // v4.15+ `WARNING: suspicious RCU usage`; before: `[ INFO: suspicious RCU usage. ]`
   {
     kind: 'suspicious-rcu-usage',
-    re: /^(?:WARNING: suspicious RCU usage|\[ INFO: suspicious RCU usage\. \])$/,
+    re: new RegExp(`^(?:${literal(TITLE.suspiciousRcu)}|\\[ INFO: suspicious RCU usage\\. \\])$`),
   },
   {
     kind: 'bad-unlock-balance',
-    re: /^(?:WARNING: |\[ BUG: )bad unlock balance detected!(?: \])?$/,
+    re: warningOr(TITLE.badUnlock, ['[ BUG: ']),
   },
   { kind: 'max-lock-depth', re: lineRe(TITLE.maxLockDepth) },
   {
     kind: 'lock-held-at-exit',
     re: /^(?:WARNING: |\[ BUG: |BUG: )(?:\S.*\/\d+ still has locks held!|lock held when returning to user space!)(?: \])?$/,
   },
-  { kind: 'held-lock-freed', re: /^(?:WARNING: |\[ BUG: |BUG: )held lock freed!(?: \])?$/ },
+  { kind: 'held-lock-freed', re: warningOr(TITLE.heldLockFreed, ['[ BUG: ', 'BUG: ']) },
   {
     kind: 'nested-lock-not-taken',
-    re: /^(?:WARNING: |\[ BUG: )Nested lock was not taken(?: \])?$/,
+    re: warningOr(TITLE.nestedNotTaken, ['[ BUG: ']),
   },
   {
     kind: 'lockdep-limit',
