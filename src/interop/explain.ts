@@ -350,11 +350,16 @@ function reportLines(r: ReportExplanation, n: number): string[] {
   if (s.task) out.push(`  task:     ${s.task.comm} (pid ${s.task.pid})`);
   const pr = s.proveRawLockNesting;
   out.push(`  kernel:   PROVE_RAW_LOCK_NESTING=${proveText(pr.value)} (${pr.why})`);
-  for (const e of pr.evidence)
-    if (!pr.why.includes(e.text))
-      out.push(
-        `            ${e.weight === 'default' ? 'default' : 'also'}: ${e.text}${e.weight === 'default' ? '' : ` (=${e.says ? 'y' : 'n'})`}`,
-      );
+  // the deciding piece is in `why`; the others are counted when they agree, shown when not
+  const others = pr.evidence.filter((e) => !pr.why.includes(e.text));
+  const agree = others.filter((e) => e.weight === 'numbering' && e.says === pr.value);
+  if (agree.length)
+    out.push(
+      `            and ${agree.length} more printed number${agree.length > 1 ? 's' : ''} agreeing (all in the JSON's proveRawLockNestingEvidence)`,
+    );
+  for (const e of others)
+    if (e.weight === 'numbering' && e.says !== pr.value) out.push(`            against: ${e.text}`);
+  for (const e of others) if (e.weight === 'default') out.push(`            ${e.text}`);
   out.push(`            preempt=${s.preempt.value} (${s.preempt.why})`);
   out.push(`  context:  ${s.context.value} (${s.context.why})`);
   if (s.lock)
