@@ -134,6 +134,7 @@ export {
   explainText,
   formatExplanation,
   formatReportExplanation,
+  formatExplainErrors,
   explanationToJson,
 } from './interop/explain';
 export type {
@@ -142,7 +143,10 @@ export type {
   ExplainedReport,
   UnexplainedReport,
   ReportExplanation,
+  Reading,
+  ExplainTextOptions,
 } from './interop/explain';
+export type { PrimitiveLookup, ProveEvidence, ProveInference } from './interop/infer';
 export { parseReports, parseLockLine, REPORT_KINDS } from './interop/splatParser';
 export type {
   ParsedReport,
@@ -152,7 +156,13 @@ export type {
   ReportParseError,
 } from './interop/splatParser';
 export { reconstruct } from './interop/reconstruct';
-export type { Scenario, ScenarioLock, Culprit, ContextName } from './interop/reconstruct';
+export type {
+  Scenario,
+  ScenarioLock,
+  Culprit,
+  ContextName,
+  ReconstructOptions,
+} from './interop/reconstruct';
 export { matrixVerdicts } from './interop/replay';
 export type { Verdict } from './interop/replay';
 export {

@@ -94,7 +94,7 @@ describe("invalid-wait-context fixtures: the kernel verdict under the report's c
     expect(r.scenario.culprit?.name ?? null).toBe(culprit);
     // The library's own check_wait_context names the same culprit on the replay.
     expect(r.replayedCulprit).toBe(culprit);
-    for (const [id, kinds] of Object.entries(elsewhere)) {
+    for (const [id, kinds] of Object.entries(elsewhere) as [string, readonly string[]][]) {
       expect([...r.verdicts.find((v) => v.id === id)!.kinds].sort()).toEqual([...kinds].sort());
     }
   });
@@ -341,7 +341,7 @@ describe('round trip: formatViolation() output → explain → the same scenario
       'task',
     ],
   ] as const)('%s', (_name, opts, run, culprit, context) => {
-    const k = firstReport(opts as KernelOptions, run);
+    const k = firstReport(opts, run);
     const v = k.violations.find((x) => x.kind === 'invalid-wait-context');
     expect(v).toBeDefined();
     const text = k.violations.map(formatViolation).join('\n');

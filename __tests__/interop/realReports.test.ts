@@ -265,6 +265,29 @@ describe('what real reports carry', () => {
     expect(r.scenario.notes.join('\n')).toMatch(/6 lock\(s\) announced as held, 4 printed/);
     expect(r.scenario.culprit?.name).toBe('&ctx->timeout_lock');
   });
+  it('Rust doctest mutex in a hrtimer: `at: rust_helper_mutex_lock` and `__mutex_lock` in the trace make {3:3} a mutex, so =n', () => {
+    const r = ok(explainText(read('iwc-rust-mutex-hardirq-6.11-noprove.txt')).reports[0]);
+    expect(r.scenario.lock).toMatchObject({ type: 'mutex', certain: true });
+    const ev = r.scenario.proveRawLockNesting.evidence;
+    expect(ev).toContainEqual(
+      expect.objectContaining({ source: 'acquisition', says: false, weight: 'numbering' }),
+    );
+    expect(ev.find((e) => e.source === 'acquisition')?.text).toMatch(/rust_helper_mutex_lock/);
+    // v6.11: the release only says the default was n; the numbers decide
+    expect(ev).toContainEqual(
+      expect.objectContaining({ source: 'kernel-version', says: false, weight: 'default' }),
+    );
+    expect(r.otherReading).toBeNull();
+  });
+  it('a =n {2:2} lock without a name or site that tells is shown as either spinning type, never as a plain spinlock_t', () => {
+    const res = explainText(read('inversion-5.17-wrapped-and-3.18-info.txt'));
+    const r = ok(res.reports[0]);
+    expect(r.scenario.proveRawLockNesting.value).toBe(false);
+    expect(r.scenario.lock).toMatchObject({ name: '_xmit_ETHER#2', certain: false });
+    expect(formatExplanation({ reports: [r], exitCode: 0 })).toMatch(
+      /_xmit_ETHER#2 \(spinlock_t or raw_spinlock_t\? \{2:2\}\)/,
+    );
+  });
 });
 
 describe('other kinds in real layouts', () => {

@@ -6,8 +6,13 @@
 import * as fs from 'fs';
 import type { KernelOptions } from '../core/config';
 import { builtinClassTable, parseClassTableText, type ClassTable } from '../interop/classTable';
-import { bundledClassTable } from '../interop/catalogue/lookup';
-import { explainText, explanationToJson, formatExplanation } from '../interop/explain';
+import { bundledClassTable, catalogueLockType } from '../interop/catalogue/lookup';
+import {
+  explainText,
+  explanationToJson,
+  formatExplainErrors,
+  formatExplanation,
+} from '../interop/explain';
 import { checkFtraceFile, formatFtraceSummary } from '../interop/ftrace';
 import { DEFAULT_MAX_LINE_LENGTH } from '../interop/lineReader';
 import { InteropError } from '../interop/errors';
@@ -125,7 +130,11 @@ export async function explainCommand(argv: readonly string[], io: InteropIO): Pr
   const file = positional[0];
   const text = file === '-' ? readStdin('explain', io) : readTextFile('explain', file);
   rejectBinary('explain', file === '-' ? STDIN_NAME : file, text);
-  const result = explainText(text, { classes: readClasses('explain', classes) });
+  // the bundled catalogue names a lock's primitive when neither the report nor --classes does
+  const result = explainText(text, {
+    classes: readClasses('explain', classes),
+    catalogue: catalogueLockType,
+  });
   if (emit) {
     const ok = result.reports.filter((r) => r.ok);
     ok.forEach((r, n) => {
@@ -150,10 +159,9 @@ export async function explainCommand(argv: readonly string[], io: InteropIO): Pr
   io.stdout.write(
     format === 'json'
       ? `${JSON.stringify(explanationToJson(result), null, 2)}\n`
-      : formatExplanation(result),
+      : formatExplanation(result, { errorsElsewhere: true }),
   );
-  for (const r of result.reports)
-    if (!r.ok) io.stderr.write(`${file === '-' ? '<stdin>' : file}:${r.line}: ${r.message}\n`);
+  io.stderr.write(formatExplainErrors(result, file === '-' ? '<stdin>' : file));
   return result.exitCode;
 }
 

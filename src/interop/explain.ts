@@ -14,12 +14,30 @@ import {
   type MatrixConfig,
   type Verdict,
 } from './replay';
+import { escapeText } from '../report/escape';
+import type { PrimitiveLookup } from './infer';
 import { reconstruct, type Scenario, type ScenarioLock } from './reconstruct';
-import { isParseError, parseReports, type ReportKind } from './splatParser';
+import { isParseError, parseReports, type ParsedReport, type ReportKind } from './splatParser';
 
 export interface ExplainOptions {
   /** lock names → primitives (built-ins plus --classes) */
   readonly classes?: ClassTable;
+  /**
+   * an optional class catalogue (class name → primitive), consulted after `classes` and
+   * before any naming habit, wherever a name could decide a lock's type
+   */
+  readonly catalogue?: PrimitiveLookup;
+}
+
+/**
+ * The same report read with the other PROVE_RAW_LOCK_NESTING numbering, when the report
+ * does not tell which one its kernel used: its own lock types and verdicts.
+ */
+export interface Reading {
+  readonly proveRawLockNesting: boolean;
+  readonly scenario: Scenario;
+  readonly verdicts: readonly Verdict[];
+  readonly reproduced: boolean;
 }
 
 /** A report that was understood and replayed. */
@@ -33,6 +51,8 @@ export interface ExplainedReport {
   readonly reproduced: boolean;
   /** for invalid-wait-context: the culprit the replay's own report names (the library's check_wait_context) */
   readonly replayedCulprit: string | null | undefined;
+  /** when the report does not tell PROVE_RAW_LOCK_NESTING: the reading with the other setting; else null */
+  readonly otherReading: Reading | null;
 }
 
 /** A report that could not be understood (or, never expected, not replayed). */
@@ -69,11 +89,14 @@ export function explainText(text: string, options: ExplainOptions = {}): Explain
         message: p.message,
       };
     try {
-      const scenario = reconstruct(p, table);
-      const verdicts = matrixVerdicts(scenario.trace);
-      const origin = verdicts.find((v) => v.id === configId(scenario.origin));
-      const reproduced =
-        scenario.reproducible && origin !== undefined && origin.kinds.includes(p.kind);
+      const { scenario, verdicts, reproduced } = readWith(p, table, options.catalogue, undefined);
+      const otherReading: Reading | null =
+        scenario.proveRawLockNesting.value === 'unknown'
+          ? {
+              proveRawLockNesting: !scenario.origin.proveRawLockNesting,
+              ...readWith(p, table, options.catalogue, !scenario.origin.proveRawLockNesting),
+            }
+          : null;
       let replayedCulprit: string | null | undefined;
       if (p.kind === 'invalid-wait-context') {
         const v = replayTrace(scenario.trace, scenario.origin).violations.find(
@@ -90,6 +113,7 @@ export function explainText(text: string, options: ExplainOptions = {}): Explain
         verdicts,
         reproduced,
         replayedCulprit,
+        otherReading,
       };
     } catch (e) {
       if (e instanceof ScenarioError)
@@ -119,6 +143,20 @@ export function explainText(text: string, options: ExplainOptions = {}): Explain
   return { reports, exitCode: reports.every((r) => r.ok) ? 0 : 2 };
 }
 
+/** One reading of a report: the scenario under a numbering, its verdicts, and whether it reproduces. */
+function readWith(
+  p: ParsedReport,
+  table: ClassTable,
+  catalogue: PrimitiveLookup | undefined,
+  assume: boolean | undefined,
+): { scenario: Scenario; verdicts: Verdict[]; reproduced: boolean } {
+  const scenario = reconstruct(p, table, { catalogue, assumeProveRawLockNesting: assume });
+  const verdicts = matrixVerdicts(scenario.trace);
+  const origin = verdicts.find((v) => v.id === configId(scenario.origin));
+  const reproduced = scenario.reproducible && origin !== undefined && origin.kinds.includes(p.kind);
+  return { scenario, verdicts, reproduced };
+}
+
 // -------------------------------------------------------------------------------------
 // Plain words
 
@@ -140,16 +178,23 @@ const TYPE_NAMES: Record<string, string> = {
   map: 'lockdep_map',
 };
 
-function typeName(l: ScenarioLock): string {
-  return `${TYPE_NAMES[l.type] ?? l.type}${l.certain ? '' : '?'}`;
+function typeName(l: ScenarioLock, prove: boolean): string {
+  const t = TYPE_NAMES[l.type] ?? l.type;
+  if (l.otherReading) {
+    const o = TYPE_NAMES[l.otherReading] ?? l.otherReading;
+    return `${t} if =${prove ? 'y' : 'n'}, ${o} if =${prove ? 'n' : 'y'}`;
+  }
+  // =n numbering folds spinlock_t into SPIN: the printed {2:2} cannot tell the two apart
+  if (!l.certain && l.type === 'spinlock' && l.inner === 2) return 'spinlock_t or raw_spinlock_t?';
+  return `${t}${l.certain ? '' : '?'}`;
 }
 
 function wait(l: ScenarioLock): string {
   return l.outer === null ? '' : ` {${l.outer}:${l.inner}}`;
 }
 
-function describeLock(l: ScenarioLock): string {
-  return `${l.name} (${typeName(l)}${wait(l)})`;
+function describeLock(l: ScenarioLock, prove: boolean): string {
+  return `${l.name} (${typeName(l, prove)}${wait(l)})`;
 }
 
 function configText(c: MatrixConfig): string {
@@ -168,7 +213,7 @@ function rule(s: Scenario): string[] {
       ];
       if (l && c) {
         out.push(
-          `${describeLock(l)} has outer wait type ${l.outer ?? '?'}; the limit here is ${c.limit}, set by ${c.name ?? `the ${s.context.value} context`}.`,
+          `${describeLock(l, s.origin.proveRawLockNesting)} has outer wait type ${l.outer ?? '?'}; the limit here is ${c.limit}, set by ${c.name ?? `the ${s.context.value} context`}.`,
         );
         if (l.type === 'spinlock' || l.type === 'rwlock' || l.type === 'local_lock') {
           out.push(
@@ -235,7 +280,7 @@ function rule(s: Scenario): string[] {
       ];
     case 'max-lock-depth':
       return [
-        `Rule (__lock_acquire): a task may hold at most MAX_LOCK_DEPTH (${String(d.max ?? 48)}) locks at once; this one reached it,`,
+        `Rule (__lock_acquire): a task may hold at most MAX_LOCK_DEPTH (${typeof d.max === 'number' ? d.max : 48}) locks at once; this one reached it,`,
         'usually by taking one lock per object in a loop. Lockdep turns itself off.',
       ];
     case 'lock-held-at-exit':
@@ -267,23 +312,31 @@ function rule(s: Scenario): string[] {
           ];
     case 'debug-locks-warning':
       return [
-        `Rule (DEBUG_LOCKS_WARN_ON(${String(d.condition)})${d.where ? ` in ${String(d.where)}` : ''}): ${s.why ?? 'lockdep found an inconsistent state'}.`,
+        `Rule (DEBUG_LOCKS_WARN_ON(${String(d.condition)})${typeof d.where === 'string' ? ` in ${d.where}` : ''}): ${s.why ?? 'lockdep found an inconsistent state'}.`,
       ];
   }
 }
 
-/** An input line as it can be shown on a terminal: control characters escaped, long lines cut. */
+/** An input line cut for a terminal (escaped with everything else in formatReportExplanation). */
 function printable(line: string, max = 160): string {
-  // eslint-disable-next-line no-control-regex
-  const s = line.replace(
-    /[\u0000-\u001f\u007f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-  return s.length > max ? `${s.slice(0, max)}... (${s.length} characters)` : s;
+  return line.length > max ? `${line.slice(0, max)}... (${line.length} characters)` : line;
 }
 
-/** The kernel-independent text for one explained report. */
+const STANDIN = /^unprinted lock #\d+$/;
+
+function proveText(v: boolean | 'unknown'): string {
+  return v === 'unknown' ? 'unknown' : v ? 'y' : 'n';
+}
+
+/**
+ * The kernel-independent text for one explained report. Every line is escaped on the
+ * way out (escapeText): lock, task and site names and echoed input come from the file.
+ */
 export function formatReportExplanation(r: ReportExplanation, n: number): string[] {
+  return reportLines(r, n).map(escapeText);
+}
+
+function reportLines(r: ReportExplanation, n: number): string[] {
   if (!r.ok) {
     return [
       `Report ${n} (line ${r.line}): ${printable(r.title) || 'no report'}`,
@@ -292,22 +345,33 @@ export function formatReportExplanation(r: ReportExplanation, n: number): string
     ].filter(Boolean);
   }
   const s = r.scenario;
+  const prove = s.origin.proveRawLockNesting;
   const out = [`Report ${n} (line ${r.line}): ${s.title}  [${s.kind}]`];
   if (s.task) out.push(`  task:     ${s.task.comm} (pid ${s.task.pid})`);
-  out.push(
-    `  kernel:   PROVE_RAW_LOCK_NESTING=${s.proveRawLockNesting.value === 'unknown' ? 'unknown' : s.proveRawLockNesting.value ? 'y' : 'n'} (${s.proveRawLockNesting.why})`,
-  );
+  const pr = s.proveRawLockNesting;
+  out.push(`  kernel:   PROVE_RAW_LOCK_NESTING=${proveText(pr.value)} (${pr.why})`);
+  // the deciding piece is in `why`; the others are counted when they agree, shown when not
+  const others = pr.evidence.filter((e) => !pr.why.includes(e.text));
+  const agree = others.filter((e) => e.weight === 'numbering' && e.says === pr.value);
+  if (agree.length)
+    out.push(
+      `            and ${agree.length} more printed number${agree.length > 1 ? 's' : ''} agreeing (all in the JSON's proveRawLockNestingEvidence)`,
+    );
+  for (const e of others)
+    if (e.weight === 'numbering' && e.says !== pr.value) out.push(`            against: ${e.text}`);
+  for (const e of others) if (e.weight === 'default') out.push(`            ${e.text}`);
   out.push(`            preempt=${s.preempt.value} (${s.preempt.why})`);
   out.push(`  context:  ${s.context.value} (${s.context.why})`);
-  if (s.lock) out.push(`  taking:   ${describeLock(s.lock)}${s.lock.at ? ` at ${s.lock.at}` : ''}`);
+  if (s.lock)
+    out.push(`  taking:   ${describeLock(s.lock, prove)}${s.lock.at ? ` at ${s.lock.at}` : ''}`);
   if (s.held.length) {
     out.push('  held:');
     s.held.forEach((h, i) => {
       // stand-ins for locks the report announced but did not print: one line for the run
-      if (/^unprinted lock #\d+$/.test(h.name)) {
-        if (i > 0 && /^unprinted lock #\d+$/.test(s.held[i - 1].name)) return;
+      if (STANDIN.test(h.name)) {
+        if (i > 0 && STANDIN.test(s.held[i - 1].name)) return;
         let j = i;
-        while (j + 1 < s.held.length && /^unprinted lock #\d+$/.test(s.held[j + 1].name)) j++;
+        while (j + 1 < s.held.length && STANDIN.test(s.held[j + 1].name)) j++;
         out.push(
           `    #${i}${j > i ? `..#${j}` : ''}: not printed (${j - i + 1} unchecked lockdep_map stand-in${j > i ? 's' : ''})`,
         );
@@ -318,7 +382,7 @@ export function formatReportExplanation(r: ReportExplanation, n: number): string
         h.inIrq ? 'in the interrupt' : '',
         s.culprit?.index === i ? '<- culprit' : '',
       ].filter(Boolean);
-      out.push(`    #${i}: ${describeLock(h)}${tags.length ? `  ${tags.join(', ')}` : ''}`);
+      out.push(`    #${i}: ${describeLock(h, prove)}${tags.length ? `  ${tags.join(', ')}` : ''}`);
     });
   } else if (s.kind !== 'irq-inversion') out.push('  held:     none');
   if (s.chain.length && s.kind === 'circular-dependency')
@@ -327,14 +391,48 @@ export function formatReportExplanation(r: ReportExplanation, n: number): string
     );
   if (s.culprit)
     out.push(`  culprit:  ${s.culprit.name ?? 'the context itself'} (${s.culprit.why})`);
+  const other = r.otherReading;
+  if (other?.scenario.culprit && other.scenario.culprit.name !== s.culprit?.name)
+    out.push(
+      `            with =${other.proveRawLockNesting ? 'y' : 'n'}: ${other.scenario.culprit.name ?? 'the context itself'} (${other.scenario.culprit.why})`,
+    );
   out.push(...rule(s).map((l) => `  ${l}`));
   for (const [k, v] of Object.entries(s.detail ?? {})) {
     if (v !== null && v !== false && k !== 'lockName')
-      out.push(`  ${`${k}:`.padEnd(9)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+      out.push(
+        `  ${`${k}:`.padEnd(9)} ${typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)}`,
+      );
   }
   if (!s.reproducible) {
     out.push(
       '  verdicts: not reproducible: the model has no equivalent of this check (see the notes); explained in words only',
+    );
+  } else if (other) {
+    // the report does not tell its numbering: one column per reading
+    const a = `reading =${prove ? 'y' : 'n'}`;
+    const b = `reading =${other.proveRawLockNesting ? 'y' : 'n'}`;
+    const cells = r.verdicts.map((v) => (v.kinds.length ? v.kinds.join(', ') : '-'));
+    const width = Math.max(a.length, ...cells.map((c) => c.length)) + 3;
+    out.push(
+      '  verdicts (the report does not tell PROVE_RAW_LOCK_NESTING: the scenario read both ways, under each configuration):',
+      `    ${''.padEnd(18)} ${a.padEnd(width)}${b}`,
+    );
+    const originId = configId(s.origin);
+    const otherOrigin = configId(other.scenario.origin);
+    r.verdicts.forEach((v, k) => {
+      const w = other.verdicts[k];
+      const mark =
+        v.id === originId
+          ? `   <- the report's configuration (${a})`
+          : v.id === otherOrigin
+            ? `   <- the report's configuration (${b})`
+            : '';
+      out.push(
+        `    ${v.id.padEnd(18)} ${cells[k].padEnd(width)}${w.kinds.length ? w.kinds.join(', ') : '-'}${mark}`,
+      );
+    });
+    out.push(
+      `  reproduced under ${configText(s.origin)}: ${r.reproduced ? 'yes' : 'NO'}; under ${configText(other.scenario.origin)}: ${other.reproduced ? 'yes' : 'NO'}`,
     );
   } else {
     out.push('  verdicts (the reconstructed scenario under each configuration):');
@@ -346,16 +444,47 @@ export function formatReportExplanation(r: ReportExplanation, n: number): string
     }
     out.push(`  reproduced under ${configText(s.origin)}: ${r.reproduced ? 'yes' : 'NO'}`);
   }
-  const uncertain = [s.lock, ...s.held].filter((l): l is ScenarioLock => !!l && !l.certain);
-  for (const l of uncertain) out.push(`  note: ${l.name}: ${l.basis}`);
+  const uncertain = new Map<string, string>();
+  for (const l of [s.lock, ...s.held]) if (l && !l.certain) uncertain.set(l.name, l.basis);
+  for (const [name, basis] of uncertain) out.push(`  note: ${name}: ${basis}`);
   for (const note of s.notes) out.push(`  note: ${note}`);
   return out;
 }
 
-export function formatExplanation(result: ExplainResult): string {
+export interface ExplainTextOptions {
+  /**
+   * the errors of unreadable reports go elsewhere (the CLI writes them once, on stderr,
+   * with formatExplainErrors()): the text names each such report in one line
+   */
+  readonly errorsElsewhere?: boolean;
+}
+
+export function formatExplanation(result: ExplainResult, options: ExplainTextOptions = {}): string {
   return (
-    result.reports.map((r, i) => formatReportExplanation(r, i + 1).join('\n')).join('\n\n') + '\n'
+    result.reports
+      .map((r, i) =>
+        !r.ok && options.errorsElsewhere
+          ? escapeText(
+              `Report ${i + 1} (line ${r.line}): ${printable(r.title) || 'no report'}: not explained (the error is on stderr)`,
+            )
+          : formatReportExplanation(r, i + 1).join('\n'),
+      )
+      .join('\n\n') + '\n'
   );
+}
+
+/**
+ * One located line per report that could not be read, `<name>:<line>: <message>`, for
+ * stderr. Escaped: the message may quote the input (an unsupported title).
+ */
+export function formatExplainErrors(result: ExplainResult, name: string): string {
+  return result.reports
+    .filter((r): r is UnexplainedReport => !r.ok)
+    .map((r) => {
+      const found = r.text && !r.message.includes(r.text) ? `; the line reads: ${r.text}` : '';
+      return `${escapeText(`${name}:${r.line}: ${printable(`${r.message}${found}`, 400)}`)}\n`;
+    })
+    .join('');
 }
 
 // -------------------------------------------------------------------------------------
@@ -374,7 +503,17 @@ function lockJson(l: ScenarioLock) {
     ...(l.inIrq ? { inIrq: true } : {}),
     ...(l.implied ? { implied: true } : {}),
     ...(l.trylock ? { trylock: true } : {}),
+    ...(l.otherReading ? { otherReading: l.otherReading } : {}),
   };
+}
+
+function verdictsJson(verdicts: readonly Verdict[]) {
+  return verdicts.map((v) => ({
+    config: v.config,
+    id: v.id,
+    kinds: v.kinds,
+    violations: v.violations,
+  }));
 }
 
 /** The stable JSON form: `{ "reports": [...], "exitCode": 0|2 }` (docs/interop.md). */
@@ -399,7 +538,15 @@ export function explanationToJson(result: ExplainResult): unknown {
         task: s.task,
         lock: s.lock ? lockJson(s.lock) : null,
         held: s.held.map(lockJson),
-        proveRawLockNesting: s.proveRawLockNesting.value,
+        proveRawLockNesting:
+          s.proveRawLockNesting.value === 'unknown' ? null : s.proveRawLockNesting.value,
+        // everything the report says about it, the numbers first, the release's default last
+        proveRawLockNestingEvidence: s.proveRawLockNesting.evidence.map((e) => ({
+          source: e.source,
+          says: e.says,
+          weight: e.weight,
+          text: e.text,
+        })),
         preempt: s.preempt.value,
         context: s.context.value,
         origin: s.origin,
@@ -408,13 +555,26 @@ export function explanationToJson(result: ExplainResult): unknown {
           : null,
         chain: s.chain.map((c) => c.name),
         atomic: s.atomic,
-        verdicts: r.verdicts.map((v) => ({
-          config: v.config,
-          id: v.id,
-          kinds: v.kinds,
-          violations: v.violations,
-        })),
+        verdicts: verdictsJson(r.verdicts),
         reproduced: r.reproduced,
+        // when proveRawLockNesting is null: the report read with the other numbering
+        otherReading: r.otherReading
+          ? {
+              proveRawLockNesting: r.otherReading.proveRawLockNesting,
+              origin: r.otherReading.scenario.origin,
+              lock: r.otherReading.scenario.lock ? lockJson(r.otherReading.scenario.lock) : null,
+              held: r.otherReading.scenario.held.map(lockJson),
+              culprit: r.otherReading.scenario.culprit
+                ? {
+                    name: r.otherReading.scenario.culprit.name,
+                    index: r.otherReading.scenario.culprit.index,
+                    limit: r.otherReading.scenario.culprit.limit,
+                  }
+                : null,
+              verdicts: verdictsJson(r.otherReading.verdicts),
+              reproduced: r.otherReading.reproduced,
+            }
+          : null,
         reproducible: s.reproducible,
         detail: s.detail,
         notes: s.notes,

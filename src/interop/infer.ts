@@ -7,16 +7,51 @@
  * (rcu_read_lock under every spinlock_t, `local_bh`, spinlock_rt.c).
  */
 import type { PreemptModel } from '../core/config';
-import type { WaitTypeName } from '../core/waitType';
+import { LD_WAIT, resolveWait, waitLevelOf, type WaitTypeName } from '../core/waitType';
 import type { LockDecl } from '../trace/schema';
 import {
   builtinClassTable,
   lookupClass,
+  type ClassEntry,
   type ClassTable,
   type PrimitiveType,
   type PseudoLock,
 } from './classTable';
 import type { ParsedClass, ParsedLock, ParsedReport } from './splatParser';
+
+/**
+ * A catalogue of lock classes: a class name as lockdep prints it (without `/subclass` and
+ * `#version`) to the primitive its kernel source declares, or undefined when it does not
+ * know the name (e.g. one generated from kernel sources by `lockdep catalogue`).
+ */
+export type PrimitiveLookup = (className: string) => PrimitiveType | undefined;
+
+/**
+ * Where a class name gets its type from before any guessing: the class table (built-ins
+ * and --classes, the user's word), then an optional catalogue.
+ */
+export interface TypeSources {
+  readonly table: ClassTable;
+  readonly catalogue?: PrimitiveLookup;
+}
+
+function sourcesOf(src: ClassTable | TypeSources | undefined): TypeSources {
+  if (!src) return { table: builtinClassTable() };
+  return 'names' in src ? { table: src } : src;
+}
+
+/**
+ * The one place a class name is looked up: the table first, then the catalogue. Every
+ * inference below goes through it, so a catalogue plugged into explain's options is
+ * consulted everywhere a name could decide a type.
+ */
+function knownClass(src: ClassTable | TypeSources, base: string): ClassEntry | null {
+  const s = sourcesOf(src);
+  const e = lookupClass(s.table, base);
+  if (e) return e;
+  const t = s.catalogue?.(base);
+  return t === undefined ? null : { kind: 'primitive', type: t };
+}
 
 /** What a lock of the report is, as far as the report tells. */
 export type LockKind = PrimitiveType | PseudoLock | 'map';
@@ -40,9 +75,12 @@ const SLEEPING: readonly LockKind[] = ['mutex', 'rwsem', 'rt_mutex'];
 const SPIN_CLASS: readonly LockKind[] = ['spinlock', 'rwlock', 'local_lock'];
 
 /** A type suggested by the name alone: the class table, then common naming. */
-export function nameHint(name: string, table: ClassTable = builtinClassTable()): LockKind | null {
+function nameHint(
+  name: string,
+  table: ClassTable | TypeSources = builtinClassTable(),
+): LockKind | null {
   const base = name.replace(/\/\d+$/, '').replace(/#\d+$/, '');
-  const e = lookupClass(table, base);
+  const e = knownClass(table, base);
   if (e) return e.kind === 'map' ? 'map' : e.type;
   return namingHint(base);
 }
@@ -54,10 +92,10 @@ function namingHint(base: string): LockKind | null {
   if (/^\((?:wq_completion|work_completion)\)/.test(base)) return 'map';
   // before v5.x a spinlock_t's class was named after its embedded raw lock: `&(&zone->lock)->rlock`
   if (/\)->rlock(?:#\d+)?$/.test(base)) return 'spinlock';
-  if (/rw_?sem|_sem\b|sem$|mmap_lock|i_rwsem|rwsem/i.test(base)) return 'rwsem';
+  if (/rw_?sem|_sem\b|sem$|mmap_lock/i.test(base)) return 'rwsem';
   if (/rt_mutex|rtmutex/i.test(base)) return 'rt_mutex';
   if (/mutex|_mtx\b|mtx$/i.test(base)) return 'mutex';
-  if (/raw_?(spin)?lock|raw_lock/i.test(base)) return 'raw_spinlock';
+  if (/raw_?(?:spin)?lock/i.test(base)) return 'raw_spinlock';
   if (/rwlock|rw_lock/i.test(base)) return 'rwlock';
   if (/local_lock|llock/i.test(base)) return 'local_lock';
   if (/srcu/i.test(base)) return 'srcu';
@@ -65,12 +103,13 @@ function namingHint(base: string): LockKind | null {
   return null;
 }
 
+/** A printed wait number back to its name, under a numbering (=n folds CONFIG into SPIN). */
 function waitName(level: number, prove: boolean): WaitTypeName {
-  if (level <= 0) return 'inv';
-  if (level === 1) return 'free';
-  if (level === 2) return 'spin';
-  if (prove) return level === 3 ? 'config' : 'sleep';
-  return 'sleep';
+  for (const name of ['inv', 'free', 'spin', 'config', 'sleep'] as const) {
+    if (name === 'config' && !prove) continue;
+    if (resolveWait(waitLevelOf(name), prove) === level) return name;
+  }
+  return level <= LD_WAIT.INV ? 'inv' : 'sleep';
 }
 
 function map(outer: number, inner: number, prove: boolean, basis: string): InferredType {
@@ -106,11 +145,11 @@ function rcuByName(name: string): PseudoLock | null {
 export function inferType(
   c: ParsedClass,
   prove: boolean,
-  table: ClassTable = builtinClassTable(),
+  table: ClassTable | TypeSources = builtinClassTable(),
   ev: Evidence | null = null,
 ): InferredType {
   const base = c.name.replace(/\/\d+$/, '');
-  const tabled = lookupClass(table, base.replace(/#\d+$/, ''));
+  const tabled = knownClass(table, base.replace(/#\d+$/, ''));
   const evKind = ev && ev.kind !== 'spinning' ? ev.kind : null;
   // The class table is the user's word; then what the taking code shows; then naming habits.
   const named = tabled ? nameHint(base, table) : evKind ? null : nameHint(base, table);
@@ -209,7 +248,7 @@ export function inferType(
       return {
         type: hint,
         decl: null,
-        certain: hint === 'raw_spinlock' || lookupClass(table, base) !== null,
+        certain: hint === 'raw_spinlock' || knownClass(table, base) !== null,
         basis: `{2:2} (=n folds spinlock_t into raw_spinlock_t); the name says ${hint}`,
       };
     }
@@ -241,7 +280,7 @@ export function inferType(
 }
 
 /** Every class the report prints. */
-export function printedClasses(r: ParsedReport): ParsedClass[] {
+function printedClasses(r: ParsedReport): ParsedClass[] {
   const out: ParsedClass[] = [...(r.held ?? [])];
   switch (r.kind) {
     case 'invalid-wait-context':
@@ -271,54 +310,142 @@ export function printedClasses(r: ParsedReport): ParsedClass[] {
   return out;
 }
 
-/** CONFIG_PROVE_RAW_LOCK_NESTING from the numbering. */
+/** One piece of evidence about CONFIG_PROVE_RAW_LOCK_NESTING (explain's JSON gives them all). */
+export interface ProveEvidence {
+  /** what in the report it was read from */
+  readonly source: 'context' | 'wait-types' | 'acquisition' | 'irq-usage' | 'kernel-version';
+  /** the value it supports */
+  readonly says: boolean;
+  /** `numbering`: the printed numbers decide; `default`: only the Kconfig default of that release */
+  readonly weight: 'numbering' | 'default';
+  readonly text: string;
+}
+
+/** The inference with every piece of evidence that went into it. */
+export interface ProveInference extends Inference<boolean> {
+  readonly evidence: readonly ProveEvidence[];
+}
+
+/** `6.13.0-rc4-00080-g9828a4c0901f` → [6, 13]; null when the release is not printed or not a version. */
+export function kernelVersion(release: string | null): readonly [number, number] | null {
+  const m = /^(\d{1,3})\.(\d{1,3})(?!\d)/.exec(release ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+/**
+ * What the release alone says. PROVE_RAW_LOCK_NESTING came with the wait-type checks in
+ * v5.7 as a prompt, default n. Commit 560af5dc839e ("lockdep: Enable
+ * PROVE_RAW_LOCK_NESTING with PROVE_LOCKING.", v6.13-rc1) made it a promptless `default y`
+ * under PROVE_LOCKING; d387ceb17149 ("locking/lockdep: Enforce PROVE_RAW_LOCK_NESTING only
+ * if ARCH_SUPPORTS_RT", v6.13) restored the prompt, default n, only on architectures without
+ * PREEMPT_RT support. So from v6.13 it is on wherever lockdep proves locking on x86, arm64,
+ * arm, powerpc, riscv or loongarch; before, it was whatever the builder chose.
+ */
+function versionEvidence(release: string | null): ProveEvidence | null {
+  const v = kernelVersion(release);
+  if (!v || v[0] < 5 || (v[0] === 5 && v[1] < 7)) return null;
+  if (v[0] > 6 || (v[0] === 6 && v[1] >= 13))
+    return {
+      source: 'kernel-version',
+      says: true,
+      weight: 'default',
+      text: `release ${release}: since v6.13 (commit 560af5dc839e, then d387ceb17149) PROVE_RAW_LOCK_NESTING is on whenever PROVE_LOCKING is, on every architecture that supports PREEMPT_RT`,
+    };
+  return {
+    source: 'kernel-version',
+    says: false,
+    weight: 'default',
+    text: `release ${release}: from v5.7 to v6.12 PROVE_RAW_LOCK_NESTING was a user option, default n (lib/Kconfig.debug before commit 560af5dc839e)`,
+  };
+}
+
+/** A usage string with an irq-safe or irq-inconsistent bit (`-` or `?`): the class was taken in an interrupt. */
+function usedInIrq(usage: string | null): boolean {
+  return usage !== null && /[-?]/.test(usage);
+}
+
+/**
+ * CONFIG_PROVE_RAW_LOCK_NESTING from what the report prints: the context number, each
+ * class's wait types read with its name and with how it was taken, irq usage, and the
+ * kernel release. The numbers decide; the release decides only where no number does, and
+ * only from v6.13, where the option is no longer the builder's choice.
+ */
 export function inferProveRawLockNesting(
   r: ParsedReport,
-  table: ClassTable = builtinClassTable(),
-): Inference<boolean> {
-  const yes: string[] = [];
-  const no: string[] = [];
+  table: ClassTable | TypeSources = builtinClassTable(),
+): ProveInference {
+  const evidence: ProveEvidence[] = [];
+  const vote = (source: ProveEvidence['source'], says: boolean, text: string): void => {
+    evidence.push({ source, says, weight: 'numbering', text });
+  };
   if (r.kind === 'invalid-wait-context') {
     if (r.context === 5)
-      yes.push('context-{5:5} is task context in the =y numbering (=n prints 4)');
+      vote('context', true, 'context-{5:5} is task context in the =y numbering (=n prints 4)');
     else if (r.context === 3)
-      yes.push('context-{3:3} (threaded hardirq or softirq) exists only in the =y numbering');
+      vote(
+        'context',
+        true,
+        'context-{3:3} (threaded hardirq or softirq) exists only in the =y numbering',
+      );
     else if (r.context === 4)
-      no.push('context-{4:4} is task context in the =n numbering (=y prints 5)');
+      vote('context', false, 'context-{4:4} is task context in the =n numbering (=y prints 5)');
   }
   for (const c of printedClasses(r)) {
     if (c.inner === null || c.outer === null) continue;
     const votes = evidenceVotes(c, lockEvidence(r, c));
-    if (votes.yes) yes.push(votes.yes);
-    if (votes.no) no.push(votes.no);
+    if (votes.yes) vote('acquisition', true, votes.yes);
+    if (votes.no) vote('acquisition', false, votes.no);
     const base = c.name.replace(/\/\d+$/, '');
     if (c.inner === 4 || c.outer === 4)
-      yes.push(
+      vote(
+        'wait-types',
+        true,
         `(${c.name}) -{${c.outer}:${c.inner}}: wait type 4 (LD_WAIT_SLEEP) exists only with =y`,
       );
     else if (c.outer === 1 && c.inner === 3)
-      yes.push(`(${c.name}) -{1:3}: an RCU-style map with inner CONFIG, =y numbering`);
+      vote(
+        'wait-types',
+        true,
+        `(${c.name}) -{1:3}: an RCU-style map with inner CONFIG, =y numbering`,
+      );
     if ((base === 'rcu_read_lock' || base === 'rcu_read_lock_bh') && c.outer === 1 && c.inner === 2)
-      no.push(`(${c.name}) -{1:2}: rcu_read_lock() is {1:3} with =y`);
+      vote('wait-types', false, `(${c.name}) -{1:2}: rcu_read_lock() is {1:3} with =y`);
     const hint = nameHint(base, table);
-    const known = lookupClass(table, base) !== null;
+    const known = knownClass(table, base) !== null;
     if (hint && SLEEPING.includes(hint) && c.inner === 3 && c.outer === 3)
-      no.push(`(${c.name}) is a sleeping lock printed {3:3}: =n numbering`);
+      vote('wait-types', false, `(${c.name}) is a sleeping lock printed {3:3}: =n numbering`);
     if (known && hint && SPIN_CLASS.includes(hint) && c.inner === 2)
-      no.push(`(${c.name}) is a ${hint}_t printed {2:2}: =n numbering`);
+      vote('wait-types', false, `(${c.name}) is a ${hint}_t printed {2:2}: =n numbering`);
     if (known && hint && SPIN_CLASS.includes(hint) && c.inner === 3)
-      yes.push(`(${c.name}) is a ${hint}_t printed {3:3}: =y numbering`);
+      vote('wait-types', true, `(${c.name}) is a ${hint}_t printed {3:3}: =y numbering`);
+    // {3:3} is CONFIG (=y) or SLEEP (=n); a sleeping lock is never taken in an interrupt
+    if (c.inner === 3 && c.outer === 3 && usedInIrq(c.usage) && !(hint && SLEEPING.includes(hint)))
+      vote(
+        'irq-usage',
+        true,
+        `(${c.name}){${c.usage}}-{3:3} was taken in an interrupt, so it is not a sleeping lock: {3:3} is CONFIG, =y numbering`,
+      );
   }
-  if (yes.length && !no.length) return { value: true, why: yes[0] };
-  if (no.length && !yes.length) return { value: false, why: no[0] };
+  const version = versionEvidence(r.ident.release);
+  if (version) evidence.push(version);
+  const yes = evidence.filter((e) => e.weight === 'numbering' && e.says).map((e) => e.text);
+  const no = evidence.filter((e) => e.weight === 'numbering' && !e.says).map((e) => e.text);
+  if (yes.length && !no.length) return { value: true, why: yes[0], evidence };
+  if (no.length && !yes.length) return { value: false, why: no[0], evidence };
   if (yes.length && no.length) {
     const v = yes.length >= no.length;
     return {
       value: v,
       why: `conflicting evidence; taking ${v ? '=y' : '=n'}: ${(v ? yes : no)[0]} (against: ${(v ? no : yes)[0]})`,
+      evidence,
     };
   }
-  return { value: 'unknown', why: 'no printed number tells the two numberings apart' };
+  if (version?.says) return { value: true, why: version.text, evidence };
+  return {
+    value: 'unknown',
+    why: `no printed number tells the two numberings apart${version ? `; ${version.text}` : ''}`,
+    evidence,
+  };
 }
 
 /** rcu_read_lock() taken by a PREEMPT_RT sleeping spinlock right after its own map. */
@@ -326,7 +453,7 @@ export function isRtImpliedRcu(prev: ParsedLock | undefined, l: ParsedLock): boo
   if (!prev || l.name !== 'rcu_read_lock') return false;
   if (
     l.at &&
-    /^(rt_spin_lock|rt_read_lock|rt_write_lock|rt_spin_trylock|rt_read_trylock|rt_write_trylock|rt_spin_lock_nested|rt_spin_lock_nest_lock)\b/.test(
+    /^(?:rt_spin_lock|rt_read_lock|rt_write_lock|rt_spin_trylock|rt_read_trylock|rt_write_trylock|rt_spin_lock_nested|rt_spin_lock_nest_lock)\b/.test(
       l.at,
     )
   )
@@ -368,22 +495,22 @@ export function inferPreempt(r: ParsedReport): Inference<PreemptModel> {
   }
   if (r.kind === 'sleeping-in-atomic' && /spinlock_rt\.c/.test(r.site))
     return { value: 'rt', why: `the might_sleep() site ${r.site} is PREEMPT_RT's spinlock` };
-  if (r.backtrace.some((f) => /^rt_(spin|read|write)_lock/.test(f)))
+  if (r.backtrace.some((f) => /^rt_(?:spin|read|write)_lock/.test(f)))
     return { value: 'rt', why: 'rt_spin_lock()/rt_read_lock() in the backtrace' };
   return { value: 'unknown', why: 'the report does not print the preemption model' };
 }
 
 /** Hints from the backtrace: `<IRQ>`/`<SOFTIRQ>` markers and well-known entry points. */
 export function contextHint(backtrace: readonly string[]): 'hardirq' | 'softirq' | 'task' | null {
-  const marker = backtrace.find((f) => /^<(IRQ|SOFTIRQ|NMI|TASK)>$/.test(f));
+  const marker = backtrace.find((f) => /^<(?:IRQ|SOFTIRQ|NMI|TASK)>$/.test(f));
   const frames = backtrace.filter((f) => !f.startsWith('<'));
   const soft = frames.findIndex((f) =>
-    /^(__do_softirq|handle_softirqs|do_softirq|run_ksoftirqd|net_rx_action|tasklet_action|run_timer_softirq|rcu_core|blk_done_softirq|irq_exit_rcu)/.test(
+    /^(?:__do_softirq|handle_softirqs|do_softirq|run_ksoftirqd|net_rx_action|tasklet_action|run_timer_softirq|rcu_core|blk_done_softirq|irq_exit_rcu)/.test(
       f,
     ),
   );
   const hard = frames.findIndex((f) =>
-    /^(__handle_irq_event_percpu|handle_irq_event|handle_\w+_irq|hrtimer_interrupt|__sysvec_|sysvec_|asm_sysvec_|common_interrupt|irq_work_run|flush_smp_call_function)/.test(
+    /^(?:__handle_irq_event_percpu|handle_irq_event|handle_\w+_irq|hrtimer_interrupt|__sysvec_|sysvec_|asm_sysvec_|common_interrupt|irq_work_run|flush_smp_call_function)/.test(
       f,
     ),
   );
@@ -445,13 +572,24 @@ const PRIMITIVES: readonly { re: RegExp; kind: LockKind | 'spinning'; rt?: boole
     re: /^(?:down_read\w*|down_write\w*|__down_read\w*|__down_write\w*|inode_lock\w*|mmap_read_lock\w*|mmap_write_lock\w*|rwsem_down_\w+)\b/,
     kind: 'rwsem',
   },
-  { re: /^(?:local_lock_acquire|local_lock\w*)\b/, kind: 'local_lock' },
+  { re: /^local_lock\w*\b/, kind: 'local_lock' },
 ];
 
 function frameEvidence(frame: string, where: string): Evidence | null {
-  const fn = frame.trim().split(/[\s+]/)[0];
+  const sym = frame.trim().split(/[\s+]/)[0];
+  // Rust's kernel crate locks through C helpers that are real functions, hence printed:
+  // rust_helper_mutex_lock() is mutex_lock(), rust_helper_spin_lock() spin_lock() on a spinlock_t
+  const rust = sym.startsWith('rust_helper_');
+  const fn = rust ? sym.slice('rust_helper_'.length) : sym;
+  if (rust && /^spin_(?:lock|trylock)\w*$/.test(fn))
+    return {
+      kind: 'spinlock',
+      trylock: /trylock/.test(fn),
+      rt: false,
+      why: `${where} ${sym}() (Rust's SpinLock: a spinlock_t)`,
+    };
   // spin_lock() and friends are inline wrappers in spinlock.h (spinlock_t) or spinlock_rt.h (RT)
-  if (/^spin_(?:lock|trylock)\w*$/.test(fn) && /include\/linux\/spinlock(_rt)?\.h/.test(frame)) {
+  if (/^spin_(?:lock|trylock)\w*$/.test(fn) && /include\/linux\/spinlock(?:_rt)?\.h/.test(frame)) {
     const rt = /spinlock_rt\.h/.test(frame);
     return {
       kind: 'spinlock',
@@ -467,7 +605,7 @@ function frameEvidence(frame: string, where: string): Evidence | null {
         kind: p.kind,
         trylock: /trylock/.test(fn),
         rt: p.rt ?? false,
-        why: `${where} ${fn}()`,
+        why: `${where} ${sym}()`,
       };
   }
   return null;
@@ -483,7 +621,7 @@ export function siteEvidence(sites: readonly string[] | undefined): Evidence | n
 }
 
 /** Evidence for the lock being acquired: the first locking primitive above lock_acquire() in the backtrace. */
-export function acquireEvidence(backtrace: readonly string[]): Evidence | null {
+function acquireEvidence(backtrace: readonly string[]): Evidence | null {
   const frames = backtrace.filter((f) => !f.startsWith('<'));
   const la = frames.findIndex((f) => /^lock_acquire\b/.test(f));
   const from = la >= 0 ? la + 1 : 0;
@@ -507,7 +645,7 @@ const SLEEPING_EV: readonly (LockKind | 'spinning')[] = ['mutex', 'rwsem', 'rt_m
 const SPIN_EV: readonly (LockKind | 'spinning')[] = ['spinlock', 'rwlock', 'local_lock'];
 
 /** PROVE_RAW_LOCK_NESTING votes from evidence: a spinlock_t at 2 or a sleeping lock at 3 is =n; at 3 / 4 it is =y. */
-export function evidenceVotes(c: ParsedClass, ev: Evidence | null): { yes?: string; no?: string } {
+function evidenceVotes(c: ParsedClass, ev: Evidence | null): { yes?: string; no?: string } {
   if (!ev || c.inner === null || c.outer === null || c.inner !== c.outer) return {};
   const n = `(${c.name}) -{${c.outer}:${c.inner}}`;
   if (SPIN_EV.includes(ev.kind) && c.inner === 2)

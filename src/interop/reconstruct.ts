@@ -5,6 +5,15 @@
  * report does not say is chosen explicitly and recorded in `notes`.
  */
 import type { PreemptModel } from '../core/config';
+import {
+  HARDIRQ_MASK,
+  HARDIRQ_OFFSET,
+  PREEMPT_MASK,
+  SOFTIRQ_DISABLE_OFFSET,
+  SOFTIRQ_MASK,
+  SOFTIRQ_OFFSET,
+} from '../core/preemptCount';
+import { LD_WAIT, resolveWait } from '../core/waitType';
 import type { LockDecl, Trace, TraceEvent } from '../trace/schema';
 import { builtinClassTable, type ClassTable } from './classTable';
 import {
@@ -18,6 +27,9 @@ import {
   threadableHandler,
   type Inference,
   type LockKind,
+  type PrimitiveLookup,
+  type ProveInference,
+  type TypeSources,
 } from './infer';
 import { replayTrace } from './replay';
 import type {
@@ -58,6 +70,12 @@ export interface ScenarioLock {
   /** false when the printed numbers also fit another primitive that checks differently */
   readonly certain: boolean;
   readonly basis: string;
+  /**
+   * when the report does not tell its numbering: the type the same printed numbers mean
+   * under the other PROVE_RAW_LOCK_NESTING setting, if it differs (`{3:3}`: spinlock_t
+   * with =y, a sleeping lock with =n); else null
+   */
+  readonly otherReading: LockKind | null;
   readonly outer: number | null;
   readonly inner: number | null;
   readonly usage: string | null;
@@ -85,7 +103,7 @@ export interface Scenario {
   readonly title: string;
   readonly startLine: number;
   readonly task: { readonly comm: string; readonly pid: number } | null;
-  readonly proveRawLockNesting: Inference<boolean>;
+  readonly proveRawLockNesting: ProveInference;
   readonly preempt: Inference<PreemptModel>;
   /** the configuration replayed as "the one the report came from" (unknowns take the defaults) */
   readonly origin: { readonly preempt: PreemptModel; readonly proveRawLockNesting: boolean };
@@ -159,11 +177,13 @@ class Builder {
 
   constructor(
     readonly prove: boolean,
-    readonly table: ClassTable,
+    readonly table: TypeSources,
     readonly task: string,
     readonly cpu: number,
     /** the report, for the evidence of how each lock was taken (sites, backtrace) */
     readonly report: ParsedReport | null = null,
+    /** false when the report does not tell its numbering: each type is also read the other way */
+    readonly proveKnown = true,
   ) {}
 
   /** A scenario lock for a printed class; the same printed name is the same lock. */
@@ -176,9 +196,25 @@ class Builder {
     const subclass = sub ? Number(sub[2]) : 0;
     const known = this.byName.get(c.name);
     const ev = this.report ? lockEvidence(this.report, c) : null;
-    const t = known
-      ? { type: known.type, decl: known.decl, certain: known.certain, basis: known.basis }
-      : inferType(c, this.prove, this.table, ev);
+    let t = known
+      ? {
+          type: known.type,
+          decl: known.decl,
+          certain: known.certain,
+          basis: known.basis,
+          otherReading: known.otherReading,
+        }
+      : { ...inferType(c, this.prove, this.table, ev), otherReading: null as LockKind | null };
+    if (!known && !this.proveKnown) {
+      const alt = inferType(c, !this.prove, this.table, ev);
+      if (alt.type !== t.type)
+        t = {
+          ...t,
+          certain: false,
+          otherReading: alt.type,
+          basis: `${t.basis}; read with PROVE_RAW_LOCK_NESTING=${this.prove ? 'n' : 'y'} numbering the same numbers are a ${alt.type} (${alt.basis}), and the report does not tell which numbering it uses`,
+        };
+    }
     let lockName: string | null = null;
     if (
       t.type === 'rcu_read_lock' ||
@@ -210,6 +246,7 @@ class Builder {
       decl: t.decl,
       certain: t.certain,
       basis: t.basis,
+      otherReading: t.otherReading,
       outer: c.outer,
       inner: c.inner,
       usage: c.usage,
@@ -299,10 +336,11 @@ function heldLocks(
 function originOf(
   prove: Inference<boolean>,
   preempt: Inference<PreemptModel>,
+  assume: boolean | undefined,
 ): { preempt: PreemptModel; proveRawLockNesting: boolean } {
   return {
     preempt: preempt.value === 'unknown' ? 'full' : preempt.value,
-    proveRawLockNesting: prove.value === 'unknown' ? true : prove.value,
+    proveRawLockNesting: prove.value === 'unknown' ? (assume ?? true) : prove.value,
   };
 }
 
@@ -329,14 +367,17 @@ function contextOf(
 ): Inference<ContextName> {
   const hint = contextHint(r.backtrace);
   const c = r.context;
+  // task_wait_context() as this numbering prints it
+  const task = resolveWait(LD_WAIT.MAX, prove);
+  const spin = resolveWait(LD_WAIT.SPIN, prove);
   if (prove) {
-    if (c === 5) return { value: 'task', why: 'context-{5:5}: task context (LD_WAIT_MAX)' };
-    if (c === 2)
+    if (c === task) return { value: 'task', why: 'context-{5:5}: task context (LD_WAIT_MAX)' };
+    if (c === spin)
       return {
         value: 'hardirq',
         why: 'context-{2:2}: a hard interrupt handler that is not threaded (LD_WAIT_SPIN)',
       };
-    if (c === 3) {
+    if (c === LD_WAIT.CONFIG) {
       if (rt)
         return {
           value: 'hardirq-threaded',
@@ -355,8 +396,9 @@ function contextOf(
       };
     }
   } else {
-    if (c === 4) return { value: 'task', why: 'context-{4:4}: task context in the =n numbering' };
-    if (c === 2) {
+    if (c === task)
+      return { value: 'task', why: 'context-{4:4}: task context in the =n numbering' };
+    if (c === spin) {
       if (hint === 'softirq')
         return {
           value: 'softirq',
@@ -398,8 +440,8 @@ function buildInvalidWaitContext(
     irqFrom = printed.length;
     if (outer <= r.context) {
       for (let k = printed.length - 1; k >= 0; k--) {
-        const inner = printed[k].inner ?? 0;
-        if (inner > 0 && inner < outer) {
+        const inner = printed[k].inner ?? LD_WAIT.INV;
+        if (inner > LD_WAIT.INV && inner < outer) {
           irqFrom = k;
           break;
         }
@@ -416,8 +458,8 @@ function buildInvalidWaitContext(
   let index = -1;
   held.forEach((h, k) => {
     if (k < irqFrom || h.implied) return;
-    const inner = h.inner ?? 0;
-    if (inner > 0 && inner < limit) {
+    const inner = h.inner ?? LD_WAIT.INV;
+    if (inner > LD_WAIT.INV && inner < limit) {
       limit = inner;
       index = k;
     }
@@ -620,9 +662,6 @@ function buildIrqInversion(r: ParsedIrqInversion, b: Builder, origin: Scenario['
 // -------------------------------------------------------------------------------------
 // scheduler reports: rebuild preempt_count from what the held locks explain
 
-const HARDIRQ_MASK = 0xf0000;
-const SOFTIRQ_MASK = 0xff00;
-
 function buildAtomic(
   r: ParsedSleeping | ParsedSchedulingWhileAtomic,
   b: Builder,
@@ -653,7 +692,7 @@ function buildAtomic(
   }
   const before = held.filter((h) => h !== sleeper);
   // What the held locks alone explain, replayed under the origin configuration.
-  const probe = new Builder(b.prove, b.table, b.task, b.cpu, b.report);
+  const probe = new Builder(b.prove, b.table, b.task, b.cpu, b.report, b.proveKnown);
   Object.assign(probe.locks, b.locks);
   for (const h of before) probe.acquire(h);
   const trace = {
@@ -669,19 +708,21 @@ function buildAtomic(
   const printedCount = sleeping ? r.preemptCount : r.preemptCount - 1; // __schedule_bug() adds the scheduler's own 1
   const have = k.preemptCount();
   const missing = printedCount - have;
-  const hard = (missing & HARDIRQ_MASK) >> 16;
+  const hard = (missing & HARDIRQ_MASK) / HARDIRQ_OFFSET;
   const soft = missing & SOFTIRQ_MASK;
-  const pre = missing & 0xff;
+  const pre = missing & PREEMPT_MASK;
+  // SOFTIRQ_OFFSET is serving a softirq; the bits above it count local_bh_disable()
+  const bhDisables = Math.floor(soft / SOFTIRQ_DISABLE_OFFSET);
   if (missing < 0 || (printedCount & HARDIRQ_MASK) < (have & HARDIRQ_MASK)) {
     b.notes.push(
       `preempt_count ${printedCount.toString(16)} is less than the held locks account for (${have.toString(16)}) under ${origin.preempt}; not reproduced exactly`,
     );
   } else {
     if (hard) b.notes.push(`preempt_count has HARDIRQ_OFFSET: in a hard interrupt`);
-    if (soft & 0x100) b.notes.push('preempt_count has SOFTIRQ_OFFSET: serving a softirq');
-    if (soft >> 9)
+    if (soft & SOFTIRQ_OFFSET) b.notes.push('preempt_count has SOFTIRQ_OFFSET: serving a softirq');
+    if (bhDisables)
       b.notes.push(
-        `preempt_count has ${soft >> 9} x SOFTIRQ_DISABLE_OFFSET: local_bh_disable() not explained by the held locks`,
+        `preempt_count has ${bhDisables} x SOFTIRQ_DISABLE_OFFSET: local_bh_disable() not explained by the held locks`,
       );
     if (pre)
       b.notes.push(
@@ -690,8 +731,8 @@ function buildAtomic(
   }
   const ok = missing >= 0;
   if (ok) for (let n = 0; n < hard; n++) b.push('irq_enter', { threaded: false });
-  if (ok && soft & 0x100) b.push('softirq_enter');
-  if (ok) for (let n = 0; n < soft >> 9; n++) b.push('bh_disable');
+  if (ok && soft & SOFTIRQ_OFFSET) b.push('softirq_enter');
+  if (ok) for (let n = 0; n < bhDisables; n++) b.push('bh_disable');
   if (ok) for (let n = 0; n < pre; n++) b.push('preempt_disable');
   for (const h of before) b.acquire(h);
   if (r.irqsDisabled && !(ok && hard) && !k.irqsDisabled()) b.push('irq_disable');
@@ -746,6 +787,7 @@ function standIn(b: Builder, name: string): ScenarioLock {
     decl: UNCHECKED,
     certain: true,
     basis: 'not printed by the report: an unchecked lockdep_map stands in for it',
+    otherReading: null,
     outer: null,
     inner: null,
     usage: null,
@@ -780,7 +822,7 @@ const RCU_FLAVOUR: Record<string, 'rcu_read_lock' | 'rcu_read_lock_bh' | 'rcu_re
 
 /** What an RCU_LOCKDEP_WARN() message means, in plain words. */
 function rcuMeaning(message: string): string {
-  if (/^Illegal context switch in RCU(-bh|-sched)? read-side critical section$/.test(message)) {
+  if (/^Illegal context switch in RCU(?:-bh|-sched)? read-side critical section$/.test(message)) {
     return 'rcu_sleep_check() in might_sleep()/schedule(): a function that may sleep ran inside an RCU read-side critical section of that flavour';
   }
   if (/^Illegal synchronize_\w+\(\) in/.test(message))
@@ -1085,7 +1127,7 @@ function debugStep(r: ParsedDebugLocksWarning): { ops: string[]; why: string } |
   }
   if (/^\(?preempt_count\(\) & PREEMPT_MASK\)? >= PREEMPT_MASK - 10$/.test(c)) {
     return {
-      ops: Array.from({ length: 256 }, () => 'preempt_disable'),
+      ops: Array.from({ length: PREEMPT_MASK + 1 }, () => 'preempt_disable'),
       why: 'the preempt_disable() depth is about to overflow its 8 bits',
     };
   }
@@ -1135,8 +1177,23 @@ function buildDebugLocksWarning(
 
 // -------------------------------------------------------------------------------------
 
+export interface ReconstructOptions {
+  /** class name → primitive, consulted after the class table (e.g. a catalogue from kernel sources) */
+  readonly catalogue?: PrimitiveLookup;
+  /**
+   * the numbering to read the report with when it does not tell (default true, the
+   * setting of current kernels); ignored when the report decides it
+   */
+  readonly assumeProveRawLockNesting?: boolean;
+}
+
 /** Build the scenario of one parsed report. */
-export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTable()): Scenario {
+export function reconstruct(
+  r: ParsedReport,
+  classes: ClassTable = builtinClassTable(),
+  options: ReconstructOptions = {},
+): Scenario {
+  const table: TypeSources = { table: classes, catalogue: options.catalogue };
   const prove = inferProveRawLockNesting(r, table);
   let preempt = inferPreempt(r);
   if (
@@ -1150,10 +1207,10 @@ export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTab
       why: 'this check (rcu_preempt_sleep_check()) exists only without PREEMPT_RCU: PREEMPT_NONE or PREEMPT_VOLUNTARY (the two behave alike here; voluntary assumed)',
     };
   }
-  const origin = originOf(prove, preempt);
+  const origin = originOf(prove, preempt, options.assumeProveRawLockNesting);
   const comm = r.task?.comm ?? 'task';
   const cpu = r.cpu ?? 0;
-  const b = new Builder(origin.proveRawLockNesting, table, comm, cpu, r);
+  const b = new Builder(origin.proveRawLockNesting, table, comm, cpu, r, prove.value !== 'unknown');
   // What the report does not show is named, never filled in silently.
   if (r.lockdepOff)
     b.notes.push(
@@ -1173,7 +1230,7 @@ export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTab
   }
   if (prove.value === 'unknown')
     b.notes.push(
-      'PROVE_RAW_LOCK_NESTING cannot be told from the report; the report is replayed with =y (the kernel default since v6.13)',
+      `PROVE_RAW_LOCK_NESTING cannot be told from the report; this reading takes =${origin.proveRawLockNesting ? 'y' : 'n'}${origin.proveRawLockNesting ? ' (on by default since v6.13)' : ''}`,
     );
   if (preempt.value === 'unknown')
     b.notes.push('the preemption model is not printed; the report is replayed as PREEMPT(full)');
@@ -1225,7 +1282,7 @@ export function reconstruct(r: ParsedReport, table: ClassTable = builtinClassTab
       context =
         pc & HARDIRQ_MASK
           ? { value: 'hardirq', why: 'preempt_count has HARDIRQ bits' }
-          : pc & 0x100
+          : pc & SOFTIRQ_OFFSET
             ? { value: 'softirq', why: 'preempt_count has SOFTIRQ_OFFSET' }
             : { value: 'task', why: 'preempt_count has no interrupt bits' };
       ({ lock, held, atomic } = buildAtomic(r, b, origin));

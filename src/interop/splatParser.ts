@@ -10,6 +10,7 @@
  * the source line. Reconstruction of a scenario from the parsed data is reconstruct.ts.
  */
 import { VIOLATION_KINDS, type ViolationKind } from '../report/violation';
+import { LINE, lineRe, literal, TITLE } from '../report/kernelText';
 import { cleanLines, type LogLine } from './lines';
 
 /**
@@ -318,52 +319,54 @@ interface TitleRule {
   readonly re: RegExp;
 }
 
+/**
+ * A current `WARNING: <text>` title, or the same text under an older prefix, e.g. the
+ * `[ INFO: <text> ]` kernels before v4.15 printed.
+ */
+function warningOr(title: string, old: readonly string[]): RegExp {
+  const text = literal(title.replace(/^WARNING: /, ''));
+  const prefixes = ['WARNING: ', ...old].map(literal).join('|');
+  return new RegExp(`^(?:${prefixes})${text}(?: \\])?$`);
+}
+
+function warningOrInfo(title: string, alsoBare = false): RegExp {
+  return warningOr(title, alsoBare ? ['[ INFO: ', '[ '] : ['[ INFO: ']);
+}
+
 // Current kernels print `WARNING: ...`; kernels before v4.15 printed `[ INFO: ... ]`.
 const TITLES: readonly TitleRule[] = [
-  { kind: 'invalid-wait-context', re: /^\[ BUG: Invalid wait context \]$/ },
-  {
-    kind: 'circular-dependency',
-    re: /^(?:WARNING: |\[ INFO: )possible circular locking dependency detected(?: \])?$/,
-  },
-  {
-    kind: 'recursive-locking',
-    re: /^(?:WARNING: |\[ INFO: )possible recursive locking detected(?: \])?$/,
-  },
-  {
-    kind: 'inconsistent-lock-state',
-    re: /^(?:WARNING: |\[ INFO: |\[ )inconsistent lock state(?: \])?$/,
-  },
+  { kind: 'invalid-wait-context', re: lineRe(TITLE.invalidWaitContext) },
+  { kind: 'circular-dependency', re: warningOrInfo(TITLE.circular) },
+  { kind: 'recursive-locking', re: warningOrInfo(TITLE.recursive) },
+  { kind: 'inconsistent-lock-state', re: warningOrInfo(TITLE.inconsistent, true) },
   {
     kind: 'irq-unsafe-order',
     re: /^(?:WARNING: |\[ INFO: )(HARDIRQ|SOFTIRQ|HARDIRQ-READ|SOFTIRQ-READ)-safe -> \1-unsafe lock order detected(?: \])?$/,
   },
-  {
-    kind: 'irq-inversion',
-    re: /^(?:WARNING: |\[ INFO: )possible irq lock inversion dependency detected(?: \])?$/,
-  },
+  { kind: 'irq-inversion', re: warningOrInfo(TITLE.irqInversion) },
   {
     kind: 'sleeping-in-atomic',
-    re: /^BUG: sleeping function called from invalid context(?: at .*)?$/,
+    re: new RegExp(`^${literal(TITLE.sleeping)}(?: at .*)?$`),
   },
-  { kind: 'scheduling-while-atomic', re: /^BUG: scheduling while atomic:/ },
+  { kind: 'scheduling-while-atomic', re: new RegExp(`^${literal(TITLE.schedulingWhileAtomic)}:`) },
   // v4.15+ `WARNING: suspicious RCU usage`; before: `[ INFO: suspicious RCU usage. ]`
   {
     kind: 'suspicious-rcu-usage',
-    re: /^(?:WARNING: suspicious RCU usage|\[ INFO: suspicious RCU usage\. \])$/,
+    re: new RegExp(`^(?:${literal(TITLE.suspiciousRcu)}|\\[ INFO: suspicious RCU usage\\. \\])$`),
   },
   {
     kind: 'bad-unlock-balance',
-    re: /^(?:WARNING: |\[ BUG: )bad unlock balance detected!(?: \])?$/,
+    re: warningOr(TITLE.badUnlock, ['[ BUG: ']),
   },
-  { kind: 'max-lock-depth', re: /^BUG: MAX_LOCK_DEPTH too low!$/ },
+  { kind: 'max-lock-depth', re: lineRe(TITLE.maxLockDepth) },
   {
     kind: 'lock-held-at-exit',
     re: /^(?:WARNING: |\[ BUG: |BUG: )(?:\S.*\/\d+ still has locks held!|lock held when returning to user space!)(?: \])?$/,
   },
-  { kind: 'held-lock-freed', re: /^(?:WARNING: |\[ BUG: |BUG: )held lock freed!(?: \])?$/ },
+  { kind: 'held-lock-freed', re: warningOr(TITLE.heldLockFreed, ['[ BUG: ', 'BUG: ']) },
   {
     kind: 'nested-lock-not-taken',
-    re: /^(?:WARNING: |\[ BUG: )Nested lock was not taken(?: \])?$/,
+    re: warningOr(TITLE.nestedNotTaken, ['[ BUG: ']),
   },
   {
     kind: 'lockdep-limit',
@@ -447,10 +450,14 @@ export function parseLockLine(text: string, line: number): ParsedLock | null {
   if (!c) return null;
   const rest = s.slice(c.end);
   let at: string | null = null;
-  const m = /^,\s*at:\s*(.*)$/.exec(rest);
+  const m = /^,\s*at:(.*)$/.exec(rest);
   if (m) {
     // Old kernels print `[<ffffffff81234567>] func+0x1/0x2`.
-    at = m[1].replace(/^\[<[0-9a-f]+>\]\s*/i, '').trim() || null;
+    at =
+      m[1]
+        .trim()
+        .replace(/^\[<[0-9a-f]+>\]/i, '')
+        .trim() || null;
   } else if (rest.trim() !== '' && rest.trim() !== ':' && rest.trim() !== ',') return null;
   if (c.cls.usage === null && c.cls.inner === null && at === null) return null;
   return { ...c.cls, address, at, sites: at === null ? [] : [at], line };
@@ -458,12 +465,21 @@ export function parseLockLine(text: string, line: number): ParsedLock | null {
 
 /** `name+0x1f/0x40 [module]` → `name+0x1f/0x40`; `[<addr>] name` and `? name` handled. */
 function frameName(s: string): string {
-  return s
+  const t = s
     .trim()
     .replace(/^\[<[0-9a-f]+>\]\s*/i, '')
-    .replace(/^\?\s*/, '')
-    .replace(/\s+\[[\w-]+\]$/, '')
-    .trim();
+    .replace(/^\?\s*/, '');
+  return dropSuffix(t, /\s\[[\w-]+\]$/).trim();
+}
+
+/**
+ * `t` without the suffix `re` matches (a pattern that starts with one fixed character
+ * class and ends at `$`), and without the spaces before it. A `\s+` at the start of such
+ * a pattern would rescan every run of spaces from each of its positions: quadratic.
+ */
+function dropSuffix(t: string, re: RegExp): string {
+  const m = re.exec(t);
+  return m ? t.slice(0, m.index).trimEnd() : t;
 }
 
 /**
@@ -478,13 +494,13 @@ export function parseFrame(line: string): string | null {
   const arm = /^\[<[0-9a-f]+>\]\s+\(([^)\s]+)\)\s+from\s+\[<[0-9a-f]+>\]/i.exec(t);
   if (arm) return arm[1];
   t = t.replace(/^\[<[0-9a-f]+>\]\s*/i, '').replace(/^\?\s+/, '');
-  t = t.replace(/\s+\((?:[CPL]|discriminator \d+)\)$/, '').replace(/\s+\[[\w-]+\]$/, '');
-  const m = /^([\w.$]+)(\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?:\s+(.*))?$/.exec(t);
+  t = dropSuffix(dropSuffix(t, /\s\((?:[CPL]|discriminator \d+)\)$/), /\s\[[\w-]+\]$/);
+  const m = /^([\w.$]+)(\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?:\s(.*))?$/.exec(t);
   if (!m) return null;
-  const rest = m[3] ?? '';
+  const rest = (m[3] ?? '').trim();
   // Without an offset, a frame is only recognised by what follows it: a source location.
-  if (!m[2] && !/^\(?\S*\.[chS]:\d+/.test(rest) && !/^\S+\.[chS]:-?\d+/.test(rest)) return null;
-  if (rest !== '' && !/^\(?\S*\.[chS]:-?\d+|^\[[\w-]+\]/.test(rest)) return null;
+  if (!m[2] && !/^\S*\.[chS]:\d+/.test(rest) && !/^\S+\.[chS]:-?\d+/.test(rest)) return null;
+  if (rest !== '' && !/^\S*\.[chS]:-?\d+|^\[[\w-]+\]/.test(rest)) return null;
   return m[1] + (m[2] ?? '');
 }
 
@@ -514,11 +530,13 @@ function preemptHint(rest: string): KernelIdent['preemptHint'] {
 // -------------------------------------------------------------------------------------
 // The cursor over one report's lines
 
-class Failure {
+class Failure extends Error {
   constructor(
     readonly line: LogLine,
-    readonly message: string,
-  ) {}
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 class Cursor {
@@ -590,7 +608,7 @@ class Cursor {
         (t === '' ||
           /^#\d+:/.test(t) ||
           titleOf(t) ||
-          /^(other info|but |which |stack backtrace|\d+ locks? held|no locks held)/.test(t))
+          /^(?:other info|but |which |stack backtrace|\d+ locks? held|no locks held)/.test(t))
       )
         break;
       joined = n === 0 ? t : `${joined} ${t}`;
@@ -624,7 +642,7 @@ class Cursor {
       while (this.i < this.end && at !== null && !/\+0x[0-9a-f]+/.test(at)) {
         const t = this.lines[this.i].text.trim();
         if (
-          !/^\/?\S*\.[chS]:\d+(?:\s+\[inline\])?$/.test(t) &&
+          !/^\S*\.[chS]:\d+(?:\s+\[inline\])?$/.test(t) &&
           !/^[\w.$]+\+0x[0-9a-f]+\/0x[0-9a-f]+(?:\s|$)/.test(t)
         )
           break;
@@ -695,6 +713,8 @@ class Cursor {
 // Pieces shared by several reports
 
 const HELD_HEADER = /^(?:(\d+) locks? held by (.+)\/(\d+):|no locks held by (.+)\/(\d+)\.)$/;
+/** The same header, for the task it names. */
+const HELD_BY = /^(?:\d+ locks? held by (.+)\/(\d+):|no locks held by (.+)\/(\d+)\.)$/;
 
 interface HeldBlock {
   readonly held: ParsedLock[] | null;
@@ -727,7 +747,7 @@ function heldBlock(c: Cursor, limit: number): HeldBlock {
 }
 
 function lockdepOff(c: Cursor): boolean {
-  return findLine(c, /^INFO: lockdep is turned off\.$/, c.start) >= 0;
+  return findLine(c, lineRe(LINE.lockdepTurnedOff), c.start) >= 0;
 }
 
 interface Trailer {
@@ -753,12 +773,7 @@ function trailer(lines: readonly LogLine[], from: number, end: number): Trailer 
     if (m && cpu === null) {
       cpu = Number(m[1]);
       const rest = m[2] ?? '';
-      const id = /(Not tainted|Tainted: [A-Z ]+?)\s+(\S+)\s+(#\S+)/.exec(rest);
-      if (id) {
-        ident.tainted = id[1].trim();
-        ident.release = id[2];
-        ident.version = id[3];
-      }
+      Object.assign(ident, kernelIdentOf(rest));
       ident.preemptHint = preemptHint(rest);
       continue;
     }
@@ -771,13 +786,13 @@ function trailer(lines: readonly LogLine[], from: number, end: number): Trailer 
       if (/^Call/.test(t)) continue;
     }
     if (!inTrace) continue;
-    if (/^<\/?(IRQ|SOFTIRQ|NMI|TASK)>$/.test(t)) {
+    if (/^<\/?(?:IRQ|SOFTIRQ|NMI|TASK)>$/.test(t)) {
       if (!t.startsWith('</')) backtrace.push(t);
       continue;
     }
     if (t === '') continue;
     if (
-      /^(RIP|RSP|RAX|RDX|RBP|R\d+|Code|---\[|Exception stack|irq event stamp|Modules linked in)/.test(
+      /^(?:RIP|RSP|RAX|RDX|RBP|R\d+|Code|---\[|Exception stack|irq event stamp|Modules linked in)/.test(
         t,
       )
     ) {
@@ -789,6 +804,18 @@ function trailer(lines: readonly LogLine[], from: number, end: number): Trailer 
     if (f !== null) backtrace.push(f);
   }
   return { cpu, identFromCpuLine: ident, backtrace };
+}
+
+/**
+ * `Not tainted 6.9.0 #1 ...` / `Tainted: G        W  OE 6.11.0 #28 ...` after dump_stack()'s
+ * `Comm:`. Taint flags are capitals between single or repeated spaces: each run of spaces
+ * is read once, so a line of spaces costs linear time.
+ */
+export function kernelIdentOf(
+  rest: string,
+): Partial<Pick<KernelIdent, 'tainted' | 'release' | 'version'>> {
+  const id = /^(Not tainted|Tainted:(?: +[A-Z]+)+) +(\S+) +(#\S+)/.exec(rest);
+  return id ? { tainted: id[1].trim(), release: id[2], version: id[3] } : {};
 }
 
 function identLine(c: Cursor): Partial<KernelIdent> {
@@ -822,64 +849,53 @@ function pathClasses(c: Cursor, limit: number): ParsedClass[] {
 // -------------------------------------------------------------------------------------
 // One parser per report kind
 
-type Body = Omit<
-  ParsedBase,
-  | 'kind'
-  | 'title'
-  | 'startLine'
-  | 'endLine'
-  | 'ident'
-  | 'cpu'
-  | 'backtrace'
-  | 'held'
-  | 'task'
-  | 'heldDeclared'
-  | 'lockdepOff'
-> & {
-  task: ParsedTask | null;
-  held: ParsedLock[] | null;
-  heldDeclared: number | null;
-};
+/** The fields every report has and parseOne() fills in, whatever the kind. */
+type Common =
+  'kind' | 'title' | 'startLine' | 'endLine' | 'ident' | 'cpu' | 'backtrace' | 'lockdepOff';
 
-function parseInvalidWaitContext(c: Cursor) {
-  const w = c.require(
-    new RegExp(`^${WHO} is trying to lock:$`),
-    '"<comm>/<pid> is trying to lock:"',
-  );
+/** What the parser of one kind reads: its report without the common fields. */
+type BodyOf<R extends ParsedReport> = Omit<R, Common>;
+
+/** The parser of one kind. */
+type KindParser<K extends ReportKind> = (
+  c: Cursor,
+  title: string,
+) => BodyOf<Extract<ParsedReport, { kind: K }>>;
+
+function parseInvalidWaitContext(c: Cursor): BodyOf<ParsedInvalidWaitContext> {
+  const w = c.require(lineRe(LINE.isTryingToLock, `${WHO} `), '"<comm>/<pid> is trying to lock:"');
   const lock = c.lock('the lock being acquired');
-  const ctx = c.require(/^context-\{(\d):(\d)\}$/, '"context-{C:C}" (task_wait_context())');
+  // contextLine(): `context-{C:C}`
+  const ctx = c.require(/^context-\{(\d):\d\}$/, '"context-{C:C}" (task_wait_context())');
   const hb = heldBlock(c, c.end);
   return { task: task(w), lock, context: Number(ctx[1]), held: hb.held, heldDeclared: hb.declared };
 }
 
 function parseTwoLocks(c: Cursor) {
   const w = c.require(
-    new RegExp(`^${WHO} is trying to acquire lock:$`),
+    lineRe(LINE.isTryingToAcquireLock, `${WHO} `),
     '"<comm>/<pid> is trying to acquire lock:"',
   );
   const lock = c.lock('the lock being acquired');
-  c.require(/^but task is already holding lock:$/, '"but task is already holding lock:"');
+  c.require(lineRe(LINE.alreadyHoldingLock), `"${LINE.alreadyHoldingLock}"`);
   const prev = c.lock('the lock already held');
   return { task: task(w), lock, prev };
 }
 
-function parseCircular(c: Cursor) {
+function parseCircular(c: Cursor): BodyOf<ParsedCircular> {
   const two = parseTwoLocks(c);
-  c.require(
-    /^the existing dependency chain \(in reverse order\) is:$/,
-    '"the existing dependency chain (in reverse order) is:"',
-  );
+  c.require(lineRe(LINE.existingChain), `"${LINE.existingChain}"`);
   const chain: ParsedChainEntry[] = [];
   // The chain section runs from the heading to "other info that might help us debug this:".
   let k = c.i;
-  const stop = c.find(/^other info that might help us debug this:$/);
+  const stop = c.find(lineRe(LINE.otherInfo));
   const other = stop ? c.i - 1 : c.end;
   let current: { depth: number; class: ParsedClass; trace: string[] } | null = null;
   for (; k < other; k++) {
     const t = c.lines[k].text.trim();
-    const e = /^-> #(\d+)\s*(.*)$/.exec(t);
+    const e = /^-> #(\d+)(\D.*)?$/.exec(t);
     if (e) {
-      let rest = e[2];
+      let rest = (e[2] ?? '').trim();
       // `-> #1 (name){..}-{..}:` may wrap after the number.
       if (rest === '' && k + 1 < other) rest = c.lines[++k].text.trim();
       const p = parseClassAt(rest.replace(/:$/, ''), 0);
@@ -902,12 +918,12 @@ function parseCircular(c: Cursor) {
   // The unsafe scenario table says whether prev / next were readers.
   let prevRead = false;
   let lockRead = false;
-  const sc = findLine(c, /^Possible unsafe locking scenario:$/, other);
+  const sc = findLine(c, lineRe(LINE.unsafeScenario), other);
   if (sc >= 0) {
     const rows = c.lines
       .slice(sc + 1, c.end)
       .map((l) => l.text)
-      .filter((t) => /^\s*(r?lock|sync)\(/.test(t));
+      .filter((t) => /^\s*(?:r?lock|sync)\(/.test(t));
     if (rows.length) {
       prevRead = /^\s*rlock\(/.test(rows[0]);
       lockRead = /^\s*rlock\(/.test(rows[rows.length - 1]);
@@ -931,13 +947,13 @@ function findLine(c: Cursor, re: RegExp, from: number): number {
   return -1;
 }
 
-function parseRecursive(c: Cursor) {
+function parseRecursive(c: Cursor): BodyOf<ParsedRecursive> {
   const two = parseTwoLocks(c);
   const hb = heldBlock(c, c.end);
   return { ...two, held: hb.held, heldDeclared: hb.declared };
 }
 
-function parseInconsistent(c: Cursor) {
+function parseInconsistent(c: Cursor): BodyOf<ParsedInconsistent> {
   const u = c.require(
     /^inconsistent \{([A-Z -]+)\} -> \{([A-Z -]+)\} usage\.$/,
     '"inconsistent {<old usage>} -> {<new usage>} usage."',
@@ -959,7 +975,7 @@ function parseInconsistent(c: Cursor) {
   };
 }
 
-function parseIrqUnsafeOrder(c: Cursor, state: string) {
+function parseIrqUnsafeOrder(c: Cursor, state: string): BodyOf<ParsedIrqUnsafeOrder> {
   const w = c.require(
     new RegExp(
       `^${WHO} (\\[HC\\d+\\[\\d+\\]:SC\\d+\\[\\d+\\]:HE\\d:SE\\d\\]) is trying to acquire:$`,
@@ -967,7 +983,7 @@ function parseIrqUnsafeOrder(c: Cursor, state: string) {
     '"<comm>/<pid> [HC..:SC..:HE.:SE.] is trying to acquire:"',
   );
   const lock = c.lock('the lock being acquired');
-  c.require(/^and this task is already holding:$/, '"and this task is already holding:"');
+  c.require(lineRe(LINE.andAlreadyHolding), `"${LINE.andAlreadyHolding}"`);
   const prev = c.lock('the lock already held');
   c.require(
     /^but this new dependency connects a \S+-irq-safe lock:$/,
@@ -993,7 +1009,7 @@ function parseIrqUnsafeOrder(c: Cursor, state: string) {
   }
   if (fwd >= 0) {
     c.i = fwd + 1;
-    const bt = findLine(c, /^stack backtrace:$/, fwd);
+    const bt = findLine(c, lineRe(LINE.stackBacktrace), fwd);
     forwardPath = pathClasses(c, bt >= 0 ? bt : c.end);
   }
   c.i = save;
@@ -1012,9 +1028,9 @@ function parseIrqUnsafeOrder(c: Cursor, state: string) {
   };
 }
 
-function parseIrqInversion(c: Cursor) {
+function parseIrqInversion(c: Cursor): BodyOf<ParsedIrqInversion> {
   const w = c.require(
-    new RegExp(`^${WHO} just changed the state of lock:$`),
+    lineRe(LINE.justChangedState, `${WHO} `),
     '"<comm>/<pid> just changed the state of lock:"',
   );
   const lock = c.lock('the lock whose state changed');
@@ -1026,7 +1042,7 @@ function parseIrqInversion(c: Cursor) {
   const hb = heldBlock(c, c.end);
   const forwards = d[2] !== undefined;
   // v2.6 printed `soft-irq-safe` / `hard-irq-unsafe` where current kernels print SOFTIRQ / HARDIRQ.
-  const raw = (forwards ? d[2] : d[3]) as string;
+  const raw = forwards ? d[2] : d[3];
   const irqState = /^soft-?irq/i.test(raw) ? 'SOFTIRQ' : /^hard-?irq/i.test(raw) ? 'HARDIRQ' : raw;
   // The irq state is not printed in this report; the scenario table has it implicitly.
   return {
@@ -1041,7 +1057,7 @@ function parseIrqInversion(c: Cursor) {
   };
 }
 
-function parseSleeping(c: Cursor, title: string) {
+function parseSleeping(c: Cursor, title: string): BodyOf<ParsedSleeping> {
   let site = /at (\S+)$/.exec(title)?.[1] ?? null;
   if (!site) {
     // `... invalid context at` wrapped: the site is the next line.
@@ -1058,7 +1074,7 @@ function parseSleeping(c: Cursor, title: string) {
   );
   const rcu = c.find(/^RCU nest depth: (\d+), expected: (\d+)$/, Math.min(c.end, c.i + 4));
   const hb = heldBlock(c, c.end);
-  const pd = findLine(c, /^Preemption disabled at:$/, c.start);
+  const pd = findLine(c, lineRe(LINE.preemptionDisabledAt), c.start);
   const preemptDisabledAt = pd >= 0 && pd + 1 < c.end ? frameName(c.lines[pd + 1].text) : null;
   const inAtomic = a[1] === '1';
   return {
@@ -1078,7 +1094,7 @@ function parseSleeping(c: Cursor, title: string) {
   };
 }
 
-function parseSchedulingWhileAtomic(c: Cursor, title: string) {
+function parseSchedulingWhileAtomic(c: Cursor, title: string): BodyOf<ParsedSchedulingWhileAtomic> {
   let m = new RegExp(`^BUG: scheduling while atomic: ${WHO}\\/0x([0-9a-f]+)$`, 'i').exec(
     title.trim(),
   );
@@ -1097,7 +1113,7 @@ function parseSchedulingWhileAtomic(c: Cursor, title: string) {
   // print_irqtrace_events() comes before dump_stack(); a stamp after it belongs to another report
   const cpuLine = findLine(c, /^CPU: \d+ /, c.start);
   const stamp = findLine(c, /^irq event stamp:/, c.start);
-  const pd = findLine(c, /^Preemption disabled at:$/, c.start);
+  const pd = findLine(c, lineRe(LINE.preemptionDisabledAt), c.start);
   return {
     task: task(m),
     heldDeclared: hb.declared,
@@ -1113,20 +1129,20 @@ function parseSchedulingWhileAtomic(c: Cursor, title: string) {
 function taskFrom(c: Cursor): ParsedTask | null {
   for (let k = c.start; k < c.end; k++) {
     const t = c.lines[k].text.trim();
-    const h = HELD_HEADER.exec(t);
+    const h = HELD_BY.exec(t);
     if (h)
-      return h[2] !== undefined
-        ? { comm: h[2], pid: Number(h[3]) }
-        : { comm: h[4], pid: Number(h[5]) };
+      return h[1] !== undefined
+        ? { comm: h[1], pid: Number(h[2]) }
+        : { comm: h[3], pid: Number(h[4]) };
     const d = /^CPU: \d+ (?:UID: \d+ )?PID: (\d+) Comm: (\S+)/.exec(t);
     if (d) return { comm: d[2], pid: Number(d[1]) };
   }
   return null;
 }
 
-function parseSuspiciousRcu(c: Cursor) {
+function parseSuspiciousRcu(c: Cursor): BodyOf<ParsedSuspiciousRcu> {
   // "%s:%d %s!\n": the site and the message; the message may be wrapped by a mail client
-  const other = findLine(c, /^other info that might help us debug this:$/, c.i);
+  const other = findLine(c, lineRe(LINE.otherInfo), c.i);
   const limit = other >= 0 ? other : Math.min(c.end, c.i + 6);
   const m = c.require(
     /^(\S+:\d+) (.+)!$/,
@@ -1145,9 +1161,7 @@ function parseSuspiciousRcu(c: Cursor) {
     message: m[2],
     rcuSchedulerActive: s ? Number(s.m[1]) : null,
     debugLocks: s ? s.m[2] !== '0' : null,
-    falsePositiveNote: has(
-      /^Possible false positive due to lockdep disabling via debug_locks = 0$/,
-    ),
+    falsePositiveNote: has(lineRe(LINE.falsePositive)),
     offlineCpu: has(/^RCU used illegally from offline CPU!/),
     extendedQs: has(/^RCU used illegally from extended quiescent state!$/),
     held: hb.held,
@@ -1155,17 +1169,17 @@ function parseSuspiciousRcu(c: Cursor) {
   };
 }
 
-function parseBadUnlock(c: Cursor) {
+function parseBadUnlock(c: Cursor): BodyOf<ParsedBadUnlock> {
   const w = c.require(
     new RegExp(`^${WHO} is trying to release lock \\((.*)\\) at:$`),
     '"<comm>/<pid> is trying to release lock (<name>) at:"',
   );
   // print_ip_sym(): `[<address>] site`; syzbot prints one line per inlined frame, the real one last
   let at: string | null = null;
-  const but = findLine(c, /^but there are no more locks to release!$/, c.i);
+  const but = findLine(c, lineRe(LINE.noMoreLocks), c.i);
   for (let k = c.i; k < (but >= 0 ? but : Math.min(c.end, c.i + 4)); k++) {
     const t = c.lines[k].text.trim();
-    const f = /^\[<[0-9a-f]+>\]\s*(.+)$/i.exec(t);
+    const f = /^\[<[0-9a-f]+>\](.+)$/i.exec(t);
     if (f) at = f[1].trim();
     else if (at !== null && /^\S+\.[chS]:\d+/.test(t)) at = `${at} ${t}`;
   }
@@ -1174,7 +1188,7 @@ function parseBadUnlock(c: Cursor) {
   return { task: task(w), lockName: w[3], at, held: hb.held, heldDeclared: hb.declared };
 }
 
-function parseMaxLockDepth(c: Cursor) {
+function parseMaxLockDepth(c: Cursor): BodyOf<ParsedMaxLockDepth> {
   const d = c.find(/^depth: (\d+)\s+max: (\d+)!$/, Math.min(c.end, c.i + 4));
   // debug_show_all_locks() follows with every task's locks: the first block is the current task's
   const hb = heldBlock(c, c.end);
@@ -1187,7 +1201,7 @@ function parseMaxLockDepth(c: Cursor) {
   };
 }
 
-function parseHeldAtExit(c: Cursor, title: string) {
+function parseHeldAtExit(c: Cursor, title: string): BodyOf<ParsedHeldAtExit> {
   const w = new RegExp(`^(?:WARNING: |\\[ BUG: |BUG: )${WHO} still has locks held!`).exec(
     title.trim(),
   );
@@ -1203,9 +1217,9 @@ function parseHeldAtExit(c: Cursor, title: string) {
   return { task: t ?? taskFrom(c), returningToUser: !w, held: hb.held, heldDeclared: hb.declared };
 }
 
-function parseHeldLockFreed(c: Cursor) {
+function parseHeldLockFreed(c: Cursor): BodyOf<ParsedHeldLockFreed> {
   const w = c.require(
-    new RegExp(`^${WHO} is freeing memory (\\S+)-(\\S+), with a lock still held there!$`),
+    new RegExp(`^${WHO} is freeing memory ([^\\s-]+)-([^\\s,]+), with a lock still held there!$`),
     '"<comm>/<pid> is freeing memory <from>-<to>, with a lock still held there!"',
   );
   const lock = c.lock('the held lock in the freed memory');
@@ -1219,13 +1233,10 @@ function parseHeldLockFreed(c: Cursor) {
   };
 }
 
-function parseNestedLockNotTaken(c: Cursor) {
-  const w = c.require(
-    new RegExp(`^${WHO} is trying to lock:$`),
-    '"<comm>/<pid> is trying to lock:"',
-  );
+function parseNestedLockNotTaken(c: Cursor): BodyOf<ParsedNestedLockNotTaken> {
+  const w = c.require(lineRe(LINE.isTryingToLock, `${WHO} `), '"<comm>/<pid> is trying to lock:"');
   const lock = c.lock('the lock being acquired');
-  c.require(/^but this task is not holding:$/, '"but this task is not holding:"');
+  c.require(lineRe(LINE.notHolding), `"${LINE.notHolding}"`);
   while (c.i < c.end && c.lines[c.i].text.trim() === '') c.i++;
   if (c.i >= c.end)
     throw new Failure(c.here(), 'expected the name of the nest lock, found the end of the report');
@@ -1235,7 +1246,7 @@ function parseNestedLockNotTaken(c: Cursor) {
   return { task: task(w), lock, nestLock, held: hb.held, heldDeclared: hb.declared };
 }
 
-function parseLockdepLimit(c: Cursor, title: string) {
+function parseLockdepLimit(c: Cursor, title: string): BodyOf<ParsedLockdepLimit> {
   const t = title.trim();
   const m = /^BUG: (MAX_\w+) too low!$/.exec(t);
   const sub = /^BUG: looking up invalid subclass: (\d+)$/.exec(t);
@@ -1255,7 +1266,7 @@ function parseLockdepLimit(c: Cursor, title: string) {
   };
 }
 
-function parseDebugLocksWarning(c: Cursor, title: string) {
+function parseDebugLocksWarning(c: Cursor, title: string): BodyOf<ParsedDebugLocksWarning> {
   const condition = /^DEBUG_LOCKS_WARN_ON\((.*)\)$/.exec(title.trim())?.[1] ?? '';
   let where: string | null = null;
   let file: string | null = null;
@@ -1290,44 +1301,44 @@ function parseDebugLocksWarning(c: Cursor, title: string) {
   };
 }
 
-function parseBody(kind: ReportKind, c: Cursor, title: string): Body & Record<string, unknown> {
-  switch (kind) {
-    case 'invalid-wait-context':
-      return parseInvalidWaitContext(c);
-    case 'circular-dependency':
-      return parseCircular(c);
-    case 'recursive-locking':
-      return parseRecursive(c);
-    case 'inconsistent-lock-state':
-      return parseInconsistent(c);
-    case 'irq-unsafe-order':
-      return parseIrqUnsafeOrder(
-        c,
-        /(\S+)-safe ->/.exec(title)?.[1].replace(/^WARNING: |^\[ INFO: /, '') ?? 'HARDIRQ',
-      );
-    case 'irq-inversion':
-      return parseIrqInversion(c);
-    case 'sleeping-in-atomic':
-      return parseSleeping(c, title);
-    case 'scheduling-while-atomic':
-      return parseSchedulingWhileAtomic(c, title);
-    case 'suspicious-rcu-usage':
-      return parseSuspiciousRcu(c);
-    case 'bad-unlock-balance':
-      return parseBadUnlock(c);
-    case 'max-lock-depth':
-      return parseMaxLockDepth(c);
-    case 'lock-held-at-exit':
-      return parseHeldAtExit(c, title);
-    case 'held-lock-freed':
-      return parseHeldLockFreed(c);
-    case 'nested-lock-not-taken':
-      return parseNestedLockNotTaken(c);
-    case 'lockdep-limit':
-      return parseLockdepLimit(c, title);
-    case 'debug-locks-warning':
-      return parseDebugLocksWarning(c, title);
-  }
+/** One parser per report kind, each with the report type it reads. */
+const PARSERS: { readonly [K in ReportKind]: KindParser<K> } = {
+  'invalid-wait-context': (c) => parseInvalidWaitContext(c),
+  'circular-dependency': (c) => parseCircular(c),
+  'recursive-locking': (c) => parseRecursive(c),
+  'inconsistent-lock-state': (c) => parseInconsistent(c),
+  'irq-unsafe-order': (c, title) =>
+    parseIrqUnsafeOrder(c, /((?:HARD|SOFT)IRQ(?:-READ)?)-safe ->/.exec(title)?.[1] ?? 'HARDIRQ'),
+  'irq-inversion': (c) => parseIrqInversion(c),
+  'sleeping-in-atomic': parseSleeping,
+  'scheduling-while-atomic': parseSchedulingWhileAtomic,
+  'suspicious-rcu-usage': (c) => parseSuspiciousRcu(c),
+  'bad-unlock-balance': (c) => parseBadUnlock(c),
+  'max-lock-depth': (c) => parseMaxLockDepth(c),
+  'lock-held-at-exit': parseHeldAtExit,
+  'held-lock-freed': (c) => parseHeldLockFreed(c),
+  'nested-lock-not-taken': (c) => parseNestedLockNotTaken(c),
+  'lockdep-limit': parseLockdepLimit,
+  'debug-locks-warning': parseDebugLocksWarning,
+};
+
+/** A kind's body with the common fields: the one place the kind and its body are joined. */
+function assemble<K extends ReportKind>(
+  kind: K,
+  body: BodyOf<Extract<ParsedReport, { kind: K }>>,
+  common: Omit<Pick<ParsedBase, Common>, 'kind'>,
+): ParsedReport {
+  return { ...body, ...common, kind } as Extract<ParsedReport, { kind: K }>;
+}
+
+function parseKind<K extends ReportKind>(
+  kind: K,
+  c: Cursor,
+  title: string,
+  common: () => Omit<Pick<ParsedBase, Common>, 'kind'>,
+): ParsedReport {
+  const body = PARSERS[kind](c, title);
+  return assemble(kind, body, common());
 }
 
 // -------------------------------------------------------------------------------------
@@ -1368,7 +1379,7 @@ export function parseReports(text: string): ParseResult {
     const end = n + 1 < starts.length ? starts[n + 1].at : lines.length;
     // The `====` row above a title belongs to the next report, not this one.
     let stop = end;
-    while (stop > s.at + 1 && /^(=+|)$/.test(lines[stop - 1].text.trim())) stop--;
+    while (stop > s.at + 1 && /^=*$/.test(lines[stop - 1].text.trim())) stop--;
     const title = lines[s.at].text.trim();
     if (!s.rule) {
       reports.push({
@@ -1395,28 +1406,25 @@ function parseOne(
   const c = new Cursor(lines, start, end);
   c.i = start + 1;
   try {
-    const body = parseBody(kind, c, title);
-    const bt = findLine(c, /^(stack backtrace:|CPU: \d+ )/, start);
-    const tr = trailer(lines, bt >= 0 ? bt : end, end);
-    const id = identLine(c);
-    const ident: KernelIdent = {
-      release: id.release ?? tr.identFromCpuLine.release ?? null,
-      version: id.version ?? tr.identFromCpuLine.version ?? null,
-      tainted: id.tainted ?? tr.identFromCpuLine.tainted ?? null,
-      preemptHint: tr.identFromCpuLine.preemptHint ?? id.preemptHint ?? null,
-    };
-    return {
-      ...body,
-      heldDeclared: body.heldDeclared ?? null,
-      lockdepOff: lockdepOff(c),
-      kind,
-      title,
-      startLine: lines[start].line,
-      endLine: lines[end - 1].line,
-      ident,
-      cpu: tr.cpu,
-      backtrace: tr.backtrace,
-    } as unknown as ParsedReport;
+    return parseKind(kind, c, title, () => {
+      const bt = findLine(c, /^(?:stack backtrace:|CPU: \d+ )/, start);
+      const tr = trailer(lines, bt >= 0 ? bt : end, end);
+      const id = identLine(c);
+      return {
+        lockdepOff: lockdepOff(c),
+        title,
+        startLine: lines[start].line,
+        endLine: lines[end - 1].line,
+        ident: {
+          release: id.release ?? tr.identFromCpuLine.release ?? null,
+          version: id.version ?? tr.identFromCpuLine.version ?? null,
+          tainted: id.tainted ?? tr.identFromCpuLine.tainted ?? null,
+          preemptHint: tr.identFromCpuLine.preemptHint ?? id.preemptHint ?? null,
+        },
+        cpu: tr.cpu,
+        backtrace: tr.backtrace,
+      };
+    });
   } catch (e) {
     if (e instanceof Failure)
       return { kind, title, line: e.line.line, text: e.line.text, message: e.message };

@@ -28,16 +28,27 @@ import type {
   TaskSnapshot,
   Violation,
 } from './violation';
+import { escapeText } from './escape';
 import { assertNever, violationLockSnapshot } from './violation';
+import {
+  contextLine,
+  heldHeader,
+  irqOrderTitle,
+  kernelIdent,
+  stillHasLocksTitle,
+  LINE,
+  TITLE,
+  who as whoText,
+} from './kernelText';
 
 const NO_ADDR = '0000000000000000';
 
 function who(t: TaskSnapshot): string {
-  return `${t.comm}/${t.pid}`;
+  return whoText(t.comm, t.pid);
 }
 
 function ident(v: Violation): string {
-  return `${v.ident} Not tainted`;
+  return kernelIdent(v.ident);
 }
 
 /** print_lock_name(): ` (name){usage}-{o:i}` */
@@ -53,8 +64,8 @@ export function lockLine(l: LockSnapshot): string {
 /** lockdep_print_held_locks() */
 export function heldLocks(v: Violation): string[] {
   const n = v.held.length;
-  if (n === 0) return [`no locks held by ${who(v.task)}.`];
-  const out = [`${n} lock${n > 1 ? 's' : ''} held by ${who(v.task)}:`];
+  const out = [heldHeader(n, who(v.task))];
+  if (n === 0) return out;
   v.held.forEach((h, i) => out.push(` #${i}: ${lockLine(h)}`));
   return out;
 }
@@ -63,7 +74,7 @@ export function heldLocks(v: Violation): string[] {
 function dumpStack(v: Violation, site: string): string[] {
   return [
     `CPU: ${v.task.cpu} UID: 0 PID: ${v.task.pid} Comm: ${v.task.comm} Not tainted ${v.ident}`,
-    'Call Trace:',
+    LINE.callTrace,
     ' <TASK>',
     ` ${site}`,
     ' </TASK>',
@@ -82,7 +93,7 @@ function trace(site: string, spaces: number): string {
 
 function irqTraceEvents(): string[] {
   return [
-    'irq event stamp: 0',
+    `${LINE.irqEventStamp} 0`,
     `hardirqs last  enabled at (0): [<${NO_ADDR}>] 0x0`,
     `hardirqs last disabled at (0): [<${NO_ADDR}>] 0x0`,
     `softirqs last  enabled at (0): [<${NO_ADDR}>] 0x0`,
@@ -112,16 +123,16 @@ function currentSite(v: Violation): string {
 }
 
 function backtrace(v: Violation): string[] {
-  return ['stack backtrace:', ...dumpStack(v, currentSite(v))];
+  return [LINE.stackBacktrace, ...dumpStack(v, currentSite(v))];
 }
 
 function invalidWaitContext(v: InvalidWaitContext): string[] {
   return [
-    ...header(v, '[ BUG: Invalid wait context ]'),
-    `${who(v.task)} is trying to lock:`,
+    ...header(v, TITLE.invalidWaitContext),
+    `${who(v.task)} ${LINE.isTryingToLock}`,
     lockLine(v.lock),
-    'other info that might help us debug this:',
-    `context-{${v.context}:${v.context}}`,
+    LINE.otherInfo,
+    contextLine(v.context),
     ...heldLocks(v),
     ...backtrace(v),
   ];
@@ -129,7 +140,7 @@ function invalidWaitContext(v: InvalidWaitContext): string[] {
 
 function sleepingInAtomic(v: SleepingInAtomic): string[] {
   const out = [
-    `BUG: sleeping function called from invalid context at ${v.site}`,
+    `${TITLE.sleeping} at ${v.site}`,
     `in_atomic(): ${v.inAtomic ? 1 : 0}, irqs_disabled(): ${v.irqsDisabled ? 1 : 0}, non_block: ${v.nonBlock}, pid: ${v.task.pid}, name: ${v.task.comm}`,
     `preempt_count: ${v.preemptCount.toString(16)}, expected: ${v.expectedPreemptCount.toString(16)}`,
   ];
@@ -138,32 +149,32 @@ function sleepingInAtomic(v: SleepingInAtomic): string[] {
   out.push(...heldLocks(v));
   if (v.irqsDisabled) out.push(...irqTraceEvents());
   if (v.preemptDisabledAt)
-    out.push('Preemption disabled at:', `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
+    out.push(LINE.preemptionDisabledAt, `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
   out.push(...dumpStack(v, v.site));
   return out;
 }
 
 function schedulingWhileAtomic(v: SchedulingWhileAtomic): string[] {
   const out = [
-    `BUG: scheduling while atomic: ${who(v.task)}/0x${v.preemptCount.toString(16).padStart(8, '0')}`,
+    `${TITLE.schedulingWhileAtomic}: ${who(v.task)}/0x${v.preemptCount.toString(16).padStart(8, '0')}`,
     ...heldLocks(v),
-    'Modules linked in:',
+    LINE.modulesLinkedIn,
   ];
   if (v.irqsDisabled) out.push(...irqTraceEvents());
   if (v.preemptDisabledAt)
-    out.push('Preemption disabled at:', `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
+    out.push(LINE.preemptionDisabledAt, `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
   out.push(...dumpStack(v, 'schedule'));
   return out;
 }
 
 function badUnlock(v: BadUnlockBalance): string[] {
   return [
-    ...header(v, 'WARNING: bad unlock balance detected!'),
+    ...header(v, TITLE.badUnlock),
     `${who(v.task)} is trying to release lock (${v.lockName}) at:`,
     `[<${NO_ADDR}>] ${v.at}`,
-    'but there are no more locks to release!',
+    LINE.noMoreLocks,
     '',
-    'other info that might help us debug this:',
+    LINE.otherInfo,
     ...heldLocks(v),
     '',
     ...backtrace(v),
@@ -172,8 +183,8 @@ function badUnlock(v: BadUnlockBalance): string[] {
 
 function maxLockDepth(v: MaxLockDepth): string[] {
   return [
-    'BUG: MAX_LOCK_DEPTH too low!',
-    'turning off the locking correctness validator.',
+    TITLE.maxLockDepth,
+    LINE.turningOff,
     `depth: ${v.depth}  max: ${v.max}!`,
     ...heldLocks(v),
     ...dumpStack(v, currentSite(v)),
@@ -184,7 +195,7 @@ function heldAtExit(v: LockHeldAtExit): string[] {
   return [
     '',
     '====================================',
-    `WARNING: ${who(v.task)} still has locks held!`,
+    stillHasLocksTitle(who(v.task)),
     ident(v),
     '------------------------------------',
     ...heldLocks(v),
@@ -195,24 +206,24 @@ function heldAtExit(v: LockHeldAtExit): string[] {
 
 function recursive(v: RecursiveLocking): string[] {
   return [
-    ...header(v, 'WARNING: possible recursive locking detected'),
-    `${who(v.task)} is trying to acquire lock:`,
+    ...header(v, TITLE.recursive),
+    `${who(v.task)} ${LINE.isTryingToAcquireLock}`,
     lockLine(v.lock),
     '',
-    'but task is already holding lock:',
+    LINE.alreadyHoldingLock,
     lockLine(v.prev),
     '',
-    'other info that might help us debug this:',
-    ' Possible unsafe locking scenario:',
+    LINE.otherInfo,
+    LINE.unsafeScenario,
     '',
     '       CPU0',
     '       ----',
     `  lock(${v.prev.name});`,
     `  lock(${v.lock.name});`,
     '',
-    ' *** DEADLOCK ***',
+    LINE.deadlock,
     '',
-    ' May be due to missing lock nesting notation',
+    LINE.missingNesting,
     '',
     ...heldLocks(v),
     '',
@@ -222,27 +233,27 @@ function recursive(v: RecursiveLocking): string[] {
 
 function circular(v: CircularDependency): string[] {
   const out = [
-    ...header(v, 'WARNING: possible circular locking dependency detected'),
-    `${who(v.task)} is trying to acquire lock:`,
+    ...header(v, TITLE.circular),
+    `${who(v.task)} ${LINE.isTryingToAcquireLock}`,
     lockLine(v.lock),
     '',
-    'but task is already holding lock:',
+    LINE.alreadyHoldingLock,
     lockLine(v.prev),
     '',
-    'which lock already depends on the new lock.',
+    LINE.dependsOnNew,
     '',
     '',
-    'the existing dependency chain (in reverse order) is:',
+    LINE.existingChain,
   ];
   for (const e of v.chain) out.push('', `-> #${e.depth}${lockName(e.class)}:`, trace(e.at, 6));
-  out.push('', 'other info that might help us debug this:', '');
+  out.push('', LINE.otherInfo, '');
   const source = v.lock.name;
   const target = v.prev.name;
   const parent = v.chain.length > 1 ? v.chain[1].class.name : source;
   if (parent !== source)
     out.push('Chain exists of:', `  ${source} --> ${parent} --> ${target}`, '');
   out.push(
-    ' Possible unsafe locking scenario:',
+    LINE.unsafeScenario,
     '',
     '       CPU0                    CPU1',
     '       ----                    ----',
@@ -251,7 +262,7 @@ function circular(v: CircularDependency): string[] {
     `                               lock(${target});`,
     `  ${v.lock.read ? 'rlock' : 'lock'}(${source});`,
     '',
-    ' *** DEADLOCK ***',
+    LINE.deadlock,
     '',
     ...heldLocks(v),
     '',
@@ -262,7 +273,7 @@ function circular(v: CircularDependency): string[] {
 
 function inconsistent(v: InconsistentLockState): string[] {
   return [
-    ...header(v, 'WARNING: inconsistent lock state'),
+    ...header(v, TITLE.inconsistent),
     `inconsistent {${v.previousUsage}} -> {${v.newUsage}} usage.`,
     `${who(v.task)} ${irqState(v.irq)} takes:`,
     lockLine(v.lock),
@@ -270,8 +281,8 @@ function inconsistent(v: InconsistentLockState): string[] {
     trace(v.registeredAt, 1),
     ...irqTraceEvents(),
     '',
-    'other info that might help us debug this:',
-    ' Possible unsafe locking scenario:',
+    LINE.otherInfo,
+    LINE.unsafeScenario,
     '',
     '       CPU0',
     '       ----',
@@ -279,7 +290,7 @@ function inconsistent(v: InconsistentLockState): string[] {
     '  <Interrupt>',
     `    lock(${v.lock.name});`,
     '',
-    ' *** DEADLOCK ***',
+    LINE.deadlock,
     '',
     ...heldLocks(v),
     '',
@@ -350,7 +361,7 @@ function irqScenario(
   if (middle.name !== unsafe.name)
     out.push('Chain exists of:', `  ${safe.name} --> ${middle.name} --> ${unsafe.name}`, '');
   out.push(
-    ' Possible interrupt unsafe locking scenario:',
+    LINE.irqUnsafeScenario,
     '',
     '       CPU0                    CPU1',
     '       ----                    ----',
@@ -361,7 +372,7 @@ function irqScenario(
     '  <Interrupt>',
     `    lock(${safe.name});`,
     '',
-    ' *** DEADLOCK ***',
+    LINE.deadlock,
     '',
   );
   return out;
@@ -373,14 +384,14 @@ function classOf(l: LockSnapshot): ClassSnapshot {
 
 function irqUnsafeOrder(v: IrqUnsafeOrder): string[] {
   const s = v.irqState;
-  const title = `WARNING: ${s}-safe -> ${s}-unsafe lock order detected`;
+  const title = irqOrderTitle(s);
   return [
     // print_bad_irq_dependency() prints fixed 53-character rules, not the title width
     ...header(v, title, 53),
-    `${who(v.task)} ${irqState(v.irq)} is trying to acquire:`,
+    `${who(v.task)} ${irqState(v.irq)} ${LINE.isTryingToAcquire}`,
     lockLine(v.lock),
     '',
-    'and this task is already holding:',
+    LINE.andAlreadyHolding,
     lockLine(v.prev),
     'which would create a new lock dependency:',
     `${lockName(v.prev)} ->${lockName(v.lock)}`,
@@ -398,7 +409,7 @@ function irqUnsafeOrder(v: IrqUnsafeOrder): string[] {
     '...',
     trace(v.unsafeAt, 1),
     '',
-    'other info that might help us debug this:',
+    LINE.otherInfo,
     '',
     ...irqScenario(v.safe, v.unsafe, classOf(v.prev), classOf(v.lock)),
     ...heldLocks(v),
@@ -423,8 +434,8 @@ function irqInversion(v: IrqInversion): string[] {
     ? irqScenario(root, v.other, middle ?? root, v.other)
     : irqScenario(v.other, root, middle ?? v.other, root);
   return [
-    ...header(v, 'WARNING: possible irq lock inversion dependency detected'),
-    `${who(v.task)} just changed the state of lock:`,
+    ...header(v, TITLE.irqInversion),
+    `${who(v.task)} ${LINE.justChangedState}`,
     lockLine(v.lock),
     v.forwards
       ? `but this lock took another, ${v.irqState}-unsafe lock in the past:`
@@ -435,7 +446,7 @@ function irqInversion(v: IrqInversion): string[] {
     'and interrupts could create inverse lock ordering between them.',
     '',
     '',
-    'other info that might help us debug this:',
+    LINE.otherInfo,
     ...scenario,
     ...heldLocks(v),
     '',
@@ -449,16 +460,16 @@ function irqInversion(v: IrqInversion): string[] {
 function nestedNotTaken(v: NestedLockNotTaken): string[] {
   // print_lock_nested_lock_not_held() dumps the stack, then the held locks, then the stack again
   return [
-    ...header(v, 'WARNING: Nested lock was not taken'),
-    `${who(v.task)} is trying to lock:`,
+    ...header(v, TITLE.nestedNotTaken),
+    `${who(v.task)} ${LINE.isTryingToLock}`,
     lockLine(v.lock),
     '',
-    'but this task is not holding:',
+    LINE.notHolding,
     v.nestLock,
     '',
     ...backtrace(v),
     '',
-    'other info that might help us debug this:',
+    LINE.otherInfo,
     ...heldLocks(v),
     '',
     ...backtrace(v),
@@ -472,7 +483,7 @@ function lastByte(address: string): string {
 
 function heldLockFreed(v: HeldLockFreed): string[] {
   return [
-    ...header(v, 'WARNING: held lock freed!'),
+    ...header(v, TITLE.heldLockFreed),
     `${who(v.task)} is freeing memory ${v.lock.address}-${lastByte(v.lock.address)}, with a lock still held there!`,
     lockLine(v.lock),
     ...heldLocks(v),
@@ -484,31 +495,25 @@ function heldLockFreed(v: HeldLockFreed): string[] {
 function limit(v: LockdepLimitReached): string[] {
   if (v.limit === 'BFS_QUEUE') {
     return [
-      '------------[ cut here ]------------',
+      TITLE.cutHere,
       v.message,
       `WARNING: CPU: ${v.task.cpu} PID: ${v.task.pid} at kernel/locking/lockdep.c print_bfs_bug`,
       ...dumpStack(v, 'print_bfs_bug'),
     ];
   }
-  return [
-    v.message,
-    'turning off the locking correctness validator.',
-    ...dumpStack(v, currentSite(v)),
-  ];
+  return [v.message, LINE.turningOff, ...dumpStack(v, currentSite(v))];
 }
 
 function suspiciousRcu(v: SuspiciousRcuUsage): string[] {
   return [
-    ...header(v, 'WARNING: suspicious RCU usage'),
+    ...header(v, TITLE.suspiciousRcu),
     `${v.site} ${v.message}!`,
     '',
-    'other info that might help us debug this:',
+    LINE.otherInfo,
     '',
     '',
     `rcu_scheduler_active = 2, debug_locks = ${v.debugLocks ? 1 : 0}`,
-    ...(v.debugLocks
-      ? []
-      : ['Possible false positive due to lockdep disabling via debug_locks = 0']),
+    ...(v.debugLocks ? [] : [LINE.falsePositive]),
     ...heldLocks(v),
     '',
     ...backtrace(v),
@@ -517,10 +522,10 @@ function suspiciousRcu(v: SuspiciousRcuUsage): string[] {
 
 function debugWarn(v: DebugLocksWarning): string[] {
   return [
-    '------------[ cut here ]------------',
+    TITLE.cutHere,
     `DEBUG_LOCKS_WARN_ON(${v.condition})`,
     `WARNING: CPU: ${v.task.cpu} PID: ${v.task.pid} at ${v.where}`,
-    'Modules linked in:',
+    LINE.modulesLinkedIn,
     ...dumpStack(v, v.where),
     '---[ end trace 0000000000000000 ]---',
   ];
@@ -531,7 +536,17 @@ export function formatViolation(v: Violation): string {
   return formatLines(v).join('\n');
 }
 
+/**
+ * The report's lines. Every line goes through escapeText(): lock, class, task and site
+ * names come from traces and files, and a control character or newline in one must not
+ * reach a terminal or forge a report line. Kernel-ordinary text passes unchanged, so the
+ * layout stays the kernel's byte for byte.
+ */
 export function formatLines(v: Violation): string[] {
+  return kernelLines(v).map(escapeText);
+}
+
+function kernelLines(v: Violation): string[] {
   switch (v.kind) {
     case 'invalid-wait-context':
       return invalidWaitContext(v);
@@ -570,41 +585,45 @@ export function formatLines(v: Violation): string[] {
   }
 }
 
-/** The title line a reader would search for (the kernel's first non-rule line). */
+/** The title line a reader would search for (the kernel's first non-rule line), escaped. */
 export function violationTitle(v: Violation): string {
+  return escapeText(rawTitle(v));
+}
+
+function rawTitle(v: Violation): string {
   switch (v.kind) {
     case 'invalid-wait-context':
-      return '[ BUG: Invalid wait context ]';
+      return TITLE.invalidWaitContext;
     case 'sleeping-in-atomic':
-      return 'BUG: sleeping function called from invalid context';
+      return TITLE.sleeping;
     case 'scheduling-while-atomic':
-      return 'BUG: scheduling while atomic';
+      return TITLE.schedulingWhileAtomic;
     case 'bad-unlock-balance':
-      return 'WARNING: bad unlock balance detected!';
+      return TITLE.badUnlock;
     case 'max-lock-depth':
-      return 'BUG: MAX_LOCK_DEPTH too low!';
+      return TITLE.maxLockDepth;
     case 'lock-held-at-exit':
-      return `WARNING: ${who(v.task)} still has locks held!`;
+      return stillHasLocksTitle(who(v.task));
     case 'recursive-locking':
-      return 'WARNING: possible recursive locking detected';
+      return TITLE.recursive;
     case 'circular-dependency':
-      return 'WARNING: possible circular locking dependency detected';
+      return TITLE.circular;
     case 'inconsistent-lock-state':
-      return 'WARNING: inconsistent lock state';
+      return TITLE.inconsistent;
     case 'irq-unsafe-order':
-      return `WARNING: ${v.irqState}-safe -> ${v.irqState}-unsafe lock order detected`;
+      return irqOrderTitle(v.irqState);
     case 'irq-inversion':
-      return 'WARNING: possible irq lock inversion dependency detected';
+      return TITLE.irqInversion;
     case 'nested-lock-not-taken':
-      return 'WARNING: Nested lock was not taken';
+      return TITLE.nestedNotTaken;
     case 'held-lock-freed':
-      return 'WARNING: held lock freed!';
+      return TITLE.heldLockFreed;
     case 'lockdep-limit':
       return v.message;
     case 'debug-locks-warning':
       return `DEBUG_LOCKS_WARN_ON(${v.condition})`;
     case 'suspicious-rcu-usage':
-      return 'WARNING: suspicious RCU usage';
+      return TITLE.suspiciousRcu;
     default:
       return assertNever(v);
   }
