@@ -94,6 +94,9 @@ export class Replayer {
         }
         return v;
       },
+      forget: (comm) => {
+        for (const l of this.locks.values()) l.forget(comm);
+      },
     };
   }
 
