@@ -77,16 +77,16 @@ export interface OpDefinition<F extends FieldSet> {
   readonly summary: string;
   readonly fields: F;
   /** cross-field validation after the per-field checks (which lock types accept `read`, ...) */
-  check?(event: EventOf<F>, decls: TraceDecls): FieldIssue | null;
-  apply(kernel: Kernel, event: EventOf<F>, state: ReplayState): void;
+  check?(this: void, event: EventOf<F>, decls: TraceDecls): FieldIssue | null;
+  apply(this: void, kernel: Kernel, event: EventOf<F>, state: ReplayState): void;
 }
 
 /** An op in the table (made by defineOp). */
 export interface OpSpec {
   readonly summary: string;
   readonly fields: FieldSet;
-  check?(event: TraceEvent, decls: TraceDecls): FieldIssue | null;
-  apply(kernel: Kernel, event: TraceEvent, state: ReplayState): void;
+  check?(this: void, event: TraceEvent, decls: TraceDecls): FieldIssue | null;
+  apply(this: void, kernel: Kernel, event: TraceEvent, state: ReplayState): void;
   /**
    * The validation compiled for this op: -1 unless `event` (an object whose `op` names
    * this spec) is valid; for a valid one, the number of `"` a JSON text of it without
@@ -104,7 +104,7 @@ export const CPU_FIELD = field.optional(field.integer(0, 255));
 
 /** Declare one op: its fields once, typed for its handlers, compiled for the reader. */
 export function defineOp<const F extends FieldSet>(def: OpDefinition<F>): OpSpec {
-  const table: Record<string, FieldValidator<unknown, boolean> | undefined> = Object.create(null);
+  const table = Object.create(null) as Record<string, FieldValidator<unknown, boolean> | undefined>;
   table.task = TASK_FIELD;
   table.cpu = CPU_FIELD;
   let required = 0;

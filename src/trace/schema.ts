@@ -100,6 +100,8 @@ export interface TraceExpect {
 
 /** The header: everything but the events (the first line of a JSON Lines trace). */
 export interface TraceHeader {
+  /** the JSON Schema editors use (docs/trace-v1.schema.json); never interpreted */
+  readonly $schema?: string;
   readonly [VERSION_KEY]: 1;
   readonly description?: string;
   readonly config?: KernelOptions;
@@ -127,12 +129,17 @@ export interface TraceDecls {
 }
 
 /** A validation failure not yet located in the source text. */
-export class TraceIssue {
+export class TraceIssue extends Error {
   constructor(
     readonly init: TraceErrorInit,
     /** locate at the member's key rather than its value (unknown or duplicate members) */
     readonly atKey = false,
-  ) {}
+  ) {
+    super(
+      `${init.pointer || '(document)'}: ${init.found ?? ''} ${init.expected ?? init.detail ?? ''}`,
+    );
+    this.name = 'TraceIssue';
+  }
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {
@@ -169,7 +176,16 @@ function onlyKeys(
   }
 }
 
-const HEADER_KEYS = [VERSION_KEY, 'description', 'config', 'locks', 'expect', 'meta', 'events'];
+const HEADER_KEYS = [
+  VERSION_KEY,
+  'description',
+  'config',
+  'locks',
+  'expect',
+  'meta',
+  'events',
+  '$schema',
+];
 
 /**
  * Validate the header members of a trace document (or a JSON Lines header line, where
@@ -203,6 +219,8 @@ export function validateHeader(doc: unknown, jsonl: boolean): TraceDecls {
     jsonl ? HEADER_KEYS.filter((k) => k !== 'events') : HEADER_KEYS,
     jsonl ? 'a JSON Lines header member (events go on the following lines)' : 'a trace member',
   );
+  if (doc.$schema !== undefined && typeof doc.$schema !== 'string')
+    throw wrong('/$schema', doc.$schema, 'a string (where editors find the JSON Schema)');
   if (doc.description !== undefined && typeof doc.description !== 'string')
     throw wrong('/description', doc.description, 'a string');
   if (doc.config !== undefined) validateConfig(doc.config);
@@ -222,7 +240,7 @@ export function validateHeader(doc: unknown, jsonl: boolean): TraceDecls {
   return decls;
 }
 
-const BOOL_OPTIONS = ['proveRawLockNesting', 'debugAtomicSleep', 'threadirqs', 'booting'];
+export const BOOL_OPTIONS = ['proveRawLockNesting', 'debugAtomicSleep', 'threadirqs', 'booting'];
 const CONFIG_KEYS = ['preempt', ...BOOL_OPTIONS, 'policy', 'cpus', 'limits', 'release', 'version'];
 
 /** Types and allowed values of `config`; contradictions are resolveConfig()'s to find, at replay. */
