@@ -404,6 +404,8 @@ export class Kernel {
   exitTask(comm?: string): void {
     this.m.op(() => {
       const t = comm === undefined ? this.m.current : this.m.findTask(comm);
+      if (!t && comm !== undefined && this.m.hasExited(comm))
+        throw new UsageError(`task ${comm} has already exited`);
       if (!t) throw new UsageError(`no task named ${JSON.stringify(comm)}`);
       if (t.exited) throw new UsageError(`task ${t.comm} has already exited`);
       this.m.exitTask(t);

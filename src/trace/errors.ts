@@ -28,7 +28,11 @@ export type TraceErrorCode =
   /** a valid event the model cannot perform (failed trylock, exited task, ...) */
   | 'replay'
   /** the file cannot be read */
-  | 'io';
+  | 'io'
+  /** a byte sequence that is not UTF-8 */
+  | 'invalid-utf8'
+  /** a JSON document larger than the reader takes whole (use JSON Lines) */
+  | 'too-large';
 
 /** A source position, 1-based. */
 export interface SourcePosition {
