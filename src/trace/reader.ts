@@ -261,6 +261,7 @@ export class TraceReader {
 
   /** One JSON Lines line: the header, or an event. */
   private line(raw: string): void {
+    if (raw.length > MAX_LINE_LENGTH) this.tooLarge();
     this.lineNo++;
     const line = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
     const decls = this.decls;
