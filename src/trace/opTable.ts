@@ -89,9 +89,10 @@ export interface OpSpec {
   apply(this: void, kernel: Kernel, event: TraceEvent, state: ReplayState): void;
   /**
    * The validation compiled for this op: -1 unless `event` (an object whose `op` names
-   * this spec) is valid; for a valid one, the number of `"` a JSON text of it without
-   * escapes has (2 per member name, 2 per string value), which lets a reader that used
-   * JSON.parse see that no member was repeated.
+   * this spec) is valid; for a valid one, a lower bound of the length of any JSON text
+   * of it (numbers at their shortest possible form, no whitespace). A reader that used
+   * JSON.parse compares it with the text: a repeated member, which JSON.parse drops
+   * silently, would make the text at least DROPPED_MEMBER_LENGTH longer.
    */
   readonly accept: (event: Readonly<Record<string, unknown>>, decls: TraceDecls) => number;
 }
@@ -101,6 +102,13 @@ export type OpTable = Readonly<Record<string, OpSpec>>;
 /** `task` and `cpu`, which every op has. */
 export const TASK_FIELD = field.optional(field.string());
 export const CPU_FIELD = field.optional(field.integer(0, 255));
+
+/**
+ * The shortest member a JSON text can hold besides the ones JSON.parse kept: `,"op":1`
+ * (a repeated key is at least as long as the shortest key, `op`; any value takes one
+ * character or more).
+ */
+export const DROPPED_MEMBER_LENGTH = 7;
 
 /** Declare one op: its fields once, typed for its handlers, compiled for the reader. */
 export function defineOp<const F extends FieldSet>(def: OpDefinition<F>): OpSpec {
@@ -121,10 +129,23 @@ export function defineOp<const F extends FieldSet>(def: OpDefinition<F>): OpSpec
     apply: def.apply,
     accept(ev, decls) {
       let seen = 0;
-      let quotes = 0;
+      let length = 1; // '{', and per member: key, quotes, ':' and ',' or '}'
       for (const key in ev) {
         const v = ev[key];
-        quotes += typeof v === 'string' ? 4 : 2;
+        length +=
+          key.length +
+          4 +
+          (typeof v === 'string'
+            ? v.length + 2
+            : typeof v === 'number'
+              ? v < 10
+                ? 1
+                : v < 100
+                  ? 2
+                  : 3
+              : v === true
+                ? 4
+                : 5);
         if (key === 'op') continue;
         const f = table[key];
         if (f === undefined || !f.test(v, decls)) return -1;
@@ -132,7 +153,7 @@ export function defineOp<const F extends FieldSet>(def: OpDefinition<F>): OpSpec
       }
       if (seen !== required) return -1;
       if (spec.check !== undefined && spec.check(ev as TraceEvent, decls) !== null) return -1;
-      return quotes;
+      return length;
     },
   };
   return spec;

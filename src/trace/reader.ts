@@ -13,6 +13,7 @@ import { TraceError, type SourcePosition } from './errors';
 import { JsonSyntaxError, LineIndex, parseJson } from './json';
 import { bytePosition, firstInvalidUtf8 } from './utf8';
 import { acceptEvent, OPS, validateEvent, type OpTable } from './ops';
+import { DROPPED_MEMBER_LENGTH } from './opTable';
 import {
   isObject,
   TraceIssue,
@@ -39,17 +40,6 @@ export type TraceFormat = 'json' | 'jsonl';
  */
 export const MAX_DOCUMENT_LENGTH = 64 * (1 << 20);
 export const MAX_LINE_LENGTH = 64 * (1 << 20);
-
-/** The number of `"` in `line`, or -1 when it has a backslash (an escape may hide one). */
-function unescapedQuotes(line: string): number {
-  let n = 0;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 0x22) n++;
-    else if (c === 0x5c) return -1;
-  }
-  return n;
-}
 
 /** Position of `pointer` (or its nearest ancestor that exists) in a JSON text. */
 function locate(text: string, pointer: string, atKey: boolean): number {
@@ -266,8 +256,9 @@ export class TraceReader {
     const line = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
     const decls = this.decls;
     if (decls !== null && line.charCodeAt(0) === 0x7b) {
-      // The fast path: JSON.parse, the op's compiled check, and a count of the line's
-      // quotes to see that no member was repeated (JSON.parse keeps the last silently).
+      // The fast path: JSON.parse, the op's compiled check, and the line's length to see
+      // that no member was repeated (JSON.parse keeps the last silently): whitespace,
+      // escapes or long numbers take the strict path too.
       // Anything else takes the strict path below, which says exactly what is wrong.
       let v: unknown;
       try {
@@ -275,8 +266,8 @@ export class TraceReader {
       } catch {
         v = undefined;
       }
-      const quotes = acceptEvent(v, decls, this.ops);
-      if (quotes >= 0 && quotes === unescapedQuotes(line)) {
+      const shortest = acceptEvent(v, decls, this.ops);
+      if (shortest >= 0 && line.length - shortest < DROPPED_MEMBER_LENGTH) {
         const i = this.index;
         try {
           this.consumer.event(v as TraceEvent, i);
