@@ -87,8 +87,8 @@ function formatTraceError(init: TraceErrorInit, file: string, pos: SourcePositio
  * as JSON would write them.
  */
 function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(
+    // eslint-disable-next-line no-control-regex
     /[\u0000-\u001f\u007f\u2028\u2029]/g,
     (c) => LINE_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
@@ -123,8 +123,12 @@ export function describeValue(v: unknown): string {
       return 'an object';
     case 'undefined':
       return 'nothing';
-    default:
+    case 'number':
+    case 'boolean':
+    case 'bigint':
       return String(v);
+    default:
+      return `a ${typeof v}`;
   }
 }
 

@@ -51,8 +51,8 @@ class Parser {
     private readonly unit: 'input' | 'line' = 'input',
   ) {
     // untracked parses (every JSON Lines line) allocate no maps
-    this.valueAt = track ? new Map() : NO_POSITIONS;
-    this.keyAt = track ? new Map() : NO_POSITIONS;
+    this.valueAt = track ? new Map<string, number>() : NO_POSITIONS;
+    this.keyAt = track ? new Map<string, number>() : NO_POSITIONS;
   }
 
   fail(expected: string, at = this.i): never {
@@ -64,9 +64,9 @@ class Parser {
     const s = this.s;
     if (at >= s.length) return `end of ${this.unit}`;
     const c = s.charCodeAt(at);
-    if (/[A-Za-z0-9_$]/.test(s[at])) {
+    if (/[\w$]/.test(s[at])) {
       let j = at;
-      while (j < s.length && j - at < 20 && /[A-Za-z0-9_$.+-]/.test(s[j])) j++;
+      while (j < s.length && j - at < 20 && /[\w$.+-]/.test(s[j])) j++;
       return `'${s.slice(at, j)}'`;
     }
     if (c < 0x20 || c === 0x7f) return `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -110,7 +110,7 @@ class Parser {
   word<T>(w: string, v: T): T {
     if (this.s.startsWith(w, this.i)) {
       const next = this.s[this.i + w.length];
-      if (next === undefined || !/[A-Za-z0-9_]/.test(next)) {
+      if (next === undefined || !/\w/.test(next)) {
         this.i += w.length;
         return v;
       }
@@ -202,7 +202,7 @@ class Parser {
           break;
         case 'u': {
           const hex = s.slice(i + 2, i + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('four hex digits after \\u', i + 2);
+          if (!/^[0-9a-f]{4}$/i.test(hex)) this.fail('four hex digits after \\u', i + 2);
           out += String.fromCharCode(parseInt(hex, 16));
           i += 4;
           break;

@@ -235,7 +235,7 @@ export class TraceReader {
     }
     try {
       this.decls = validateHeader(doc, false);
-      const d = doc as unknown as Trace;
+      const d = doc as Trace;
       this.consumer.header(d, this.decls);
       const events = d.events as readonly unknown[];
       for (let i = 0; i < events.length; i++) {
@@ -355,7 +355,7 @@ export function parseTrace(text: string, file = '<trace>', ops: OpTable = OPS): 
   r.end();
   const { events: _drop, ...rest } = header as unknown as Trace;
   void _drop;
-  return { ...rest, events } as Trace;
+  return { ...rest, events };
 }
 
 export interface StreamOptions {

@@ -265,7 +265,7 @@ function validateConfig(c: unknown): void {
     throw wrong('/config/cpus', o.cpus, 'an integer in 1..256');
   }
   for (const k of ['release', 'version']) {
-    if (o[k] !== undefined && (typeof o[k] !== 'string' || !/^\S+$/.test(o[k] as string)))
+    if (o[k] !== undefined && (typeof o[k] !== 'string' || !/^\S+$/.test(o[k])))
       throw wrong(`/config/${k}`, o[k], 'a non-empty word');
   }
   if (o.limits !== undefined) {
