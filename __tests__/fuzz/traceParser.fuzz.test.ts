@@ -159,7 +159,7 @@ function serialize(v: Json, form: number): string {
   ) {
     const { events, ...header } = v;
     return (
-      [JSON.stringify(header), ...(events).map((e) => JSON.stringify(e))].join(
+      [JSON.stringify(header), ...events.map((e) => JSON.stringify(e))].join(
         form === 2 ? '\n' : '\r\n',
       ) + '\n'
     );
