@@ -83,11 +83,11 @@ async function run() {
       `${names.length} kvfree_rcu scenarios x ${per.toLocaleString('en-US')} calls = ${calls.toLocaleString('en-US')} calls, ${events.toLocaleString('en-US')} events (${violations} violations, deduplicated)`,
     );
     console.log(
-      `  replay: ${fmt(r.ms)} ms, ${fmt(calls / r.ms / 1000, 2)} M calls/s, ${fmt(events / r.ms / 1000, 2)} M events/s`,
+      `  replay: ${fmt(r.ms)} ms (${fmt(r.cpu)} ms CPU), ${fmt(calls / r.ms / 1000, 2)} M calls/s, ${fmt(events / r.ms / 1000, 2)} M events/s`,
     );
-    console.log(`  JSON.parse of the same lines: ${fmt(b.ms)} ms`);
+    console.log(`  JSON.parse of the same lines: ${fmt(b.ms)} ms (${fmt(b.cpu)} ms CPU)`);
     console.log(
-      `  replay / JSON.parse: ${fmt(r.ms / b.ms, 2)}x (no floor: the model's work dominates)`,
+      `  replay / JSON.parse: ${fmt(r.ms / b.ms, 2)}x wall, ${fmt(r.cpu / b.cpu, 2)}x CPU (no floor: the model's work dominates)`,
     );
     console.log(`  peak RSS: ${fmt(process.resourceUsage().maxRSS / 1024, 1)} MB`);
   } finally {
