@@ -53,7 +53,7 @@ function gfpOf(st: ReplayState, text: string): number {
   try {
     return parseGfp(text);
   } catch (e) {
-    return st.fail((e as Error).message, 'gfp');
+    return st.fail(e instanceof Error ? e.message : String(e), 'gfp');
   }
 }
 
