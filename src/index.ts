@@ -64,10 +64,11 @@ export type {
   ExpectedViolation,
   MatrixConfigId,
 } from './trace/schema';
-export { OPS, CORE_OPS } from './trace/ops';
-export type { OpSpec, OpTable, ReplayState } from './trace/ops';
+export { OPS, CORE_OPS, defineOp } from './trace/ops';
+export type { OpSpec, OpTable, ReplayState, OpDefinition, EventOf, FieldSet } from './trace/ops';
+export { traceJsonSchema } from './trace/jsonSchema';
 export { field } from './trace/fields';
-export type { FieldValidator, FieldIssue } from './trace/fields';
+export type { FieldValidator, FieldIssue, FieldType, JsonSchema } from './trace/fields';
 export { parseTrace, streamTraceFile, TraceReader } from './trace/reader';
 export type { TraceConsumer, TraceFormat } from './trace/reader';
 export { serializeTrace } from './trace/serialize';

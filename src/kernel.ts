@@ -591,6 +591,8 @@ export class Kernel {
   /** do_exit(): locks still held are reported. Defaults to the current task. */
   exitTask(comm?: string): void {
     const t = comm === undefined ? this.m.current : this.m.findTask(comm);
+    if (!t && comm !== undefined && this.m.hasExited(comm))
+      throw new UsageError(`task ${comm} has already exited`);
     if (!t) throw new UsageError(`no task named ${JSON.stringify(comm)}`);
     if (t.exited) throw new UsageError(`task ${t.comm} has already exited`);
     this.m.op(() => this.m.exitTask(t));

@@ -61,14 +61,5 @@ export function expectLocated(e: unknown, file: string, context: string): void {
     throw new Error(`TraceError message shows an internal value for ${context}: ${e.message}`);
 }
 
-/**
- * fast-check parameters: fixed seeds and bounded runs by default (a few seconds per file);
- * FUZZ_SCALE=20 multiplies the runs and FUZZ_SEED=random picks new seeds, for a longer hunt.
- */
-export function runs(n: number, seed: number): { numRuns: number; seed?: number } {
-  const scale = Number(process.env.FUZZ_SCALE ?? 1);
-  const numRuns = Math.max(1, Math.round(n * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
-  return process.env.FUZZ_SEED === 'random'
-    ? { numRuns }
-    : { numRuns, seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : seed };
-}
+/** Run sizes live in one place: ../helpers/fuzz.ts (FUZZ_RUNS, FUZZ_SEED). */
+export { runs } from '../helpers/fuzz';

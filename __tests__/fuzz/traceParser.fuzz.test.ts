@@ -55,7 +55,7 @@ const nasty: fc.Arbitrary<Json> = fc.oneof(
     'a/b~c',
   ),
   fc.constant([] as Json[]),
-  fc.constant({} as Json),
+  fc.constant({}),
   fc.integer({ min: 1, max: 300 }).map((d) => JSON.parse('['.repeat(d) + ']'.repeat(d)) as Json),
   fc
     .integer({ min: 1, max: 300 })
@@ -159,7 +159,7 @@ function serialize(v: Json, form: number): string {
   ) {
     const { events, ...header } = v;
     return (
-      [JSON.stringify(header), ...(events as Json[]).map((e) => JSON.stringify(e))].join(
+      [JSON.stringify(header), ...events.map((e) => JSON.stringify(e))].join(
         form === 2 ? '\n' : '\r\n',
       ) + '\n'
     );
@@ -194,7 +194,7 @@ function applyText(s: string, e: TextEdit): string {
       const hits = [...s.matchAll(m)];
       if (hits.length === 0) return s;
       const h = hits[e.at % hits.length];
-      const end = h.index! + h[0].length;
+      const end = h.index + h[0].length;
       return `${s.slice(0, end)}, ${h[0]}${s.slice(end)}`;
     }
     case 'delete-line':

@@ -3,8 +3,6 @@
  * Errors name the line of the event; the same trace as a JSON document gives the same
  * reports; chunk boundaries do not matter.
  */
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import {
   checkResultToJson,
@@ -17,6 +15,8 @@ import {
   type Trace,
   type TraceEvent,
 } from '../../src';
+import { rejected } from '../helpers/errors';
+import { useTempDir } from '../helpers/tmp';
 
 const TRACE: Trace = {
   'lockdep-trace': 1,
@@ -33,27 +33,14 @@ const TRACE: Trace = {
   ],
 };
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockdep-jsonl-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function write(name: string, text: string): string {
-  const f = path.join(dir, name);
-  fs.writeFileSync(f, text);
-  return f;
-}
+const tmp = useTempDir('jsonl');
+const write = (name: string, text: string): string => tmp.write(name, text);
 
 async function fileError(text: string): Promise<string> {
   const f = write('bad.jsonl', text);
-  try {
-    await replayTraceFile(f);
-  } catch (e) {
-    expect(e).toBeInstanceOf(TraceError);
-    return (e as Error).message.slice(dir.length + 1);
-  }
-  throw new Error('no error');
+  const e = await rejected(() => replayTraceFile(f));
+  expect(e).toBeInstanceOf(TraceError);
+  return (e as Error).message.slice(tmp.path.length + 1);
 }
 
 describe('JSON Lines traces', () => {
@@ -129,7 +116,7 @@ describe('JSON Lines traces', () => {
   });
 
   it('report an unreadable file as an io error without a stack', async () => {
-    await expect(replayTraceFile(path.join(dir, 'missing.jsonl'))).rejects.toThrow(
+    await expect(replayTraceFile(path.join(tmp.path, 'missing.jsonl'))).rejects.toThrow(
       /missing\.jsonl: cannot read the trace: no such file$/,
     );
   });

@@ -167,7 +167,7 @@ const CASES: [name: string, text: string, code: string, message: string][] = [
     'unknown header',
     '{"lockdep-trace": 1, "events": [], "comment": "x"}',
     'unknown-field',
-    't.json:1:36: /comment: found member "comment", expected a trace member: lockdep-trace, description, config, locks, expect, meta, events',
+    't.json:1:36: /comment: found member "comment", expected a trace member: lockdep-trace, description, config, locks, expect, meta, events, $schema',
   ],
   [
     'predeclared rcu',

@@ -5,6 +5,7 @@
  * that exited) must be identical too.
  */
 import * as fc from 'fast-check';
+import { runs } from '../helpers/fuzz';
 import {
   checkResultToJson,
   parseTrace,
@@ -141,7 +142,7 @@ describe('trace round trip', () => {
         }
         expect(outcome(trace)).toEqual(direct);
       }),
-      { numRuns: 300 },
+      runs(300, 0x7017),
     );
   });
 

@@ -1,6 +1,7 @@
 /** "did you mean" hints in trace errors: only for one near miss, never a guess among many. */
 import { parseTrace, TraceError } from '../../src';
 import { didYouMean } from '../../src/trace/errors';
+import { thrownAs } from '../helpers/errors';
 
 describe('didYouMean()', () => {
   it.each<[string, string[], string]>([
@@ -15,14 +16,7 @@ describe('didYouMean()', () => {
   });
 
   it('shows up in a located error for a mistyped lock type and lock name', () => {
-    const bad = (text: string) => {
-      try {
-        parseTrace(text, 't.json');
-      } catch (e) {
-        return (e as TraceError).message;
-      }
-      throw new Error('parsed');
-    };
+    const bad = (text: string) => thrownAs(TraceError, () => parseTrace(text, 't.json')).message;
     expect(bad('{"lockdep-trace":1,"locks":{"a":{"type":"mutx"}},"events":[]}')).toContain(
       'expected a lock type (did you mean "mutex"?): ',
     );

@@ -64,6 +64,8 @@ export class Machine {
   readonly cpus: Cpu[] = [];
   readonly tasks: Task[] = [];
   private readonly byName = new Map<string, Task>();
+  /** names of exited tasks: all an exited task keeps, so its later mention is an error */
+  private readonly exitedNames = new Set<string>();
   private nextPid = 1;
   private mapCount = 0;
   /** the CPU operations apply to */
@@ -144,6 +146,7 @@ export class Machine {
   task(comm: string): Task {
     let t = this.byName.get(comm);
     if (!t) {
+      if (this.exitedNames.has(comm)) throw new UsageError(`task ${comm} has exited`);
       t = new Task(this.nextPid++, comm);
       this.tasks.push(t);
       this.byName.set(comm, t);
@@ -153,6 +156,11 @@ export class Machine {
 
   findTask(comm: string): Task | undefined {
     return this.byName.get(comm);
+  }
+
+  /** Did a task of this name exit (and so was freed)? */
+  hasExited(comm: string): boolean {
+    return this.exitedNames.has(comm);
   }
 
   /** `current` on the CPU operations apply to. */
@@ -684,6 +692,14 @@ export class Machine {
       const c = this.cpus[t.cpu];
       c.current = c.idle;
       t.cpu = -1;
+    }
+    // Free it (the kernel's release_task()): only the name stays, for the error a later
+    // mention gets; a trace of many short-lived tasks runs in bounded memory.
+    if (this.byName.get(t.comm) === t) {
+      this.byName.delete(t.comm);
+      this.exitedNames.add(t.comm);
+      const i = this.tasks.indexOf(t);
+      if (i >= 0) this.tasks.splice(i, 1);
     }
   }
 

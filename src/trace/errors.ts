@@ -28,7 +28,11 @@ export type TraceErrorCode =
   /** a valid event the model cannot perform (failed trylock, exited task, ...) */
   | 'replay'
   /** the file cannot be read */
-  | 'io';
+  | 'io'
+  /** a byte sequence that is not UTF-8 */
+  | 'invalid-utf8'
+  /** a JSON document larger than the reader takes whole (use JSON Lines) */
+  | 'too-large';
 
 /** A source position, 1-based. */
 export interface SourcePosition {
@@ -83,8 +87,8 @@ function formatTraceError(init: TraceErrorInit, file: string, pos: SourcePositio
  * as JSON would write them.
  */
 function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(
+    // eslint-disable-next-line no-control-regex
     /[\u0000-\u001f\u007f\u2028\u2029]/g,
     (c) => LINE_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
@@ -119,8 +123,12 @@ export function describeValue(v: unknown): string {
       return 'an object';
     case 'undefined':
       return 'nothing';
-    default:
+    case 'number':
+    case 'boolean':
+    case 'bigint':
       return String(v);
+    default:
+      return `a ${typeof v}`;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * Field validators for trace objects: each knows what it expects (for the error text)
- * and checks one JSON value. Op specs and the header schema are built from these, so
- * every field of every op reports errors the same way.
+ * Field validators for trace objects: each knows what it expects (for the error text),
+ * the JSON Schema that says the same (for docs/trace-v1.schema.json), the TypeScript
+ * type of a valid value (so op handlers read typed events), and checks one JSON value.
+ * Op specs are built from these, so every field of every op reports errors the same way.
  */
 import { describeValue, didYouMean, type TraceErrorCode } from './errors';
 import type { TraceDecls } from './schema';
@@ -15,59 +16,93 @@ export interface FieldIssue {
   readonly field?: string;
 }
 
-export interface FieldValidator {
+/** A JSON Schema (2020-12) fragment. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/**
+ * One field: `T` is the type of a valid value, `O` whether the field may be absent. The
+ * cheap `test` runs on every event; `validate` runs only to explain a rejected one.
+ */
+export interface FieldValidator<T = unknown, O extends boolean = boolean> {
   /** what a valid value looks like, as error messages and docs say it: `a boolean` */
   readonly expected: string;
   /** may the field be absent? */
-  readonly optional: boolean;
-  /** null when `value` is valid; `decls` resolves lock names */
+  readonly optional: O;
+  /** the same rule as JSON Schema (a lock name is only a string there: declarations are data) */
+  readonly schema: JsonSchema;
+  /** true when `value` is valid */
+  test(value: unknown, decls: TraceDecls): boolean;
+  /** null when `value` is valid, else why not; `decls` resolves lock names */
   validate(value: unknown, decls: TraceDecls): FieldIssue | null;
+  /** never set: carries `T` for the event types */
+  readonly valueType?: T;
 }
+
+/** The type a validator admits. */
+export type FieldType<V> = V extends FieldValidator<infer T, boolean> ? T : never;
 
 function wrongType(value: unknown, expected: string): FieldIssue {
   return { code: 'wrong-type', found: describeValue(value), expected };
 }
 
-function make(expected: string, test: (v: unknown) => boolean): FieldValidator {
+function make<T>(
+  expected: string,
+  schema: JsonSchema,
+  test: (v: unknown) => boolean,
+): FieldValidator<T, false> {
   return {
     expected,
     optional: false,
+    schema,
+    test,
     validate: (v) => (test(v) ? null : wrongType(v, expected)),
   };
 }
 
 /** Builders for the common field shapes. */
 export const field = {
-  boolean(): FieldValidator {
-    return make('true or false', (v) => typeof v === 'boolean');
+  boolean(): FieldValidator<boolean, false> {
+    return make('true or false', { type: 'boolean' }, (v) => typeof v === 'boolean');
   },
 
-  string(): FieldValidator {
-    return make('a non-empty string', (v) => typeof v === 'string' && v.length > 0);
+  string(): FieldValidator<string, false> {
+    return make(
+      'a non-empty string',
+      { type: 'string', minLength: 1 },
+      (v) => typeof v === 'string' && v.length > 0,
+    );
   },
 
-  integer(lo: number, hi: number): FieldValidator {
-    const expected =
-      hi >= Number.MAX_SAFE_INTEGER ? `an integer >= ${lo}` : `an integer in ${lo}..${hi}`;
+  integer(lo: number, hi: number): FieldValidator<number, false> {
+    const unbounded = hi >= Number.MAX_SAFE_INTEGER;
+    const expected = unbounded ? `an integer >= ${lo}` : `an integer in ${lo}..${hi}`;
+    const schema = unbounded
+      ? { type: 'integer', minimum: lo }
+      : { type: 'integer', minimum: lo, maximum: hi };
     return make(
       expected,
+      schema,
       (v) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi,
     );
   },
 
-  oneOf(values: readonly string[]): FieldValidator {
+  oneOf<const V extends string>(values: readonly V[]): FieldValidator<V, false> {
     const expected = `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`;
-    const set = new Set(values);
-    return make(expected, (v) => typeof v === 'string' && set.has(v));
+    const set = new Set<unknown>(values);
+    return make(expected, { enum: [...values] }, (v) => typeof v === 'string' && set.has(v));
   },
 
   /** The name of a declared (or predeclared) lock. */
-  lock(): FieldValidator {
+  lock(): FieldValidator<string, false> {
+    const expected = 'the name of a lock declared in "locks"';
     return {
-      expected: 'the name of a lock declared in "locks"',
+      expected,
       optional: false,
+      // which names are declared is the document's data, beyond what a schema can say
+      schema: { type: 'string', description: expected },
+      test: (v, decls) => typeof v === 'string' && decls.locks.has(v),
       validate(v, decls) {
-        if (typeof v !== 'string') return wrongType(v, 'the name of a lock declared in "locks"');
+        if (typeof v !== 'string') return wrongType(v, expected);
         if (decls.locks.has(v)) return null;
         return {
           code: 'unknown-lock',
@@ -78,8 +113,8 @@ export const field = {
     };
   },
 
-  optional(v: FieldValidator): FieldValidator {
-    return { ...v, optional: true, validate: v.validate };
+  optional<T>(v: FieldValidator<T, false>): FieldValidator<T, true> {
+    return { ...v, optional: true };
   },
 };
 

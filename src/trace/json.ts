@@ -51,8 +51,8 @@ class Parser {
     private readonly unit: 'input' | 'line' = 'input',
   ) {
     // untracked parses (every JSON Lines line) allocate no maps
-    this.valueAt = track ? new Map() : NO_POSITIONS;
-    this.keyAt = track ? new Map() : NO_POSITIONS;
+    this.valueAt = track ? new Map<string, number>() : NO_POSITIONS;
+    this.keyAt = track ? new Map<string, number>() : NO_POSITIONS;
   }
 
   fail(expected: string, at = this.i): never {

@@ -38,13 +38,19 @@ export const LOCK_CAPS: Readonly<Record<DeclaredLock['kind'], LockCaps>> = {
   rcu: { read: 'always', tryWrite: false, tryRead: false, subclass: false, nest: false },
 };
 
-export interface AcquireRequest {
-  readonly read: boolean;
-  readonly trylock: boolean;
-  readonly subclass?: number;
-  /** nest_lock: the lock object of another declared lock */
-  readonly nestLock?: LockBase | null;
-  readonly at?: string;
+/** The primitives' call options for an event: none unless it names a site (no allocation). */
+type Site = { readonly at: string } | undefined;
+const site = (at: string | undefined): Site => (at === undefined ? undefined : { at });
+
+/** `_nested()` / `_nest_lock()` options, built only when the event has any. */
+function nestOptions(
+  subclass: number | undefined,
+  nestLock: LockBase | null,
+  at: string | undefined,
+): { subclass?: number; nestLock: LockBase | null; at?: string } | undefined {
+  return subclass === undefined && nestLock === null && at === undefined
+    ? undefined
+    : { subclass, nestLock, at };
 }
 
 /** A declared lock bound to one Kernel. */
@@ -53,15 +59,34 @@ export interface ReplayLock {
   readonly kind: DeclaredLock['kind'];
   /** the primitive object, for `nest` references; null for the RCU maps */
   readonly primitive: LockBase | null;
-  /** false when a trylock fails (the lock is taken) */
-  acquire(req: AcquireRequest): boolean;
+  /**
+   * Acquire as the event says (positional, so the hot path builds no request object);
+   * false when a trylock fails (the lock is taken). `nestLock`: another declared lock.
+   */
+  acquire(
+    read: boolean,
+    trylock: boolean,
+    subclass: number | undefined,
+    nestLock: LockBase | null,
+    at: string | undefined,
+  ): boolean;
   release(at: string | undefined): void;
+  /** drop per-task state kept for `comm`, which has exited */
+  forget(comm: string): void;
 }
 
-type Side = {
-  lock(read: boolean, req: AcquireRequest): boolean;
+type Acquire = ReplayLock['acquire'];
+
+interface Side {
+  lock(
+    read: boolean,
+    trylock: boolean,
+    subclass: number | undefined,
+    nestLock: LockBase | null,
+    at: string | undefined,
+  ): boolean;
   unlock(read: boolean, at: string | undefined): void;
-};
+}
 
 /**
  * A lock with read and write sides: remembers, per task, the side of each acquisition
@@ -77,12 +102,18 @@ class TwoSided implements ReplayLock {
     private readonly side: Side,
   ) {}
 
-  acquire(req: AcquireRequest): boolean {
-    if (!this.side.lock(req.read, req)) return false;
+  acquire(
+    read: boolean,
+    trylock: boolean,
+    subclass: number | undefined,
+    nestLock: LockBase | null,
+    at: string | undefined,
+  ): boolean {
+    if (!this.side.lock(read, trylock, subclass, nestLock, at)) return false;
     const comm = this.k.current;
     let s = this.sides.get(comm);
     if (!s) this.sides.set(comm, (s = []));
-    s.push(req.read);
+    s.push(read);
     return true;
   }
 
@@ -92,6 +123,10 @@ class TwoSided implements ReplayLock {
     const read = s !== undefined && s.length > 0 ? s.pop()! : false;
     this.side.unlock(read, at);
   }
+
+  forget(comm: string): void {
+    this.sides.delete(comm);
+  }
 }
 
 class OneSided implements ReplayLock {
@@ -99,16 +134,12 @@ class OneSided implements ReplayLock {
     readonly name: string,
     readonly kind: DeclaredLock['kind'],
     readonly primitive: LockBase | null,
-    readonly acquire: (req: AcquireRequest) => boolean,
+    readonly acquire: Acquire,
     readonly release: (at: string | undefined) => void,
   ) {}
-}
 
-const nest = (r: AcquireRequest) => ({
-  subclass: r.subclass,
-  nestLock: r.nestLock ?? null,
-  at: r.at,
-});
+  forget(): void {}
+}
 
 /** Create the Kernel object for a declaration. */
 export function createReplayLock(k: Kernel, d: DeclaredLock): ReplayLock {
@@ -131,8 +162,9 @@ export function createReplayLock(k: Kernel, d: DeclaredLock): ReplayLock {
         name,
         d.kind,
         l,
-        (r) => (r.trylock ? l.trylock({ at: r.at }) : (l.lock(nest(r)), true)),
-        (at) => l.unlock({ at }),
+        (_read, trylock, subclass, nestLock, at) =>
+          trylock ? l.trylock(site(at)) : (l.lock(nestOptions(subclass, nestLock, at)), true),
+        (at) => l.unlock(site(at)),
       );
     }
     case 'local_lock': {
@@ -141,46 +173,46 @@ export function createReplayLock(k: Kernel, d: DeclaredLock): ReplayLock {
         name,
         d.kind,
         l,
-        (r) => (r.trylock ? l.trylock({ at: r.at }) : (l.lock({ at: r.at }), true)),
-        (at) => l.unlock({ at }),
+        (_read, trylock, _subclass, _nest, at) =>
+          trylock ? l.trylock(site(at)) : (l.lock(site(at)), true),
+        (at) => l.unlock(site(at)),
       );
     }
     case 'rwlock': {
       const l = k.rwlock(name, { ...init, queued: (d.decl as PrimitiveLockDecl).queued ?? true });
       return new TwoSided(k, name, d.kind, l, {
-        lock: (read, r) => {
-          const o = { at: r.at };
-          if (r.trylock) return read ? l.readTrylock(o) : l.writeTrylock(o);
+        lock: (read, trylock, _subclass, _nest, at) => {
+          const o = site(at);
+          if (trylock) return read ? l.readTrylock(o) : l.writeTrylock(o);
           if (read) l.readLock(o);
           else l.writeLock(o);
           return true;
         },
-        unlock: (read, at) => (read ? l.readUnlock({ at }) : l.writeUnlock({ at })),
+        unlock: (read, at) => (read ? l.readUnlock(site(at)) : l.writeUnlock(site(at))),
       });
     }
     case 'rwsem': {
       const l = k.rwsem(name, init);
       return new TwoSided(k, name, d.kind, l, {
-        lock: (read, r) => {
-          if (r.trylock)
-            return read ? l.downReadTrylock({ at: r.at }) : l.downWriteTrylock({ at: r.at });
-          if (read) l.downRead(nest(r));
-          else l.downWrite(nest(r));
+        lock: (read, trylock, subclass, nestLock, at) => {
+          if (trylock) return read ? l.downReadTrylock(site(at)) : l.downWriteTrylock(site(at));
+          if (read) l.downRead(nestOptions(subclass, nestLock, at));
+          else l.downWrite(nestOptions(subclass, nestLock, at));
           return true;
         },
-        unlock: (read, at) => (read ? l.upRead({ at }) : l.upWrite({ at })),
+        unlock: (read, at) => (read ? l.upRead(site(at)) : l.upWrite(site(at))),
       });
     }
     case 'percpu_rwsem': {
       const l = k.percpuRwsem(name, init);
       return new TwoSided(k, name, d.kind, l, {
-        lock: (read, r) => {
-          if (r.trylock) return l.downReadTrylock({ at: r.at });
-          if (read) l.downRead({ at: r.at });
-          else l.downWrite({ at: r.at });
+        lock: (read, trylock, _subclass, _nest, at) => {
+          if (trylock) return l.downReadTrylock(site(at));
+          if (read) l.downRead(site(at));
+          else l.downWrite(site(at));
           return true;
         },
-        unlock: (read, at) => (read ? l.upRead({ at }) : l.upWrite({ at })),
+        unlock: (read, at) => (read ? l.upRead(site(at)) : l.upWrite(site(at))),
       });
     }
     case 'srcu': {
@@ -189,8 +221,8 @@ export function createReplayLock(k: Kernel, d: DeclaredLock): ReplayLock {
         name,
         d.kind,
         l,
-        (r) => (l.readLock({ at: r.at }), true),
-        (at) => l.readUnlock({ at }),
+        (_read, _try, _subclass, _nest, at) => (l.readLock(site(at)), true),
+        (at) => l.readUnlock(site(at)),
       );
     }
     case 'seqcount': {
@@ -199,8 +231,8 @@ export function createReplayLock(k: Kernel, d: DeclaredLock): ReplayLock {
         name,
         d.kind,
         l,
-        (r) => (l.writeBegin({ at: r.at }), true),
-        (at) => l.writeEnd({ at }),
+        (_read, _try, _subclass, _nest, at) => (l.writeBegin(site(at)), true),
+        (at) => l.writeEnd(site(at)),
       );
     }
     case 'map':
@@ -219,8 +251,8 @@ export function createReplayLock(k: Kernel, d: DeclaredLock): ReplayLock {
           name,
           d.kind,
           l,
-          (r) => (o.enter({ at: r.at }), true),
-          (at) => o.exit({ at }),
+          (_read, _try, _subclass, _nest, at) => (o.enter(site(at)), true),
+          (at) => o.exit(site(at)),
         );
       }
       // lock_map_acquire_read() is a recursive read (read=2).
@@ -228,11 +260,11 @@ export function createReplayLock(k: Kernel, d: DeclaredLock): ReplayLock {
         name,
         d.kind,
         l,
-        (r) => (
-          l.acquire({ read: r.read ? 2 : 0, trylock: r.trylock, subclass: r.subclass, at: r.at }),
+        (read, trylock, subclass, _nest, at) => (
+          l.acquire({ read: read ? 2 : 0, trylock, subclass, at }),
           true
         ),
-        (at) => l.release({ at }),
+        (at) => l.release(site(at)),
       );
     }
     case 'rcu': {

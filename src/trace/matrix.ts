@@ -19,7 +19,7 @@ export interface MatrixColumnSpec {
 /** The eight configurations, in table order. */
 export const MATRIX_COLUMNS: readonly MatrixColumnSpec[] = PREEMPT_MODELS.flatMap((preempt) =>
   [true, false].map((prove) => ({
-    id: `${preempt}/${prove ? 'prove' : 'noprove'}` as MatrixConfigId,
+    id: `${preempt}/${prove ? 'prove' : 'noprove'}`,
     preempt,
     proveRawLockNesting: prove,
   })),
@@ -68,7 +68,7 @@ function columnOptions(
   };
   // PREEMPT_RT forces threaded interrupts: a trace written for !RT with threadirqs off still runs there.
   if (col.preempt === 'rt' && o.threadirqs === false) delete o.threadirqs;
-  return o as KernelOptions;
+  return o;
 }
 
 class MatrixConsumer implements TraceConsumer {

@@ -5,8 +5,8 @@
  * name may be defined only once across both.
  *
  * Keep state in `state.ext(key, create)`, bounded in size, never per event.
- * Import field validators from './fields' and types from './ops' (type-only): ops.ts
- * imports this file, so a value imported from './ops' would still be undefined here.
+ * Import field validators from './fields' and defineOp from './opTable' (not from
+ * './ops': ops.ts imports this file, so a value imported from it would be undefined here).
  *
  * The models (page allocator, RCU, kvfree_rcu) are created on the first model op with the
  * `mainline` strategy, or by an earlier `model_setup` event that picks the strategy and the
@@ -14,7 +14,7 @@
  */
 import type { Kernel } from '../kernel';
 import { field } from './fields';
-import type { OpTable, ReplayState } from './ops';
+import { defineOp, type OpTable, type ReplayState } from './opTable';
 import { parseGfp } from '../models/mm/gfp';
 import { PAGE_ALLOCATOR_VERSIONS, type PageAllocatorVersion } from '../models/mm/pageAlloc';
 import type { KvfreeCounters, PlacementRecord } from '../models/rcu/kvfree';
@@ -82,7 +82,7 @@ function gfpOf(st: ReplayState, text: string): number {
   try {
     return parseGfp(text);
   } catch (e) {
-    return st.fail((e as Error).message, 'gfp');
+    return st.fail(e instanceof Error ? e.message : String(e), 'gfp');
   }
 }
 
@@ -90,7 +90,7 @@ const vmalloc = field.optional(field.boolean());
 const cpu = field.optional(field.integer(0, 8191));
 
 export const MODEL_OPS: OpTable = {
-  model_setup: {
+  model_setup: defineOp({
     summary: 'choose the kvfree_rcu strategy and page allocator (before any other model op)',
     fields: {
       strategy: field.oneOf(STRATEGY_NAMES),
@@ -103,70 +103,70 @@ export const MODEL_OPS: OpTable = {
     apply(_k, ev, st) {
       const s = setup(st);
       if (s.created) st.fail('model_setup must come before the first model op', 'strategy');
-      s.strategy = ev.strategy as KvfreeStrategyName;
-      s.version = ev.allocator as PageAllocatorVersion | undefined;
-      s.pageOwner = ev.page_owner as boolean | undefined;
-      s.debugPagealloc = ev.debug_pagealloc as boolean | undefined;
-      s.minCachedObjs = ev.min_cached_objs as number | undefined;
-      s.bulkCapacity = ev.bulk_capacity as number | undefined;
+      s.strategy = ev.strategy;
+      s.version = ev.allocator;
+      s.pageOwner = ev.page_owner;
+      s.debugPagealloc = ev.debug_pagealloc;
+      s.minCachedObjs = ev.min_cached_objs;
+      s.bulkCapacity = ev.bulk_capacity;
     },
-  },
-  kfree_rcu: {
+  }),
+  kfree_rcu: defineOp({
     summary:
       'kfree_rcu(ptr, rhf): queue an object with an embedded rcu_head for freeing after a grace period',
     fields: { vmalloc },
     apply(k, ev, st) {
       models(k, st).kvfree.kfreeRcu({ vmalloc: ev.vmalloc === true });
     },
-  },
-  kvfree_rcu_headless: {
+  }),
+  kvfree_rcu_headless: defineOp({
     summary:
       'kvfree_rcu(ptr) / kvfree_rcu_mightsleep(ptr): head-less, may sleep (synchronize_rcu() fallback)',
     fields: { vmalloc },
     apply(k, ev, st) {
       models(k, st).kvfree.kvfreeRcuHeadless({ vmalloc: ev.vmalloc === true });
     },
-  },
-  alloc_pages: {
+  }),
+  alloc_pages: defineOp({
     summary:
       'alloc_pages(gfp, order) through the modelled page allocator (the page is kept; a failure is NULL)',
     fields: { gfp: field.string(), order: field.optional(field.integer(0, 10)) },
     apply(k, ev, st) {
-      const gfp = gfpOf(st, ev.gfp as string);
-      const page = models(k, st).mm.allocPages(gfp, (ev.order as number | undefined) ?? 0);
+      const gfp = gfpOf(st, ev.gfp);
+      const page = models(k, st).mm.allocPages(gfp, ev.order ?? 0);
       void page;
     },
-  },
-  alloc_pages_nolock: {
+  }),
+  alloc_pages_nolock: defineOp({
     summary:
       'alloc_pages_nolock(0, nid, order): trylocks only, NULL on contention, below MIN, or from hardirq/NMI on RT',
     fields: { order: field.optional(field.integer(0, 10)) },
     apply(k, ev, st) {
-      models(k, st).mm.allocPagesNolock((ev.order as number | undefined) ?? 0);
+      models(k, st).mm.allocPagesNolock(ev.order ?? 0);
     },
-  },
-  call_rcu: {
+  }),
+  call_rcu: defineOp({
     summary: 'call_rcu(head, func) with an empty callback',
     fields: {},
     apply(k, _ev, st) {
       models(k, st).rcu.callRcu(() => undefined);
     },
-  },
-  synchronize_rcu: {
+  }),
+  synchronize_rcu: defineOp({
     summary: 'synchronize_rcu(): might_sleep(), then block for a grace period',
     fields: {},
     apply(k, _ev, st) {
       models(k, st).rcu.synchronize();
     },
-  },
-  grace_period: {
+  }),
+  grace_period: defineOp({
     summary: 'complete `count` (default 1) RCU grace periods and invoke the callbacks they release',
     fields: { count: field.optional(field.integer(1, 1000)) },
     apply(k, ev, st) {
-      models(k, st).gracePeriod((ev.count as number | undefined) ?? 1);
+      models(k, st).gracePeriod(ev.count ?? 1);
     },
-  },
-  run_workers: {
+  }),
+  run_workers: defineOp({
     summary:
       'run due hrtimers, softirqs, kswapd and work items; `advance_ms` moves time first, `settle` runs to quiescence',
     fields: {
@@ -176,18 +176,18 @@ export const MODEL_OPS: OpTable = {
     apply(k, ev, st) {
       const m = models(k, st);
       if (ev.settle === true) m.settle();
-      else if (ev.advance_ms !== undefined) m.advance(ev.advance_ms as number);
+      else if (ev.advance_ms !== undefined) m.advance(ev.advance_ms);
       else m.runWorkers();
     },
-  },
-  kvfree_shrink: {
+  }),
+  kvfree_shrink: defineOp({
     summary: 'run the "slab-kvfree-rcu" shrinker: backoff on every CPU, drain the page caches',
     fields: {},
     apply(k, _ev, st) {
       models(k, st).kvfree.shrink();
     },
-  },
-  kvfree_cache: {
+  }),
+  kvfree_cache: defineOp({
     summary:
       'set the kvfree page cache: `fill` pages (default rcu_min_cached_objs) or empty it, on `cpu` or all CPUs',
     fields: {
@@ -197,24 +197,20 @@ export const MODEL_OPS: OpTable = {
     },
     apply(k, ev, st) {
       const m = models(k, st);
-      const c = ev.cpu as number | undefined;
+      const c = ev.cpu;
       if (ev.empty === true) m.kvfree.emptyCache(c);
-      else m.kvfree.fillCache((ev.fill as number | undefined) ?? m.kvfree.minCachedObjs, c);
+      else m.kvfree.fillCache(ev.fill ?? m.kvfree.minCachedObjs, c);
     },
-  },
-  pcp_set: {
+  }),
+  pcp_set: defineOp({
     summary:
       "set a CPU's per-CPU page list (all CPUs without `cpu`): pages on the order-0 list, or with `order` 1-3 (main allocator) blocks on that order's list",
     fields: { count: field.integer(0, 1 << 20), cpu, order: field.optional(field.integer(0, 3)) },
     apply(k, ev, st) {
-      models(k, st).mm.setPcpCount(
-        ev.count as number,
-        ev.cpu as number | undefined,
-        ev.order as number | undefined,
-      );
+      models(k, st).mm.setPcpCount(ev.count, ev.cpu, ev.order);
     },
-  },
-  zone_set: {
+  }),
+  zone_set: defineOp({
     summary:
       'set the zone: `below` a watermark (min, low, high, atomic), `free` pages, `reclaimable` pages, kswapd `kswapd_asleep`',
     fields: {
@@ -225,21 +221,20 @@ export const MODEL_OPS: OpTable = {
     },
     apply(k, ev, st) {
       const mm = models(k, st).mm;
-      if (ev.free !== undefined) mm.setFreePages(ev.free as number);
-      if (ev.below !== undefined)
-        mm.setBelowWatermark(ev.below as 'min' | 'low' | 'high' | 'atomic');
-      if (ev.reclaimable !== undefined) mm.setReclaimable(ev.reclaimable as number);
-      if (ev.kswapd_asleep !== undefined) mm.setKswapdAsleep(ev.kswapd_asleep as boolean);
+      if (ev.free !== undefined) mm.setFreePages(ev.free);
+      if (ev.below !== undefined) mm.setBelowWatermark(ev.below);
+      if (ev.reclaimable !== undefined) mm.setReclaimable(ev.reclaimable);
+      if (ev.kswapd_asleep !== undefined) mm.setKswapdAsleep(ev.kswapd_asleep);
     },
-  },
-  zone_lock_contended: {
+  }),
+  zone_lock_contended: defineOp({
     summary:
       'another task on `holder_cpu` (default: another CPU) takes zone->lock and keeps it; `release: true` drops it',
     fields: { release: field.optional(field.boolean()), holder_cpu: cpu },
     apply(k, ev, st) {
       const mm = models(k, st).mm;
       if (ev.release === true) mm.releaseZoneLock();
-      else mm.contendZoneLock(ev.holder_cpu as number | undefined);
+      else mm.contendZoneLock(ev.holder_cpu);
     },
-  },
+  }),
 };

@@ -1,78 +1,33 @@
 /**
  * The op table: every event kind a trace may contain, with its fields and what it does
- * to a Kernel. Adding an op is adding one entry (model ops go in modelOps.ts); the
+ * to a Kernel. Adding an op is adding one `defineOp()` entry (model ops go in
+ * modelOps.ts; opTable.ts says how an entry is written); the
  * validator, the replayer, the error messages and `lockdep check --help` all read
  * this table.
  */
 import type { Kernel } from '../kernel';
 import { describeValue, didYouMean, pointerJoin } from './errors';
 import { field, type FieldIssue, type FieldValidator } from './fields';
-import { LOCK_CAPS, type ReplayLock } from './locks';
+import { LOCK_CAPS } from './locks';
 import { MODEL_OPS } from './modelOps';
+import {
+  CPU_FIELD,
+  defineOp,
+  TASK_FIELD,
+  type EventOf,
+  type OpSpec,
+  type OpTable,
+} from './opTable';
 import { isObject, TraceIssue, type TraceDecls, type TraceEvent } from './schema';
 
-/**
- * What an op's `apply` may use besides the Kernel. One ReplayState per replay (per
- * configuration under `lockdep matrix`), so anything kept here is per kernel.
- */
-export interface ReplayState {
-  /** index of the event being applied (also passed to kernel.setEvent()) */
-  readonly index: number;
-  /** the declared lock `name`, bound to this kernel (validation guarantees it exists) */
-  lock(name: string): ReplayLock;
-  /**
-   * Abort the replay with an error located at this event, or at one of its fields:
-   * for valid input the model cannot perform (a trylock that fails, a task that exited).
-   */
-  fail(detail: string, field?: string): never;
-  /**
-   * Per-replay storage for model ops (an allocator, RCU callbacks): the value stored
-   * under `key`, created by `create` on first use. Keep it bounded: replay memory must
-   * not grow with the number of events.
-   */
-  ext<T>(key: string, create: (kernel: Kernel) => T): T;
-}
-
-/**
- * One op. Write entries as plain objects:
- *
- * ```ts
- * kfree_rcu: {
- *   summary: 'kvfree_rcu(ptr): queue an object for freeing after a grace period',
- *   fields: { object: field.string(), size: field.optional(field.integer(1, 1 << 30)) },
- *   apply(kernel, ev, st) { st.ext('mm', (k) => new ModelMm(k)).kfreeRcu(ev.object as string); },
- * },
- * ```
- *
- * Rules the table relies on:
- * - `fields` lists every member besides `op`, `task` and `cpu` (those three are common
- *   to all ops and validated before the op's fields). A member not listed is an
- *   `unknown-field` error; a listed validator that is not `optional` is required.
- * - `apply` runs only on events that passed validation, so it may cast fields to the
- *   types their validators admit. It runs after the replayer has called
- *   `kernel.setEvent(index)` and switched to the event's task and CPU.
- * - `apply` must not throw for valid input except through `state.fail()`; a UsageError
- *   thrown by the Kernel is turned into a located replay error as well.
- * - Names are snake_case, like the kernel functions they model.
- */
-export interface OpSpec {
-  /** one line for docs and `--help` */
-  readonly summary: string;
-  readonly fields: Readonly<Record<string, FieldValidator>>;
-  /** cross-field validation after the per-field checks (which lock types accept `read`, ...) */
-  readonly check?: (event: TraceEvent, decls: TraceDecls) => FieldIssue | null;
-  readonly apply: (kernel: Kernel, event: TraceEvent, state: ReplayState) => void;
-}
-
-export type OpTable = Readonly<Record<string, OpSpec>>;
+export { defineOp } from './opTable';
+export type { EventOf, FieldSet, OpDefinition, OpSpec, OpTable, ReplayState } from './opTable';
 
 const at = field.optional(field.string());
 
-const noFields = (summary: string, apply: (k: Kernel) => void): OpSpec => ({
-  summary,
-  fields: {},
-  apply: (k) => apply(k),
-});
+/** An op with no fields of its own. */
+const noFields = (summary: string, apply: (k: Kernel) => void): OpSpec =>
+  defineOp({ summary, fields: {}, apply });
 
 function unsupported(name: string, kind: string, found: string, expected: string): FieldIssue {
   return {
@@ -83,9 +38,18 @@ function unsupported(name: string, kind: string, found: string, expected: string
   };
 }
 
+const LOCK_FIELDS = {
+  lock: field.lock(),
+  read: field.optional(field.boolean()),
+  try: field.optional(field.boolean()),
+  subclass: field.optional(field.integer(0, 0xffffffff)),
+  nest: field.optional(field.lock()),
+  at,
+};
+
 /** Which `lock` fields the named lock's type accepts (LOCK_CAPS). */
-function checkLock(ev: TraceEvent, decls: TraceDecls): FieldIssue | null {
-  const d = decls.locks.get(ev.lock as string)!;
+function checkLock(ev: EventOf<typeof LOCK_FIELDS>, decls: TraceDecls): FieldIssue | null {
+  const d = decls.locks.get(ev.lock)!;
   const caps = LOCK_CAPS[d.kind];
   const read = ev.read === true;
   if (ev.read !== undefined) {
@@ -128,7 +92,7 @@ function checkLock(ev: TraceEvent, decls: TraceDecls): FieldIssue | null {
         `"nest": ${describeValue(ev.nest)}`,
         'no "nest" member: this lock has no _nest_lock() variant',
       );
-    const n = decls.locks.get(ev.nest as string)!;
+    const n = decls.locks.get(ev.nest)!;
     if (n.kind === 'rcu' || n.name === d.name) {
       return {
         code: 'unsupported-field',
@@ -150,43 +114,29 @@ function checkLock(ev: TraceEvent, decls: TraceDecls): FieldIssue | null {
 
 /** The ops every trace may use: locks, interrupt and preemption context, the scheduler, tasks. */
 export const CORE_OPS: OpTable = {
-  lock: {
+  lock: defineOp({
     summary:
       'acquire a declared lock: spin_lock, read_lock/write_lock, mutex_lock, down_read/down_write, srcu_read_lock, lock_map_acquire, ...',
-    fields: {
-      lock: field.lock(),
-      read: field.optional(field.boolean()),
-      try: field.optional(field.boolean()),
-      subclass: field.optional(field.integer(0, 0xffffffff)),
-      nest: field.optional(field.lock()),
-      at,
-    },
+    fields: LOCK_FIELDS,
     check: checkLock,
     apply(_k, ev, st) {
-      const l = st.lock(ev.lock as string);
-      const trylock = ev.try === true;
-      const ok = l.acquire({
-        read: ev.read === true,
-        trylock,
-        subclass: ev.subclass as number | undefined,
-        nestLock: ev.nest === undefined ? null : st.lock(ev.nest as string).primitive,
-        at: ev.at as string | undefined,
-      });
-      if (!ok)
+      const l = st.lock(ev.lock);
+      const nest = ev.nest === undefined ? null : st.lock(ev.nest).primitive;
+      if (!l.acquire(ev.read === true, ev.try === true, ev.subclass, nest, ev.at))
         st.fail(
           `the trylock of ${l.name} fails in the model (the lock is taken); a trace records successful trylocks only`,
           'try',
         );
     },
-  },
-  unlock: {
+  }),
+  unlock: defineOp({
     summary: 'release a lock the task holds (the side it was taken with, for read/write locks)',
     fields: { lock: field.lock(), at },
     apply(_k, ev, st) {
-      st.lock(ev.lock as string).release(ev.at as string | undefined);
+      st.lock(ev.lock).release(ev.at);
     },
-  },
-  irq_enter: {
+  }),
+  irq_enter: defineOp({
     summary:
       'an interrupt handler starts (threaded: the line could be force-threaded, default false; with forced threading, forceThreaded default = config threadirqs, always on PREEMPT_RT, the body runs in the irq thread irq/<irq>-<name> inside local_bh_disable(); otherwise hard irq context, marked lockdep_hardirq_threaded() when threaded)',
     fields: {
@@ -197,13 +147,13 @@ export const CORE_OPS: OpTable = {
     },
     apply(k, ev) {
       k.irqEnter({
-        threaded: ev.threaded as boolean | undefined,
-        forceThreaded: ev.forceThreaded as boolean | undefined,
-        irq: ev.irq as number | undefined,
-        name: ev.name as string | undefined,
+        threaded: ev.threaded,
+        forceThreaded: ev.forceThreaded,
+        irq: ev.irq,
+        name: ev.name,
       });
     },
-  },
+  }),
   irq_exit: noFields('the interrupt handler returns', (k) => k.irqExit()),
   softirq_enter: noFields('softirq processing starts (handle_softirqs)', (k) => k.softirqEnter()),
   softirq_exit: noFields('softirq processing ends', (k) => k.softirqExit()),
@@ -217,47 +167,49 @@ export const CORE_OPS: OpTable = {
   migrate_enable: noFields('migrate_enable()', (k) => k.migrateEnable()),
   bh_disable: noFields('local_bh_disable()', (k) => k.localBhDisable()),
   bh_enable: noFields('local_bh_enable()', (k) => k.localBhEnable()),
-  might_sleep: {
+  might_sleep: defineOp({
     summary: 'might_sleep() (site: the file:line printed in the report)',
     fields: { site: field.optional(field.string()) },
     apply(k, ev) {
       if (ev.site === undefined) k.mightSleep();
-      else k.mightSleep(ev.site as string);
+      else k.mightSleep(ev.site);
     },
-  },
-  schedule: {
+  }),
+  schedule: defineOp({
     summary: 'schedule(): the task gives up the CPU (reason: free text for the report)',
     fields: { reason: field.optional(field.string()) },
     apply(k, ev) {
       if (ev.reason === undefined) k.schedule();
-      else k.schedule(ev.reason as string);
+      else k.schedule(ev.reason);
     },
-  },
+  }),
   switch: noFields(
     "only make the event's task current on its CPU (every event does this first)",
     () => {},
   ),
-  init: {
+  init: defineOp({
     summary:
       '(re)initialise a declared lock: spin_lock_init(), mutex_init(), ...; debug_check_no_locks_freed() reports it if held',
     fields: { lock: field.lock() },
     apply(_k, ev, st) {
-      const l = st.lock(ev.lock as string);
+      const l = st.lock(ev.lock);
       const p = l.primitive;
       if (!p) return st.fail(`${l.name} is an RCU read-side map, which has no initialiser`, 'lock');
       p.reinit();
     },
-  },
-  task_exit: noFields("do_exit() of the event's task: locks still held are reported", (k) =>
-    k.exitTask(),
-  ),
-  exit_check: {
-    summary: 'debug_check_no_locks_held() for every live task',
+  }),
+  task_exit: defineOp({
+    summary: "do_exit() of the event's task: locks still held are reported",
     fields: {},
-    apply(k) {
-      k.checkNoLocksHeld();
+    apply(k, _ev, st) {
+      const comm = k.current;
+      k.exitTask();
+      st.forget(comm);
     },
-  },
+  }),
+  exit_check: noFields('debug_check_no_locks_held() for every live task', (k) =>
+    k.checkNoLocksHeld(),
+  ),
 };
 
 /** Core ops plus model ops; a model op may not redefine a core op. */
@@ -272,11 +224,28 @@ export function mergeOps(base: OpTable, extra: OpTable): OpTable {
 }
 
 const COMMON = new Set(['op', 'task', 'cpu']);
-const taskField = field.string();
-const cpuField = field.integer(0, 8191);
 
 /** Sorted op names for "expected one of" messages. */
 let opList: string | null = null;
+
+/** The spec an `op` value names in `ops`, if any (own members only: `toString` is no op). */
+function specOf(ops: OpTable, op: string): OpSpec | undefined {
+  return Object.prototype.hasOwnProperty.call(ops, op) ? ops[op] : undefined;
+}
+
+/**
+ * The fast check of one parsed event: -1 unless valid, else what OpSpec.accept returns.
+ * Builds nothing; validateEvent() explains a rejection.
+ */
+export function acceptEvent(ev: unknown, decls: TraceDecls, ops: OpTable = OPS): number {
+  if (typeof ev !== 'object' || ev === null || Array.isArray(ev)) return -1;
+  const op = (ev as Record<string, unknown>).op;
+  if (typeof op !== 'string') return -1;
+  const spec = ops[op];
+  // an inherited member (`toString`) has no `accept`; specOf() on the slow path says why
+  if (spec === undefined || typeof spec.accept !== 'function') return -1;
+  return spec.accept(ev as Record<string, unknown>, decls);
+}
 
 /**
  * Validate one event; `pointer` is where it sits (`/events/12`). Returns it typed, or
@@ -288,6 +257,7 @@ export function validateEvent(
   pointer: string,
   ops: OpTable = OPS,
 ): TraceEvent {
+  if (acceptEvent(ev, decls, ops) >= 0) return ev as TraceEvent;
   if (!isObject(ev))
     throw new TraceIssue({
       code: 'wrong-type',
@@ -310,7 +280,7 @@ export function validateEvent(
       found: describeValue(op),
       expected: 'an op name (a string)',
     });
-  const spec = Object.prototype.hasOwnProperty.call(ops, op) ? ops[op] : undefined;
+  const spec = specOf(ops, op);
   if (!spec) {
     opList ??= Object.keys(OPS).sort().join(', ');
     throw new TraceIssue({
@@ -321,17 +291,17 @@ export function validateEvent(
     });
   }
   const fields = spec.fields;
-  let seen = 0;
   for (const key in ev) {
-    const v = ev[key];
-    if (COMMON.has(key)) {
-      if (key === 'task') check(taskField, v, decls, pointer, key);
-      else if (key === 'cpu') check(cpuField, v, decls, pointer, key);
-      continue;
-    }
-    const f = Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : undefined;
+    if (key === 'op') continue;
+    const f = Object.prototype.hasOwnProperty.call(fields, key)
+      ? fields[key]
+      : key === 'task'
+        ? TASK_FIELD
+        : key === 'cpu'
+          ? CPU_FIELD
+          : undefined;
     if (!f) {
-      const known = ['task', 'cpu', ...Object.keys(fields)];
+      const known = ['task', 'cpu', ...Object.keys(fields).filter((k) => !COMMON.has(k))];
       throw new TraceIssue(
         {
           code: 'unknown-field',
@@ -342,19 +312,17 @@ export function validateEvent(
         true,
       );
     }
+    const v = ev[key];
     check(f, v, decls, pointer, key);
-    if (!f.optional) seen++;
   }
-  if (seen < requiredCount(spec)) {
-    for (const [key, f] of Object.entries(fields)) {
-      if (!f.optional && !(key in ev))
-        throw new TraceIssue({
-          code: 'missing-field',
-          pointer,
-          found: `no "${key}" member`,
-          expected: `"${key}": ${f.expected}`,
-        });
-    }
+  for (const [key, f] of Object.entries(fields)) {
+    if (!f.optional && !(key in ev))
+      throw new TraceIssue({
+        code: 'missing-field',
+        pointer,
+        found: `no "${key}" member`,
+        expected: `"${key}": ${f.expected}`,
+      });
   }
   if (spec.check) {
     const issue = spec.check(ev as TraceEvent, decls);
@@ -384,14 +352,4 @@ function check(
       found: issue.found,
       expected: issue.expected,
     });
-}
-
-const required = new WeakMap<OpSpec, number>();
-function requiredCount(spec: OpSpec): number {
-  let n = required.get(spec);
-  if (n === undefined) {
-    n = Object.values(spec.fields).filter((f) => !f.optional).length;
-    required.set(spec, n);
-  }
-  return n;
 }

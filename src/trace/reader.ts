@@ -11,7 +11,9 @@
 import * as fs from 'fs';
 import { TraceError, type SourcePosition } from './errors';
 import { JsonSyntaxError, LineIndex, parseJson } from './json';
-import { OPS, validateEvent, type OpTable } from './ops';
+import { bytePosition, firstInvalidUtf8 } from './utf8';
+import { acceptEvent, OPS, validateEvent, type OpTable } from './ops';
+import { DROPPED_MEMBER_LENGTH } from './opTable';
 import {
   isObject,
   TraceIssue,
@@ -30,6 +32,14 @@ export interface TraceConsumer {
 }
 
 export type TraceFormat = 'json' | 'jsonl';
+
+/**
+ * Limits of what the reader holds at once, in UTF-16 units (bytes, for ASCII text): a
+ * JSON document is parsed whole, so beyond this size it must be JSON Lines; a JSON Lines
+ * line is one event.
+ */
+export const MAX_DOCUMENT_LENGTH = 64 * (1 << 20);
+export const MAX_LINE_LENGTH = 64 * (1 << 20);
 
 /** Position of `pointer` (or its nearest ancestor that exists) in a JSON text. */
 function locate(text: string, pointer: string, atKey: boolean): number {
@@ -51,8 +61,11 @@ function locate(text: string, pointer: string, atKey: boolean): number {
  */
 export class TraceReader {
   private mode: 'detect' | TraceFormat = 'detect';
-  private pending = '';
+  /** the line being read, in pieces until its end arrives */
+  private readonly pending: string[] = [];
+  private pendingLength = 0;
   private readonly chunks: string[] = [];
+  private documentLength = 0;
   private lineNo = 0;
   private index = 0;
   private decls: TraceDecls | null = null;
@@ -79,46 +92,101 @@ export class TraceReader {
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1); // a UTF-8 byte order mark is not content
     }
     if (this.mode === 'json') {
-      this.chunks.push(chunk);
+      this.addDocument(chunk);
       return;
     }
-    let text = this.pending + chunk;
+    // Search only the new text for a line end: a long line costs its length once.
+    let nl = chunk.indexOf('\n');
+    if (nl < 0) {
+      this.pending.push(chunk);
+      this.pendingLength += chunk.length;
+      if (this.pendingLength > MAX_LINE_LENGTH) this.tooLarge();
+      return;
+    }
+    let text = chunk;
+    if (this.pending.length > 0) {
+      this.pending.push(chunk);
+      text = this.pending.join('');
+      nl += this.pendingLength;
+      this.pending.length = 0;
+    }
+    this.pendingLength = 0;
     let start = 0;
-    for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
+    for (; nl >= 0; nl = text.indexOf('\n', start)) {
       if (this.mode === 'detect') {
         this.mode = this.detect(text.slice(start, nl));
         if (this.mode === 'json') {
-          this.chunks.push(text.slice(start));
-          this.pending = '';
+          this.addDocument(text.slice(start));
           return;
         }
         if (this.mode === 'detect') {
           // a blank first line: keep it for the document's positions
-          this.chunks.push(text.slice(start, nl + 1));
+          this.addDocument(text.slice(start, nl + 1));
           this.lineNo++;
           start = nl + 1;
           continue;
         }
         // JSON Lines: the header line itself is the first line processed below
         this.chunks.length = 0;
+        this.documentLength = 0;
       }
       this.line(text.slice(start, nl));
       start = nl + 1;
     }
-    text = text.slice(start);
-    this.pending = text;
+    if (start < text.length) {
+      const rest = text.slice(start);
+      this.pending.push(rest);
+      this.pendingLength = rest.length;
+      if (rest.length > MAX_LINE_LENGTH) this.tooLarge();
+    }
+  }
+
+  /** Keep text of a JSON document, which is parsed whole: up to MAX_DOCUMENT_LENGTH. */
+  private addDocument(text: string): void {
+    this.documentLength += text.length;
+    if (this.documentLength > MAX_DOCUMENT_LENGTH) this.tooLarge();
+    this.chunks.push(text);
+  }
+
+  /** A document (or line) past the limits: say what to use instead, before reading on. */
+  private tooLarge(): never {
+    const mib = (n: number) => `${n / (1 << 20)} MiB`;
+    if (this.mode === 'jsonl')
+      throw new TraceError(
+        {
+          code: 'too-large',
+          pointer: `/events/${this.index}`,
+          found: `a line longer than ${mib(MAX_LINE_LENGTH)}`,
+          expected: `one event per line, each at most ${mib(MAX_LINE_LENGTH)}`,
+        },
+        this.file,
+        { line: this.lineNo + 1, column: 1 },
+      );
+    throw new TraceError(
+      {
+        code: 'too-large',
+        pointer: '',
+        found: `a JSON document larger than ${mib(MAX_DOCUMENT_LENGTH)}`,
+        expected:
+          'JSON Lines for a trace this long (use JSON Lines: the header object on the first line, then one event per line; it is read in bounded memory)',
+      },
+      this.file,
+      { line: 1, column: 1 },
+    );
   }
 
   /** End of input: the last line, or the whole document. */
   end(): void {
+    const last = this.pending.join('');
+    this.pending.length = 0;
+    this.pendingLength = 0;
     if (this.mode === 'detect') {
-      const m = this.detect(this.pending);
+      const m = this.detect(last);
       this.mode = m === 'detect' ? 'json' : m;
       if (this.mode === 'jsonl') this.chunks.length = 0;
     }
     if (this.mode === 'jsonl') {
-      if (this.pending !== '') this.line(this.pending);
-      this.pending = '';
+      if (last !== '') this.line(last);
       if (!this.decls)
         this.fail(
           new TraceIssue({
@@ -132,9 +200,10 @@ export class TraceReader {
         );
       return;
     }
-    this.chunks.push(this.pending);
-    this.pending = '';
-    this.document(this.chunks.join(''));
+    this.addDocument(last);
+    const text = this.chunks.join('');
+    this.chunks.length = 0;
+    this.document(text);
   }
 
   /** Decide the format from the first non-blank line. */
@@ -166,7 +235,7 @@ export class TraceReader {
     }
     try {
       this.decls = validateHeader(doc, false);
-      const d = doc as unknown as Trace;
+      const d = doc as Trace;
       this.consumer.header(d, this.decls);
       const events = d.events as readonly unknown[];
       for (let i = 0; i < events.length; i++) {
@@ -182,8 +251,38 @@ export class TraceReader {
 
   /** One JSON Lines line: the header, or an event. */
   private line(raw: string): void {
+    if (raw.length > MAX_LINE_LENGTH) this.tooLarge();
     this.lineNo++;
     const line = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
+    const decls = this.decls;
+    if (decls !== null && line.charCodeAt(0) === 0x7b) {
+      // The fast path: JSON.parse, the op's compiled check, and the line's length to see
+      // that no member was repeated (JSON.parse keeps the last silently): whitespace,
+      // escapes or long numbers take the strict path too.
+      // Anything else takes the strict path below, which says exactly what is wrong.
+      let v: unknown;
+      try {
+        v = JSON.parse(line);
+      } catch {
+        v = undefined;
+      }
+      const shortest = acceptEvent(v, decls, this.ops);
+      if (shortest >= 0 && line.length - shortest < DROPPED_MEMBER_LENGTH) {
+        const i = this.index;
+        try {
+          this.consumer.event(v as TraceEvent, i);
+        } catch (e) {
+          if (e instanceof TraceIssue) this.fail(e, line, this.lineNo, `/events/${i}`);
+          throw e;
+        }
+        this.index = i + 1;
+        return;
+      }
+    }
+    this.strictLine(line);
+  }
+
+  private strictLine(line: string): void {
     if (line.trim() === '') return;
     let v: unknown;
     try {
@@ -256,7 +355,7 @@ export function parseTrace(text: string, file = '<trace>', ops: OpTable = OPS): 
   r.end();
   const { events: _drop, ...rest } = header as unknown as Trace;
   void _drop;
-  return { ...rest, events } as Trace;
+  return { ...rest, events };
 }
 
 export interface StreamOptions {
@@ -280,15 +379,33 @@ export async function streamTraceFile(
     throw ioError(path, e);
   }
   const reader = new TraceReader(path, consumer, options.ops);
-  const stream = fs.createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const stream = fs.createReadStream(path, { highWaterMark: 1 << 20 });
+  // fatal: invalid UTF-8 is an error located below, never silently U+FFFD
+  const decoder = new TextDecoder('utf-8', { fatal: true });
   let bytes = 0;
+  let tail: Uint8Array = new Uint8Array(0);
   try {
     for await (const chunk of stream) {
-      const s = chunk as string;
-      bytes += Buffer.byteLength(s);
+      const buf = chunk as Buffer;
+      let s: string;
+      try {
+        s = decoder.decode(buf, { stream: true });
+      } catch {
+        throw await invalidUtf8(path, bytes, tail, buf, false);
+      }
+      bytes += buf.length;
+      // the last bytes, for locating a sequence split across chunks
+      tail = buf.subarray(Math.max(0, buf.length - 3));
       reader.push(s);
       options.progress?.(bytes, total, reader.events);
     }
+    let rest: string;
+    try {
+      rest = decoder.decode();
+    } catch {
+      throw await invalidUtf8(path, bytes, tail, new Uint8Array(0), true);
+    }
+    if (rest !== '') reader.push(rest);
   } catch (e) {
     stream.destroy();
     if (e instanceof TraceError || !(e instanceof Error) || !('code' in e)) throw e;
@@ -296,6 +413,33 @@ export async function streamTraceFile(
   }
   reader.end();
   return reader.events;
+}
+
+/** The error for invalid UTF-8 in the chunk `buf` read after `before` bytes (`tail`: the last of them). */
+async function invalidUtf8(
+  path: string,
+  before: number,
+  tail: Uint8Array,
+  buf: Uint8Array,
+  final: boolean,
+): Promise<TraceError> {
+  const window = new Uint8Array(tail.length + buf.length);
+  window.set(tail, 0);
+  window.set(buf, tail.length);
+  let at = firstInvalidUtf8(window, tail.length, final);
+  if (at < 0) at = window.length - 1; // the decoder knows better; point at the chunk's end
+  const offset = before - tail.length + at;
+  const byte = window[at] ?? 0;
+  return new TraceError(
+    {
+      code: 'invalid-utf8',
+      pointer: '',
+      found: `byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} (byte offset ${offset})`,
+      expected: 'UTF-8 text: a trace is UTF-8, and this byte starts or continues no valid sequence',
+    },
+    path,
+    await bytePosition(path, offset),
+  );
 }
 
 function ioError(path: string, e: unknown): TraceError {

@@ -46,7 +46,7 @@ export interface ReplayResult {
 export function traceOptions(header: TraceHeader, overrides?: KernelOptions): KernelOptions {
   const out: Record<string, unknown> = { ...(header.config ?? {}) };
   for (const [k, v] of Object.entries(overrides ?? {})) if (v !== undefined) out[k] = v;
-  return out as KernelOptions;
+  return out;
 }
 
 /** Build the configuration, turning ConfigError into an issue at `/config/<option>`. */
@@ -82,10 +82,10 @@ export class Replayer {
     this.ops = options.ops ?? OPS;
     for (const d of decls.locks.values()) this.locks.set(d.name, createReplayLock(this.kernel, d));
     if (log.enabled) log('replay: %o, %d locks', this.kernel.config, this.locks.size);
-    const self = this;
+    const index = () => this.index;
     this.state = {
       get index() {
-        return self.index;
+        return index();
       },
       lock: (name) => this.locks.get(name)!,
       fail: (detail, field) => {
@@ -102,6 +102,9 @@ export class Replayer {
           this.extensions.set(key, v);
         }
         return v;
+      },
+      forget: (comm) => {
+        for (const l of this.locks.values()) l.forget(comm);
       },
     };
   }

@@ -110,6 +110,8 @@ export interface ExpectedModels {
 
 /** The header: everything but the events (the first line of a JSON Lines trace). */
 export interface TraceHeader {
+  /** the JSON Schema editors use (docs/trace-v1.schema.json); never interpreted */
+  readonly $schema?: string;
   readonly [VERSION_KEY]: 1;
   readonly description?: string;
   readonly config?: KernelOptions;
@@ -137,12 +139,17 @@ export interface TraceDecls {
 }
 
 /** A validation failure not yet located in the source text. */
-export class TraceIssue {
+export class TraceIssue extends Error {
   constructor(
     readonly init: TraceErrorInit,
     /** locate at the member's key rather than its value (unknown or duplicate members) */
     readonly atKey = false,
-  ) {}
+  ) {
+    super(
+      `${init.pointer || '(document)'}: ${init.found ?? ''} ${init.expected ?? init.detail ?? ''}`,
+    );
+    this.name = 'TraceIssue';
+  }
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {
@@ -179,7 +186,16 @@ function onlyKeys(
   }
 }
 
-const HEADER_KEYS = [VERSION_KEY, 'description', 'config', 'locks', 'expect', 'meta', 'events'];
+const HEADER_KEYS = [
+  VERSION_KEY,
+  'description',
+  'config',
+  'locks',
+  'expect',
+  'meta',
+  'events',
+  '$schema',
+];
 
 /**
  * Validate the header members of a trace document (or a JSON Lines header line, where
@@ -213,6 +229,8 @@ export function validateHeader(doc: unknown, jsonl: boolean): TraceDecls {
     jsonl ? HEADER_KEYS.filter((k) => k !== 'events') : HEADER_KEYS,
     jsonl ? 'a JSON Lines header member (events go on the following lines)' : 'a trace member',
   );
+  if (doc.$schema !== undefined && typeof doc.$schema !== 'string')
+    throw wrong('/$schema', doc.$schema, 'a string (where editors find the JSON Schema)');
   if (doc.description !== undefined && typeof doc.description !== 'string')
     throw wrong('/description', doc.description, 'a string');
   if (doc.config !== undefined) validateConfig(doc.config);
@@ -232,7 +250,7 @@ export function validateHeader(doc: unknown, jsonl: boolean): TraceDecls {
   return decls;
 }
 
-const BOOL_OPTIONS = ['proveRawLockNesting', 'debugAtomicSleep', 'threadirqs', 'booting'];
+export const BOOL_OPTIONS = ['proveRawLockNesting', 'debugAtomicSleep', 'threadirqs', 'booting'];
 const CONFIG_KEYS = ['preempt', ...BOOL_OPTIONS, 'policy', 'cpus', 'limits', 'release', 'version'];
 
 /** Types and allowed values of `config`; contradictions are resolveConfig()'s to find, at replay. */
@@ -257,7 +275,7 @@ function validateConfig(c: unknown): void {
     throw wrong('/config/cpus', o.cpus, 'an integer in 1..8192');
   }
   for (const k of ['release', 'version']) {
-    if (o[k] !== undefined && (typeof o[k] !== 'string' || !/^\S+$/.test(o[k] as string)))
+    if (o[k] !== undefined && (typeof o[k] !== 'string' || !/^\S+$/.test(o[k])))
       throw wrong(`/config/${k}`, o[k], 'a non-empty word');
   }
   if (o.limits !== undefined) {
