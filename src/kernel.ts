@@ -36,13 +36,13 @@ export interface MapInit extends LockInit {
   /** wait_type_inner: what the map presents to locks nested inside */
   readonly inner: WaitTypeName;
   /** wait_type_outer: the context it may be taken in (default: same as inner) */
-  readonly outer?: WaitTypeName;
-  readonly lockType?: LockTypeName;
+  readonly outer?: WaitTypeName | undefined;
+  readonly lockType?: LockTypeName | undefined;
 }
 
 export interface IrqOptions {
   /** lockdep_hardirq_threaded(): a handler that would be threaded with threadirqs */
-  readonly threaded?: boolean;
+  readonly threaded?: boolean | undefined;
   /**
    * Whether a threaded handler really runs in its irq thread (force_irqthreads()):
    * lockdep still judges its body as a threaded hardirq (the LD_WAIT_CONFIG ceiling),
@@ -50,7 +50,7 @@ export interface IrqOptions {
    * 0, interrupts on). Default: the kernel's `threadirqs` (always on PREEMPT_RT). False
    * is what lib/locking-selftest.c's HARDIRQ_ENTER() does: hard interrupt context for all.
    */
-  readonly forceThreaded?: boolean;
+  readonly forceThreaded?: boolean | undefined;
 }
 
 export interface KernelSummary {

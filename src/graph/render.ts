@@ -25,13 +25,13 @@ export type GraphFormat = 'dot' | 'mermaid';
 
 export interface GraphOptions {
   /** output language; default `dot` */
-  readonly format?: GraphFormat;
+  readonly format?: GraphFormat | undefined;
   /** a violation whose dependency path is highlighted */
-  readonly highlight?: Violation | null;
+  readonly highlight?: Violation | null | undefined;
   /** also draw classes that have no dependency at all (default false: only connected ones and highlighted ones) */
-  readonly includeIsolated?: boolean;
+  readonly includeIsolated?: boolean | undefined;
   /** graph title (DOT label / Mermaid title); default none */
-  readonly title?: string;
+  readonly title?: string | undefined;
 }
 
 /** Wait-type names as the graph legend shows them. */

@@ -19,7 +19,7 @@ import { isParseError, parseReports, type ReportKind } from './splatParser';
 
 export interface ExplainOptions {
   /** lock names → primitives (built-ins plus --classes) */
-  readonly classes?: ClassTable;
+  readonly classes?: ClassTable | undefined;
 }
 
 /** A report that was understood and replayed. */

@@ -380,12 +380,12 @@ export function ftraceToTrace(
 export type ProgressFn = (lines: number, pass: 1 | 2) => void;
 
 export interface FtraceCheckOptions {
-  readonly classes?: ClassTable;
+  readonly classes?: ClassTable | undefined;
   /** kernel options over the imported trace's config (what `check` flags do) */
-  readonly overrides?: KernelOptions;
-  readonly onProgress?: ProgressFn;
+  readonly overrides?: KernelOptions | undefined;
+  readonly onProgress?: ProgressFn | undefined;
   /** call onProgress every this many lines (default 1<<16) */
-  readonly progressEvery?: number;
+  readonly progressEvery?: number | undefined;
 }
 
 export interface FtraceCheckResult {

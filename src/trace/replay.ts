@@ -15,9 +15,9 @@ import { TraceIssue, type TraceDecls, type TraceEvent, type TraceHeader } from '
 
 export interface ReplayOptions {
   /** kernel options applied over the trace's `config` (what CLI flags do) */
-  readonly overrides?: KernelOptions;
+  readonly overrides?: KernelOptions | undefined;
   /** the op table (default: core ops plus model ops) */
-  readonly ops?: OpTable;
+  readonly ops?: OpTable | undefined;
 }
 
 /** What a replay found. */
