@@ -3,15 +3,15 @@
  * `lockdep check --from-ftrace <file>` (real trace buffer text). The work is done by
  * src/interop; this file only parses arguments and chooses the output.
  */
-import * as fs from 'fs';
 import type { KernelOptions } from '../core/config';
 import { builtinClassTable, parseClassTable, type ClassTable } from '../interop/classTable';
 import { explainText, explanationToJson, formatExplanation } from '../interop/explain';
 import { checkFtraceFile, formatFtraceSummary } from '../interop/ftrace';
 import { LockdepError } from '../core/errors';
-import { parseCheckArgs, UsageMistake } from './args';
+import { EXPLAIN_OPTIONS_HELP, parseCheckArgs, parseExplainArgs, UsageMistake } from './args';
 import { readStdin, readTextFile, STDIN_NAME, unreadable, type CliIO } from './common';
-import { checkJson, checkText } from './output';
+import { checkJson, checkOutputFile, checkText, terminalSafe, writeOutputFile } from './output';
+import { escapeText } from '../report/escape';
 
 /** The CLI's streams; `stdin` feeds `explain -` (tests pass it; default: read fd 0). */
 export type InteropIO = CliIO;
@@ -33,11 +33,7 @@ subclass / lockdep bfs error, DEBUG_LOCKS_WARN_ON(...). Checks the model does no
 (e.g. rcu_dereference_check()) are explained in words and marked not reproducible.
 
 Options:
-  --format text|json       output format (default text; JSON: docs/interop.md)
-  --emit-trace <file.json> write the reconstructed trace (one report: <file.json>;
-                           several: <file>-<n>.json); \`lockdep check\` replays it
-  --classes <classes.json> lock names -> primitives, over the built-in table
-  -h, --help               show this help
+${EXPLAIN_OPTIONS_HELP}
 
 Exit codes: 0 every report explained, 2 a report could not be parsed (the message names
 the line) or no report was found.
@@ -86,78 +82,52 @@ function rejectBinary(cmd: string, file: string, text: string): void {
 
 /** `lockdep explain`. */
 export async function explainCommand(argv: readonly string[], io: InteropIO): Promise<number> {
-  let format: 'text' | 'json' = 'text';
-  let emit: string | undefined;
-  let classes: string | undefined;
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const value = (): string => {
-      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '')
-        throw new UsageMistake(`lockdep explain: option ${name} needs a value`);
-      return v;
-    };
-    if (name === '--help' || name === '-h') {
-      io.stdout.write(EXPLAIN_HELP);
-      return 0;
-    } else if (name === '--format') {
-      const v = value();
-      if (v !== 'text' && v !== 'json')
-        throw new UsageMistake(
-          `lockdep explain: option --format: found ${JSON.stringify(v)}, expected text | json`,
-        );
-      format = v;
-    } else if (name === '--emit-trace') emit = value();
-    else if (name === '--classes') classes = value();
-    else if (a.startsWith('-') && a !== '-')
-      throw new UsageMistake(
-        `lockdep explain: unknown option ${name} (see lockdep explain --help)`,
-      );
-    else positional.push(a);
+  const { options: o, positional } = parseExplainArgs(argv);
+  if (o.help) {
+    io.stdout.write(EXPLAIN_HELP);
+    return 0;
   }
+  const { format, classes } = o;
+  const emit = o.emitTrace;
+  if (o.force && emit === undefined)
+    throw new UsageMistake('lockdep explain: --force applies to --emit-trace only');
   if (positional.length === 0)
     throw new UsageMistake(
       'lockdep explain: missing <file> (a kernel log, or - for stdin; see lockdep explain --help)',
     );
   if (positional.length > 1)
     throw new UsageMistake(
-      `lockdep explain: one file at a time, got ${positional.length}: ${positional.join(' ')}`,
+      `lockdep explain: one file at a time, got ${positional.length}: ${positional.map(escapeText).join(' ')}`,
     );
   const file = positional[0];
   const text = file === '-' ? readStdin('explain', io) : readTextFile('explain', file);
   rejectBinary('explain', file === '-' ? STDIN_NAME : file, text);
   const result = explainText(text, { classes: readClasses('explain', classes) });
-  if (emit) {
+  if (emit !== undefined) {
     const ok = result.reports.filter((r) => r.ok);
+    const target = (n: number): string =>
+      ok.length === 1 || emit === '-' ? emit : emit.replace(/(\.json)?$/, `-${n + 1}.json`);
+    const out = {
+      cmd: 'explain',
+      option: '--emit-trace',
+      force: o.force,
+      inputs: classes === undefined ? [file] : [file, classes],
+      io,
+    };
+    // every target is checked before the first is written: a refusal leaves nothing behind
+    ok.forEach((_, n) => checkOutputFile(target(n), out));
     ok.forEach((r, n) => {
-      if (!r.ok) return;
-      const target = ok.length === 1 ? emit! : emit!.replace(/(\.json)?$/, `-${n + 1}.json`);
-      try {
-        fs.writeFileSync(target, `${JSON.stringify(r.scenario.trace, null, 2)}\n`);
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        const why =
-          code === 'ENOENT'
-            ? 'no such directory'
-            : code === 'EISDIR'
-              ? 'is a directory'
-              : code === 'EACCES'
-                ? 'permission denied'
-                : (e as Error).message;
-        throw new UsageMistake(`lockdep explain: --emit-trace: cannot write ${target}: ${why}`);
-      }
+      if (r.ok) writeOutputFile(target(n), `${JSON.stringify(r.scenario.trace, null, 2)}\n`, out);
     });
   }
   io.stdout.write(
     format === 'json'
       ? `${JSON.stringify(explanationToJson(result), null, 2)}\n`
-      : formatExplanation(result),
+      : terminalSafe(formatExplanation(result)),
   );
   for (const r of result.reports)
-    if (!r.ok) io.stderr.write(`${file === '-' ? '<stdin>' : file}:${r.line}: ${r.message}\n`);
+    if (!r.ok)
+      io.stderr.write(`${escapeText(file === '-' ? STDIN_NAME : file)}:${r.line}: ${r.message}\n`);
   return result.exitCode;
 }
 
@@ -181,6 +151,11 @@ export function takeFtraceArgs(
     const v = m[2] ?? argv[++i];
     if (v === undefined || v === '')
       throw new UsageMistake(`lockdep check: option ${m[1]} needs a file`);
+    const before = m[1] === '--from-ftrace' ? ftrace : classes;
+    if (before !== undefined)
+      throw new UsageMistake(
+        `lockdep check: ${m[1]} given twice (${m[1]} ${escapeText(before)}, ${m[1]} ${escapeText(v)}); give it once`,
+      );
     if (m[1] === '--from-ftrace') ftrace = v;
     else classes = v;
   }
@@ -243,7 +218,7 @@ export async function checkFtraceCommand(
     io.stdout.write(`${JSON.stringify({ ...checkJson(r.result), ftrace: r.summary }, null, 2)}\n`);
   } else {
     io.stdout.write(checkText(ft.ftrace, r.result)); // the path as given, as `check` prints it
-    io.stdout.write(`${formatFtraceSummary(r.summary).join('\n')}\n`);
+    io.stdout.write(terminalSafe(`${formatFtraceSummary(r.summary).join('\n')}\n`));
   }
   return r.result.violations.length > 0 ? 1 : 0;
 }

@@ -13,8 +13,15 @@ import { TraceError } from '../trace/errors';
 import { replayTrace, replayTraceFile } from '../trace/check';
 import { runMatrix, runMatrixFile } from '../trace/matrix';
 import { OPS } from '../trace/ops';
-import { parseCheckArgs, parseMatrixArgs, UsageMistake } from './args';
+import {
+  CHECK_OPTIONS_HELP,
+  MATRIX_OPTIONS_HELP,
+  parseCheckArgs,
+  parseMatrixArgs,
+  UsageMistake,
+} from './args';
 import { checkJson, checkText, matrixJson, matrixText } from './output';
+import { escapeText } from '../report/escape';
 import {
   checkFtraceCommand,
   explainCommand,
@@ -30,13 +37,16 @@ import {
   EXIT_CLEAN,
   EXIT_INTERNAL,
   EXIT_VIOLATIONS,
+  describeWriteError,
   onePath,
+  processIO,
   readStdin,
   STDIN_NAME,
   type CliIO,
 } from './common';
 
 export { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_INTERNAL, EXIT_VIOLATIONS, type CliIO };
+export { writeOutputFile, checkOutputFile, type OutputFileOptions } from './output';
 
 const COMMANDS = 'check, matrix, graph, explain, scenarios';
 
@@ -70,16 +80,8 @@ function checkHelp(): string {
 Replay <trace> (a .json document or JSON Lines, streamed; - reads stdin) on a modelled
 kernel and print every violation as the kernel would, then a one-line summary.
 
-Options (override the trace's "config"):
-  --preempt none|voluntary|full|rt   preemption model (rt is PREEMPT_RT)
-  --prove-raw-lock-nesting           CONFIG_PROVE_RAW_LOCK_NESTING=y
-  --no-prove-raw-lock-nesting        CONFIG_PROVE_RAW_LOCK_NESTING=n
-  --debug-atomic-sleep               CONFIG_DEBUG_ATOMIC_SLEEP=y (might_sleep() reports)
-  --no-debug-atomic-sleep            CONFIG_DEBUG_ATOMIC_SLEEP=n
-  --first                            stop reporting after the first lockdep splat, as the kernel does
-  --format text|json                 output format (default text)
-  -q, --quiet                        no progress on stderr
-  -h, --help                         show this help
+Options (the first five override the trace's "config"):
+${CHECK_OPTIONS_HELP}
 
 Exit codes: 0 no violations, 1 violations found, 2 bad input or usage, 3 internal error.
 
@@ -94,11 +96,8 @@ Replay <trace> under the 8 configurations preempt none|voluntary|full|rt x
 CONFIG_PROVE_RAW_LOCK_NESTING y|n (DEBUG_ATOMIC_SLEEP=y in all), reading it once, and
 print one row per distinct violation (kind + lock) with the configurations it fires in.
 
-Options:
-  --first              stop reporting after the first lockdep splat in each configuration
-  --format text|json   output format (default text)
-  -q, --quiet          no progress on stderr
-  -h, --help           show this help
+Options (--first: in each configuration):
+${MATRIX_OPTIONS_HELP}
 
 Exit codes: 0 no violations anywhere, 1 a violation in any configuration, 2 bad input or
 usage, 3 internal error.
@@ -198,7 +197,11 @@ async function matrix(argv: readonly string[], io: CliIO): Promise<number> {
   return result.columns.some((c) => c.result.violations.length > 0) ? EXIT_VIOLATIONS : EXIT_CLEAN;
 }
 
-function help(topic: string | undefined, io: CliIO): number {
+function help(topic: string | undefined, extra: readonly string[], io: CliIO): number {
+  if (extra.length)
+    throw new UsageMistake(
+      `lockdep help: one command at a time; unexpected ${extra.map((a) => JSON.stringify(a)).join(' ')}`,
+    );
   // `lockdep help --help`, `lockdep help help`: the overview is the help of `help`
   if (topic === undefined || topic === 'help' || topic === '--help' || topic === '-h')
     io.stdout.write(MAIN_HELP);
@@ -209,16 +212,30 @@ function help(topic: string | undefined, io: CliIO): number {
   else if (topic === 'scenarios') io.stdout.write(SCENARIOS_HELP);
   else
     throw new UsageMistake(
-      `lockdep help: no command ${JSON.stringify(topic)} (commands: ${COMMANDS})`,
+      `lockdep help: no command ${JSON.stringify(escapeText(topic))} (commands: ${COMMANDS})`,
     );
   return EXIT_CLEAN;
 }
 
-/** Run the CLI with `argv` (without node and the script). Resolves to the exit code. */
-export async function main(
-  argv: readonly string[],
-  io: CliIO = { stdout: process.stdout, stderr: process.stderr },
-): Promise<number> {
+/**
+ * Run the CLI with `argv` (without node and the script). Resolves to the exit code.
+ *
+ * Without `io` it writes to the process's streams through one output path: when the
+ * reader of stdout goes away (`lockdep check t.json | head -1`) the command ends quietly
+ * with the status it would have had; any other write error (a full disk) is one line on
+ * stderr and exit 2, never a stack trace or a status that claims violations.
+ */
+export async function main(argv: readonly string[], io?: CliIO): Promise<number> {
+  if (io) return run(argv, io);
+  const pio = processIO();
+  const code = await run(argv, pio);
+  const failure = await pio.settle();
+  if (!failure || failure.code === 'EPIPE') return code;
+  pio.stderr.write(`lockdep: cannot write the output: ${describeWriteError(failure)}\n`);
+  return EXIT_BAD_INPUT;
+}
+
+async function run(argv: readonly string[], io: CliIO): Promise<number> {
   try {
     const [cmd, ...rest] = argv;
     switch (cmd) {
@@ -233,12 +250,16 @@ export async function main(
       case 'scenarios':
         return scenariosCommand(rest, io);
       case 'help':
-        return help(rest[0], io);
+      // `lockdep --help check` is `lockdep help check`, as `lockdep check --help` is
       case '--help':
       case '-h':
-        return help(undefined, io);
+        return help(rest[0], rest.slice(1), io);
       case '--version':
       case '-V':
+        if (rest.length)
+          throw new UsageMistake(
+            `lockdep: ${cmd} takes no argument; unexpected ${rest.map((a) => JSON.stringify(escapeText(a))).join(' ')}`,
+          );
         io.stdout.write(`lockdep ${version()}\n`);
         return EXIT_CLEAN;
       case undefined:
@@ -246,7 +267,7 @@ export async function main(
         return EXIT_BAD_INPUT;
       default:
         throw new UsageMistake(
-          `lockdep: unknown command ${JSON.stringify(cmd)} (commands: ${COMMANDS}, help)`,
+          `lockdep: unknown command ${JSON.stringify(escapeText(cmd))} (commands: ${COMMANDS}, help)`,
         );
     }
   } catch (e) {
