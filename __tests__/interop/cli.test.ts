@@ -62,7 +62,7 @@ describe('lockdep explain', () => {
     const r = await run(['explain', file]);
     expect(r.code).toBe(2);
     expect(r.err).toBe(
-      `${file}:6: expected the lock being acquired as \`<address> (<name>){<usage>}-{<outer>:<inner>}, at: <site>\`\n`,
+      `${file}:6:16: found "this line was mangled by the mail client", expected the lock being acquired as \`<address> (<name>){<usage>}-{<outer>:<inner>}, at: <site>\`\n`,
     );
   });
 

@@ -5,13 +5,18 @@
  */
 import type { KernelOptions } from '../core/config';
 import { builtinClassTable, parseClassTable, type ClassTable } from '../interop/classTable';
-import { explainText, explanationToJson, formatExplanation } from '../interop/explain';
+import {
+  explainText,
+  explanationToJson,
+  formatReportExplanation,
+  type UnexplainedReport,
+} from '../interop/explain';
 import { checkFtraceFile, formatFtraceSummary } from '../interop/ftrace';
 import { LockdepError } from '../core/errors';
 import { EXPLAIN_OPTIONS_HELP, parseCheckArgs, parseExplainArgs, UsageMistake } from './args';
 import { readStdin, readTextFile, STDIN_NAME, unreadable, type CliIO } from './common';
 import { checkJson, checkOutputFile, checkText, terminalSafe, writeOutputFile } from './output';
-import { escapeText } from '../report/escape';
+import { escapeText, escapeTextCapped } from '../report/escape';
 
 /** The CLI's streams; `stdin` feeds `explain -` (tests pass it; default: read fd 0). */
 export type InteropIO = CliIO;
@@ -80,6 +85,15 @@ function rejectBinary(cmd: string, file: string, text: string): void {
     );
 }
 
+/** `file:line:col: found "...", expected ...`: the one error style of the CLI. */
+function locatedError(file: string, lines: readonly string[], r: UnexplainedReport): string {
+  const source = lines[r.line - 1] ?? '';
+  const at = r.text ? source.indexOf(r.text) : -1;
+  const col = at >= 0 ? at + 1 : 1;
+  const found = r.text ? `found ${JSON.stringify(escapeTextCapped(r.text, 120))}, ` : '';
+  return `${escapeText(file)}:${r.line}:${col}: ${found}${r.message}`;
+}
+
 /** `lockdep explain`. */
 export async function explainCommand(argv: readonly string[], io: InteropIO): Promise<number> {
   const { options: o, positional } = parseExplainArgs(argv);
@@ -120,14 +134,18 @@ export async function explainCommand(argv: readonly string[], io: InteropIO): Pr
       if (r.ok) writeOutputFile(target(n), `${JSON.stringify(r.scenario.trace, null, 2)}\n`, out);
     });
   }
-  io.stdout.write(
-    format === 'json'
-      ? `${JSON.stringify(explanationToJson(result), null, 2)}\n`
-      : terminalSafe(formatExplanation(result)),
-  );
-  for (const r of result.reports)
-    if (!r.ok)
-      io.stderr.write(`${escapeText(file === '-' ? STDIN_NAME : file)}:${r.line}: ${r.message}\n`);
+  const name = file === '-' ? STDIN_NAME : file;
+  if (format === 'json') io.stdout.write(`${JSON.stringify(explanationToJson(result), null, 2)}\n`);
+  else {
+    // the explanations on stdout (numbered as found); an error only once, on stderr
+    const parts: string[] = [];
+    result.reports.forEach((r, i) => {
+      if (r.ok) parts.push(formatReportExplanation(r, i + 1).join('\n'));
+    });
+    if (parts.length) io.stdout.write(terminalSafe(`${parts.join('\n\n')}\n`));
+  }
+  const lines = text.split('\n');
+  for (const r of result.reports) if (!r.ok) io.stderr.write(`${locatedError(name, lines, r)}\n`);
   return result.exitCode;
 }
 
