@@ -54,7 +54,7 @@ type Specs<O> = Readonly<Record<string, OptionSpec<O>>>;
 
 const helpSpecs: Specs<{ help: boolean }> = {
   '--help': { shown: '-h, --help', help: 'show this help', set: (o) => void (o.help = true) },
-  '-h': { set: (o) => void (o.help = true) },
+  '-h': { shown: '-h, --help', set: (o) => void (o.help = true) },
 };
 
 const common: Specs<CommonOptions> = {
@@ -75,7 +75,7 @@ const common: Specs<CommonOptions> = {
     help: 'no progress on stderr',
     set: (o) => void (o.quiet = true),
   },
-  '-q': { key: 'quiet', set: (o) => void (o.quiet = true) },
+  '-q': { key: 'quiet', shown: '-q, --quiet', set: (o) => void (o.quiet = true) },
   ...helpSpecs,
 };
 
@@ -150,18 +150,20 @@ function parse<O>(
 ): ParsedArgs<O> {
   const positional: string[] = [];
   const o = init;
-  // key -> the option as given, to name both when one is given twice or contradicted
-  const given = new Map<string, string>();
-  const once = (spec: OptionSpec<O>, name: string, shown: string): void => {
+  // key -> the option as given and which option it is (an alias is the same option), to
+  // name both when one is given twice or contradicted
+  const given = new Map<string, { as: string; option: string }>();
+  const once = (spec: OptionSpec<O>, name: string, as: string): void => {
     if (spec.key === undefined) return;
+    const option = spec.shown ?? name;
     const before = given.get(spec.key);
     if (before !== undefined)
       throw new UsageMistake(
-        before.split(' ')[0] === name
-          ? `lockdep ${cmd}: ${name} given twice (${before}, ${shown}); give it once`
-          : `lockdep ${cmd}: ${before} and ${shown} contradict; give one of them`,
+        before.option === option
+          ? `lockdep ${cmd}: ${name} given twice (${before.as}, ${as}); give it once`
+          : `lockdep ${cmd}: ${before.as} and ${as} contradict; give one of them`,
       );
-    given.set(spec.key, shown);
+    given.set(spec.key, { as, option });
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
