@@ -2,6 +2,7 @@
  * Command-line parsing for `lockdep`: a small table of options per command, so every
  * command rejects what it does not know (exit 2) instead of ignoring it.
  */
+import { quoted } from './json';
 import { PREEMPT_MODELS, type PreemptModel } from '../core/config';
 
 export type OutputFormat = 'text' | 'json';
@@ -201,7 +202,7 @@ function parse<O>(
       throw new UsageMistake(`lockdep ${cmd}: option ${name} needs a value: ${expected}`);
     if (spec.value !== 'file' && !spec.value.includes(v))
       throw new UsageMistake(
-        `lockdep ${cmd}: option ${name}: found ${JSON.stringify(v)}, expected ${expected}`,
+        `lockdep ${cmd}: option ${name}: found ${quoted(v)}, expected ${expected}`,
       );
     once(spec, name, `${name} ${v}`);
     spec.set(o, v);

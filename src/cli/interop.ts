@@ -3,6 +3,7 @@
  * `lockdep check --from-ftrace <file>` (real trace buffer text). The work is done by
  * src/interop; this file only parses arguments and chooses the output.
  */
+import { jsonText, quoted } from './json';
 import type { KernelOptions } from '../core/config';
 import { builtinClassTable, parseClassTable, type ClassTable } from '../interop/classTable';
 import {
@@ -90,7 +91,7 @@ function locatedError(file: string, lines: readonly string[], r: UnexplainedRepo
   const source = lines[r.line - 1] ?? '';
   const at = r.text ? source.indexOf(r.text) : -1;
   const col = at >= 0 ? at + 1 : 1;
-  const found = r.text ? `found ${JSON.stringify(escapeTextCapped(r.text, 120))}, ` : '';
+  const found = r.text ? `found ${quoted(escapeTextCapped(r.text, 120))}, ` : '';
   return `${escapeText(file)}:${r.line}:${col}: ${found}${r.message}`;
 }
 
@@ -131,11 +132,11 @@ export async function explainCommand(argv: readonly string[], io: InteropIO): Pr
     // every target is checked before the first is written: a refusal leaves nothing behind
     ok.forEach((_, n) => checkOutputFile(target(n), out));
     ok.forEach((r, n) => {
-      if (r.ok) writeOutputFile(target(n), `${JSON.stringify(r.scenario.trace, null, 2)}\n`, out);
+      if (r.ok) writeOutputFile(target(n), `${jsonText(r.scenario.trace, 2)}\n`, out);
     });
   }
   const name = file === '-' ? STDIN_NAME : file;
-  if (format === 'json') io.stdout.write(`${JSON.stringify(explanationToJson(result), null, 2)}\n`);
+  if (format === 'json') io.stdout.write(`${jsonText(explanationToJson(result), 2)}\n`);
   else {
     // the explanations on stdout (numbered as found); an error only once, on stderr
     const parts: string[] = [];
@@ -233,7 +234,7 @@ export async function checkFtraceCommand(
     );
   }
   if (o.format === 'json') {
-    io.stdout.write(`${JSON.stringify({ ...checkJson(r.result), ftrace: r.summary }, null, 2)}\n`);
+    io.stdout.write(`${jsonText({ ...checkJson(r.result), ftrace: r.summary }, 2)}\n`);
   } else {
     io.stdout.write(checkText(ft.ftrace, r.result)); // the path as given, as `check` prints it
     io.stdout.write(terminalSafe(`${formatFtraceSummary(r.summary).join('\n')}\n`));

@@ -5,6 +5,7 @@
  *
  * main() takes its output streams as arguments so tests run it in-process.
  */
+import { jsonText, quoted } from './json';
 import * as fs from 'fs';
 import * as path from 'path';
 import { LockdepError } from '../core/errors';
@@ -21,7 +22,6 @@ import {
   UsageMistake,
 } from './args';
 import { checkJson, checkText, matrixJson, matrixText } from './output';
-import { escapeText } from '../report/escape';
 import {
   checkFtraceCommand,
   explainCommand,
@@ -165,7 +165,7 @@ async function check(argv: readonly string[], io: CliIO): Promise<number> {
   }
   io.stdout.write(
     o.format === 'json'
-      ? `${JSON.stringify(checkJson(result), null, 2)}\n`
+      ? `${jsonText(checkJson(result), 2)}\n`
       : checkText(file === '-' ? STDIN_NAME : file, result),
   );
   return result.violations.length > 0 ? EXIT_VIOLATIONS : EXIT_CLEAN;
@@ -191,7 +191,7 @@ async function matrix(argv: readonly string[], io: CliIO): Promise<number> {
   }
   io.stdout.write(
     o.format === 'json'
-      ? `${JSON.stringify(matrixJson(result), null, 2)}\n`
+      ? `${jsonText(matrixJson(result), 2)}\n`
       : matrixText(file === '-' ? STDIN_NAME : file, result),
   );
   return result.columns.some((c) => c.result.violations.length > 0) ? EXIT_VIOLATIONS : EXIT_CLEAN;
@@ -200,7 +200,7 @@ async function matrix(argv: readonly string[], io: CliIO): Promise<number> {
 function help(topic: string | undefined, extra: readonly string[], io: CliIO): number {
   if (extra.length)
     throw new UsageMistake(
-      `lockdep help: one command at a time; unexpected ${extra.map((a) => JSON.stringify(a)).join(' ')}`,
+      `lockdep help: one command at a time; unexpected ${extra.map((a) => quoted(a)).join(' ')}`,
     );
   // `lockdep help --help`, `lockdep help help`: the overview is the help of `help`
   if (topic === undefined || topic === 'help' || topic === '--help' || topic === '-h')
@@ -210,10 +210,7 @@ function help(topic: string | undefined, extra: readonly string[], io: CliIO): n
   else if (topic === 'graph') io.stdout.write(GRAPH_HELP);
   else if (topic === 'explain') io.stdout.write(EXPLAIN_HELP);
   else if (topic === 'scenarios') io.stdout.write(SCENARIOS_HELP);
-  else
-    throw new UsageMistake(
-      `lockdep help: no command ${JSON.stringify(escapeText(topic))} (commands: ${COMMANDS})`,
-    );
+  else throw new UsageMistake(`lockdep help: no command ${quoted(topic)} (commands: ${COMMANDS})`);
   return EXIT_CLEAN;
 }
 
@@ -258,7 +255,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       case '-V':
         if (rest.length)
           throw new UsageMistake(
-            `lockdep: ${cmd} takes no argument; unexpected ${rest.map((a) => JSON.stringify(escapeText(a))).join(' ')}`,
+            `lockdep: ${cmd} takes no argument; unexpected ${rest.map((a) => quoted(a)).join(' ')}`,
           );
         io.stdout.write(`lockdep ${version()}\n`);
         return EXIT_CLEAN;
@@ -267,7 +264,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
         return EXIT_BAD_INPUT;
       default:
         throw new UsageMistake(
-          `lockdep: unknown command ${JSON.stringify(escapeText(cmd))} (commands: ${COMMANDS}, help)`,
+          `lockdep: unknown command ${quoted(cmd)} (commands: ${COMMANDS}, help)`,
         );
     }
   } catch (e) {

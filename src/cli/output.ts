@@ -36,6 +36,33 @@ export function terminalSafe(text: string): string {
   return text.replace(CONTROL, (c) => escapeText(c));
 }
 
+/**
+ * `x` with every string in it escaped (escapeText), sharing what needed nothing: the names
+ * a violation carries (locks, classes, tasks, call sites) come from the trace, and a
+ * newline in one must not forge a report line. Plain objects and arrays are copied, other
+ * objects kept.
+ */
+export function escapeNames<T>(x: T): T {
+  if (typeof x === 'string') return escapeText(x) as T;
+  if (Array.isArray(x)) {
+    const out = x.map((e: unknown) => escapeNames(e));
+    return (out.some((e, i) => e !== x[i]) ? out : x) as T;
+  }
+  if (x !== null && typeof x === 'object') {
+    const proto = Object.getPrototypeOf(x) as unknown;
+    if (proto !== Object.prototype && proto !== null) return x;
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) {
+      const e = escapeNames(v);
+      if (e !== v) changed = true;
+      out[k] = e;
+    }
+    return (changed ? out : x) as T;
+  }
+  return x;
+}
+
 /** The configuration in one line, in the kernel's Kconfig names. */
 export function configLine(c: KernelConfig): string {
   const model = {
@@ -65,7 +92,7 @@ export function checkSummaryLine(file: string, r: ReplayResult): string {
 
 /** Text of `lockdep check`: each splat, a blank line between them, then the summary. */
 export function checkText(file: string, r: ReplayResult): string {
-  const parts = r.violations.map((v) => formatViolation(v).replace(/\n+$/, ''));
+  const parts = r.violations.map((v) => formatViolation(escapeNames(v)).replace(/\n+$/, ''));
   parts.push(checkSummaryLine(file, r));
   return terminalSafe(`${parts.join('\n\n')}\n`);
 }

@@ -4,6 +4,7 @@
  * splat), and with --counters the workload counters (bulk vs list, allocator calls,
  * grace periods, the cache-miss model). A thin layer over src/models/scenarios.ts.
  */
+import { jsonText, quoted } from './json';
 import {
   ALLOCATOR_STATES,
   CALLER_CONTEXTS,
@@ -76,7 +77,7 @@ function list<T extends string>(
   for (const item of raw.split(',')) {
     if (!(allowed as readonly string[]).includes(item)) {
       throw new UsageMistake(
-        `lockdep scenarios: option ${option}: found ${JSON.stringify(item)}, expected one of ${allowed.join(', ')}`,
+        `lockdep scenarios: option ${option}: found ${quoted(item)}, expected one of ${allowed.join(', ')}`,
       );
     }
     out.push(item as T);
@@ -123,7 +124,7 @@ export function parseScenariosArgs(argv: readonly string[]): ScenariosArgs {
         const n = Number(v);
         if (!v || !Number.isInteger(n) || n < 1 || n > 10_000_000)
           throw new UsageMistake(
-            `lockdep scenarios: option --objects: found ${JSON.stringify(v ?? '')}, expected an integer 1..10000000`,
+            `lockdep scenarios: option --objects: found ${quoted(v ?? '')}, expected an integer 1..10000000`,
           );
         a.objects = n;
         a.objectsGiven = true;
@@ -134,7 +135,7 @@ export function parseScenariosArgs(argv: readonly string[]): ScenariosArgs {
         break;
       default:
         throw new UsageMistake(
-          `lockdep scenarios: unknown ${arg.startsWith('-') ? 'option' : 'argument'} ${JSON.stringify(arg)} (see lockdep scenarios --help)`,
+          `lockdep scenarios: unknown ${arg.startsWith('-') ? 'option' : 'argument'} ${quoted(arg)} (see lockdep scenarios --help)`,
         );
     }
   }
@@ -169,7 +170,7 @@ export function scenariosCommand(argv: readonly string[], io: CliIO): number {
         results.push(runWorkload({ strategy, config, objects: a.objects, call: a.calls?.[0] }));
       }
     }
-    if (a.format === 'json') io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    if (a.format === 'json') io.stdout.write(`${jsonText(results, 2)}\n`);
     else {
       const call =
         a.calls?.[0] === 'kvfree_rcu_headless'
@@ -202,7 +203,7 @@ export function scenariosCommand(argv: readonly string[], io: CliIO): number {
       allocatorCalls: c.allocatorCalls,
     }));
     io.stdout.write(
-      `${JSON.stringify({ strategies: m.strategies, configs: m.configs, callers: m.callers, states: m.states, calls: m.calls, cells }, null, 2)}\n`,
+      `${jsonText({ strategies: m.strategies, configs: m.configs, callers: m.callers, states: m.states, calls: m.calls, cells }, 2)}\n`,
     );
   } else {
     io.stdout.write(`${formatScenarioMatrix(m)}\n`);
