@@ -265,8 +265,14 @@ function renderDot(
  * character Mermaid gives a meaning there as an entity code (`#` first, so a name cannot
  * spell an entity itself; `|` would end an edge label, `"` a node label).
  */
+const MERMAID_ENTITY: Readonly<Record<string, string>> = {
+  '"': '#quot;',
+  '<': '#lt;',
+  '>': '#gt;',
+};
+
 function mermaidText(s: string): string {
-  return escapeText(s).replace(/[#"<>|`]/g, (c) => `#${c.charCodeAt(0)};`);
+  return escapeText(s).replace(/[#"<>|`]/g, (c) => MERMAID_ENTITY[c] ?? `#${c.charCodeAt(0)};`);
 }
 
 /**
