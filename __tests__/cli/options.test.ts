@@ -199,3 +199,21 @@ describe('output files (explain --emit-trace): nothing overwritten, nothing foll
     );
   });
 });
+
+describe('a --classes file that is not JSON is located like a trace error', () => {
+  it.each([
+    [
+      '{\n  "classes": {\n    "a": "spinlock",\n  }\n}\n',
+      ':4:3: found "}", expected double-quoted property name',
+    ],
+    ['{\n  "classes": {', ':2:15: found the end, expected'],
+  ])('%j', async (text, where) => {
+    const file = path.join(dir, `classes-${Math.random().toString(36).slice(2)}.json`);
+    fs.writeFileSync(file, text);
+    const ftrace = path.join(ROOT, '__tests__', 'fixtures', 'ftrace', 'mixed.txt');
+    // the words after "expected" are Node's own and vary between versions
+    expect(await usage(['check', '--from-ftrace', ftrace, '--classes', file])).toMatch(
+      new RegExp(`^${escapeRe(`${file}${where}`)}`),
+    );
+  });
+});

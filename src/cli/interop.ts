@@ -53,6 +53,29 @@ irq:irq_handler_entry/exit, irq:softirq_entry/exit, irq_disable/irq_enable, late
 flags) and replays it; lock names the class table does not know are listed.
 `;
 
+/**
+ * A JSON syntax error located as trace errors are, `file:line:col: what was found, what was
+ * expected`, from the offset JSON.parse names (`... in JSON at position 14`).
+ */
+export function jsonErrorAt(file: string, text: string, message: string): string {
+  const where = escapeText(file);
+  const m =
+    /^(.*?)(?: in JSON)? at position (\d+)/.exec(message) ??
+    (/^Unexpected end of JSON input/.test(message)
+      ? ['', 'expected more JSON', String(text.length)]
+      : null);
+  if (!m) return `${where}:1:1: not JSON (${message.split('\n')[0]})`;
+  const pos = Math.min(Number(m[2]), text.length);
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < pos; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  const found = pos < text.length ? `found ${quoted(text.slice(pos, pos + 1))}` : 'found the end';
+  return `${where}:${line}:${pos - start + 1}: ${found}, ${m[1].charAt(0).toLowerCase()}${m[1].slice(1)}`;
+}
+
 function readClasses(cmd: string, file: string | undefined): ClassTable {
   if (file === undefined) return builtinClassTable();
   const text = readTextFile(cmd, file, '--classes');
@@ -60,9 +83,7 @@ function readClasses(cmd: string, file: string | undefined): ClassTable {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new UsageMistake(
-      `lockdep ${cmd}: --classes ${file} is not JSON: ${(e as Error).message}`,
-    );
+    throw new UsageMistake(jsonErrorAt(file, text, (e as Error).message));
   }
   try {
     return parseClassTable(json);
