@@ -117,7 +117,7 @@ function locatedError(file: string, lines: readonly string[], r: UnexplainedRepo
 }
 
 /** `lockdep explain`. */
-export async function explainCommand(argv: readonly string[], io: InteropIO): Promise<number> {
+export function explainCommand(argv: readonly string[], io: InteropIO): number {
   const { options: o, positional } = parseExplainArgs(argv);
   if (o.help) {
     io.stdout.write(EXPLAIN_HELP);

@@ -4,7 +4,6 @@
  * bidi overrides raw; they can only occur inside strings, where a \u escape is the same
  * JSON value.
  */
-// eslint-disable-next-line no-control-regex
 const RAW = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escape(c: string): string {

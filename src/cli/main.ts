@@ -243,11 +243,11 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       case 'graph':
         return await graphCommand(rest, io);
       case 'explain':
-        return await explainCommand(rest, io);
+        return explainCommand(rest, io);
       case 'scenarios':
         return scenariosCommand(rest, io);
-      case 'help':
       // `lockdep --help check` is `lockdep help check`, as `lockdep check --help` is
+      case 'help':
       case '--help':
       case '-h':
         return help(rest[0], rest.slice(1), io);

@@ -45,22 +45,29 @@ export function terminalSafe(text: string): string {
 export function escapeNames<T>(x: T): T {
   if (typeof x === 'string') return escapeText(x) as T;
   if (Array.isArray(x)) {
-    const out = x.map((e: unknown) => escapeNames(e));
-    return (out.some((e, i) => e !== x[i]) ? out : x) as T;
+    const out = (x as unknown[]).map((e) => escapeNames(e));
+    return (out.some((e, i) => e !== (x as unknown[])[i]) ? out : x) as T;
   }
   if (x !== null && typeof x === 'object') {
     const proto = Object.getPrototypeOf(x) as unknown;
     if (proto !== Object.prototype && proto !== null) return x;
     let changed = false;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) {
-      const e = escapeNames(v);
+    for (const [k, v] of Object.entries(x as Record<string, unknown>)) {
+      const e: unknown = escapeNames(v);
       if (e !== v) changed = true;
       out[k] = e;
     }
     return (changed ? out : x) as T;
   }
   return x;
+}
+
+/** `s` without the line breaks at its end (a linear scan, not a backtracking pattern). */
+export function withoutTrailingNewlines(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 10) end--;
+  return s.slice(0, end);
 }
 
 /** The configuration in one line, in the kernel's Kconfig names. */
@@ -92,7 +99,7 @@ export function checkSummaryLine(file: string, r: ReplayResult): string {
 
 /** Text of `lockdep check`: each splat, a blank line between them, then the summary. */
 export function checkText(file: string, r: ReplayResult): string {
-  const parts = r.violations.map((v) => formatViolation(escapeNames(v)).replace(/\n+$/, ''));
+  const parts = r.violations.map((v) => withoutTrailingNewlines(formatViolation(escapeNames(v))));
   parts.push(checkSummaryLine(file, r));
   return terminalSafe(`${parts.join('\n\n')}\n`);
 }

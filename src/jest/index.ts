@@ -91,21 +91,26 @@ function matches(
   return true;
 }
 
+function withoutTrailingNewlines(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 10) end--;
+  return s.slice(0, end);
+}
+
 function describeAll(vs: readonly Violation[]): string {
   if (vs.length === 0) return 'no violations were raised';
   // a blank line between splats, as `lockdep check` prints them
-  const splats = vs.map((v) => formatViolation(v).replace(/\n+$/, ''));
+  const splats = vs.map((v) => withoutTrailingNewlines(formatViolation(v)));
   return `${vs.length} violation${vs.length > 1 ? 's were' : ' was'} raised:\n${splats.join('\n\n')}`;
 }
 
 function describeMatch(kind: ViolationKind, m?: ViolationMatch): string {
   // asymmetric matchers print as what they are, not as their internals
-  const show = (x: unknown): unknown =>
-    x &&
-    typeof x === 'object' &&
-    typeof (x as { asymmetricMatch?: unknown }).asymmetricMatch === 'function'
-      ? String(x)
-      : x;
+  const show = (x: unknown): unknown => {
+    const a = x as { asymmetricMatch?: unknown; toAsymmetricMatcher?: () => string } | null;
+    if (typeof a?.asymmetricMatch !== 'function') return x;
+    return a.toAsymmetricMatcher?.() ?? (a as { toString(): string }).toString();
+  };
   return m
     ? `${kind} ${JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, x]) => [k, show(x)])))}`
     : kind;
@@ -117,7 +122,7 @@ export const lockdepMatchers = {
     this: MatcherContext,
     received: Scenario,
     kind: ViolationKind,
-    match?: ViolationMatch | undefined,
+    match?: ViolationMatch,
   ): MatcherResult {
     const vs = violationsOf(received);
     const hit = vs.find((v) => matches(this ?? {}, v, kind, match));
@@ -189,7 +194,7 @@ export function assertNoLocksHeld(kernel: Kernel): void {
 /** The matchers as Jest sees them on `expect(x)`: typed for both `expect`s below. */
 export interface LockdepMatchers<R> {
   /** The scenario raised a violation of `kind` whose fields match `match` (Jest equality). */
-  toHaveViolation(kind: ViolationKind, match?: ViolationMatch | undefined): R;
+  toHaveViolation(kind: ViolationKind, match?: ViolationMatch): R;
   /** The scenario raised no violation at all. */
   toBeLockdepClean(): R;
   /** The scenario raised an invalid-wait-context report (about `lock`). */
@@ -208,6 +213,7 @@ declare global {
 // ... and `import { expect } from '@jest/globals'`, whose matchers are the `expect`
 // package's.
 declare module 'expect' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  // the type parameters must be the augmented interface's own, T included
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
   interface Matchers<R extends void | Promise<void>, T = unknown> extends LockdepMatchers<R> {}
 }
