@@ -68,6 +68,10 @@ describe('repeated or contradictory options exit 2 naming both', () => {
       ['explain', 'r.txt', '--format', 'json', '--format', 'text'],
       'lockdep explain: --format given twice (--format json, --format text); give it once',
     ],
+    [
+      ['scenarios', '--format', 'json', '--format', 'text'],
+      'lockdep scenarios: --format given twice; give it once',
+    ],
     [['-V', 'extra'], 'lockdep: -V takes no argument; unexpected "extra"'],
     [['--version', 'x'], 'lockdep: --version takes no argument; unexpected "x"'],
   ])('%j', async (argv, message) => {

@@ -87,11 +87,17 @@ function list<T extends string>(
 
 export function parseScenariosArgs(argv: readonly string[]): ScenariosArgs {
   const a: ScenariosArgs = { counters: false, objects: 10000, format: 'text', help: false };
+  const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const next = (): string | undefined => (eq > 0 ? arg.slice(eq + 1) : argv[++i]);
+    // an option given twice is a mistake, as for every command (docs/cli.md)
+    const option = name === '-h' ? '--help' : name;
+    if (option.startsWith('-') && option !== '--help' && seen.has(option))
+      throw new UsageMistake(`lockdep scenarios: ${option} given twice; give it once`);
+    seen.add(option);
     switch (name) {
       case '-h':
       case '--help':
