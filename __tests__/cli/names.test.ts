@@ -205,3 +205,16 @@ describe('fuzz: any name, every output format', () => {
     );
   });
 });
+
+describe('errors quoting a hostile name stay one terminal-safe line', () => {
+  it.each([
+    ['check', path.join(os.tmpdir(), `no${CLEAR}such${FORGED}.json`)],
+    ['matrix', path.join(os.tmpdir(), `no${OSC8}such${FORGED}.json`)],
+    ['explain', path.join(os.tmpdir(), `no${CLEAR}such${FORGED}.txt`)],
+  ])('%s', async (cmd, file) => {
+    const r = await runCli([cmd, file]);
+    expect(r.code).toBe(2);
+    expectTerminalSafe(r.stderr);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});

@@ -21,7 +21,7 @@ import {
   parseMatrixArgs,
   UsageMistake,
 } from './args';
-import { checkJson, checkText, matrixJson, matrixText } from './output';
+import { checkJson, checkText, matrixJson, matrixText, terminalSafe } from './output';
 import {
   checkFtraceCommand,
   explainCommand,
@@ -232,6 +232,11 @@ export async function main(argv: readonly string[], io?: CliIO): Promise<number>
   return EXIT_BAD_INPUT;
 }
 
+/** An error message as one terminal-safe line, whatever names it quotes. */
+function oneLine(message: string): string {
+  return terminalSafe(message).replace(/\n/g, '\\n');
+}
+
 async function run(argv: readonly string[], io: CliIO): Promise<number> {
   try {
     const [cmd, ...rest] = argv;
@@ -269,17 +274,17 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     }
   } catch (e) {
     if (e instanceof TraceError || e instanceof UsageMistake) {
-      io.stderr.write(`${e.message}\n`);
+      io.stderr.write(`${oneLine(e.message)}\n`);
       return EXIT_BAD_INPUT;
     }
     if (e instanceof LockdepError) {
       // a ConfigError from flag combinations, a UsageError: bad input all the same
-      io.stderr.write(`lockdep: ${e.message}\n`);
+      io.stderr.write(`lockdep: ${oneLine(e.message)}\n`);
       return EXIT_BAD_INPUT;
     }
     const msg = e instanceof Error ? e.message : String(e);
     io.stderr.write(
-      `lockdep: internal error: ${msg.split('\n')[0]} (please report this with the trace)\n`,
+      `lockdep: internal error: ${terminalSafe(msg.split('\n')[0])} (please report this with the trace)\n`,
     );
     return EXIT_INTERNAL;
   }
