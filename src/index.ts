@@ -43,7 +43,38 @@ export {
   violationLockSnapshot,
   violationSignature,
 } from './report/violation';
-export type * from './report/violation';
+// types listed one by one: `export type *` would also let TypeScript accept a named ESM
+// import of the internal assertNever(), which Node cannot find in the CommonJS build
+export type {
+  LockSnapshot,
+  ClassSnapshot,
+  TaskSnapshot,
+  IrqStateSnapshot,
+  ViolationBase,
+  InvalidWaitContext,
+  SleepingInAtomic,
+  SchedulingWhileAtomic,
+  BadUnlockBalance,
+  MaxLockDepth,
+  LockHeldAtExit,
+  RecursiveLocking,
+  ChainEntry,
+  CircularDependency,
+  UsageStr,
+  InconsistentLockState,
+  IrqStateName,
+  PathEntry,
+  UsageTrace,
+  IrqUnsafeOrder,
+  IrqInversion,
+  NestedLockNotTaken,
+  HeldLockFreed,
+  SuspiciousRcuUsage,
+  LockdepLimitReached,
+  DebugLocksWarning,
+  Violation,
+  ViolationKind,
+} from './report/violation';
 // the dependency graph as DOT or Mermaid
 export { renderGraph } from './graph/render';
 export type { GraphFormat, GraphOptions } from './graph/render';

@@ -40,8 +40,8 @@ export interface MapInit extends LockInit {
   /** wait_type_inner: what the map presents to locks nested inside */
   readonly inner: WaitTypeName;
   /** wait_type_outer: the context it may be taken in (default: same as inner) */
-  readonly outer?: WaitTypeName;
-  readonly lockType?: LockTypeName;
+  readonly outer?: WaitTypeName | undefined;
+  readonly lockType?: LockTypeName | undefined;
 }
 
 /**
@@ -58,18 +58,18 @@ export interface MapInit extends LockInit {
  */
 export interface IrqOptions {
   /** the line could be force-threaded (no IRQF_NO_THREAD); default false */
-  readonly threaded?: boolean;
+  readonly threaded?: boolean | undefined;
   /**
    * Whether forced threading applies (force_irqthreads()). Default: the config's
    * `threadirqs` (always true on PREEMPT_RT). `false` with `threaded: true` is
    * lib/locking-selftest.c's HARDIRQ_ENTER(): hard interrupt context plus
    * lockdep_hardirq_threaded(), whatever the configuration.
    */
-  readonly forceThreaded?: boolean;
+  readonly forceThreaded?: boolean | undefined;
   /** the irq number, for the irq thread's name (default 1) */
-  readonly irq?: number;
+  readonly irq?: number | undefined;
   /** the handler's name (request_irq()'s `name`), for the irq thread's name (default `handler`) */
-  readonly name?: string;
+  readonly name?: string | undefined;
 }
 
 export interface KernelSummary {

@@ -8,6 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { OPS, VIOLATION_KINDS } from '../../src';
 import { runCli } from './helpers';
+import type { CheckJson } from '../../src/trace/check';
+import type { MatrixJson } from '../../src/cli/output';
 
 const ROOT = path.join(__dirname, '..', '..');
 const EX = (f: string) => path.join(ROOT, 'examples', 'traces', f);
@@ -68,7 +70,7 @@ describe('lockdep check', () => {
       'json',
     ]);
     expect(rt.code).toBe(1);
-    const out = JSON.parse(rt.stdout);
+    const out = JSON.parse(rt.stdout) as CheckJson;
     expect(out.config).toMatchObject({
       preempt: 'rt',
       proveRawLockNesting: false,
@@ -90,16 +92,18 @@ describe('lockdep check', () => {
         ],
       }),
     );
-    const all = JSON.parse((await runCli(['check', f, '--format', 'json'])).stdout);
+    const all = JSON.parse((await runCli(['check', f, '--format', 'json'])).stdout) as CheckJson;
     expect(all.summary).toEqual({ events: 3, violations: 2, suppressed: 0 });
-    const first = JSON.parse((await runCli(['check', f, '--format', 'json', '--first'])).stdout);
+    const first = JSON.parse(
+      (await runCli(['check', f, '--format', 'json', '--first'])).stdout,
+    ) as CheckJson;
     expect(first.summary).toEqual({ events: 3, violations: 1, suppressed: 1 });
     expect(first.config.policy).toBe('first');
   });
 
   it('prints the documented JSON shape', async () => {
     const r = await runCli(['check', RAW_SPIN, '--format', 'json']);
-    const out = JSON.parse(r.stdout);
+    const out = JSON.parse(r.stdout) as CheckJson;
     expect(Object.keys(out)).toEqual(['config', 'violations', 'summary']);
     expect(out.summary).toEqual({ events: 4, violations: 1, suppressed: 0 });
     const v = out.violations[0];
@@ -213,7 +217,7 @@ describe('lockdep matrix', () => {
 
   it('prints per-configuration results as JSON', async () => {
     const r = await runCli(['matrix', RAW_SPIN, '--format', 'json']);
-    const out = JSON.parse(r.stdout);
+    const out = JSON.parse(r.stdout) as MatrixJson;
     expect(out.configs.map((c: { id: string }) => c.id)).toEqual([
       'none/prove',
       'none/noprove',
@@ -252,7 +256,9 @@ describe('lockdep matrix', () => {
 
 describe('help and version', () => {
   it('--version prints the package version', async () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
     expect(await runCli(['--version'])).toEqual({
       code: 0,
       stdout: `lockdep ${pkg.version}\n`,

@@ -166,7 +166,7 @@ describe('lockdep explain', () => {
     await usageError(
       ['explain', REPORT, '--classes', classes],
       new RegExp(
-        `^lockdep explain: --classes ${classes.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:17: classes\\.a: unknown lock type "spinlok"`,
+        `^${classes.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:17: classes\\.a: unknown lock type "spinlok"`,
       ),
     );
   });

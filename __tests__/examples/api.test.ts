@@ -37,3 +37,22 @@ describe('examples/api/kfree-rcu-2020.ts', () => {
     },
   );
 });
+
+describe('examples/ are written as a user writes them', () => {
+  it('import the package by name, never the repository source', () => {
+    const fs = jest.requireActual<typeof import('fs')>('fs');
+    const path = jest.requireActual<typeof import('path')>('path');
+    const dir = path.join(__dirname, '..', '..', 'examples', 'api');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      const specifiers = [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+      expect({ file: f, relative: specifiers.filter((s) => s.startsWith('.')) }).toEqual({
+        file: f,
+        relative: [],
+      });
+      expect(specifiers).toContain('lockdep');
+    }
+  });
+});

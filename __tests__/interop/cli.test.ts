@@ -62,7 +62,7 @@ describe('lockdep explain', () => {
     const r = await run(['explain', file]);
     expect(r.code).toBe(2);
     expect(r.err).toBe(
-      `${file}:6: expected the lock being acquired as \`<address> (<name>){<usage>}-{<outer>:<inner>}, at: <site>\`; the line reads: this line was mangled by the mail client\n`,
+      `${file}:6:16: found "this line was mangled by the mail client", expected the lock being acquired as \`<address> (<name>){<usage>}-{<outer>:<inner>}, at: <site>\`\n`,
     );
     // the error is printed once, on stderr
     expect(r.out).not.toMatch(/expected the lock/);
@@ -175,7 +175,7 @@ describe('lockdep check --from-ftrace', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
       new RegExp(
-        `--classes ${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:28: patterns\\[0\\]\\.match: found`,
+        `^${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:28: patterns\\[0\\]\\.match: found`,
       ),
     );
   });

@@ -1,4 +1,5 @@
-import { createKernel } from '../../src';
+import { createKernel, formatViolation } from '../../src';
+import { expect as jestExpect } from '@jest/globals';
 import { assertNoLocksHeld, lockdepMatchers, LocksHeldError } from '../../src/jest';
 
 expect.extend(lockdepMatchers);
@@ -57,5 +58,56 @@ describe('lockdep/jest matchers', () => {
     k.switchTo('worker');
     a.unlock();
     expect(() => assertNoLocksHeld(k)).not.toThrow();
+  });
+});
+
+describe('lockdep/jest with Jest equality', () => {
+  it('toHaveViolation compares fields with this.equals, so asymmetric matchers work', () => {
+    const k = spinUnderRaw();
+    expect(k).toHaveViolation('invalid-wait-context', { lock: expect.stringContaining('zone') });
+    expect(k).toHaveViolation('invalid-wait-context', { context: expect.any(Number) });
+    expect(k).toHaveViolation('invalid-wait-context', {
+      task: expect.any(String),
+      lock: expect.not.stringContaining('krcp'),
+    });
+    expect(k).not.toHaveViolation('invalid-wait-context', {
+      lock: expect.stringContaining('krcp'),
+    });
+    expect(k).toHaveInvalidWaitContext(expect.stringMatching(/zone->lock$/));
+  });
+
+  it('names an asymmetric matcher in the failure message', () => {
+    let message = '';
+    try {
+      expect(spinUnderRaw()).toHaveViolation('invalid-wait-context', {
+        lock: expect.stringContaining('krcp->nope'),
+      });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('StringContaining');
+  });
+
+  it('separates several splats in one failure message by a blank line', () => {
+    const k = createKernel({ preempt: 'rt' });
+    const raw = k.rawSpinlock('krcp->lock');
+    const zone = k.spinlock('zone->lock');
+    raw.lock();
+    zone.lock();
+    zone.unlock();
+    raw.unlock();
+    expect(k.violations.length).toBeGreaterThan(1);
+    const res = lockdepMatchers.toBeLockdepClean.call({}, k);
+    const text = res.message();
+    expect(text).toContain(k.violations.map((v) => formatViolation(v)).join('\n\n'));
+  });
+
+  it('types the matchers on the expect of @jest/globals', () => {
+    // a type error here (toHaveViolation unknown on this expect) fails `npm test`'s tsc
+    jestExpect.extend(lockdepMatchers);
+    jestExpect(spinUnderRaw()).toHaveViolation('invalid-wait-context', {
+      lock: jestExpect.stringContaining('zone'),
+    });
+    jestExpect(spinUnderRaw('full', false)).toBeLockdepClean();
   });
 });

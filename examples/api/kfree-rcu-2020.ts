@@ -11,7 +11,7 @@
  * - on PREEMPT_RT: the invalid wait context plus "BUG: sleeping function called from
  *   invalid context" from the RT spinlock (zone->lock sleeps there).
  */
-import { createKernel, type Kernel, type KernelOptions } from '../../src';
+import { createKernel, type Kernel, type KernelOptions } from 'lockdep';
 
 export function kfreeRcuRefillUnderRawLock(options: KernelOptions): Kernel {
   const k = createKernel(options);

@@ -69,3 +69,82 @@ export function readTextFile(cmd: string, file: string, option?: string): string
     throw new UsageMistake(`lockdep ${cmd}: cannot read ${which}: ${(e as Error).message}`);
   }
 }
+
+/** The CLI's real streams, and what went wrong writing stdout. */
+export interface ProcessIO extends CliIO {
+  /**
+   * Resolves once everything written to stdout has been handed to the system: null, or
+   * the first write error (EPIPE when the reader went away, ENOSPC on a full disk...).
+   */
+  settle(): Promise<NodeJS.ErrnoException | null>;
+}
+
+/**
+ * process.stdout behind the one output path every command uses. A write error never
+ * escapes as an 'error' event with a stack: the first one is kept, later writes are
+ * dropped (there is no reader, or no room), and main() decides the exit status from it.
+ */
+export function processIO(
+  stdout: NodeJS.WritableStream & { destroyed?: boolean } = process.stdout,
+  stderr: { write(s: string): unknown; readonly isTTY?: boolean } = process.stderr,
+): ProcessIO {
+  let failure: NodeJS.ErrnoException | null = null;
+  const fail = (e: unknown): void => {
+    failure ??= e as NodeJS.ErrnoException;
+  };
+  stdout.on('error', fail);
+  return {
+    stdout: {
+      write(s: string): boolean {
+        if (failure) return false;
+        try {
+          return stdout.write(s);
+        } catch (e) {
+          // a file (SyncWriteStream) throws ENOSPC/EIO from write() itself
+          fail(e);
+          return false;
+        }
+      },
+    },
+    stderr,
+    settle() {
+      return new Promise((resolve) => {
+        if (failure || stdout.destroyed) {
+          resolve(failure);
+          return;
+        }
+        try {
+          stdout.write('', (e) => {
+            if (e) fail(e);
+            // an 'error' event is emitted on the next tick after the failing write
+            setImmediate(() => resolve(failure));
+          });
+        } catch (e) {
+          fail(e);
+          resolve(failure);
+        }
+      });
+    },
+  };
+}
+
+/** A write error in one line, in words: `no space left on device`. */
+export function describeWriteError(e: NodeJS.ErrnoException): string {
+  const words: Record<string, string> = {
+    ENOSPC: 'no space left on device',
+    EIO: 'input/output error',
+    EBADF: 'stdout is closed',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EEXIST: 'file exists',
+    EISDIR: 'is a directory',
+    ENOENT: 'no such directory',
+    ENOTDIR: 'a path component is not a directory',
+    ELOOP: 'is a symbolic link',
+    EROFS: 'read-only file system',
+    EFBIG: 'file too large',
+  };
+  const code = e.code;
+  if (code && words[code]) return words[code];
+  return (e.message || String(e)).split('\n')[0];
+}

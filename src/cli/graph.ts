@@ -9,7 +9,7 @@ import { feedTrace } from '../trace/check';
 import { streamTraceFile, type TraceConsumer } from '../trace/reader';
 import { Replayer } from '../trace/replay';
 import type { TraceDecls, TraceEvent, TraceHeader } from '../trace/schema';
-import { parseGraphArgs } from './args';
+import { GRAPH_OPTIONS_HELP, parseGraphArgs } from './args';
 import { EXIT_CLEAN, onePath, readStdin, STDIN_NAME, type CliIO } from './common';
 
 export const GRAPH_HELP = `Usage: lockdep graph <trace|-> [options]
@@ -20,11 +20,7 @@ dependency kinds; the path of the first reported cycle (or irq-order problem) is
 in red, the refused closing edge dashed. See docs/graph.md.
 
 Options:
-  --format dot|mermaid               output language (default dot)
-  --preempt none|voluntary|full|rt   preemption model (overrides the trace's "config")
-  --prove-raw-lock-nesting           CONFIG_PROVE_RAW_LOCK_NESTING=y
-  --no-prove-raw-lock-nesting        CONFIG_PROVE_RAW_LOCK_NESTING=n
-  -h, --help                         show this help
+${GRAPH_OPTIONS_HELP}
 
 Exit codes: 0 graph printed (whatever the trace contains), 2 bad input or usage.
 `;

@@ -3,23 +3,24 @@
  * `lockdep check --from-ftrace <file>` (real trace buffer text). The work is done by
  * src/interop; this file only parses arguments and chooses the output.
  */
-import * as fs from 'fs';
+import { jsonText, quoted } from './json';
 import type { KernelOptions } from '../core/config';
 import { builtinClassTable, parseClassTableText, type ClassTable } from '../interop/classTable';
 import { bundledClassTable, catalogueLockType } from '../interop/catalogue/lookup';
 import {
   explainText,
   explanationToJson,
-  formatExplainErrors,
-  formatExplanation,
+  formatReportExplanation,
+  type UnexplainedReport,
 } from '../interop/explain';
 import { checkFtraceFile, formatFtraceSummary } from '../interop/ftrace';
 import { DEFAULT_MAX_LINE_LENGTH } from '../interop/lineReader';
 import { InteropError } from '../interop/errors';
 import { LockdepError } from '../core/errors';
-import { parseCheckArgs, UsageMistake } from './args';
+import { EXPLAIN_OPTIONS_HELP, parseCheckArgs, parseExplainArgs, UsageMistake } from './args';
 import { readStdin, readTextFile, STDIN_NAME, unreadable, type CliIO } from './common';
-import { checkJson, checkText } from './output';
+import { checkJson, checkOutputFile, checkText, terminalSafe, writeOutputFile } from './output';
+import { escapeText, escapeTextCapped } from '../report/escape';
 
 /** The CLI's streams; `stdin` feeds `explain -` (tests pass it; default: read fd 0). */
 export type InteropIO = CliIO;
@@ -41,11 +42,7 @@ subclass / lockdep bfs error, DEBUG_LOCKS_WARN_ON(...). Checks the model does no
 (e.g. rcu_dereference_check()) are explained in words and marked not reproducible.
 
 Options:
-  --format text|json       output format (default text; JSON: docs/interop.md)
-  --emit-trace <file.json> write the reconstructed trace (one report: <file.json>;
-                           several: <file>-<n>.json); \`lockdep check\` replays it
-  --classes <classes.json> lock names -> primitives, over the built-in table
-  -h, --help               show this help
+${EXPLAIN_OPTIONS_HELP}
 
 Exit codes: 0 every report explained, 2 a report could not be parsed (the message names
 the line) or no report was found.
@@ -61,6 +58,29 @@ flags) and replays it in one pass; lock names the class table does not know are 
 A line longer than --max-line-length bytes (default 64 MiB) is an error.
 `;
 
+/**
+ * A JSON syntax error located as trace errors are, `file:line:col: what was found, what was
+ * expected`, from the offset JSON.parse names (`... in JSON at position 14`).
+ */
+export function jsonErrorAt(file: string, text: string, message: string): string {
+  const where = escapeText(file);
+  const m =
+    /^(.*?)(?: in JSON)? at position (\d+)/.exec(message) ??
+    (/^Unexpected end of JSON input/.test(message)
+      ? ['', 'expected more JSON', String(text.length)]
+      : null);
+  if (!m) return `${where}:1:1: not JSON (${message.split('\n')[0]})`;
+  const pos = Math.min(Number(m[2]), text.length);
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < pos; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  const found = pos < text.length ? `found ${quoted(text.slice(pos, pos + 1))}` : 'found the end';
+  return `${where}:${line}:${pos - start + 1}: ${found}, ${m[1].charAt(0).toLowerCase()}${m[1].slice(1)}`;
+}
+
 function readClasses(cmd: string, file: string | undefined): ClassTable {
   if (file === undefined) return builtinClassTable();
   const text = readTextFile(cmd, file, '--classes');
@@ -68,7 +88,7 @@ function readClasses(cmd: string, file: string | undefined): ClassTable {
     return parseClassTableText(text, file);
   } catch (e) {
     // located file:line:col, as trace errors are
-    if (e instanceof LockdepError) throw new UsageMistake(`lockdep ${cmd}: --classes ${e.message}`);
+    if (e instanceof LockdepError) throw new UsageMistake(e.message);
     throw e;
   }
 }
@@ -85,47 +105,33 @@ function rejectBinary(cmd: string, file: string, text: string): void {
     );
 }
 
+/** `file:line:col: found "...", expected ...`: the one error style of the CLI. */
+function locatedError(file: string, lines: readonly string[], r: UnexplainedReport): string {
+  const source = lines[r.line - 1] ?? '';
+  const at = r.text ? source.indexOf(r.text) : -1;
+  const col = at >= 0 ? at + 1 : 1;
+  const found = r.text ? `found ${quoted(escapeTextCapped(r.text, 120))}, ` : '';
+  return `${escapeText(file)}:${r.line}:${col}: ${found}${r.message}`;
+}
+
 /** `lockdep explain`. */
-export async function explainCommand(argv: readonly string[], io: InteropIO): Promise<number> {
-  let format: 'text' | 'json' = 'text';
-  let emit: string | undefined;
-  let classes: string | undefined;
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const value = (): string => {
-      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '')
-        throw new UsageMistake(`lockdep explain: option ${name} needs a value`);
-      return v;
-    };
-    if (name === '--help' || name === '-h') {
-      io.stdout.write(EXPLAIN_HELP);
-      return 0;
-    } else if (name === '--format') {
-      const v = value();
-      if (v !== 'text' && v !== 'json')
-        throw new UsageMistake(
-          `lockdep explain: option --format: found ${JSON.stringify(v)}, expected text | json`,
-        );
-      format = v;
-    } else if (name === '--emit-trace') emit = value();
-    else if (name === '--classes') classes = value();
-    else if (a.startsWith('-') && a !== '-')
-      throw new UsageMistake(
-        `lockdep explain: unknown option ${name} (see lockdep explain --help)`,
-      );
-    else positional.push(a);
+export function explainCommand(argv: readonly string[], io: InteropIO): number {
+  const { options: o, positional } = parseExplainArgs(argv);
+  if (o.help) {
+    io.stdout.write(EXPLAIN_HELP);
+    return 0;
   }
+  const { format, classes } = o;
+  const emit = o.emitTrace;
+  if (o.force && emit === undefined)
+    throw new UsageMistake('lockdep explain: --force applies to --emit-trace only');
   if (positional.length === 0)
     throw new UsageMistake(
       'lockdep explain: missing <file> (a kernel log, or - for stdin; see lockdep explain --help)',
     );
   if (positional.length > 1)
     throw new UsageMistake(
-      `lockdep explain: one file at a time, got ${positional.length}: ${positional.join(' ')}`,
+      `lockdep explain: one file at a time, got ${positional.length}: ${positional.map(escapeText).join(' ')}`,
     );
   const file = positional[0];
   const text = file === '-' ? readStdin('explain', io) : readTextFile('explain', file);
@@ -135,33 +141,35 @@ export async function explainCommand(argv: readonly string[], io: InteropIO): Pr
     classes: readClasses('explain', classes),
     catalogue: catalogueLockType,
   });
-  if (emit) {
+  if (emit !== undefined) {
     const ok = result.reports.filter((r) => r.ok);
+    const target = (n: number): string =>
+      ok.length === 1 || emit === '-' ? emit : emit.replace(/(\.json)?$/, `-${n + 1}.json`);
+    const out = {
+      cmd: 'explain',
+      option: '--emit-trace',
+      force: o.force,
+      inputs: classes === undefined ? [file] : [file, classes],
+      io,
+    };
+    // every target is checked before the first is written: a refusal leaves nothing behind
+    ok.forEach((_, n) => checkOutputFile(target(n), out));
     ok.forEach((r, n) => {
-      if (!r.ok) return;
-      const target = ok.length === 1 ? emit! : emit!.replace(/(\.json)?$/, `-${n + 1}.json`);
-      try {
-        fs.writeFileSync(target, `${JSON.stringify(r.scenario.trace, null, 2)}\n`);
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        const why =
-          code === 'ENOENT'
-            ? 'no such directory'
-            : code === 'EISDIR'
-              ? 'is a directory'
-              : code === 'EACCES'
-                ? 'permission denied'
-                : (e as Error).message;
-        throw new UsageMistake(`lockdep explain: --emit-trace: cannot write ${target}: ${why}`);
-      }
+      if (r.ok) writeOutputFile(target(n), `${jsonText(r.scenario.trace, 2)}\n`, out);
     });
   }
-  io.stdout.write(
-    format === 'json'
-      ? `${JSON.stringify(explanationToJson(result), null, 2)}\n`
-      : formatExplanation(result, { errorsElsewhere: true }),
-  );
-  io.stderr.write(formatExplainErrors(result, file === '-' ? '<stdin>' : file));
+  const name = file === '-' ? STDIN_NAME : file;
+  if (format === 'json') io.stdout.write(`${jsonText(explanationToJson(result), 2)}\n`);
+  else {
+    // the explanations on stdout (numbered as found); an error only once, on stderr
+    const parts: string[] = [];
+    result.reports.forEach((r, i) => {
+      if (r.ok) parts.push(formatReportExplanation(r, i + 1).join('\n'));
+    });
+    if (parts.length) io.stdout.write(terminalSafe(`${parts.join('\n\n')}\n`));
+  }
+  const lines = text.split('\n');
+  for (const r of result.reports) if (!r.ok) io.stderr.write(`${locatedError(name, lines, r)}\n`);
   return result.exitCode;
 }
 
@@ -189,6 +197,11 @@ export function takeFtraceArgs(argv: readonly string[]): {
     const v = m[2] ?? argv[++i];
     if (v === undefined || v === '')
       throw new UsageMistake(`lockdep check: option ${m[1]} needs a file`);
+    const before = m[1] === '--from-ftrace' ? ftrace : classes;
+    if (before !== undefined)
+      throw new UsageMistake(
+        `lockdep check: ${m[1]} given twice (${m[1]} ${escapeText(before)}, ${m[1]} ${escapeText(v)}); give it once`,
+      );
     if (m[1] === '--from-ftrace') ftrace = v;
     else if (m[1] === '--max-line-length') {
       if (!/^\d{1,15}$/.test(v) || Number(v) < 1)
@@ -261,10 +274,10 @@ export async function checkFtraceCommand(
     );
   }
   if (o.format === 'json') {
-    io.stdout.write(`${JSON.stringify({ ...checkJson(r.result), ftrace: r.summary }, null, 2)}\n`);
+    io.stdout.write(`${jsonText({ ...checkJson(r.result), ftrace: r.summary }, 2)}\n`);
   } else {
     io.stdout.write(checkText(ft.ftrace, r.result)); // the path as given, as `check` prints it
-    io.stdout.write(`${formatFtraceSummary(r.summary).join('\n')}\n`);
+    io.stdout.write(terminalSafe(`${formatFtraceSummary(r.summary).join('\n')}\n`));
   }
   return r.result.violations.length > 0 ? 1 : 0;
 }

@@ -5,6 +5,7 @@
  *
  * main() takes its output streams as arguments so tests run it in-process.
  */
+import { jsonText, quoted } from './json';
 import * as fs from 'fs';
 import * as path from 'path';
 import { LockdepError } from '../core/errors';
@@ -13,8 +14,14 @@ import { TraceError } from '../trace/errors';
 import { replayTrace, replayTraceFile } from '../trace/check';
 import { runMatrix, runMatrixFile } from '../trace/matrix';
 import { OPS } from '../trace/ops';
-import { parseCheckArgs, parseMatrixArgs, UsageMistake } from './args';
-import { checkJson, checkText, matrixJson, matrixText } from './output';
+import {
+  CHECK_OPTIONS_HELP,
+  MATRIX_OPTIONS_HELP,
+  parseCheckArgs,
+  parseMatrixArgs,
+  UsageMistake,
+} from './args';
+import { checkJson, checkText, matrixJson, matrixText, terminalSafe } from './output';
 import {
   checkFtraceCommand,
   explainCommand,
@@ -32,13 +39,16 @@ import {
   EXIT_CLEAN,
   EXIT_INTERNAL,
   EXIT_VIOLATIONS,
+  describeWriteError,
   onePath,
+  processIO,
   readStdin,
   STDIN_NAME,
   type CliIO,
 } from './common';
 
 export { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_INTERNAL, EXIT_VIOLATIONS, type CliIO };
+export { writeOutputFile, checkOutputFile, type OutputFileOptions } from './output';
 
 const COMMANDS = 'check, matrix, graph, explain, scenarios, catalogue, chains';
 
@@ -74,16 +84,8 @@ function checkHelp(): string {
 Replay <trace> (a .json document or JSON Lines, streamed; - reads stdin) on a modelled
 kernel and print every violation as the kernel would, then a one-line summary.
 
-Options (override the trace's "config"):
-  --preempt none|voluntary|full|rt   preemption model (rt is PREEMPT_RT)
-  --prove-raw-lock-nesting           CONFIG_PROVE_RAW_LOCK_NESTING=y
-  --no-prove-raw-lock-nesting        CONFIG_PROVE_RAW_LOCK_NESTING=n
-  --debug-atomic-sleep               CONFIG_DEBUG_ATOMIC_SLEEP=y (might_sleep() reports)
-  --no-debug-atomic-sleep            CONFIG_DEBUG_ATOMIC_SLEEP=n
-  --first                            stop reporting after the first lockdep splat, as the kernel does
-  --format text|json                 output format (default text)
-  -q, --quiet                        no progress on stderr
-  -h, --help                         show this help
+Options (the first five override the trace's "config"):
+${CHECK_OPTIONS_HELP}
 
 Exit codes: 0 no violations, 1 violations found, 2 bad input or usage, 3 internal error.
 
@@ -98,11 +100,8 @@ Replay <trace> under the 8 configurations preempt none|voluntary|full|rt x
 CONFIG_PROVE_RAW_LOCK_NESTING y|n (DEBUG_ATOMIC_SLEEP=y in all), reading it once, and
 print one row per distinct violation (kind + lock) with the configurations it fires in.
 
-Options:
-  --first              stop reporting after the first lockdep splat in each configuration
-  --format text|json   output format (default text)
-  -q, --quiet          no progress on stderr
-  -h, --help           show this help
+Options (--first: in each configuration):
+${MATRIX_OPTIONS_HELP}
 
 Exit codes: 0 no violations anywhere, 1 a violation in any configuration, 2 bad input or
 usage, 3 internal error.
@@ -170,7 +169,7 @@ async function check(argv: readonly string[], io: CliIO): Promise<number> {
   }
   io.stdout.write(
     o.format === 'json'
-      ? `${JSON.stringify(checkJson(result), null, 2)}\n`
+      ? `${jsonText(checkJson(result), 2)}\n`
       : checkText(file === '-' ? STDIN_NAME : file, result),
   );
   return result.violations.length > 0 ? EXIT_VIOLATIONS : EXIT_CLEAN;
@@ -196,13 +195,17 @@ async function matrix(argv: readonly string[], io: CliIO): Promise<number> {
   }
   io.stdout.write(
     o.format === 'json'
-      ? `${JSON.stringify(matrixJson(result), null, 2)}\n`
+      ? `${jsonText(matrixJson(result), 2)}\n`
       : matrixText(file === '-' ? STDIN_NAME : file, result),
   );
   return result.columns.some((c) => c.result.violations.length > 0) ? EXIT_VIOLATIONS : EXIT_CLEAN;
 }
 
-function help(topic: string | undefined, io: CliIO): number {
+function help(topic: string | undefined, extra: readonly string[], io: CliIO): number {
+  if (extra.length)
+    throw new UsageMistake(
+      `lockdep help: one command at a time; unexpected ${extra.map((a) => quoted(a)).join(' ')}`,
+    );
   // `lockdep help --help`, `lockdep help help`: the overview is the help of `help`
   if (topic === undefined || topic === 'help' || topic === '--help' || topic === '-h')
     io.stdout.write(MAIN_HELP);
@@ -213,18 +216,34 @@ function help(topic: string | undefined, io: CliIO): number {
   else if (topic === 'scenarios') io.stdout.write(SCENARIOS_HELP);
   else if (topic === 'catalogue') io.stdout.write(CATALOGUE_HELP);
   else if (topic === 'chains') io.stdout.write(CHAINS_HELP);
-  else
-    throw new UsageMistake(
-      `lockdep help: no command ${JSON.stringify(topic)} (commands: ${COMMANDS})`,
-    );
+  else throw new UsageMistake(`lockdep help: no command ${quoted(topic)} (commands: ${COMMANDS})`);
   return EXIT_CLEAN;
 }
 
-/** Run the CLI with `argv` (without node and the script). Resolves to the exit code. */
-export async function main(
-  argv: readonly string[],
-  io: CliIO = { stdout: process.stdout, stderr: process.stderr },
-): Promise<number> {
+/**
+ * Run the CLI with `argv` (without node and the script). Resolves to the exit code.
+ *
+ * Without `io` it writes to the process's streams through one output path: when the
+ * reader of stdout goes away (`lockdep check t.json | head -1`) the command ends quietly
+ * with the status it would have had; any other write error (a full disk) is one line on
+ * stderr and exit 2, never a stack trace or a status that claims violations.
+ */
+export async function main(argv: readonly string[], io?: CliIO): Promise<number> {
+  if (io) return run(argv, io);
+  const pio = processIO();
+  const code = await run(argv, pio);
+  const failure = await pio.settle();
+  if (!failure || failure.code === 'EPIPE') return code;
+  pio.stderr.write(`lockdep: cannot write the output: ${describeWriteError(failure)}\n`);
+  return EXIT_BAD_INPUT;
+}
+
+/** An error message as one terminal-safe line, whatever names it quotes. */
+function oneLine(message: string): string {
+  return terminalSafe(message).replace(/\n/g, '\\n');
+}
+
+async function run(argv: readonly string[], io: CliIO): Promise<number> {
   try {
     const [cmd, ...rest] = argv;
     switch (cmd) {
@@ -235,20 +254,24 @@ export async function main(
       case 'graph':
         return await graphCommand(rest, io);
       case 'explain':
-        return await explainCommand(rest, io);
+        return explainCommand(rest, io);
       case 'scenarios':
         return scenariosCommand(rest, io);
       case 'catalogue':
         return await catalogueCommand(rest, io);
       case 'chains':
         return await chainsCommand(rest, io);
+      // `lockdep --help check` is `lockdep help check`, as `lockdep check --help` is
       case 'help':
-        return help(rest[0], io);
       case '--help':
       case '-h':
-        return help(undefined, io);
+        return help(rest[0], rest.slice(1), io);
       case '--version':
       case '-V':
+        if (rest.length)
+          throw new UsageMistake(
+            `lockdep: ${cmd} takes no argument; unexpected ${rest.map((a) => quoted(a)).join(' ')}`,
+          );
         io.stdout.write(`lockdep ${version()}\n`);
         return EXIT_CLEAN;
       case undefined:
@@ -256,22 +279,22 @@ export async function main(
         return EXIT_BAD_INPUT;
       default:
         throw new UsageMistake(
-          `lockdep: unknown command ${JSON.stringify(cmd)} (commands: ${COMMANDS}, help)`,
+          `lockdep: unknown command ${quoted(cmd)} (commands: ${COMMANDS}, help)`,
         );
     }
   } catch (e) {
     if (e instanceof TraceError || e instanceof UsageMistake) {
-      io.stderr.write(`${e.message}\n`);
+      io.stderr.write(`${oneLine(e.message)}\n`);
       return EXIT_BAD_INPUT;
     }
     if (e instanceof LockdepError) {
       // a ConfigError from flag combinations, a UsageError: bad input all the same
-      io.stderr.write(`lockdep: ${e.message}\n`);
+      io.stderr.write(`lockdep: ${oneLine(e.message)}\n`);
       return EXIT_BAD_INPUT;
     }
     const msg = e instanceof Error ? e.message : String(e);
     io.stderr.write(
-      `lockdep: internal error: ${msg.split('\n')[0]} (please report this with the trace)\n`,
+      `lockdep: internal error: ${terminalSafe(msg.split('\n')[0])} (please report this with the trace)\n`,
     );
     return EXIT_INTERNAL;
   }

@@ -4,6 +4,7 @@
  * splat), and with --counters the workload counters (bulk vs list, allocator calls,
  * grace periods, the cache-miss model). A thin layer over src/models/scenarios.ts.
  */
+import { jsonText, quoted } from './json';
 import {
   ALLOCATOR_STATES,
   CALLER_CONTEXTS,
@@ -86,7 +87,7 @@ function list<T extends string>(
   for (const item of raw.split(',')) {
     if (!(allowed as readonly string[]).includes(item)) {
       throw new UsageMistake(
-        `lockdep scenarios: option ${option}: found ${JSON.stringify(item)}, expected one of ${allowed.join(', ')}`,
+        `lockdep scenarios: option ${option}: found ${quoted(item)}, expected one of ${allowed.join(', ')}`,
       );
     }
     out.push(item as T);
@@ -105,11 +106,17 @@ function positive(option: string, v: string | undefined, max: number): number {
 
 export function parseScenariosArgs(argv: readonly string[]): ScenariosArgs {
   const a: ScenariosArgs = { counters: false, objects: 10000, format: 'text', help: false };
+  const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const next = (): string | undefined => (eq > 0 ? arg.slice(eq + 1) : argv[++i]);
+    // an option given twice is a mistake, as for every command (docs/cli.md)
+    const option = name === '-h' ? '--help' : name;
+    if (option.startsWith('-') && option !== '--help' && seen.has(option))
+      throw new UsageMistake(`lockdep scenarios: ${option} given twice; give it once`);
+    seen.add(option);
     switch (name) {
       case '-h':
       case '--help':
@@ -142,7 +149,7 @@ export function parseScenariosArgs(argv: readonly string[]): ScenariosArgs {
         const n = Number(v);
         if (!v || !Number.isInteger(n) || n < 1 || n > 10_000_000)
           throw new UsageMistake(
-            `lockdep scenarios: option --objects: found ${JSON.stringify(v ?? '')}, expected an integer 1..10000000`,
+            `lockdep scenarios: option --objects: found ${quoted(v ?? '')}, expected an integer 1..10000000`,
           );
         a.objects = n;
         a.objectsGiven = true;
@@ -162,7 +169,7 @@ export function parseScenariosArgs(argv: readonly string[]): ScenariosArgs {
         break;
       default:
         throw new UsageMistake(
-          `lockdep scenarios: unknown ${arg.startsWith('-') ? 'option' : 'argument'} ${JSON.stringify(arg)} (see lockdep scenarios --help)`,
+          `lockdep scenarios: unknown ${arg.startsWith('-') ? 'option' : 'argument'} ${quoted(arg)} (see lockdep scenarios --help)`,
         );
     }
   }
@@ -211,7 +218,7 @@ export function scenariosCommand(argv: readonly string[], io: CliIO): number {
         );
       }
     }
-    if (a.format === 'json') io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    if (a.format === 'json') io.stdout.write(`${jsonText(results, 2)}\n`);
     else {
       const call =
         a.calls?.[0] === 'kvfree_rcu_headless'
@@ -244,7 +251,7 @@ export function scenariosCommand(argv: readonly string[], io: CliIO): number {
       allocatorCalls: c.allocatorCalls,
     }));
     io.stdout.write(
-      `${JSON.stringify({ strategies: m.strategies, configs: m.configs, callers: m.callers, states: m.states, calls: m.calls, cells }, null, 2)}\n`,
+      `${jsonText({ strategies: m.strategies, configs: m.configs, callers: m.callers, states: m.states, calls: m.calls, cells }, 2)}\n`,
     );
   } else {
     io.stdout.write(`${formatScenarioMatrix(m)}\n`);

@@ -41,29 +41,29 @@ export const DEFAULT_LIMITS: LockdepLimits = Object.freeze({
 /** Options accepted by createKernel(); every field is optional. */
 export interface KernelOptions {
   /** preemption model; `rt` is CONFIG_PREEMPT_RT. Default `full`. */
-  readonly preempt?: PreemptModel;
+  readonly preempt?: PreemptModel | undefined;
   /** CONFIG_PROVE_RAW_LOCK_NESTING. Default true (the kernel's default since v6.13). */
-  readonly proveRawLockNesting?: boolean;
+  readonly proveRawLockNesting?: boolean | undefined;
   /** CONFIG_DEBUG_ATOMIC_SLEEP: might_sleep() reports. Default true. */
-  readonly debugAtomicSleep?: boolean;
+  readonly debugAtomicSleep?: boolean | undefined;
   /** violation policy. Default `collect`. */
-  readonly policy?: ViolationPolicy;
+  readonly policy?: ViolationPolicy | undefined;
   /** number of CPUs. Default 2. */
-  readonly cpus?: number;
+  readonly cpus?: number | undefined;
   /**
    * force_irqthreads(): the body of a handler marked threaded runs in its irq thread
    * through irq_forced_thread_fn() (task context, BH disabled, interrupts off on !RT), not
    * in hard interrupt context. Default: true on `rt` (forced there), false otherwise (the
    * `threadirqs` boot option).
    */
-  readonly threadirqs?: boolean;
+  readonly threadirqs?: boolean | undefined;
   /** system_state == SYSTEM_BOOTING: __might_resched() stays silent, as during locking_selftest(). */
-  readonly booting?: boolean;
+  readonly booting?: boolean | undefined;
   /** capacity limits; unspecified ones take the kernel's defaults */
-  readonly limits?: Partial<LockdepLimits>;
+  readonly limits?: Partial<LockdepLimits> | undefined;
   /** what print_kernel_ident() prints: release and version. Default `6.12.0` and `#1`. */
-  readonly release?: string;
-  readonly version?: string;
+  readonly release?: string | undefined;
+  readonly version?: string | undefined;
 }
 
 /** The resolved configuration: every field present, frozen. */

@@ -20,18 +20,19 @@ import { UsageError } from '../core/errors';
 import { LD_LOCK } from '../core/waitType';
 import type { Kernel } from '../kernel';
 import type { Violation } from '../report/violation';
+import { escapeText } from '../report/escape';
 
 export type GraphFormat = 'dot' | 'mermaid';
 
 export interface GraphOptions {
   /** output language; default `dot` */
-  readonly format?: GraphFormat;
+  readonly format?: GraphFormat | undefined;
   /** a violation whose dependency path is highlighted */
-  readonly highlight?: Violation | null;
+  readonly highlight?: Violation | null | undefined;
   /** also draw classes that have no dependency at all (default false: only connected ones and highlighted ones) */
-  readonly includeIsolated?: boolean;
+  readonly includeIsolated?: boolean | undefined;
   /** graph title (DOT label / Mermaid title); default none */
-  readonly title?: string;
+  readonly title?: string | undefined;
 }
 
 /** Wait-type names as the graph legend shows them. */
@@ -208,8 +209,13 @@ function nodeLines(n: Node): string[] {
   return lines;
 }
 
+/**
+ * A name inside a DOT quoted string: control characters and newlines become visible
+ * escapes first (escapeText), then `\` and `"` are escaped, so nothing can close the
+ * string or start a new statement.
+ */
 function dotEscape(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return escapeText(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 }
 
 function dotString(s: string): string {
@@ -253,8 +259,28 @@ function renderDot(
   return out.join('\n');
 }
 
+/**
+ * A name inside a Mermaid quoted label or edge label: one line (escapeText), and every
+ * character Mermaid gives a meaning there as an entity code (`#` first, so a name cannot
+ * spell an entity itself; `|` would end an edge label, `"` a node label).
+ */
+const MERMAID_ENTITY: Readonly<Record<string, string>> = {
+  '"': '#quot;',
+  '<': '#lt;',
+  '>': '#gt;',
+};
+
 function mermaidText(s: string): string {
-  return s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
+  return escapeText(s).replace(/[#"<>|`]/g, (c) => MERMAID_ENTITY[c] ?? `#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The title in Mermaid's YAML front matter: a double-quoted YAML scalar (JSON's string
+ * syntax is a subset of it), of one escaped line, so it cannot end the front matter.
+ */
+function mermaidTitle(s: string): string {
+  // a plain file name stays as it was; anything else is quoted
+  return /^\w[\w ./+-]*$/.test(s) && !s.endsWith(' ') ? s : JSON.stringify(escapeText(s));
 }
 
 function renderMermaid(
@@ -264,7 +290,7 @@ function renderMermaid(
   title?: string,
 ): string {
   const out: string[] = [];
-  if (title) out.push('---', `title: ${mermaidText(title)}`, '---');
+  if (title) out.push('---', `title: ${mermaidTitle(title)}`, '---');
   out.push('flowchart LR');
   for (const w of Object.keys(FILL) as WaitName[])
     out.push(`  classDef ${w} fill:${FILL[w]},stroke:#555,color:#000`);

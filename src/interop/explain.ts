@@ -21,12 +21,12 @@ import { isParseError, parseReports, type ParsedReport, type ReportKind } from '
 
 export interface ExplainOptions {
   /** lock names → primitives (built-ins plus --classes) */
-  readonly classes?: ClassTable;
+  readonly classes?: ClassTable | undefined;
   /**
    * an optional class catalogue (class name → primitive), consulted after `classes` and
    * before any naming habit, wherever a name could decide a lock's type
    */
-  readonly catalogue?: PrimitiveLookup;
+  readonly catalogue?: PrimitiveLookup | undefined;
 }
 
 /**

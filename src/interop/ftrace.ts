@@ -669,19 +669,19 @@ export function ftraceToTrace(
 export type ProgressFn = (lines: number, pass: 1 | 2) => void;
 
 export interface FtraceCheckOptions {
-  readonly classes?: ClassTable;
+  readonly classes?: ClassTable | undefined;
   /** kernel options over the imported trace's config (what `check` flags do) */
-  readonly overrides?: KernelOptions;
-  readonly onProgress?: ProgressFn;
+  readonly overrides?: KernelOptions | undefined;
+  readonly onProgress?: ProgressFn | undefined;
   /** call onProgress every this many lines (default 1<<16) */
-  readonly progressEvery?: number;
+  readonly progressEvery?: number | undefined;
   /** longest line accepted, in bytes (default 64 MiB); a longer one is a located error */
-  readonly maxLineLength?: number;
+  readonly maxLineLength?: number | undefined;
   /**
    * lines converted before the CPU count is fixed when no header declares it (default
    * 65,536); a higher CPU after them costs a second read of the file
    */
-  readonly lookaheadLines?: number;
+  readonly lookaheadLines?: number | undefined;
 }
 
 export interface FtraceCheckResult {

@@ -10,6 +10,8 @@
  * Failure messages show the kernel-style splats, so a failing test reads like dmesg.
  * Nothing here imports Jest: the matchers are plain functions over the library's data.
  */
+// the module whose Matchers interface the augmentation below extends (@jest/globals' expect)
+import type {} from 'expect';
 import type { Kernel } from '../kernel';
 import { formatViolation } from '../report/format';
 import { violationLock, type Violation, type ViolationKind } from '../report/violation';
@@ -17,15 +19,26 @@ import { violationLock, type Violation, type ViolationKind } from '../report/vio
 /** What a matcher accepts: a kernel, its violations, or a scenario that builds one. */
 export type Scenario = Kernel | readonly Violation[] | (() => Kernel);
 
-/** Fields a violation must match: `lock` is the lock name the report is about; others compare by equality. */
+/**
+ * Fields a violation must match, compared with Jest's equality (so asymmetric matchers
+ * work): `lock` is the name of the lock the report is about, `task` the task's comm;
+ * any other key is compared with the violation's field of that name.
+ */
 export interface ViolationMatch {
-  readonly lock?: string;
-  readonly task?: string;
+  readonly lock?: unknown;
+  readonly task?: unknown;
   readonly [field: string]: unknown;
 }
 
+/**
+ * The part of Jest's matcher context the matchers use. `equals` is Jest's own deep
+ * equality, which understands asymmetric matchers (`expect.any(Number)`,
+ * `expect.objectContaining(...)`); when a matcher is called outside `expect` it is absent
+ * and a structural comparison stands in.
+ */
 interface MatcherContext {
-  readonly isNot?: boolean;
+  readonly isNot?: boolean | undefined;
+  readonly equals?: ((a: unknown, b: unknown) => boolean) | undefined;
 }
 
 interface MatcherResult {
@@ -43,30 +56,64 @@ function violationsOf(received: unknown): readonly Violation[] {
   );
 }
 
-function matches(v: Violation, kind: ViolationKind, m: ViolationMatch | undefined): boolean {
+/** Structural equality for data (what JSON can hold), used when Jest's is not at hand. */
+function plainEquals(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) =>
+    plainEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}
+
+function matches(
+  ctx: MatcherContext,
+  v: Violation,
+  kind: ViolationKind,
+  m: ViolationMatch | undefined,
+): boolean {
   if (v.kind !== kind) return false;
   if (!m) return true;
+  const equals = ctx.equals ?? plainEquals;
   for (const [key, want] of Object.entries(m)) {
     if (want === undefined) continue;
-    if (key === 'lock') {
-      if (violationLock(v) !== want) return false;
-    } else if (key === 'task') {
-      if (v.task.comm !== want) return false;
-    } else if (
-      JSON.stringify((v as unknown as Record<string, unknown>)[key]) !== JSON.stringify(want)
-    )
-      return false;
+    const got =
+      key === 'lock'
+        ? violationLock(v)
+        : key === 'task'
+          ? v.task.comm
+          : (v as unknown as Record<string, unknown>)[key];
+    if (!equals(got, want)) return false;
   }
   return true;
 }
 
+function withoutTrailingNewlines(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 10) end--;
+  return s.slice(0, end);
+}
+
 function describeAll(vs: readonly Violation[]): string {
   if (vs.length === 0) return 'no violations were raised';
-  return `${vs.length} violation${vs.length > 1 ? 's were' : ' was'} raised:\n${vs.map((v) => formatViolation(v)).join('\n')}`;
+  // a blank line between splats, as `lockdep check` prints them
+  const splats = vs.map((v) => withoutTrailingNewlines(formatViolation(v)));
+  return `${vs.length} violation${vs.length > 1 ? 's were' : ' was'} raised:\n${splats.join('\n\n')}`;
 }
 
 function describeMatch(kind: ViolationKind, m?: ViolationMatch): string {
-  return m ? `${kind} ${JSON.stringify(m)}` : kind;
+  // asymmetric matchers print as what they are, not as their internals
+  const show = (x: unknown): unknown => {
+    const a = x as { asymmetricMatch?: unknown; toAsymmetricMatcher?: () => string } | null;
+    if (typeof a?.asymmetricMatch !== 'function') return x;
+    return a.toAsymmetricMatcher?.() ?? (a as { toString(): string }).toString();
+  };
+  return m
+    ? `${kind} ${JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, x]) => [k, show(x)])))}`
+    : kind;
 }
 
 export const lockdepMatchers = {
@@ -78,7 +125,7 @@ export const lockdepMatchers = {
     match?: ViolationMatch,
   ): MatcherResult {
     const vs = violationsOf(received);
-    const hit = vs.find((v) => matches(v, kind, match));
+    const hit = vs.find((v) => matches(this ?? {}, v, kind, match));
     return {
       pass: hit !== undefined,
       message: () =>
@@ -101,7 +148,11 @@ export const lockdepMatchers = {
   },
 
   /** Shorthand: an invalid-wait-context report about `lock`. */
-  toHaveInvalidWaitContext(this: MatcherContext, received: Scenario, lock?: string): MatcherResult {
+  toHaveInvalidWaitContext(
+    this: MatcherContext,
+    received: Scenario,
+    lock?: unknown,
+  ): MatcherResult {
     return lockdepMatchers.toHaveViolation.call(
       this,
       received,
@@ -140,16 +191,29 @@ export function assertNoLocksHeld(kernel: Kernel): void {
   throw new LocksHeldError(tasks, lines.join('\n'));
 }
 
+/** The matchers as Jest sees them on `expect(x)`: typed for both `expect`s below. */
+export interface LockdepMatchers<R> {
+  /** The scenario raised a violation of `kind` whose fields match `match` (Jest equality). */
+  toHaveViolation(kind: ViolationKind, match?: ViolationMatch): R;
+  /** The scenario raised no violation at all. */
+  toBeLockdepClean(): R;
+  /** The scenario raised an invalid-wait-context report (about `lock`). */
+  toHaveInvalidWaitContext(lock?: unknown): R;
+}
+
+// The global `expect` (@types/jest) ...
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
-    interface Matchers<R> {
-      /** The scenario raised a violation of `kind` (matching `match`). */
-      toHaveViolation(kind: ViolationKind, match?: ViolationMatch): R;
-      /** The scenario raised no violation. */
-      toBeLockdepClean(): R;
-      /** The scenario raised an invalid-wait-context report (about `lock`). */
-      toHaveInvalidWaitContext(lock?: string): R;
-    }
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface Matchers<R> extends LockdepMatchers<R> {}
   }
+}
+
+// ... and `import { expect } from '@jest/globals'`, whose matchers are the `expect`
+// package's.
+declare module 'expect' {
+  // the type parameters must be the augmented interface's own, T included
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
+  interface Matchers<R extends void | Promise<void>, T = unknown> extends LockdepMatchers<R> {}
 }

@@ -97,10 +97,10 @@ export interface CellOptions {
   readonly config: MatrixConfig | string;
   readonly caller: CallerContext;
   readonly state: AllocatorState;
-  readonly call?: ScenarioCall;
+  readonly call?: ScenarioCall | undefined;
   /** extra allocator knobs (pageOwner, debugPagealloc) */
-  readonly pageOwner?: boolean;
-  readonly debugPagealloc?: boolean;
+  readonly pageOwner?: boolean | undefined;
+  readonly debugPagealloc?: boolean | undefined;
 }
 
 /** Map a violation to its matrix tag. */
@@ -266,11 +266,11 @@ function diffStats(now: PageAllocatorStats, before: PageAllocatorStats): PageAll
 }
 
 export interface MatrixOptions {
-  readonly strategies?: readonly KvfreeStrategyName[];
-  readonly configs?: readonly string[];
-  readonly callers?: readonly CallerContext[];
-  readonly states?: readonly AllocatorState[];
-  readonly calls?: readonly ScenarioCall[];
+  readonly strategies?: readonly KvfreeStrategyName[] | undefined;
+  readonly configs?: readonly string[] | undefined;
+  readonly callers?: readonly CallerContext[] | undefined;
+  readonly states?: readonly AllocatorState[] | undefined;
+  readonly calls?: readonly ScenarioCall[] | undefined;
 }
 
 export interface ScenarioMatrix {
@@ -386,20 +386,20 @@ export function formatScenarioMatrix(m: ScenarioMatrix): string {
 
 export interface WorkloadOptions {
   readonly strategy: KvfreeStrategyName;
-  readonly config?: MatrixConfig | string;
+  readonly config?: MatrixConfig | string | undefined;
   /** objects to free (default 10000) */
-  readonly objects?: number;
-  readonly call?: ScenarioCall;
-  readonly caller?: CallerContext;
+  readonly objects?: number | undefined;
+  readonly call?: ScenarioCall | undefined;
+  readonly caller?: CallerContext | undefined;
   /** calls between two runs of the rest of the system (default 64) */
-  readonly burst?: number;
+  readonly burst?: number | undefined;
   /** ms of time per burst (default 1) */
-  readonly msPerBurst?: number;
+  readonly msPerBurst?: number | undefined;
   /** a grace period completes every this many ms (default 10, cf. the 9-18 ms of §4) */
-  readonly gpEveryMs?: number;
+  readonly gpEveryMs?: number | undefined;
   /** run the kvfree shrinker (scan_objects) every this many ms (default: never) */
-  readonly shrinkEveryMs?: number;
-  readonly kvfree?: { readonly minCachedObjs?: number; readonly bulkCapacity?: number };
+  readonly shrinkEveryMs?: number | undefined;
+  readonly kvfree?: { readonly minCachedObjs?: number; readonly bulkCapacity?: number } | undefined;
 }
 
 export interface WorkloadResult {

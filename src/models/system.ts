@@ -14,10 +14,10 @@ import { getStrategy, type KvfreeStrategy, type KvfreeStrategyName } from './str
 
 export interface ModelSystemOptions {
   /** kvfree_rcu strategy (default `mainline`) */
-  readonly strategy?: KvfreeStrategyName;
+  readonly strategy?: KvfreeStrategyName | undefined;
   /** page allocator knobs; `version` defaults to the strategy's */
-  readonly allocator?: PageAllocatorOptions;
-  readonly kvfree?: KvfreeOptions;
+  readonly allocator?: PageAllocatorOptions | undefined;
+  readonly kvfree?: KvfreeOptions | undefined;
 }
 
 export interface ModelSystem {

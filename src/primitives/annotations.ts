@@ -100,11 +100,11 @@ export class Seqcount extends LockBase {
 
 export interface MapAcquireOptions extends CallOptions {
   /** 0 exclusive (default), 1 reader, 2 recursive reader */
-  readonly read?: 0 | 1 | 2;
-  readonly trylock?: boolean;
+  readonly read?: 0 | 1 | 2 | undefined;
+  readonly trylock?: boolean | undefined;
   /** false: no dependency/usage validation (the wait-type check still runs) */
-  readonly check?: boolean;
-  readonly subclass?: number;
+  readonly check?: boolean | undefined;
+  readonly subclass?: number | undefined;
 }
 
 function checkBool(v: unknown, what: string): boolean | undefined {

@@ -7,7 +7,7 @@ import type { Runtime } from './runtime';
 /** Per-call options shared by all lock operations. */
 export interface CallOptions {
   /** the acquisition site printed after `at:` (the kernel's acquire_ip); defaults to the API name */
-  readonly at?: string;
+  readonly at?: string | undefined;
 }
 
 /** Options when creating a lock. */
@@ -16,7 +16,7 @@ export interface LockInit {
    * The lock class key (the kernel's lock_class_key: one per init site). Locks created
    * with the same key share a class; by default the key is the lock's name.
    */
-  readonly key?: string;
+  readonly key?: string | undefined;
 }
 
 /**

@@ -28,8 +28,8 @@ import type { Runtime } from './runtime';
 const SOFTIRQ_LOCK_OFFSET = SOFTIRQ_DISABLE_OFFSET + PREEMPT_OFFSET;
 
 export interface NestOptions extends CallOptions {
-  readonly subclass?: number;
-  readonly nestLock?: LockBase | null;
+  readonly subclass?: number | undefined;
+  readonly nestLock?: LockBase | null | undefined;
 }
 
 /** The API names, which are also the default acquisition sites, of one lock family. */

@@ -42,8 +42,8 @@ export function checkResultToJson(r: ReplayResult): CheckJson {
 
 export interface FeedOptions {
   /** file name errors are reported against (default `<trace>`) */
-  readonly file?: string;
-  readonly ops?: OpTable;
+  readonly file?: string | undefined;
+  readonly ops?: OpTable | undefined;
 }
 
 /**
@@ -102,7 +102,7 @@ export function replayTrace(
 }
 
 export interface FileOptions extends ReplayOptions {
-  readonly progress?: (bytes: number, total: number, events: number) => void;
+  readonly progress?: ((bytes: number, total: number, events: number) => void) | undefined;
 }
 
 /** Replay a trace file, streaming JSON Lines. Throws TraceError. */

@@ -51,7 +51,7 @@ export interface MatrixResult {
 
 export interface MatrixOptions extends Omit<ReplayOptions, 'overrides'> {
   /** options applied over the trace's config in every column (preempt and raw nesting are the column's) */
-  readonly overrides?: Omit<KernelOptions, 'preempt' | 'proveRawLockNesting'>;
+  readonly overrides?: Omit<KernelOptions, 'preempt' | 'proveRawLockNesting'> | undefined;
 }
 
 /** Kernel options of one column: the trace's, the overrides, then the column's. */

@@ -359,9 +359,9 @@ export function parseTrace(text: string, file = '<trace>', ops: OpTable = OPS): 
 }
 
 export interface StreamOptions {
-  readonly ops?: OpTable;
+  readonly ops?: OpTable | undefined;
   /** called after each chunk read: bytes read so far, file size, events so far */
-  readonly progress?: (bytes: number, total: number, events: number) => void;
+  readonly progress?: ((bytes: number, total: number, events: number) => void) | undefined;
 }
 
 /** Read a trace file, handing each event to `consumer` as it is read. Returns the event count. */

@@ -22,9 +22,9 @@ import {
 
 export interface ReplayOptions {
   /** kernel options applied over the trace's `config` (what CLI flags do) */
-  readonly overrides?: KernelOptions;
+  readonly overrides?: KernelOptions | undefined;
   /** the op table (default: core ops plus model ops) */
-  readonly ops?: OpTable;
+  readonly ops?: OpTable | undefined;
 }
 
 /** What a replay found. */

@@ -65,27 +65,27 @@ export const MAX_RECLAIM_RETRIES = 16;
 export type Watermark = 'min' | 'low' | 'high';
 
 export interface PageAllocatorOptions {
-  readonly version?: PageAllocatorVersion;
+  readonly version?: PageAllocatorVersion | undefined;
   /** zone free pages outside the pcp lists (NR_FREE_PAGES). Default 100000. */
-  readonly freePages?: number;
+  readonly freePages?: number | undefined;
   /** WMARK_MIN. Default 1024; low = min*5/4, high = min*3/2 unless given. */
-  readonly min?: number;
-  readonly low?: number;
-  readonly high?: number;
+  readonly min?: number | undefined;
+  readonly low?: number | undefined;
+  readonly high?: number | undefined;
   /** pages direct reclaim / kswapd can get back (page cache, anon). Default 50000. */
-  readonly reclaimable?: number;
+  readonly reclaimable?: number | undefined;
   /** pcp->batch. Default 31. */
-  readonly batch?: number;
+  readonly batch?: number | undefined;
   /** pcp->high. Default 6 * batch. */
-  readonly pcpHigh?: number;
+  readonly pcpHigh?: number | undefined;
   /** initial pcp->count per CPU. Default batch. */
-  readonly pcpCount?: number;
+  readonly pcpCount?: number | undefined;
   /** CONFIG_PAGE_OWNER + page_owner=on: __set_page_owner() -> stack_depot_save() */
-  readonly pageOwner?: boolean;
+  readonly pageOwner?: boolean | undefined;
   /** CONFIG_DEBUG_PAGEALLOC enabled */
-  readonly debugPagealloc?: boolean;
+  readonly debugPagealloc?: boolean | undefined;
   /** kswapd starts asleep on its wait queue (default true) */
-  readonly kswapdAsleep?: boolean;
+  readonly kswapdAsleep?: boolean | undefined;
 }
 
 /** A struct page (a 2^order block). */

@@ -59,14 +59,14 @@ export const PLACEMENT_LOG_MAX = 10000;
 
 export interface KvfreeOptions {
   /** KVFREE_BULK_MAX_ENTR override (default: the strategy's, 510 or 507) */
-  readonly bulkCapacity?: number;
+  readonly bulkCapacity?: number | undefined;
   /** rcu_min_cached_objs override (default: the strategy's, 2 or 5) */
-  readonly minCachedObjs?: number;
+  readonly minCachedObjs?: number | undefined;
   /** cache-miss model: line size (64) and pointer size (8) */
-  readonly cacheLineSize?: number;
-  readonly pointerSize?: number;
+  readonly cacheLineSize?: number | undefined;
+  readonly pointerSize?: number | undefined;
   /** rcu_delay_page_cache_fill_msec (5000) */
-  readonly delayPageCacheFillMs?: number;
+  readonly delayPageCacheFillMs?: number | undefined;
 }
 
 export interface KvfreeCounters {
