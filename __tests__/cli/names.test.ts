@@ -3,6 +3,7 @@
  * terminal or a picture escaped: no control sequence, no forged line, no way out of a DOT
  * or Mermaid string. JSON output stays JSON-escaped and keeps the names exact.
  */
+import { runs } from '../helpers/fuzz';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -201,7 +202,7 @@ describe('fuzz: any name, every output format', () => {
         expectTerminalSafe(r.stdout);
         if (argv.includes('json')) expect(() => JSON.parse(r.stdout) as unknown).not.toThrow();
       }),
-      { numRuns: 25 },
+      runs(25, 0x10cd),
     );
   });
 });

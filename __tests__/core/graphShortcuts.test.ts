@@ -5,6 +5,7 @@
  * runs random lock programs through two kernels, one with the shortcuts and one making
  * every __bfs() the kernel makes, and compares every violation and the graph counters.
  */
+import { runs } from '../helpers/fuzz';
 import fc from 'fast-check';
 import { createKernel, type Kernel, type KernelOptions } from '../../src';
 import type { LockdepMap } from '../../src/core/lockdepMap';
@@ -126,7 +127,7 @@ describe('graph shortcuts: reports identical to the full __bfs() searches (diffe
         expect(JSON.stringify(fast.violations)).toBe(JSON.stringify(full.violations));
         expect(fast.stats()).toEqual(full.stats());
       }),
-      { numRuns: 300 },
+      runs(300, 0x10cd),
     );
   });
 

@@ -3,6 +3,7 @@
  * and policy, only ever throws the documented typed errors; the held-lock state stays
  * consistent; and the same sequence always gives the same reports.
  */
+import { runs } from '../helpers/fuzz';
 import fc from 'fast-check';
 import {
   createKernel,
@@ -219,7 +220,7 @@ describe('random sequences of public calls', () => {
       fc.property(config, fc.array(fc.constantFrom(...OPS), { maxLength: 60 }), (options, ops) => {
         run(options, ops);
       }),
-      { numRuns: 400 },
+      runs(400, 0x10cd),
     );
   });
 
@@ -231,7 +232,7 @@ describe('random sequences of public calls', () => {
         expect(JSON.stringify(b.k.violations)).toBe(JSON.stringify(a.k.violations));
         expect(b.errors).toEqual(a.errors);
       }),
-      { numRuns: 150 },
+      runs(150, 0x10cd),
     );
   });
 
@@ -255,7 +256,7 @@ describe('random sequences of public calls', () => {
           ).toEqual([]);
         },
       ),
-      { numRuns: 200 },
+      runs(200, 0x10cd),
     );
   });
 });

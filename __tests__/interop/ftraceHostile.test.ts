@@ -3,6 +3,7 @@
  * into chunks, a maximum line length, CPUs beyond 256 (NR_CPUS up to 8192), comms that
  * hold `-`, NUL bytes in lock names, and errors that are always Error objects.
  */
+import { runs } from '../helpers/fuzz';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -109,7 +110,7 @@ describe('linear time (issue 15: `^\\s*(.+?)-` took minutes on 400k blanks)', ()
           expect(b).toBeLessThanOrEqual(8 * large.length + 100);
         },
       ),
-      { numRuns: 200 },
+      runs(200, 0x10cd),
     );
   });
 });

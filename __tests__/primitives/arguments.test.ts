@@ -4,6 +4,7 @@
  * the event count as they were, and later correct code reports exactly what it would
  * have. Listeners are isolated from the operation that raised what they receive.
  */
+import { runs } from '../helpers/fuzz';
 import fc from 'fast-check';
 import {
   createKernel,
@@ -260,7 +261,7 @@ describe('property: random public calls, valid or not, never raise an internal e
           run(createKernel({ policy }), calls);
         },
       ),
-      { numRuns: 300 },
+      runs(300, 0x10cd),
     );
   });
 });
