@@ -540,7 +540,25 @@ export class Kernel {
 
   /** The current task's name. */
   get current(): string {
-    return this.m.current.comm;
+    return this.m.current.name;
+  }
+
+  /** Does a live task of this name exist? */
+  hasTask(name: string): boolean {
+    return this.m.findTask(name) !== undefined;
+  }
+
+  /**
+   * Create task `name` with a real pid before it first runs (an ftrace import's
+   * `comm-pid`): splats and JSON print that pid, and a name ending in `-<pid>` prints as
+   * the comm before it. A UsageError if the task exists, or for a pid outside 1..2^22.
+   */
+  declareTask(name: string, pid: number): void {
+    if (typeof name !== 'string' || name.length === 0)
+      throw new UsageError(`a task needs a non-empty name, got ${JSON.stringify(name)}`);
+    if (!Number.isInteger(pid) || pid < 1 || pid > 4194304)
+      throw new UsageError(`pid must be an integer in 1..4194304 (PID_MAX_LIMIT), got ${pid}`);
+    this.m.declareTask(name, pid);
   }
 
   /** The CPU operations apply to. */
@@ -629,7 +647,7 @@ export class Kernel {
 
   /** Names of live tasks holding locks. */
   tasksHoldingLocks(): string[] {
-    return this.m.tasks.filter((t) => !t.exited && t.depth > 0).map((t) => t.comm);
+    return this.m.tasks.filter((t) => !t.exited && t.depth > 0).map((t) => t.name);
   }
 
   // ---------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ const CASES: [name: string, text: string, code: string, message: string][] = [
     'unknown field',
     ev('  {"op": "lock", "lock": "A", "irqsave": true}'),
     'unknown-field',
-    't.json:2:31: /events/0/irqsave: found member "irqsave", expected a member of "lock": task, cpu, lock, read, try, subclass, nest, at',
+    't.json:2:31: /events/0/irqsave: found member "irqsave", expected a member of "lock": task, cpu, pid, lock, read, try, subclass, nest, at',
   ],
   [
     'missing lock',

@@ -142,6 +142,22 @@ export class Machine {
   // ---------------------------------------------------------------------------------
   // Tasks and CPUs
 
+  /**
+   * Create task `name` with a real pid (an ftrace import's `comm-pid`): a name ending in
+   * `-<pid>` prints as the comm before it, as ftrace's own task column reads.
+   */
+  declareTask(name: string, pid: number): Task {
+    if (this.byName.has(name)) throw new UsageError(`task ${name} already exists`);
+    if (this.exitedNames.has(name)) throw new UsageError(`task ${name} has exited`);
+    const suffix = `-${pid}`;
+    const comm =
+      name.length > suffix.length && name.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
+    const t = new Task(pid, comm, name);
+    this.tasks.push(t);
+    this.byName.set(name, t);
+    return t;
+  }
+
   /** The task called `comm`, created on first use. */
   task(comm: string): Task {
     let t = this.byName.get(comm);
@@ -695,9 +711,9 @@ export class Machine {
     }
     // Free it (the kernel's release_task()): only the name stays, for the error a later
     // mention gets; a trace of many short-lived tasks runs in bounded memory.
-    if (this.byName.get(t.comm) === t) {
-      this.byName.delete(t.comm);
-      this.exitedNames.add(t.comm);
+    if (this.byName.get(t.name) === t) {
+      this.byName.delete(t.name);
+      this.exitedNames.add(t.name);
       const i = this.tasks.indexOf(t);
       if (i >= 0) this.tasks.splice(i, 1);
     }

@@ -78,7 +78,10 @@ export class Task {
 
   constructor(
     readonly pid: number,
+    /** what the kernel prints (task->comm) */
     readonly comm: string,
+    /** what traces and the API call it; the comm unless a pid was declared (`comm-pid`) */
+    readonly name: string = comm,
   ) {}
 
   /** task_irq_context() */

@@ -296,6 +296,8 @@ export class FtraceConverter {
   private readonly held = new Map<string, Map<string, number>>();
   /** pid → task name: a task is its pid, named by the comm it was first seen with */
   private readonly tasks = new Map<number, string>();
+  /** tasks met whose first event has not yet carried their pid */
+  private readonly pendingPid = new Map<string, number>();
   private readonly unreadable: { line: number; text: string }[] = [];
   private lines = 0;
   private events = 0;
@@ -378,6 +380,8 @@ export class FtraceConverter {
     if (task === undefined) {
       task = `${ev.comm}-${ev.pid}`;
       this.tasks.set(ev.pid, task);
+      // pid 0 is the idle task (swapper), which the model has already
+      if (ev.pid > 0 && ev.pid <= 4194304) this.pendingPid.set(task, ev.pid);
     }
     if (cpu > this.maxCpu) this.maxCpu = cpu;
     let st = this.cpus.get(cpu);
@@ -479,7 +483,20 @@ export class FtraceConverter {
       default:
         break;
     }
+    if (this.pendingPid.size) this.attachPids(out);
     return out;
+  }
+
+  /** The first event of a task carries its real pid, so splats and JSON print it. */
+  private attachPids(out: TraceEvent[]): void {
+    for (let i = 0; i < out.length; i++) {
+      const task = out[i].task;
+      if (task === undefined) continue;
+      const pid = this.pendingPid.get(task);
+      if (pid === undefined) continue;
+      out[i] = { ...out[i], pid };
+      this.pendingPid.delete(task);
+    }
   }
 
   /** Bring the CPU's context and irq state in line with what the flags field shows. */

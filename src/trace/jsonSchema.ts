@@ -12,7 +12,7 @@ import { LOCK_TYPE_NAMES, WAIT_TYPE_NAMES } from '../core/waitType';
 import { VIOLATION_KINDS } from '../report/violation';
 import type { JsonSchema } from './fields';
 import { OPS } from './ops';
-import { CPU_FIELD, TASK_FIELD, type OpTable } from './opTable';
+import { CPU_FIELD, PID_FIELD, TASK_FIELD, type OpTable } from './opTable';
 import {
   BOOL_OPTIONS,
   LOCK_TYPE_TAGS,
@@ -128,6 +128,11 @@ function opSchema(name: string, ops: OpTable): JsonSchema {
     op: { const: name, description: spec.summary },
     task: { ...TASK_FIELD.schema, description: 'the task performing the event (default "init")' },
     cpu: { ...CPU_FIELD.schema, description: 'the CPU it runs on' },
+    pid: {
+      ...PID_FIELD.schema,
+      description:
+        "the task's pid when it first appears (a name ending in -<pid> prints as the comm before it)",
+    },
   };
   const required = ['op'];
   for (const [k, f] of Object.entries(spec.fields)) {

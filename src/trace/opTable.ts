@@ -102,6 +102,8 @@ export type OpTable = Readonly<Record<string, OpSpec>>;
 /** `task` and `cpu`, which every op has. */
 export const TASK_FIELD = field.optional(field.string());
 export const CPU_FIELD = field.optional(field.integer(0, 8191));
+/** PID_MAX_LIMIT is 4M (2^22); pid 0 is the idle task. */
+export const PID_FIELD = field.optional(field.integer(1, 4194304));
 
 /**
  * The shortest member a JSON text can hold besides the ones JSON.parse kept: `,"op":1`
@@ -115,6 +117,7 @@ export function defineOp<const F extends FieldSet>(def: OpDefinition<F>): OpSpec
   const table = Object.create(null) as Record<string, FieldValidator<unknown, boolean> | undefined>;
   table.task = TASK_FIELD;
   table.cpu = CPU_FIELD;
+  table.pid = PID_FIELD;
   let required = 0;
   for (const [k, f] of Object.entries(def.fields)) {
     // an op may restate `cpu` or `task` to give it a meaning of its own (kvfree_cache's cpu)

@@ -12,6 +12,7 @@ import { LOCK_CAPS } from './locks';
 import { MODEL_OPS } from './modelOps';
 import {
   CPU_FIELD,
+  PID_FIELD,
   defineOp,
   TASK_FIELD,
   type EventOf,
@@ -223,7 +224,7 @@ export function mergeOps(base: OpTable, extra: OpTable): OpTable {
   return Object.freeze({ ...base, ...extra });
 }
 
-const COMMON = new Set(['op', 'task', 'cpu']);
+const COMMON = new Set(['op', 'task', 'cpu', 'pid']);
 
 /** Sorted op names for "expected one of" messages. */
 let opList: string | null = null;
@@ -299,9 +300,11 @@ export function validateEvent(
         ? TASK_FIELD
         : key === 'cpu'
           ? CPU_FIELD
-          : undefined;
+          : key === 'pid'
+            ? PID_FIELD
+            : undefined;
     if (!f) {
-      const known = ['task', 'cpu', ...Object.keys(fields).filter((k) => !COMMON.has(k))];
+      const known = ['task', 'cpu', 'pid', ...Object.keys(fields).filter((k) => !COMMON.has(k))];
       throw new TraceIssue(
         {
           code: 'unknown-field',

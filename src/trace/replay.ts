@@ -123,6 +123,7 @@ export class Replayer {
     try {
       const task = ev.task ?? 'init';
       const cpu = ev.cpu;
+      if (ev.pid !== undefined && !k.hasTask(task)) k.declareTask(task, ev.pid);
       if (k.current !== task || (cpu !== undefined && cpu !== k.cpu)) {
         if (cpu !== undefined && cpu >= k.cpus) {
           throw new TraceIssue({

@@ -76,6 +76,11 @@ export interface TraceEvent {
   readonly task?: string;
   /** the CPU it runs on (default: where the task runs, else 0) */
   readonly cpu?: number;
+  /**
+   * the task's pid, when it first appears (an ftrace import's `comm-pid`): splats and JSON
+   * print it, and a task name ending in `-<pid>` prints as the comm before it
+   */
+  readonly pid?: number;
   readonly [field: string]: unknown;
 }
 
