@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { main } from '../../src/cli/main';
+import { explainText, explanationToJson } from '../../src/interop/explain';
+import { catalogueLockType } from '../../src/interop/catalogue/lookup';
 
 const REPORTS = join(__dirname, '..', 'fixtures', 'kernel-reports');
 const FTRACE = join(__dirname, '..', 'fixtures', 'ftrace');
@@ -177,6 +179,26 @@ describe('lockdep check --from-ftrace', () => {
       new RegExp(
         `^${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:28: patterns\\[0\\]\\.match: found`,
       ),
+    );
+  });
+});
+
+describe('lockdep explain and the bundled catalogue (issue 12: "explain uses it to name a lock\'s primitive")', () => {
+  it('names &ctx->completion_lock a spinlock_t from the catalogue, as evidence of the numbering', async () => {
+    const file = join(REPORTS, 'real', 'iwc-io-uring-6.13-raw-timeout-lock.txt');
+    const text = readFileSync(file, 'utf8');
+    const r = await run(['explain', file, '--format', 'json']);
+    const cli = JSON.parse(r.out) as unknown;
+    // the CLI's answer is the library's with the bundled catalogue plugged in ...
+    expect(cli).toEqual(
+      JSON.parse(
+        JSON.stringify(explanationToJson(explainText(text, { catalogue: catalogueLockType }))),
+      ),
+    );
+    // ... which knows a lock the report alone does not type
+    expect(r.out).toContain('(&ctx->completion_lock) is a spinlock_t printed {3:3}');
+    expect(JSON.stringify(explanationToJson(explainText(text)))).not.toContain(
+      '(&ctx->completion_lock) is a spinlock_t',
     );
   });
 });
