@@ -83,7 +83,11 @@ type Naming =
   /** ... as the third argument */
   | 'string3'
   /** `__func__`: the enclosing function (rt_mutex_init()) */
-  | 'func';
+  | 'func'
+  /** the stringified second argument: the key (lockdep_set_class(lock, &key) names the class `#key`) */
+  | 'arg2'
+  /** the first argument followed by `_mutex` (DEFINE_WW_CLASS(x) names its mutexes `#x "_mutex"`) */
+  | 'arg_mutex';
 
 interface MacroSpec {
   readonly kind: DeclKind | 'declared';
@@ -139,6 +143,13 @@ const MACROS: Readonly<Record<string, MacroSpec>> = {
     call: true,
     checkMember: true,
   },
+  // lockdep_set_class(lock, key) is lockdep_set_class_and_name(lock, key, #key)
+  lockdep_set_class: { kind: 'declared', naming: 'arg2', call: true, checkMember: true },
+  // include/linux/ww_mutex.h: DEFINE_WW_CLASS(x) / DEFINE_WD_CLASS(x) give the class's
+  // mutexes the name `#x "_mutex"` (a ww_mutex is a mutex with an acquire context; its
+  // `#x "_acquire"` map is a lockdep map, not a lock, and is left out)
+  DEFINE_WW_CLASS: define('mutex', 'arg_mutex'),
+  DEFINE_WD_CLASS: define('mutex', 'arg_mutex'),
   DEFINE_SPINLOCK: define('spinlock'),
   DEFINE_RAW_SPINLOCK: define('raw_spinlock'),
   DEFINE_MUTEX: define('mutex'),
@@ -259,6 +270,8 @@ export function scanSource(text: string, file: string): FileScan {
   const decls = declarations(toks);
   const sites: CatalogueSite[] = [];
   const conflicts: SiteConflict[] = [];
+  // the lock each init call in this file initialised, as written → its kind
+  const initialised = new Map<string, DeclKind>();
   // the enclosing function, for rt_mutex_init()'s __func__
   let depth = 0;
   let lastCallee: string | null = null;
@@ -310,16 +323,31 @@ export function scanSource(text: string, file: string): FileScan {
       case 'func':
         name = func;
         break;
+      case 'arg2':
+        name = call.args[1] && call.args[1].length > 0 ? stringify(call.args[1]) : null;
+        break;
+      case 'arg_mutex':
+        name = first.length === 1 && first[0].kind === 'ident' ? `${first[0].text}_mutex` : null;
+        break;
     }
     if (name === null || name === '') continue;
     const member = memberOf(first);
     const declared = member === null ? undefined : decls.get(member);
     let kind: DeclKind;
     if (spec.kind === 'declared') {
-      // lockdep_set_class_and_name() works on any lock: the type is the member's, if one
-      if (!declared || declared.size !== 1) continue;
-      kind = [...declared.keys()][0];
-    } else kind = spec.kind;
+      // lockdep_set_class*() works on any lock: the type is the member's, if it is declared
+      // here with one type, else that of the init call on the same lock earlier in the file
+      // (`spin_lock_init(&port->lock); lockdep_set_class(&port->lock, &port_lock_key);`)
+      if (declared && declared.size === 1) kind = [...declared.keys()][0];
+      else {
+        const earlier = initialised.get(stringify(first));
+        if (earlier === undefined) continue;
+        kind = earlier;
+      }
+    } else {
+      kind = spec.kind;
+      if (spec.call) initialised.set(stringify(first), kind);
+    }
     const site: CatalogueSite = {
       name,
       type: KIND_TYPE[kind],
