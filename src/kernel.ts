@@ -10,7 +10,7 @@ import { UsageError } from './core/errors';
 import type { LockdepOff } from './core/lockdep';
 import { Machine } from './core/machine';
 import type { LockClass } from './core/lockClass';
-import type { ModelHost } from './models/host';
+import type { ModelHost } from './core/host';
 import { SOFTIRQ_DISABLE_OFFSET } from './core/preemptCount';
 import { heldSnapshot } from './core/snapshot';
 import type { ViolationListener } from './core/sink';
@@ -698,7 +698,7 @@ export class Kernel {
     this.m.setEvent(index);
   }
 
-  /** @internal what the models run on (see models/host.ts) */
+  /** @internal what the models run on (see core/host.ts) */
   get host(): ModelHost {
     return (this.hostImpl ??= makeHost(this.m, this.r));
   }

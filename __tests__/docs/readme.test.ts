@@ -3,6 +3,7 @@
  * (possibly indented, possibly continued with `\`) is run through the CLI here and must
  * print exactly what the README shows, so the README cannot drift from the code.
  */
+import { withoutTrailingNewlines } from '../../src/cli/output';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runCli } from '../cli/helpers';
@@ -41,9 +42,9 @@ describe('README.md', () => {
   });
 
   it.each(all.map((b) => [b.args.join(' '), b]))('$ npx lockdep %s', async (_cmd, b) => {
-    const r = await runCli((b as Block).args);
+    const r = await runCli(b.args);
     expect(r.stderr).toBe('');
-    expect(r.stdout.replace(/\n+$/, '')).toBe((b as Block).expected);
+    expect(withoutTrailingNewlines(r.stdout)).toBe(b.expected);
   });
 
   it('opens with the two commands, and .ci/run runs the same install and test command', () => {

@@ -191,7 +191,7 @@ describe('fuzz: CLI argv', () => {
           const ctx = `lockdep ${JSON.stringify(argv)}: code ${r.code}\nstderr: ${r.stderr}`;
           if (![0, 1, 2].includes(r.code)) throw new Error(ctx);
           if (
-            /^\s+at \S+ \(|lockdep: internal error|TypeError|ReferenceError|RangeError|\bundefined\b|\[object Object\]/m.test(
+            /^[ \t]+at \S+ \(|lockdep: internal error|TypeError|ReferenceError|RangeError|\bundefined\b|\[object Object\]/m.test(
               r.stderr,
             )
           )

@@ -86,7 +86,7 @@ function applyEdit(root: Json, e: Edit): Json {
   const all = paths(root);
   const p = all[e.pick % all.length];
   if (p.length === 0) return e.kind === 'replace' ? e.value : root;
-  const copy = structuredClone(root) as Json;
+  const copy = structuredClone<Json>(root);
   let parent = copy as Record<string | number, Json>;
   for (const k of p.slice(0, -1)) parent = parent[k] as Record<string | number, Json>;
   const last = p[p.length - 1];
@@ -190,7 +190,7 @@ function applyText(s: string, e: TextEdit): string {
       return s.replace(/\n/g, '\r\n');
     case 'dup-key': {
       // repeat one `"key": value` member right after itself (a duplicate member name)
-      const m = /"([^"\\]+)":\s*("[^"]*"|-?\d+(?:\.\d+)?|true|false|null)/g;
+      const m = /"[^"\\]+":\s*(?:"[^"]*"|-?\d+(?:\.\d+)?|true|false|null)/g;
       const hits = [...s.matchAll(m)];
       if (hits.length === 0) return s;
       const h = hits[e.at % hits.length];

@@ -127,13 +127,16 @@ export function runSteps(
         const tr = s.op === 'trylock';
         switch (s.lock) {
           case 'rcu_read_lock':
-            acq ? k.rcuReadLock() : k.rcuReadUnlock();
+            if (acq) k.rcuReadLock();
+            else k.rcuReadUnlock();
             break;
           case 'rcu_read_lock_bh':
-            acq ? k.rcuReadLockBh() : k.rcuReadUnlockBh();
+            if (acq) k.rcuReadLockBh();
+            else k.rcuReadUnlockBh();
             break;
           case 'rcu_read_lock_sched':
-            acq ? k.rcuReadLockSched() : k.rcuReadUnlockSched();
+            if (acq) k.rcuReadLockSched();
+            else k.rcuReadUnlockSched();
             break;
           case 'raw_spinlock': {
             const l = get(s, (n) => k.rawSpinlock(n));
@@ -153,9 +156,14 @@ export function runSteps(
           case 'write_lock': {
             const l = get(s, (n) => k.rwlock(n, { queued: false }));
             const read = s.lock === 'read_lock';
-            if (!acq) read ? l.readUnlock() : l.writeUnlock();
-            else if (tr) read ? l.readTrylock() : l.writeTrylock();
-            else read ? l.readLock() : l.writeLock();
+            if (!acq) {
+              if (read) l.readUnlock();
+              else l.writeUnlock();
+            } else if (tr) {
+              if (read) l.readTrylock();
+              else l.writeTrylock();
+            } else if (read) l.readLock();
+            else l.writeLock();
             break;
           }
           case 'local_lock': {
@@ -174,19 +182,22 @@ export function runSteps(
           }
           case 'srcu_read_lock': {
             const l = get(s, (n) => k.srcu(n));
-            acq ? l.readLock() : l.readUnlock();
+            if (acq) l.readLock();
+            else l.readUnlock();
             break;
           }
           case 'percpu_rw_semaphore_down_read': {
             const l = get(s, (n) => k.percpuRwsem(n));
-            acq ? l.downRead() : l.upRead();
+            if (acq) l.downRead();
+            else l.upRead();
             break;
           }
           case 'wait_override': {
             const l = get(s, (n) =>
               k.waitOverrideMap(n, (s.wait_type ?? 'SLEEP').toLowerCase() as 'sleep'),
             );
-            acq ? l.enter() : l.exit();
+            if (acq) l.enter();
+            else l.exit();
             break;
           }
           default:

@@ -16,7 +16,7 @@ async function run(argv: string[], stdin?: string) {
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s), isTTY: false },
     ...(stdin !== undefined ? { stdin: () => stdin } : {}),
-  } as never);
+  });
   return { code, out, err };
 }
 

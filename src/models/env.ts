@@ -19,7 +19,6 @@ export interface WorkqueueDef {
 
 export const SYSTEM_WQ: WorkqueueDef = { name: 'events', kind: 'percpu' };
 export const SYSTEM_HIGHPRI_WQ: WorkqueueDef = { name: 'events_highpri', kind: 'highpri' };
-export const SYSTEM_UNBOUND_WQ: WorkqueueDef = { name: 'events_unbound', kind: 'unbound' };
 
 /** struct delayed_work (a plain work_struct is one with delay 0). */
 export class DelayedWork {

@@ -1,12 +1,6 @@
 /** Stable JSON forms of a violation. */
 import { formatViolation, violationTitle } from './format';
-import {
-  violationLock,
-  type LockSnapshot,
-  type TaskSnapshot,
-  type Violation,
-  type ViolationKind,
-} from './violation';
+import { violationLock, type LockSnapshot, type Violation, type ViolationKind } from './violation';
 
 /** The violation's data plus `title`, `lockName` (violationLock()) and `text` (the splat). */
 export function violationToJson(v: Violation): Record<string, unknown> {
@@ -45,7 +39,7 @@ export function violationRecord(v: Violation): ViolationRecord {
   }
   // bad-unlock-balance names its lock in its own data: keep that field
   if (v.kind === 'bad-unlock-balance') rest.lockName = v.lockName;
-  const t = task as TaskSnapshot;
+  const t = task;
   return {
     kind,
     event,

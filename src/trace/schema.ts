@@ -49,7 +49,6 @@ export const LOCK_TYPE_TAGS: readonly LockTypeTag[] = [
 
 /** The RCU read-side maps, declared in every trace under these names. */
 export const RCU_LOCKS = ['rcu_read_lock', 'rcu_read_lock_bh', 'rcu_read_lock_sched'] as const;
-export type RcuLockName = (typeof RCU_LOCKS)[number];
 
 /** `{ "type": "spinlock" }`: a lock primitive. */
 export interface PrimitiveLockDecl {

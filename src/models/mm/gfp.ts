@@ -32,7 +32,7 @@ export const GFP_ATOMIC = __GFP_HIGH | __GFP_KSWAPD_RECLAIM;
 export const GFP_KERNEL = __GFP_RECLAIM | __GFP_IO | __GFP_FS;
 /** Today's definition; 2020 kernels had __GFP_KSWAPD_RECLAIM only (kvfree code added __GFP_NOWARN itself). */
 export const GFP_NOWAIT = __GFP_KSWAPD_RECLAIM | __GFP_NOWARN;
-export const GFP_NOIO = __GFP_RECLAIM;
+export const GFP_NOIO = __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM; // (__GFP_RECLAIM)
 export const GFP_NOFS = __GFP_RECLAIM | __GFP_IO;
 
 /** Names a trace or a user may write, longest compositions first for formatting. */
