@@ -26,6 +26,8 @@ export class ChainNode {
   waitBase = 0;
   ctxInner = 0;
   ctxCulprit = -1;
+  /** the ctxSig() under which this acquisition last passed every check (-1: none) */
+  okSig = -1;
 
   constructor(
     readonly key: number,

@@ -92,6 +92,22 @@ export interface LockdepOff {
  * the irq contexts it runs in, unless a trylock; ENABLED_* for the irqs left on, unless
  * lock_sync() (no critical section an irq could hit).
  */
+/**
+ * The execution context as the cached path's two checks see it: the irq context
+ * (task_irq_context()), whether a hardirq is threaded or irq_config (the wait-context
+ * ceiling), and the irq/softirq enable state (the usage bits an acquisition sets).
+ * tryCached() computes the same value inline.
+ */
+function ctxSig(task: Task, hardirqsOff: boolean): number {
+  return (
+    (task.hardirqContext !== 0 ? 2 : 0) |
+    (task.softirqContext !== 0 ? 1 : 0) |
+    (task.hardirqThreaded || task.irqConfig !== 0 ? 4 : 0) |
+    (task.softirqsEnabled ? 8 : 0) |
+    (hardirqsOff ? 16 : 0)
+  );
+}
+
 function usageNeed(
   task: Task,
   read: number,
@@ -124,6 +140,11 @@ export class Lockdep {
    * reported from then on, as in the kernel.
    */
   off: LockdepOff | null = null;
+  /**
+   * The cached-chain fast path is taken: lockdep is on (cleared with `off`), and no
+   * differential test turned it off to compare it with the whole __lock_acquire().
+   */
+  fastPath = true;
   private readonly limits: KernelConfig['limits'];
   /** resolved wait levels, copied from the configuration once */
   private readonly waitSpin: number;
@@ -222,6 +243,7 @@ export class Lockdep {
     if (this.off) return;
     const base = this.host.base(task);
     this.off = { limit, event: base.event };
+    this.fastPath = false;
     this.host.report({ kind: 'lockdep-limit', ...base, limit, message });
   }
 
@@ -259,8 +281,8 @@ export class Lockdep {
       !references &&
       !sync &&
       subclass < NR_LOCKDEP_CACHING_CLASSES &&
-      this.off === null &&
-      this.cachedChain(task, map, subclass, read, at, hardirqsOff)
+      this.fastPath &&
+      this.tryCached(task, map, subclass, read, at, hardirqsOff)
     )
       return true;
     return this.acquireSlow(
@@ -278,8 +300,14 @@ export class Lockdep {
     );
   }
 
-  /** The fast path's lookup_chain_cache() hit: push and return true, or false with nothing changed. */
-  private cachedChain(
+  /**
+   * The fast path's lookup_chain_cache() hit: push and return true, or false with
+   * nothing changed. One comparison stands for check_wait_context() and mark_usage():
+   * the node remembers the execution context (ctxSig()) under which its acquisition
+   * last passed both, and a context is the only input either check reads besides the
+   * chain itself (usage bits are never cleared, so a pass stays a pass).
+   */
+  tryCached(
     task: Task,
     map: LockdepMap,
     subclass: number,
@@ -291,7 +319,9 @@ export class Lockdep {
     const depth = task.depth;
     if (cls === undefined || depth + 1 >= this.maxLockDepth || task.lockdepRecursion !== 0)
       return false;
-    const irqContext = (task.hardirqContext ? 2 : 0) + (task.softirqContext ? 1 : 0);
+    const hc = task.hardirqContext;
+    const sc = task.softirqContext;
+    const irqContext = (hc !== 0 ? 2 : 0) + (sc !== 0 ? 1 : 0);
     const top = depth > 0 ? task.held[depth - 1] : null;
     const node = (top !== null && top.irqContext === irqContext ? top.chain : this.chains.root)
       .next;
@@ -299,12 +329,13 @@ export class Lockdep {
       node === null ||
       node.cls !== cls ||
       node.read !== read ||
-      !node.fast ||
-      node.waitBase !== this.waitBase(task)
+      node.okSig !==
+        (irqContext |
+          (task.hardirqThreaded || task.irqConfig !== 0 ? 4 : 0) |
+          (task.softirqsEnabled ? 8 : 0) |
+          (hardirqsOff ? 16 : 0))
     )
       return false;
-    const need = usageNeed(task, read, false, hardirqsOff, false);
-    if ((cls.usageMask & need) !== need) return false;
     const h = task.held[depth] ?? task.slot(depth);
     h.map = map;
     h.cls = cls;
@@ -430,6 +461,9 @@ export class Lockdep {
         node.waitBase = h.ctxBase;
         node.ctxInner = h.ctxInner;
         node.ctxCulprit = h.ctxCulprit < 0 ? -1 : depth - h.ctxCulprit;
+        // what tryCached() compares: this context, when both checks pass in it now
+        const need = usageNeed(task, read, false, hardirqsOff, false);
+        node.okSig = waitOk && (cls.usageMask & need) === need ? ctxSig(task, hardirqsOff) : -1;
       }
     }
 
@@ -439,6 +473,7 @@ export class Lockdep {
     if (task.depth >= this.maxLockDepth) {
       // debug_locks_off(): lockdep stops here, with the lock on the held stack.
       this.off = { limit: 'MAX_LOCK_DEPTH', event: this.host.base(task).event };
+      this.fastPath = false;
       this.host.report({
         kind: 'max-lock-depth',
         ...this.host.base(task),
@@ -446,6 +481,16 @@ export class Lockdep {
         max: this.limits.maxLockDepth,
       });
     }
+    return true;
+  }
+
+  /** lock_release() of the innermost lock with nothing to undo: pop it, or false with nothing changed. */
+  tryReleaseTop(task: Task, map: LockdepMap): boolean {
+    const d = task.depth;
+    if (d === 0 || task.lockdepRecursion !== 0) return false;
+    const h = task.held[d - 1];
+    if (h.map !== map || h.references !== 0) return false;
+    task.depth = d - 1;
     return true;
   }
 

@@ -18,6 +18,7 @@ import {
   MIGHT_RESCHED_PREEMPT_MASK,
   MIGHT_RESCHED_RCU_SHIFT,
   NMI_OFFSET,
+  PREEMPT_OFFSET,
   PREEMPT_MASK,
   SOFTIRQ_MASK,
   SOFTIRQ_SHIFT,
@@ -74,6 +75,8 @@ export class Machine {
   event = -1;
   private eventOverride: number | null = null;
   private opDepth = 0;
+  /** cpus[cpu].current, kept by switchTo() and setCurrent(): the hot paths read it once */
+  private cur: Task;
 
   constructor(
     readonly config: KernelConfig,
@@ -93,6 +96,7 @@ export class Machine {
       idle.cpu = i;
       this.cpus.push({ id: i, current: idle, idle });
     }
+    this.cur = this.cpus[0].current;
     const init = this.task('init');
     this.switchTo(init, 0);
   }
@@ -132,6 +136,38 @@ export class Machine {
 
   opAbort(): void {
     this.opDepth--;
+  }
+
+  /**
+   * spin_lock() of a spinning lock when nothing can happen but bookkeeping: no
+   * operation in progress, preempt_count far from its overflow warning, and the
+   * acquisition on lockdep's cached path (Lockdep.tryCached()). Then preempt_disable()
+   * and lock_acquire() are a push and a count, done here as one operation; otherwise
+   * nothing is changed and false sends the caller down the whole path.
+   */
+  spinLockFast(map: LockdepMap, at: string): boolean {
+    if (this.opDepth !== 0 || !this.lockdep.fastPath) return false;
+    const t = this.cur;
+    const pc = t.preemptCount;
+    if ((pc & PREEMPT_MASK) >= PREEMPT_MASK - 11) return false;
+    if (!this.lockdep.tryCached(t, map, 0, 0, at, t.irqsOff)) return false;
+    if ((pc & PREEMPT_MASK) === 0) t.preemptDisabledAt = at;
+    t.preemptCount = pc + PREEMPT_OFFSET;
+    map.holders++;
+    this.event = this.eventOverride ?? this.event + 1;
+    return true;
+  }
+
+  /** spin_unlock() of the innermost lock, the counterpart of spinLockFast(). */
+  spinUnlockFast(map: LockdepMap): boolean {
+    if (this.opDepth !== 0 || !this.lockdep.fastPath) return false;
+    const t = this.cur;
+    const pc = t.preemptCount;
+    if ((pc & PREEMPT_MASK) === 0 || !this.lockdep.tryReleaseTop(t, map)) return false;
+    t.preemptCount = pc - PREEMPT_OFFSET;
+    if (map.holders > 0) map.holders--;
+    this.event = this.eventOverride ?? this.event + 1;
+    return true;
   }
 
   /** Number the next operations as event `index` (trace replay). */
@@ -181,7 +217,13 @@ export class Machine {
 
   /** `current` on the CPU operations apply to. */
   get current(): Task {
-    return this.cpus[this.cpu].current;
+    return this.cur;
+  }
+
+  /** Every change of a CPU's current task goes here, so that `cur` stays right. */
+  private setCurrent(c: Cpu, t: Task): void {
+    c.current = t;
+    this.cur = this.cpus[this.cpu].current;
   }
 
   checkCpu(cpu: number): void {
@@ -200,6 +242,7 @@ export class Machine {
     this.checkCpu(cpu);
     const c = this.cpus[cpu];
     this.cpu = cpu;
+    this.cur = c.current;
     if (c.current === task) return;
     // While a forced-threaded handler serves `task`'s interrupt, code named for `task`
     // (a trace's events between irq_enter and irq_exit) runs in the handler's thread.
@@ -211,10 +254,10 @@ export class Machine {
     if (out !== c.idle) out.cpu = -1;
     if (task.cpu >= 0 && task.cpu !== cpu) {
       const other = this.cpus[task.cpu];
-      other.current = other.idle;
+      this.setCurrent(other, other.idle);
     }
     task.cpu = cpu;
-    c.current = task;
+    this.setCurrent(c, task);
     if (log.enabled) log('cpu%d: %s -> %s', cpu, out.comm, task.comm);
   }
 
@@ -571,7 +614,7 @@ export class Machine {
     const out = c.current;
     // `out` keeps its CPU: it is the task the interrupt came in on, current again after.
     thread.cpu = this.cpu;
-    c.current = thread;
+    this.setCurrent(c, thread);
     if (log.enabled) log('cpu%d: %s -> %s (irq thread)', this.cpu, out.comm, thread.comm);
   }
 
@@ -585,7 +628,7 @@ export class Machine {
     const back = f.interrupted;
     // The interrupted task may have exited or moved while the thread ran (a switchTo()
     // inside the handler body): then the CPU goes idle.
-    c.current = back.exited || back.cpu !== this.cpu ? c.idle : back;
+    this.setCurrent(c, back.exited || back.cpu !== this.cpu ? c.idle : back);
     if (log.enabled) log('cpu%d: %s -> %s (irq thread done)', this.cpu, t.comm, c.current.comm);
     return true;
   }
@@ -706,7 +749,7 @@ export class Machine {
     t.exited = true;
     if (t.cpu >= 0) {
       const c = this.cpus[t.cpu];
-      c.current = c.idle;
+      this.setCurrent(c, c.idle);
       t.cpu = -1;
     }
     // Free it (the kernel's release_task()): only the name stays, for the error a later

@@ -95,8 +95,16 @@ abstract class SpinBase extends LockBase {
     } else this.r.rtSpinLock(this.map, subclass, nest, at, false, this.rtReason);
   }
 
-  /** spin_lock() / spin_lock_nested() / spin_lock_nest_lock() */
+  /**
+   * spin_lock() / spin_lock_nested() / spin_lock_nest_lock(). Split so that the
+   * cached path stays small enough for V8 to inline into the caller.
+   */
   lock(o: NestOptions = NO_OPTIONS): void {
+    if (o !== NO_OPTIONS || !this.spins || !this.r.m.spinLockFast(this.map, this.s.lock))
+      this.lockSlow(o);
+  }
+
+  private lockSlow(o: NestOptions): void {
     const api = this.s.lock;
     let subclass = 0;
     let nest: LockdepMap | null = null;
@@ -119,6 +127,10 @@ abstract class SpinBase extends LockBase {
   }
 
   unlock(o: CallOptions = NO_OPTIONS): void {
+    if (o !== NO_OPTIONS || !this.spins || !this.r.m.spinUnlockFast(this.map)) this.unlockSlow(o);
+  }
+
+  private unlockSlow(o: CallOptions): void {
     let at: string = this.s.unlock;
     if (o !== NO_OPTIONS) {
       checkOptions(o, at);
