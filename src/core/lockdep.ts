@@ -281,7 +281,6 @@ export class Lockdep {
       !references &&
       !sync &&
       subclass < NR_LOCKDEP_CACHING_CLASSES &&
-      this.fastPath &&
       this.tryCached(task, map, subclass, read, at, hardirqsOff)
     )
       return true;
@@ -317,7 +316,12 @@ export class Lockdep {
   ): boolean {
     const cls = map.classCache[subclass];
     const depth = task.depth;
-    if (cls === undefined || depth + 1 >= this.maxLockDepth || task.lockdepRecursion !== 0)
+    if (
+      !this.fastPath ||
+      cls === undefined ||
+      depth + 1 >= this.maxLockDepth ||
+      task.lockdepRecursion !== 0
+    )
       return false;
     const hc = task.hardirqContext;
     const sc = task.softirqContext;
@@ -487,7 +491,7 @@ export class Lockdep {
   /** lock_release() of the innermost lock with nothing to undo: pop it, or false with nothing changed. */
   tryReleaseTop(task: Task, map: LockdepMap): boolean {
     const d = task.depth;
-    if (d === 0 || task.lockdepRecursion !== 0) return false;
+    if (d === 0 || !this.fastPath || task.lockdepRecursion !== 0) return false;
     const h = task.held[d - 1];
     if (h.map !== map || h.references !== 0) return false;
     task.depth = d - 1;

@@ -146,7 +146,7 @@ export class Machine {
    * nothing is changed and false sends the caller down the whole path.
    */
   spinLockFast(map: LockdepMap, at: string): boolean {
-    if (this.opDepth !== 0 || !this.lockdep.fastPath) return false;
+    if (this.opDepth !== 0) return false;
     const t = this.cur;
     const pc = t.preemptCount;
     if ((pc & PREEMPT_MASK) >= PREEMPT_MASK - 11) return false;
@@ -160,7 +160,7 @@ export class Machine {
 
   /** spin_unlock() of the innermost lock, the counterpart of spinLockFast(). */
   spinUnlockFast(map: LockdepMap): boolean {
-    if (this.opDepth !== 0 || !this.lockdep.fastPath) return false;
+    if (this.opDepth !== 0) return false;
     const t = this.cur;
     const pc = t.preemptCount;
     if ((pc & PREEMPT_MASK) === 0 || !this.lockdep.tryReleaseTop(t, map)) return false;

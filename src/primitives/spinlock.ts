@@ -11,6 +11,7 @@
  * the way, so a lock/unlock pair allocates nothing.
  */
 import type { LockdepMap } from '../core/lockdepMap';
+import type { Machine } from '../core/machine';
 import { LD_LOCK, LD_WAIT } from '../core/waitType';
 import { PREEMPT_OFFSET, SOFTIRQ_DISABLE_OFFSET } from '../core/preemptCount';
 import {
@@ -57,6 +58,9 @@ abstract class SpinBase extends LockBase {
   protected abstract readonly spins: boolean;
   /** rtlock_might_resched()'s reason, built once */
   private readonly rtReason: string;
+  /** the machine and the spin_lock() site, one load each on the cached path */
+  private readonly m: Machine;
+  private readonly lockSite: string;
 
   /** @internal */
   constructor(
@@ -66,6 +70,8 @@ abstract class SpinBase extends LockBase {
   ) {
     super(r, map);
     this.rtReason = `spin_lock(${map.name}) on PREEMPT_RT`;
+    this.m = r.m;
+    this.lockSite = s.lock;
   }
 
   /**
@@ -100,7 +106,7 @@ abstract class SpinBase extends LockBase {
    * cached path stays small enough for V8 to inline into the caller.
    */
   lock(o: NestOptions = NO_OPTIONS): void {
-    if (o !== NO_OPTIONS || !this.spins || !this.r.m.spinLockFast(this.map, this.s.lock))
+    if (o !== NO_OPTIONS || !this.spins || !this.m.spinLockFast(this.map, this.lockSite))
       this.lockSlow(o);
   }
 
@@ -127,7 +133,7 @@ abstract class SpinBase extends LockBase {
   }
 
   unlock(o: CallOptions = NO_OPTIONS): void {
-    if (o !== NO_OPTIONS || !this.spins || !this.r.m.spinUnlockFast(this.map)) this.unlockSlow(o);
+    if (o !== NO_OPTIONS || !this.spins || !this.m.spinUnlockFast(this.map)) this.unlockSlow(o);
   }
 
   private unlockSlow(o: CallOptions): void {
