@@ -25,6 +25,13 @@ import {
 } from './lockBase';
 import type { Runtime } from './runtime';
 
+/** Which spin_lock*() variant a shared path runs: plain, _irq, _irqsave, _bh. */
+type Variant = 0 | 1 | 2 | 3;
+const PLAIN = 0;
+const IRQ = 1;
+const IRQSAVE = 2;
+const BH = 3;
+
 /** SOFTIRQ_LOCK_OFFSET: what spin_lock_bh() adds on !RT */
 const SOFTIRQ_LOCK_OFFSET = SOFTIRQ_DISABLE_OFFSET + PREEMPT_OFFSET;
 
@@ -107,47 +114,104 @@ abstract class SpinBase extends LockBase {
    */
   lock(o: NestOptions = NO_OPTIONS): void {
     if (o !== NO_OPTIONS || !this.spins || !this.m.spinLockFast(this.map, this.lockSite))
-      this.lockSlow(o);
+      this.enter(o, this.s.lock, PLAIN);
   }
 
-  private lockSlow(o: NestOptions): void {
-    const api = this.s.lock;
+  unlock(o: CallOptions = NO_OPTIONS): void {
+    if (o !== NO_OPTIONS || !this.spins || !this.m.spinUnlockFast(this.map))
+      this.exit(o, this.s.unlock, PLAIN, false);
+  }
+
+  /** spin_lock_irq(): on RT interrupts stay enabled. */
+  lockIrq(o: NestOptions = NO_OPTIONS): void {
+    this.enter(o, this.s.lockIrq, IRQ);
+  }
+
+  unlockIrq(o: CallOptions = NO_OPTIONS): void {
+    this.exit(o, this.s.unlockIrq, IRQ, false);
+  }
+
+  /** spin_lock_irqsave(): returns the flags for unlockIrqrestore(); on RT nothing is disabled. */
+  lockIrqsave(o: NestOptions = NO_OPTIONS): boolean {
+    return this.enter(o, this.s.lockIrqsave, IRQSAVE);
+  }
+
+  unlockIrqrestore(flags: boolean, o: CallOptions = NO_OPTIONS): void {
+    this.exit(o, this.s.unlockIrqrestore, IRQSAVE, checkFlags(flags, this.s.unlockIrqrestore));
+  }
+
+  /** spin_lock_bh() */
+  lockBh(o: NestOptions = NO_OPTIONS): void {
+    this.enter(o, this.s.lockBh, BH);
+  }
+
+  unlockBh(o: CallOptions = NO_OPTIONS): void {
+    this.exit(o, this.s.unlockBh, BH, false);
+  }
+
+  /**
+   * The whole path of every spin_lock*() variant: arguments checked before anything
+   * changes, then one operation doing the variant's irq or BH part and the
+   * acquisition. Returns the saved irq flags (IRQSAVE; false otherwise).
+   */
+  private enter(o: NestOptions, api: string, how: Variant): boolean {
     let subclass = 0;
     let nest: LockdepMap | null = null;
-    let at: string = api;
+    let at = api;
     if (o !== NO_OPTIONS) {
       checkOptions(o, api);
       subclass = checkSubclass(o.subclass, api);
       nest = this.nestMap(o.nestLock, api);
       at = o.at ?? api;
     }
-    const m = this.r.m;
+    const m = this.m;
     m.opBegin();
+    let flags = false;
     try {
-      this.take(subclass, nest, at);
+      if (how === BH) {
+        // !RT: SOFTIRQ_LOCK_OFFSET and a spinning acquisition; RT: local_bh_disable()
+        // and rt_spin_lock(), nest_lock not passed on (as spin_lock_bh() on RT).
+        if (this.spins) {
+          this.r.localBhDisable(SOFTIRQ_LOCK_OFFSET, at);
+          this.acquireSpin(subclass, nest, at);
+        } else {
+          this.r.localBhDisable(SOFTIRQ_DISABLE_OFFSET, at);
+          this.r.rtSpinLock(this.map, subclass, null, at, false, this.rtReason);
+        }
+      } else {
+        if (how === IRQ && this.spins) m.irqDisable();
+        else if (how === IRQSAVE) flags = this.spins ? m.irqSave() : m.current.irqsOff;
+        this.take(subclass, nest, at);
+      }
     } catch (e) {
       m.opAbort();
       throw e;
     }
     m.opEnd();
+    return flags;
   }
 
-  unlock(o: CallOptions = NO_OPTIONS): void {
-    if (o !== NO_OPTIONS || !this.spins || !this.m.spinUnlockFast(this.map)) this.unlockSlow(o);
-  }
-
-  private unlockSlow(o: CallOptions): void {
-    let at: string = this.s.unlock;
+  /** The whole path of every spin_unlock*() variant; `flags` is what IRQSAVE restores. */
+  private exit(o: CallOptions, api: string, how: Variant, flags: boolean): void {
+    let at = api;
     if (o !== NO_OPTIONS) {
-      checkOptions(o, at);
-      at = o.at ?? at;
+      checkOptions(o, api);
+      at = o.at ?? api;
     }
-    const m = this.r.m;
+    const m = this.m;
     m.opBegin();
     try {
-      if (this.spins) {
-        if (this.releaseSpin(at)) this.r.preemptEnable();
-      } else this.r.rtSpinUnlock(this.map, at);
+      if (!this.spins) {
+        this.r.rtSpinUnlock(this.map, at);
+        if (how === BH) this.r.localBhEnable(SOFTIRQ_DISABLE_OFFSET, at);
+      } else if (this.releaseSpin(at)) {
+        if (how === BH) this.r.localBhEnable(SOFTIRQ_LOCK_OFFSET, at);
+        else {
+          if (how === IRQ) m.irqEnable();
+          else if (how === IRQSAVE) m.irqRestore(flags);
+          this.r.preemptEnable();
+        }
+      }
     } catch (e) {
       m.opAbort();
       throw e;
@@ -171,84 +235,6 @@ abstract class SpinBase extends LockBase {
   trylock(o: CallOptions = NO_OPTIONS): boolean {
     checkOptions(o, this.s.trylock);
     return this.run(this.trylockBody, o.at ?? this.s.trylock, undefined);
-  }
-
-  /** spin_lock_irq(): on RT interrupts stay enabled. */
-  lockIrq(o: NestOptions = NO_OPTIONS): void {
-    const api = this.s.lockIrq;
-    checkOptions(o, api);
-    const subclass = checkSubclass(o.subclass, api);
-    const nest = this.nestMap(o.nestLock, api);
-    const at = o.at ?? api;
-    const m = this.r.m;
-    m.opBegin();
-    try {
-      if (this.spins) m.irqDisable();
-      this.take(subclass, nest, at);
-    } catch (e) {
-      m.opAbort();
-      throw e;
-    }
-    m.opEnd();
-  }
-
-  unlockIrq(o: CallOptions = NO_OPTIONS): void {
-    checkOptions(o, this.s.unlockIrq);
-    const at = o.at ?? this.s.unlockIrq;
-    const m = this.r.m;
-    m.opBegin();
-    try {
-      if (!this.spins) this.r.rtSpinUnlock(this.map, at);
-      else if (this.releaseSpin(at)) {
-        m.irqEnable();
-        this.r.preemptEnable();
-      }
-    } catch (e) {
-      m.opAbort();
-      throw e;
-    }
-    m.opEnd();
-  }
-
-  /** spin_lock_irqsave(): returns the flags for unlockIrqrestore(); on RT nothing is disabled. */
-  lockIrqsave(o: NestOptions = NO_OPTIONS): boolean {
-    const api = this.s.lockIrqsave;
-    checkOptions(o, api);
-    const subclass = checkSubclass(o.subclass, api);
-    const nest = this.nestMap(o.nestLock, api);
-    const at = o.at ?? api;
-    const m = this.r.m;
-    m.opBegin();
-    let flags: boolean;
-    try {
-      flags = this.spins ? m.irqSave() : m.current.irqsOff;
-      this.take(subclass, nest, at);
-    } catch (e) {
-      m.opAbort();
-      throw e;
-    }
-    m.opEnd();
-    return flags;
-  }
-
-  unlockIrqrestore(flags: boolean, o: CallOptions = NO_OPTIONS): void {
-    const api = this.s.unlockIrqrestore;
-    checkFlags(flags, api);
-    checkOptions(o, api);
-    const at = o.at ?? api;
-    const m = this.r.m;
-    m.opBegin();
-    try {
-      if (!this.spins) this.r.rtSpinUnlock(this.map, at);
-      else if (this.releaseSpin(at)) {
-        m.irqRestore(flags);
-        this.r.preemptEnable();
-      }
-    } catch (e) {
-      m.opAbort();
-      throw e;
-    }
-    m.opEnd();
   }
 
   private readonly trylockIrqsaveBody = (at: string): boolean | null => {
@@ -289,49 +275,6 @@ abstract class SpinBase extends LockBase {
   trylockBh(o: CallOptions = NO_OPTIONS): boolean {
     checkOptions(o, this.s.trylockBh);
     return this.run(this.trylockBhBody, o.at ?? this.s.trylockBh, undefined);
-  }
-
-  /** spin_lock_bh() */
-  lockBh(o: NestOptions = NO_OPTIONS): void {
-    const api = this.s.lockBh;
-    checkOptions(o, api);
-    const subclass = checkSubclass(o.subclass, api);
-    const nest = this.nestMap(o.nestLock, api);
-    const at = o.at ?? api;
-    const m = this.r.m;
-    m.opBegin();
-    try {
-      if (this.spins) {
-        this.r.localBhDisable(SOFTIRQ_LOCK_OFFSET, at);
-        this.acquireSpin(subclass, nest, at);
-      } else {
-        this.r.localBhDisable(SOFTIRQ_DISABLE_OFFSET, at);
-        this.r.rtSpinLock(this.map, subclass, null, at, false, this.rtReason);
-      }
-    } catch (e) {
-      m.opAbort();
-      throw e;
-    }
-    m.opEnd();
-  }
-
-  unlockBh(o: CallOptions = NO_OPTIONS): void {
-    checkOptions(o, this.s.unlockBh);
-    const at = o.at ?? this.s.unlockBh;
-    const m = this.r.m;
-    m.opBegin();
-    try {
-      if (this.spins) {
-        if (this.releaseSpin(at)) this.r.localBhEnable(SOFTIRQ_LOCK_OFFSET, at);
-      } else {
-        this.r.rtSpinUnlock(this.map, at);
-        this.r.localBhEnable(SOFTIRQ_DISABLE_OFFSET, at);
-      }
-    } catch (e) {
-      m.opAbort();
-      throw e;
-    }
-    m.opEnd();
   }
 }
 
