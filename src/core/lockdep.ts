@@ -509,15 +509,7 @@ export class Lockdep {
           ? depth - 1
           : this.findHeld(task, map, depth)
         : -1;
-    if (i < 0) {
-      this.host.report({
-        kind: 'bad-unlock-balance',
-        ...this.host.base(task),
-        lockName: map.name,
-        at,
-      });
-      return false;
-    }
+    if (i < 0) return this.badUnlock(task, map, at);
     const h = task.held[i];
     if (h.references) {
       h.references--;
@@ -529,6 +521,17 @@ export class Lockdep {
     // validating any chain that is new), as reacquire_held_locks() does.
     this.reacquire(task, i + 1, depth, -1, 0);
     return true;
+  }
+
+  /** print_unlock_imbalance_bug(): `map` is not held by `task`. */
+  private badUnlock(task: Task, map: LockdepMap, at: string): false {
+    this.host.report({
+      kind: 'bad-unlock-balance',
+      ...this.host.base(task),
+      lockName: map.name,
+      at,
+    });
+    return false;
   }
 
   /**
@@ -583,12 +586,7 @@ export class Lockdep {
     }
     const i = this.findHeld(task, map, depth);
     if (i < 0) {
-      this.host.report({
-        kind: 'bad-unlock-balance',
-        ...this.host.base(task),
-        lockName: map.name,
-        at,
-      });
+      this.badUnlock(task, map, at);
       return null;
     }
     const h = task.held[i];

@@ -309,24 +309,7 @@ export class Machine {
     nestLock: LockdepMap | null,
     at: string,
   ): boolean {
-    if (map.owner !== this) this.ownMap(map);
-    if (nestLock) this.ownMap(nestLock);
-    if (!Number.isInteger(subclass) || subclass < 0)
-      throw new UsageError(`subclass must be a non-negative integer, got ${subclass}`);
-    const t = this.current;
-    return this.lockdep.acquire(
-      t,
-      map,
-      subclass,
-      false,
-      0,
-      true,
-      nestLock,
-      at,
-      t.irqsOff,
-      0,
-      false,
-    );
+    return this.acquireWith(map, subclass, false, 0, true, nestLock, at);
   }
 
   acquire(map: LockdepMap, o: AcquireOptions = {}): boolean {
