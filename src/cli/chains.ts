@@ -56,8 +56,25 @@ function loadTable(files: readonly string[]): ClassTable {
         throw new UsageMistake(`lockdep chains: --classes ${file}: ${e.message}`);
       throw e;
     }
+    t = withoutConflicts(t, json);
   }
   return t;
+}
+
+/**
+ * A name `lockdep catalogue` found declared with two types in the tree it read (two
+ * drivers' `&dev->lock`) is unknown for this kernel, whatever the bundled catalogue
+ * says of it: its chains are skipped, never answered with another subsystem's type.
+ */
+function withoutConflicts(t: ClassTable, json: unknown): ClassTable {
+  const conflicts = (json as { conflicts?: unknown } | null)?.conflicts;
+  if (!Array.isArray(conflicts)) return t;
+  const names = new Map(t.names);
+  for (const c of conflicts) {
+    const name = (c as { name?: unknown } | null)?.name;
+    if (typeof name === 'string') names.delete(name);
+  }
+  return { names, patterns: t.patterns };
 }
 
 export async function chainsCommand(argv: readonly string[], io: CliIO): Promise<number> {

@@ -6,8 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LockTypeTag } from '../../trace/schema';
-import { scanSource, type CatalogueSite } from './scan';
+import { scanSource, typeKey, type CatalogueSite, type CatalogueType } from './scan';
 
 export interface CatalogueConflict {
   readonly name: string;
@@ -19,8 +18,8 @@ export interface CatalogueConflict {
 
 export interface Catalogue {
   readonly files: number;
-  /** class name → type, sorted by name */
-  readonly classes: ReadonlyMap<string, LockTypeTag>;
+  /** class name → type (a primitive, or a lockdep_map's wait types), sorted by name */
+  readonly classes: ReadonlyMap<string, CatalogueType>;
   /** class name → every `file:line` it was declared at */
   readonly sources: ReadonlyMap<string, readonly string[]>;
   readonly conflicts: readonly CatalogueConflict[];
@@ -28,7 +27,7 @@ export interface Catalogue {
 
 /** The class-table document `--classes` reads (docs/whatif.md), with provenance. */
 export interface CatalogueJson {
-  readonly classes: Record<string, LockTypeTag>;
+  readonly classes: Record<string, CatalogueType>;
   readonly sources: Record<string, readonly string[]>;
   readonly conflicts: readonly CatalogueConflict[];
 }
@@ -57,8 +56,8 @@ export class CatalogueBuilder {
     for (const c of r.conflicts)
       this.memberConflicts.push({
         name: c.site.name,
-        why: `${c.site.via}() makes it a ${c.site.type}, but ${c.member} is declared as ${c.declared} at ${c.site.file}:${c.declaredAt}`,
-        sites: [`${at(c.site)} ${c.site.type} ${c.site.via}`],
+        why: `${c.site.via}() makes it a ${typeKey(c.site.type)}, but ${c.member} is declared as ${c.declared} at ${c.site.file}:${c.declaredAt}`,
+        sites: [`${at(c.site)} ${typeKey(c.site.type)} ${c.site.via}`],
       });
     return r.sites.length;
   }
@@ -74,22 +73,22 @@ export class CatalogueBuilder {
   result(): Catalogue {
     const conflicted = new Set(this.memberConflicts.map((c) => c.name));
     const conflicts = [...this.memberConflicts];
-    const classes = new Map<string, LockTypeTag>();
+    const classes = new Map<string, CatalogueType>();
     const sources = new Map<string, string[]>();
     const names = [...this.byName.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
       const sites = this.byName.get(name)!;
-      const types = [...new Set(sites.map((s) => s.type))];
+      const types = [...new Set(sites.map((s) => typeKey(s.type)))];
       if (types.length > 1) {
         conflicts.push({
           name,
           why: `declared as ${types.join(' and ')}`,
-          sites: sites.map((s) => `${at(s)} ${s.type} ${s.via}`),
+          sites: sites.map((s) => `${at(s)} ${typeKey(s.type)} ${s.via}`),
         });
         continue;
       }
       if (conflicted.has(name)) continue;
-      classes.set(name, types[0]);
+      classes.set(name, sites[0].type);
       sources.set(name, sites.map(at));
     }
     conflicts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
