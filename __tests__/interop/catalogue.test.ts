@@ -123,6 +123,12 @@ describe('tricky synthetic sources', () => {
     const text = `spin_lock_init(${'('.repeat(100000)}\n/* never closed`;
     expect(scanSource(text, 'x.c').sites).toEqual([]);
     expect(scanSource('mutex_init(&a->m', 'y.c').sites).toEqual([]);
+    // string tables, static maps and lock operations: each looks a bounded way ahead
+    expect(scanSource('a['.repeat(100000), 'z.c').sites).toEqual([]);
+    expect(scanSource('struct lockdep_map x = {'.repeat(20000), 'w.c').sites).toEqual([]);
+    expect(
+      scanSource(`${'raw_spin_lock(&a);'.repeat(20000)} lockdep_set_class(&a, &k);`, 'v.c').sites,
+    ).toEqual([expect.objectContaining({ name: '&k', type: 'raw_spinlock' })]);
   });
 
   it('lockdep_set_class() names the class after its key, typed by the member or the init before it', () => {

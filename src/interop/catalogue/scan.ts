@@ -280,6 +280,9 @@ function operationKind(op: string): DeclKind | undefined {
 /** Identifiers that may precede a call statement (others make it a prototype or a definition). */
 const BEFORE_CALL = new Set(['else', 'return', 'do']);
 
+/** An array dimension longer than this is not a string table's. */
+const MAX_DIMENSION_TOKENS = 64;
+
 /** A call whose closing parenthesis is further than this is not one we can read. */
 const MAX_CALL_TOKENS = 4096;
 
@@ -397,8 +400,10 @@ function stringTables(toks: readonly Token[]): Map<string, string[]> {
     k < toks.length && toks[k].kind === 'punct' && toks[k].text === text;
   for (let i = 0; i + 1 < toks.length; i++) {
     if (toks[i].kind !== 'ident' || !is(i + 1, '[')) continue;
+    // an array size is a short expression: a bounded look keeps `a[a[a[...` linear
     let k = i + 2;
-    while (k < toks.length && !is(k, ']') && !is(k, ';') && !is(k, '{')) k++;
+    const limit = Math.min(toks.length, k + MAX_DIMENSION_TOKENS);
+    while (k < limit && !is(k, ']') && !is(k, ';') && !is(k, '{')) k++;
     if (!is(k, ']') || !is(k + 1, '=') || !is(k + 2, '{')) continue;
     const strings: string[] = [];
     let ok = true;
