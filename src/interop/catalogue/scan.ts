@@ -118,7 +118,9 @@ type Naming =
   /** the first argument followed by `_mutex` (DEFINE_WW_CLASS(x) names its mutexes `#x "_mutex"`) */
   | 'arg_mutex'
   /** ... followed by `_acquire` (the acquire context's map, `#x "_acquire"`) */
-  | 'arg_acquire';
+  | 'arg_acquire'
+  /** ... followed by `-wait-type-override` (DEFINE_WAIT_OVERRIDE_MAP) */
+  | 'arg-override';
 
 /**
  * Where a map's wait types come from: fixed (lockdep_init_map() is LD_WAIT_INV), or the
@@ -127,7 +129,7 @@ type Naming =
 interface MapSpec {
   readonly inner: WaitTypeName | number;
   readonly outer?: number;
-  readonly lockType?: number;
+  readonly lockType?: number | LockTypeName;
 }
 
 interface MacroSpec {
@@ -237,6 +239,9 @@ const MACROS: Readonly<Record<string, MacroSpec>> = {
   STATIC_LOCKDEP_MAP_INIT: map('string1', INV, false),
   // include/linux/workqueue.h: DECLARE_WORK(n, f) initialises n.lockdep_map with
   // STATIC_LOCKDEP_MAP_INIT(#n, ..); DECLARE_DELAYED_WORK(n, f) does it for `(n).work`
+  // DEFINE_WAIT_OVERRIDE_MAP(name, W): `.name = #name "-wait-type-override"`, inner W,
+  // LD_LOCK_WAIT_OVERRIDE (v6.5+)
+  DEFINE_WAIT_OVERRIDE_MAP: map('arg-override', { inner: 1, lockType: 'wait-override' }, false),
   DECLARE_WORK: map('arg', INV, false),
   DECLARE_DELAYED_WORK: map('(arg).work', INV, false),
   DECLARE_DEFERRABLE_WORK: map('(arg).work', INV, false),
@@ -528,7 +533,8 @@ function mapTypeOf(m: MapSpec, args: readonly Token[][]): MapClass | null {
   };
   const inner = typeof m.inner === 'number' ? constant(WAIT_CONSTANTS, m.inner) : m.inner;
   const outer = m.outer === undefined ? undefined : constant(WAIT_CONSTANTS, m.outer);
-  const lockType = m.lockType === undefined ? undefined : constant(LOCK_TYPE_CONSTANTS, m.lockType);
+  const lockType =
+    typeof m.lockType === 'number' ? constant(LOCK_TYPE_CONSTANTS, m.lockType) : m.lockType;
   if (inner === null || outer === null || lockType === null) return null;
   return mapClass(inner, outer, lockType);
 }
@@ -580,6 +586,10 @@ function namesOf(
       return one(func);
     case 'arg2':
       return args[1] && args[1].length > 0 ? one(stringify(args[1])) : [];
+    case 'arg-override':
+      return first.length === 1 && first[0].kind === 'ident'
+        ? [`${first[0].text}-wait-type-override`]
+        : [];
     case 'arg_mutex':
     case 'arg_acquire':
       return first.length === 1 && first[0].kind === 'ident'
