@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { scanSource, typeKey, type CatalogueSite, type CatalogueType } from './scan';
+import { scanSource, typeKey, type CatalogueSite, type CatalogueType, type Wrappers } from './scan';
 
 export interface CatalogueConflict {
   readonly name: string;
@@ -40,12 +40,14 @@ function at(s: CatalogueSite): string {
 export class CatalogueBuilder {
   private readonly byName = new Map<string, CatalogueSite[]>();
   private readonly memberConflicts: CatalogueConflict[] = [];
+  /** init wrappers learned so far, used by the files scanned after (scan.ts) */
+  private readonly wrappers: Wrappers = new Map();
   private fileCount = 0;
 
   /** Scan one file's text; `file` is the name sources will show. */
   addSource(text: string, file: string): number {
     this.fileCount++;
-    const r = scanSource(text, file);
+    const r = scanSource(text, file, this.wrappers);
     for (const s of r.sites) {
       const list = this.byName.get(s.name);
       if (list) {
@@ -120,8 +122,9 @@ export interface WalkOptions {
 }
 
 /**
- * Scan files and directories (recursively, in name order, symlinks not followed) one
- * file at a time, so memory stays bounded by the largest file and the catalogue itself.
+ * Scan files and directories (recursively, in name order, symlinks not followed; headers
+ * before the other files) one file at a time, so memory stays bounded by the largest
+ * file, the list of paths and the catalogue itself.
  * Sources are named relative to the directory given (a file given directly: as given).
  */
 export async function scanPaths(
@@ -145,6 +148,9 @@ export async function scanPaths(
     b.addSource(text, shown);
     options.onFile?.(b.files, b.size);
   };
+  // headers first, so that an init wrapper a header defines is known where it is used
+  const headers: [string, string][] = [];
+  const sources: [string, string][] = [];
   const dir = async (full: string, rel: string): Promise<void> => {
     let entries: fs.Dirent[];
     try {
@@ -159,13 +165,15 @@ export async function scanPaths(
       if (e.isDirectory()) {
         if (e.name === '.git') continue;
         await dir(path.join(full, e.name), childRel);
-      } else if (e.isFile() && isSource(e.name)) await file(path.join(full, e.name), childRel);
+      } else if (e.isFile() && isSource(e.name))
+        (e.name.endsWith('.h') ? headers : sources).push([path.join(full, e.name), childRel]);
     }
   };
   for (const p of paths) {
     const st = await fs.promises.lstat(p);
     if (st.isDirectory()) await dir(p, '');
-    else await file(p, p);
+    else (p.endsWith('.h') ? headers : sources).push([p, p]);
   }
+  for (const [full, shown] of [...headers, ...sources]) await file(full, shown);
   return b.result();
 }

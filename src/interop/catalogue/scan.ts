@@ -10,7 +10,7 @@
  */
 import type { LockTypeName, WaitTypeName } from '../../core/waitType';
 import type { LockTypeTag } from '../../trace/schema';
-import { lex, stringify, stringValue, type Token } from './lexer';
+import { lexFile, stringify, stringValue, type Define, type Token } from './lexer';
 
 /** What a site declares: a primitive, or a wait queue (whose spinlock carries the class). */
 type DeclKind = LockTypeTag | 'wait_queue_head';
@@ -120,7 +120,11 @@ type Naming =
   /** ... followed by `_acquire` (the acquire context's map, `#x "_acquire"`) */
   | 'arg_acquire'
   /** ... followed by `-wait-type-override` (DEFINE_WAIT_OVERRIDE_MAP) */
-  | 'arg-override';
+  | 'arg-override'
+  /** a learned wrapper: the string literal at `nameArg` */
+  | 'stringAt'
+  /** a learned wrapper macro: `prefix` + the stringified argument `template.arg` + `suffix` */
+  | 'template';
 
 /**
  * Where a map's wait types come from: fixed (lockdep_init_map() is LD_WAIT_INV), or the
@@ -135,6 +139,10 @@ interface MapSpec {
 interface MacroSpec {
   readonly kind: DeclKind | 'declared' | 'map';
   readonly naming: Naming;
+  /** 'stringAt': the argument holding the name */
+  readonly nameArg?: number;
+  /** 'template' */
+  readonly template?: { readonly prefix: string; readonly arg: number; readonly suffix: string };
   /** a statement-like call (skipped when it looks like a prototype); else a definition or initialiser */
   readonly call: boolean;
   /** the first argument is the lock (cross-check its member's declared type) */
@@ -558,14 +566,22 @@ function stringNames(arg: readonly Token[] | undefined, tables: Map<string, stri
 
 /** The class names a macro call gives. */
 function namesOf(
-  naming: Naming,
+  spec: MacroSpec,
   args: readonly Token[][],
   func: string | null,
   tables: Map<string, string[]>,
 ): string[] {
   const first = args[0];
   const one = (n: string | null) => (n === null || n === '' ? [] : [n]);
+  const naming = spec.naming;
   switch (naming) {
+    case 'stringAt':
+      return stringNames(args[spec.nameArg ?? 0], tables);
+    case 'template': {
+      const t = spec.template!;
+      const a = args[t.arg];
+      return a && a.length > 0 ? [`${t.prefix}${stringify(a)}${t.suffix}`] : [];
+    }
     case 'arg':
       return one(stringify(first));
     case 'arg.lock':
@@ -603,19 +619,221 @@ function single(m: Map<DeclKind, number> | undefined): [DeclKind, number] | null
   return m && m.size === 1 ? [...m.entries()][0] : null;
 }
 
+/** The tokens a call's class name is made of (`func`: none of the call's). */
+function namingTokens(spec: MacroSpec, args: readonly Token[][]): readonly Token[] | null {
+  switch (spec.naming) {
+    case 'string2':
+    case 'arg2':
+      return args[1] ?? [];
+    case 'string3':
+      return args[2] ?? [];
+    case 'stringAt':
+      return args[spec.nameArg ?? 0] ?? [];
+    case 'template':
+      return args[spec.template!.arg] ?? [];
+    case 'func':
+      return null;
+    default:
+      return args[0];
+  }
+}
+
+/**
+ * Wrappers a subsystem writes around the init functions, learned as the scan meets them
+ * and used from then on (CatalogueBuilder scans headers first): a function that passes
+ * its parameter on as the name (`__init_f2fs_rwsem(sem, sem_name, key)` calls
+ * `__init_rwsem(&sem->internal_rwsem, sem_name, key)`), and a macro that passes `#param`
+ * (`init_f2fs_rwsem(sem)` calls `__init_f2fs_rwsem((sem), #sem, &__key)`).
+ */
+export type Wrappers = Map<string, MacroSpec>;
+
+/** A spec whose class type is fixed (a wrapper of it is a wrapper of that type). */
+function fixedKind(spec: MacroSpec): DeclKind | null {
+  return spec.kind === 'declared' || spec.kind === 'map' ? null : spec.kind;
+}
+
+/** The argument that holds a spec's name, if it is a string the caller gives. */
+function stringArg(spec: MacroSpec): number | null {
+  switch (spec.naming) {
+    case 'string1':
+      return 0;
+    case 'string2':
+      return 1;
+    case 'string3':
+      return 2;
+    case 'stringAt':
+      return spec.nameArg ?? null;
+    default:
+      return null;
+  }
+}
+
+/** Functions that pass a parameter on as the class name. */
+function learnFunctions(toks: readonly Token[], wrappers: Wrappers): void {
+  let depth = 0;
+  let sig: { name: string; params: string[] } | null = null;
+  let fn: { name: string; params: string[] } | null = null;
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
+    if (t.kind === 'punct') {
+      if (t.text === '{') {
+        if (depth === 0) fn = sig;
+        depth++;
+      } else if (t.text === '}') {
+        depth = Math.max(0, depth - 1);
+        if (depth === 0) fn = null;
+      } else if (t.text === ';' && depth === 0) sig = null;
+      continue;
+    }
+    if (t.kind !== 'ident' || toks[i + 1]?.kind !== 'punct' || toks[i + 1].text !== '(') continue;
+    if (depth === 0) {
+      const sigCall = callArgs(toks, i + 1);
+      if (!sigCall) continue;
+      sig = { name: t.text, params: sigCall.args.map((a) => memberOf(a) ?? '') };
+      i = sigCall.end;
+      continue;
+    }
+    // only a known call's arguments are read: nested calls are not read twice
+    const spec = MACROS[t.text] ?? wrappers.get(t.text);
+    const at = spec ? stringArg(spec) : null;
+    const kind = spec ? fixedKind(spec) : null;
+    if (!fn || at === null || kind === null) continue;
+    const call = callArgs(toks, i + 1);
+    if (!call) continue;
+    const a = call.args[at];
+    const j = a && a.length === 1 && a[0].kind === 'ident' ? fn.params.indexOf(a[0].text) : -1;
+    if (j >= 0 && !MACROS[fn.name])
+      wrappers.set(fn.name, {
+        kind,
+        naming: 'stringAt',
+        nameArg: j,
+        call: true,
+        checkMember: false,
+      });
+  }
+}
+
+/** `#param` among string literals: the template it makes, or null. */
+function stringifiedParam(
+  arg: readonly Token[],
+  params: readonly string[],
+): { prefix: string; arg: number; suffix: string } | null {
+  let prefix = '';
+  let suffix = '';
+  let param = -1;
+  for (let k = 0; k < arg.length; k++) {
+    const t = arg[k];
+    const v = stringValue(t);
+    if (v !== null) {
+      if (param < 0) prefix += v;
+      else suffix += v;
+    } else if (t.kind === 'punct' && t.text === '#' && param < 0 && arg[k + 1]?.kind === 'ident') {
+      param = params.indexOf(arg[++k].text);
+      if (param < 0) return null;
+    } else return null;
+  }
+  return param < 0 ? null : { prefix, arg: param, suffix };
+}
+
+/** `param` or `(param)`: the parameter's index and whether it is parenthesised. */
+function passedParam(
+  arg: readonly Token[] | undefined,
+  params: readonly string[],
+): { index: number; parens: boolean } | null {
+  if (!arg) return null;
+  const inner =
+    arg.length === 3 && arg[0].text === '(' && arg[2].text === ')' ? arg.slice(1, 2) : arg;
+  if (inner.length !== 1 || inner[0].kind !== 'ident') return null;
+  const index = params.indexOf(inner[0].text);
+  return index < 0 ? null : { index, parens: inner !== arg };
+}
+
+/** Function-like macros that hand their argument, stringified, to a known init. */
+function learnDefines(defines: readonly Define[], wrappers: Wrappers): void {
+  // twice: a macro may use one defined after it
+  for (let round = 0; round < 2; round++)
+    for (const d of defines) {
+      if (MACROS[d.name] || wrappers.has(d.name)) continue;
+      const b = d.body;
+      for (let i = 0; i + 1 < b.length; i++) {
+        if (b[i].kind !== 'ident' || b[i + 1].kind !== 'punct' || b[i + 1].text !== '(') continue;
+        const spec = MACROS[b[i].text] ?? wrappers.get(b[i].text);
+        const kind = spec ? fixedKind(spec) : null;
+        const call = callArgs(b, i + 1);
+        if (!spec || kind === null || !call) continue;
+        let template: { prefix: string; arg: number; suffix: string } | null = null;
+        const at = stringArg(spec);
+        if (at !== null && call.args[at]) template = stringifiedParam(call.args[at], d.params);
+        else if (spec.naming === 'arg' || spec.naming === 'template') {
+          const inner = spec.template ?? { prefix: '', arg: 0, suffix: '' };
+          const p = passedParam(call.args[inner.arg], d.params);
+          if (p)
+            template = {
+              prefix: `${inner.prefix}${p.parens ? '(' : ''}`,
+              arg: p.index,
+              suffix: `${p.parens ? ')' : ''}${inner.suffix}`,
+            };
+        }
+        if (template) {
+          // a definition stays one (`static DEFINE_FOO(x);`), a call a call
+          wrappers.set(d.name, {
+            kind,
+            naming: 'template',
+            template,
+            call: spec.call,
+            checkMember: false,
+          });
+          break;
+        }
+      }
+    }
+}
+
+/** What scanning one token list needs and fills. */
+interface ScanState {
+  readonly file: string;
+  readonly decls: Declarations;
+  readonly tables: Map<string, string[]>;
+  readonly wrappers: Wrappers;
+  readonly sites: CatalogueSite[];
+  readonly conflicts: SiteConflict[];
+  /** the lock each init call in this file initialised, as written → its kind */
+  readonly initialised: Map<string, DeclKind>;
+  ops: Map<string, Set<DeclKind>> | null;
+  readonly allTokens: readonly Token[];
+}
+
 /**
  * Scan one file's text. Memory is proportional to the file; time is linear in it (each
- * call's arguments are read once, at most MAX_CALL_TOKENS tokens each).
+ * call's arguments are read once, at most MAX_CALL_TOKENS tokens each). `wrappers` is
+ * read and extended: wrappers learned here are known to the files scanned after.
  */
-export function scanSource(text: string, file: string): FileScan {
-  const toks = lex(text);
-  const decls = declarations(toks);
-  const tables = stringTables(toks);
-  let ops: Map<string, Set<DeclKind>> | null = null;
-  const sites: CatalogueSite[] = [];
-  const conflicts: SiteConflict[] = [];
-  // the lock each init call in this file initialised, as written → its kind
-  const initialised = new Map<string, DeclKind>();
+export function scanSource(text: string, file: string, wrappers: Wrappers = new Map()): FileScan {
+  const { tokens: toks, defines } = lexFile(text);
+  learnFunctions(toks, wrappers);
+  learnDefines(defines, wrappers);
+  const st: ScanState = {
+    file,
+    decls: declarations(toks),
+    tables: stringTables(toks),
+    wrappers,
+    sites: [],
+    conflicts: [],
+    initialised: new Map(),
+    ops: null,
+    allTokens: toks,
+  };
+  scanTokens(toks, st, null);
+  // a macro body is read for classes that do not depend on its parameters:
+  // `lockdep_set_class(&(dev)->lock, &dev_instance_lock_key)` in
+  // netdev_lockdep_set_classes(dev) names the class `&dev_instance_lock_key`
+  for (const d of defines) scanTokens(d.body, st, new Set(d.params));
+  return { sites: st.sites, conflicts: st.conflicts };
+}
+
+/** Sites in `toks`; `params`: a macro body's parameters, which no kept name may use. */
+function scanTokens(toks: readonly Token[], st: ScanState, params: Set<string> | null): void {
+  const { file, decls, tables, sites, conflicts, initialised } = st;
   // the enclosing function, for rt_mutex_init()'s __func__
   let depth = 0;
   let lastCallee: string | null = null;
@@ -634,14 +852,14 @@ export function scanSource(text: string, file: string): FileScan {
     }
     if (t.kind !== 'ident') continue;
     if (t.text === 'struct') {
-      const end = staticMap(toks, i, file, sites);
+      const end = staticMap(toks, i, file, params ? [] : sites);
       if (end >= 0) i = end;
       continue;
     }
     const next = toks[i + 1];
     if (!next || next.kind !== 'punct' || next.text !== '(') continue;
     if (depth === 0) lastCallee = t.text;
-    const spec = MACROS[t.text];
+    const spec = MACROS[t.text] ?? st.wrappers.get(t.text);
     if (!spec) continue;
     if (spec.call) {
       const prev = toks[i - 1];
@@ -656,7 +874,15 @@ export function scanSource(text: string, file: string): FileScan {
     if (!call || call.args[0].length === 0) continue;
     const first = call.args[0];
     for (const s of spec.also ? [spec, spec.also] : [spec]) {
-      const names = namesOf(s.naming, call.args, func, tables);
+      if (params) {
+        const used = namingTokens(s, call.args);
+        if (
+          used === null ||
+          used.some((x) => (x.kind === 'ident' && params.has(x.text)) || x.text === '#')
+        )
+          continue;
+      }
+      const names = namesOf(s, call.args, func, tables);
       if (names.length === 0) continue;
       let type: CatalogueType;
       let kind: DeclKind | null = null;
@@ -681,8 +907,8 @@ export function scanSource(text: string, file: string): FileScan {
           if (declared) kind = declared[0];
           else if (initialised.has(written)) kind = initialised.get(written)!;
           else {
-            ops ??= operations(toks);
-            const used = ops.get(written);
+            st.ops ??= operations(st.allTokens);
+            const used = st.ops.get(written);
             if (used && used.size === 1) kind = [...used][0];
           }
           if (kind === null) continue;
@@ -704,5 +930,4 @@ export function scanSource(text: string, file: string): FileScan {
     }
     i = call.end;
   }
-  return { sites, conflicts };
 }
