@@ -759,8 +759,9 @@ function learnDefines(defines: readonly Define[], wrappers: Wrappers): void {
         if (b[i].kind !== 'ident' || b[i + 1].kind !== 'punct' || b[i + 1].text !== '(') continue;
         const spec = MACROS[b[i].text] ?? wrappers.get(b[i].text);
         const kind = spec ? fixedKind(spec) : null;
+        if (!spec || kind === null) continue;
         const call = callArgs(b, i + 1);
-        if (!spec || kind === null || !call) continue;
+        if (!call) continue;
         let template: { prefix: string; arg: number; suffix: string } | null = null;
         const at = stringArg(spec);
         if (at !== null && call.args[at]) template = stringifiedParam(call.args[at], d.params);
