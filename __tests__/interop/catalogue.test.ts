@@ -125,6 +125,15 @@ describe('tricky synthetic sources', () => {
     expect(scanSource('mutex_init(&a->m', 'y.c').sites).toEqual([]);
     // string tables, static maps and lock operations: each looks a bounded way ahead
     expect(scanSource('a['.repeat(100000), 'z.c').sites).toEqual([]);
+    // identifiers that are members of every JavaScript object are only C identifiers here
+    const proto = [
+      'struct constructor toString;',
+      'class A { A() { constructor(x); toString(y); hasOwnProperty(z); } };',
+      'static struct lockdep_map m = { .name = "m", .wait_type_inner = constructor };',
+      'void f(void) { lockdep_init_map_wait(&a->m, "w", &k, 0, __proto__); }',
+    ].join('\n');
+    // (a wait type that is not a known constant leaves the map out, as for a call)
+    expect(scanSource(proto, 'p.h').sites).toEqual([]);
     expect(scanSource('struct lockdep_map x = {'.repeat(20000), 'w.c').sites).toEqual([]);
     expect(
       scanSource(`${'raw_spin_lock(&a);'.repeat(20000)} lockdep_set_class(&a, &k);`, 'v.c').sites,

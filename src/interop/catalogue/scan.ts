@@ -263,6 +263,11 @@ const MACROS: Readonly<Record<string, MacroSpec>> = {
   setup_timer_on_stack: map('((arg))', INV),
 };
 
+/** `table[key]` for a C identifier: own members only (`constructor` is not a macro). */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
 /** `LD_WAIT_*` (include/linux/lockdep_types.h) as the class table spells them. */
 const WAIT_CONSTANTS: Readonly<Record<string, WaitTypeName>> = {
   LD_WAIT_INV: 'inv',
@@ -374,9 +379,9 @@ function declarations(toks: readonly Token[]): Declarations {
     let kind: DeclKind | undefined;
     let j = i + 1;
     if (t.text === 'struct' && toks[i + 1].kind === 'ident') {
-      kind = STRUCTS[toks[i + 1].text];
+      kind = own(STRUCTS, toks[i + 1].text);
       j = i + 2;
-    } else kind = TYPEDEFS[t.text];
+    } else kind = own(TYPEDEFS, t.text);
     if (kind === undefined || j >= toks.length) continue;
     // `spinlock_t a, *b, c[4];`: every declarator, pointers apart
     for (;;) {
@@ -449,7 +454,7 @@ function operations(toks: readonly Token[]): Map<string, Set<DeclKind>> {
   const ops = new Map<string, Set<DeclKind>>();
   for (let i = 0; i + 1 < toks.length; i++) {
     const t = toks[i];
-    if (t.kind !== 'ident' || MACROS[t.text]) continue;
+    if (t.kind !== 'ident' || own(MACROS, t.text)) continue;
     const next = toks[i + 1];
     if (next.kind !== 'punct' || next.text !== '(') continue;
     const kind = operationKind(t.text);
@@ -487,9 +492,10 @@ function staticMap(
   )
     return -1;
   let name: string | null = null;
-  let inner: WaitTypeName = 'inv';
-  let outer: WaitTypeName | undefined;
-  let lockType: LockTypeName | undefined;
+  // null: given, but not as a constant this table knows; the map is then left out
+  let inner: WaitTypeName | null = 'inv';
+  let outer: WaitTypeName | null | undefined;
+  let lockType: LockTypeName | null | undefined;
   let depth = 0;
   let k = i + 5;
   const limit = Math.min(toks.length, k + MAX_CALL_TOKENS);
@@ -508,14 +514,15 @@ function staticMap(
         while (m < toks.length && stringValue(toks[m]) !== null) s += stringValue(toks[m++]);
         name = m > k + 3 ? s : null;
       } else if (v?.kind === 'ident') {
-        if (field === 'wait_type_inner' && WAIT_CONSTANTS[v.text]) inner = WAIT_CONSTANTS[v.text];
-        if (field === 'wait_type_outer' && WAIT_CONSTANTS[v.text]) outer = WAIT_CONSTANTS[v.text];
-        if (field === 'lock_type' && LOCK_TYPE_CONSTANTS[v.text])
-          lockType = LOCK_TYPE_CONSTANTS[v.text];
+        const w = own(WAIT_CONSTANTS, v.text);
+        const l = own(LOCK_TYPE_CONSTANTS, v.text);
+        if (field === 'wait_type_inner') inner = w ?? null;
+        if (field === 'wait_type_outer') outer = w ?? null;
+        if (field === 'lock_type') lockType = l ?? null;
       }
     }
   }
-  if (name)
+  if (name && inner !== null && outer !== null && lockType !== null)
     sites.push({
       name,
       type: mapClass(inner, outer, lockType),
@@ -537,7 +544,7 @@ function mapClass(inner: WaitTypeName, outer?: WaitTypeName, lockType?: LockType
 function mapTypeOf(m: MapSpec, args: readonly Token[][]): MapClass | null {
   const constant = <T>(table: Readonly<Record<string, T>>, at: number): T | null => {
     const a = args[at];
-    return a && a.length === 1 && a[0].kind === 'ident' ? (table[a[0].text] ?? null) : null;
+    return a && a.length === 1 && a[0].kind === 'ident' ? (own(table, a[0].text) ?? null) : null;
   };
   const inner = typeof m.inner === 'number' ? constant(WAIT_CONSTANTS, m.inner) : m.inner;
   const outer = m.outer === undefined ? undefined : constant(WAIT_CONSTANTS, m.outer);
@@ -694,7 +701,7 @@ function learnFunctions(toks: readonly Token[], wrappers: Wrappers): void {
       continue;
     }
     // only a known call's arguments are read: nested calls are not read twice
-    const spec = MACROS[t.text] ?? wrappers.get(t.text);
+    const spec = own(MACROS, t.text) ?? wrappers.get(t.text);
     const at = spec ? stringArg(spec) : null;
     const kind = spec ? fixedKind(spec) : null;
     if (!fn || at === null || kind === null) continue;
@@ -702,7 +709,7 @@ function learnFunctions(toks: readonly Token[], wrappers: Wrappers): void {
     if (!call) continue;
     const a = call.args[at];
     const j = a && a.length === 1 && a[0].kind === 'ident' ? fn.params.indexOf(a[0].text) : -1;
-    if (j >= 0 && !MACROS[fn.name])
+    if (j >= 0 && !own(MACROS, fn.name))
       wrappers.set(fn.name, {
         kind,
         naming: 'stringAt',
@@ -753,11 +760,11 @@ function learnDefines(defines: readonly Define[], wrappers: Wrappers): void {
   // twice: a macro may use one defined after it
   for (let round = 0; round < 2; round++)
     for (const d of defines) {
-      if (MACROS[d.name] || wrappers.has(d.name)) continue;
+      if (own(MACROS, d.name) || wrappers.has(d.name)) continue;
       const b = d.body;
       for (let i = 0; i + 1 < b.length; i++) {
         if (b[i].kind !== 'ident' || b[i + 1].kind !== 'punct' || b[i + 1].text !== '(') continue;
-        const spec = MACROS[b[i].text] ?? wrappers.get(b[i].text);
+        const spec = own(MACROS, b[i].text) ?? wrappers.get(b[i].text);
         const kind = spec ? fixedKind(spec) : null;
         if (!spec || kind === null) continue;
         const call = callArgs(b, i + 1);
@@ -860,7 +867,7 @@ function scanTokens(toks: readonly Token[], st: ScanState, params: Set<string> |
     const next = toks[i + 1];
     if (!next || next.kind !== 'punct' || next.text !== '(') continue;
     if (depth === 0) lastCallee = t.text;
-    const spec = MACROS[t.text] ?? st.wrappers.get(t.text);
+    const spec = own(MACROS, t.text) ?? st.wrappers.get(t.text);
     if (!spec) continue;
     if (spec.call) {
       const prev = toks[i - 1];
