@@ -52,6 +52,7 @@ describe('reading /proc/lockdep_chains (lc_show())', () => {
     ],
     ['[00000001] a\n', 1, 'before any "irq_context:"'],
     ['irq_context: 7\n[1] a\n', 1, 'is not 0-3'],
+    ['irq_context: constructor\n[1] a\n', 1, 'is not 0-3'],
     ['irq_context: 0\n[00000001]\n', 2, 'without a class name'],
     ['', 1, 'no lock chain found'],
   ])('bad input %j is an error at line %d', (text, line, message) => {

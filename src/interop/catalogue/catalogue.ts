@@ -6,8 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LockTypeTag } from '../../trace/schema';
-import { scanSource, type CatalogueSite } from './scan';
+import { scanSource, typeKey, type CatalogueSite, type CatalogueType, type Wrappers } from './scan';
 
 export interface CatalogueConflict {
   readonly name: string;
@@ -19,8 +18,8 @@ export interface CatalogueConflict {
 
 export interface Catalogue {
   readonly files: number;
-  /** class name → type, sorted by name */
-  readonly classes: ReadonlyMap<string, LockTypeTag>;
+  /** class name → type (a primitive, or a lockdep_map's wait types), sorted by name */
+  readonly classes: ReadonlyMap<string, CatalogueType>;
   /** class name → every `file:line` it was declared at */
   readonly sources: ReadonlyMap<string, readonly string[]>;
   readonly conflicts: readonly CatalogueConflict[];
@@ -28,7 +27,7 @@ export interface Catalogue {
 
 /** The class-table document `--classes` reads (docs/whatif.md), with provenance. */
 export interface CatalogueJson {
-  readonly classes: Record<string, LockTypeTag>;
+  readonly classes: Record<string, CatalogueType>;
   readonly sources: Record<string, readonly string[]>;
   readonly conflicts: readonly CatalogueConflict[];
 }
@@ -41,12 +40,14 @@ function at(s: CatalogueSite): string {
 export class CatalogueBuilder {
   private readonly byName = new Map<string, CatalogueSite[]>();
   private readonly memberConflicts: CatalogueConflict[] = [];
+  /** init wrappers learned so far, used by the files scanned after (scan.ts) */
+  private readonly wrappers: Wrappers = new Map();
   private fileCount = 0;
 
   /** Scan one file's text; `file` is the name sources will show. */
   addSource(text: string, file: string): number {
     this.fileCount++;
-    const r = scanSource(text, file);
+    const r = scanSource(text, file, this.wrappers);
     for (const s of r.sites) {
       const list = this.byName.get(s.name);
       if (list) {
@@ -57,8 +58,8 @@ export class CatalogueBuilder {
     for (const c of r.conflicts)
       this.memberConflicts.push({
         name: c.site.name,
-        why: `${c.site.via}() makes it a ${c.site.type}, but ${c.member} is declared as ${c.declared} at ${c.site.file}:${c.declaredAt}`,
-        sites: [`${at(c.site)} ${c.site.type} ${c.site.via}`],
+        why: `${c.site.via}() makes it a ${typeKey(c.site.type)}, but ${c.member} is declared as ${c.declared} at ${c.site.file}:${c.declaredAt}`,
+        sites: [`${at(c.site)} ${typeKey(c.site.type)} ${c.site.via}`],
       });
     return r.sites.length;
   }
@@ -74,22 +75,22 @@ export class CatalogueBuilder {
   result(): Catalogue {
     const conflicted = new Set(this.memberConflicts.map((c) => c.name));
     const conflicts = [...this.memberConflicts];
-    const classes = new Map<string, LockTypeTag>();
+    const classes = new Map<string, CatalogueType>();
     const sources = new Map<string, string[]>();
     const names = [...this.byName.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
       const sites = this.byName.get(name)!;
-      const types = [...new Set(sites.map((s) => s.type))];
+      const types = [...new Set(sites.map((s) => typeKey(s.type)))];
       if (types.length > 1) {
         conflicts.push({
           name,
           why: `declared as ${types.join(' and ')}`,
-          sites: sites.map((s) => `${at(s)} ${s.type} ${s.via}`),
+          sites: sites.map((s) => `${at(s)} ${typeKey(s.type)} ${s.via}`),
         });
         continue;
       }
       if (conflicted.has(name)) continue;
-      classes.set(name, types[0]);
+      classes.set(name, sites[0].type);
       sources.set(name, sites.map(at));
     }
     conflicts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -121,8 +122,9 @@ export interface WalkOptions {
 }
 
 /**
- * Scan files and directories (recursively, in name order, symlinks not followed) one
- * file at a time, so memory stays bounded by the largest file and the catalogue itself.
+ * Scan files and directories (recursively, in name order, symlinks not followed; headers
+ * before the other files) one file at a time, so memory stays bounded by the largest
+ * file, the list of paths and the catalogue itself.
  * Sources are named relative to the directory given (a file given directly: as given).
  */
 export async function scanPaths(
@@ -146,6 +148,9 @@ export async function scanPaths(
     b.addSource(text, shown);
     options.onFile?.(b.files, b.size);
   };
+  // headers first, so that an init wrapper a header defines is known where it is used
+  const headers: [string, string][] = [];
+  const sources: [string, string][] = [];
   const dir = async (full: string, rel: string): Promise<void> => {
     let entries: fs.Dirent[];
     try {
@@ -160,13 +165,15 @@ export async function scanPaths(
       if (e.isDirectory()) {
         if (e.name === '.git') continue;
         await dir(path.join(full, e.name), childRel);
-      } else if (e.isFile() && isSource(e.name)) await file(path.join(full, e.name), childRel);
+      } else if (e.isFile() && isSource(e.name))
+        (e.name.endsWith('.h') ? headers : sources).push([path.join(full, e.name), childRel]);
     }
   };
   for (const p of paths) {
     const st = await fs.promises.lstat(p);
     if (st.isDirectory()) await dir(p, '');
-    else await file(p, p);
+    else (p.endsWith('.h') ? headers : sources).push([p, p]);
   }
+  for (const [full, shown] of [...headers, ...sources]) await file(full, shown);
   return b.result();
 }

@@ -23,8 +23,48 @@ function isIdentPart(c: number): boolean {
   return isIdentStart(c) || (c >= 48 && c <= 57);
 }
 
-/** Tokens of a C source file. Unterminated comments and literals end at the end of the file. */
-export function lex(src: string): Token[] {
+/** A function-like `#define NAME(params) body`. */
+export interface Define {
+  readonly name: string;
+  readonly params: readonly string[];
+  readonly body: readonly Token[];
+  readonly line: number;
+}
+
+/** Tokens of a C source file, and its function-like `#define`s apart. */
+export function lexFile(src: string): { tokens: Token[]; defines: Define[] } {
+  const ranges: { start: number; end: number; line: number }[] = [];
+  const tokens = lex(src, ranges);
+  const defines: Define[] = [];
+  for (const r of ranges) {
+    const t = lex(src.slice(r.start, r.end));
+    if (t.length < 3 || t[0].text !== 'define' || t[1].kind !== 'ident') continue;
+    // function-like only when `(` follows the name without a space
+    if (t[2].kind !== 'punct' || t[2].text !== '(' || t[2].space) continue;
+    const params: string[] = [];
+    let k = 3;
+    for (; k < t.length && !(t[k].kind === 'punct' && t[k].text === ')'); k++)
+      if (t[k].kind === 'ident') params.push(t[k].text);
+    if (k >= t.length) continue;
+    defines.push({
+      name: t[1].text,
+      params,
+      body: t.slice(k + 1).map((x) => ({ ...x, line: x.line + r.line - 1 })),
+      line: r.line,
+    });
+  }
+  return { tokens, defines };
+}
+
+/**
+ * Tokens of a C source file. Unterminated comments and literals end at the end of the
+ * file. Directives are not tokens; `directives` receives where each one's text (after
+ * the `#`) is.
+ */
+export function lex(
+  src: string,
+  directives?: { start: number; end: number; line: number }[],
+): Token[] {
   const out: Token[] = [];
   const n = src.length;
   let i = 0;
@@ -68,6 +108,8 @@ export function lex(src: string): Token[] {
     }
     if (c === 35 && lineStart) {
       // a directive runs to the end of the line, continuations and comments included
+      const start = i + 1;
+      const startLine = line;
       while (i < n) {
         const d = src.charCodeAt(i);
         if (d === 10) break;
@@ -85,6 +127,7 @@ export function lex(src: string): Token[] {
         }
         i++;
       }
+      directives?.push({ start, end: i, line: startLine });
       space = true;
       continue;
     }

@@ -4,7 +4,14 @@
  * it) and the lookups the commands share.
  */
 import type { LockTypeTag } from '../../trace/schema';
-import { builtinClassTable, lookupClass, type ClassEntry, type ClassTable } from '../classTable';
+import {
+  builtinClassTable,
+  globMatcher,
+  lookupClass,
+  parseClassTable,
+  type ClassEntry,
+  type ClassTable,
+} from '../classTable';
 import bundled from './bundled.json';
 
 /**
@@ -25,17 +32,48 @@ export function baseClassName(printed: string): string {
 
 let table: ClassTable | null = null;
 
+/** A lockdep_map that lockdep_init_map() made: no wait type (LD_WAIT_INV). */
+const INV_MAP: ClassEntry = { kind: 'map', decl: { wait: { inner: 'inv' } } };
+
+/**
+ * Names the kernel builds by a fixed rule, whatever the code that uses them: only
+ * rules that give every name they match one type are here.
+ */
+export const BUNDLED_PATTERNS: readonly {
+  readonly match: string;
+  readonly entry: ClassEntry;
+  readonly why: string;
+}[] = [
+  {
+    match: '(work_completion)*',
+    entry: INV_MAP,
+    why: 'include/linux/workqueue.h: __INIT_WORK_KEY() names a work item\'s map "(work_completion)"#_work, with lockdep_init_map()',
+  },
+  {
+    match: '(wq_completion)*',
+    entry: INV_MAP,
+    why: 'kernel/workqueue.c: wq_init_lockdep() names a workqueue\'s map "(wq_completion)" + its name, with lockdep_init_map()',
+  },
+  {
+    match: '&(&*)->rlock',
+    entry: { kind: 'primitive', type: 'spinlock' },
+    why: 'include/linux/spinlock.h before v5.7: spin_lock_init(l) was raw_spin_lock_init(&(l)->rlock), so a spinlock_t class printed as "&(&x->lock)->rlock"; rlock is the raw_spinlock inside a spinlock_t',
+  },
+];
+
 /**
  * The built-in names (classTable.ts: RCU maps, bh_lock_map, a few classes the
- * source scan cannot see) over the bundled catalogue.
+ * source scan cannot see) over the bundled catalogue, then the bundled patterns.
  */
 export function bundledClassTable(): ClassTable {
   if (table) return table;
-  const names = new Map<string, ClassEntry>();
-  for (const [name, type] of Object.entries(bundled.classes))
-    names.set(name, { kind: 'primitive', type: type as LockTypeTag });
+  const scanned = parseClassTable({ classes: bundled.classes }, { names: new Map(), patterns: [] });
+  const names = new Map<string, ClassEntry>(scanned.names);
   for (const [name, e] of builtinClassTable().names) names.set(name, e);
-  table = { names, patterns: [] };
+  table = {
+    names,
+    patterns: BUNDLED_PATTERNS.map((p) => ({ re: globMatcher(p.match), entry: p.entry })),
+  };
   return table;
 }
 

@@ -15,6 +15,7 @@ import { configId, MATRIX_CONFIGS, type MatrixConfig } from '../replay';
 import { lookupPrinted } from '../catalogue/lookup';
 import type { MapLockDecl } from '../../trace/schema';
 import type { IrqContext, LockChain } from './parse';
+import type { ClassUsage } from './usage';
 
 /** One configuration's answer, in `explain --format json`'s verdict shape. */
 export interface ChainVerdict {
@@ -33,6 +34,10 @@ export interface ChainResult {
   readonly threadedVerdicts?: readonly ChainVerdict[];
   /** the first offending pair: culprit (a held lock, or the context) and the lock taken */
   readonly pair: { readonly held: string; readonly taken: string };
+  /** 'lockdep': not a recorded chain but a class /proc/lockdep records in this irq context */
+  readonly source?: 'lockdep';
+  /** the chain's classes /proc/lockdep records in irq context: name → usage characters */
+  readonly usage?: Readonly<Record<string, string>>;
 }
 
 /** How one shape behaves, with positions instead of names. */
@@ -183,14 +188,64 @@ export class ChainChecker {
   private readonly failing = new Map<string, number>();
   /** printed name → its entry (null: unknown); bounded by the distinct classes */
   private readonly resolved = new Map<string, { entry: ClassEntry; key: string } | null>();
+  /** with /proc/lockdep: the classes it records in irq context, and where chains show them */
+  private readonly irqUsage = new Map<string, ClassUsage>();
+  private readonly seenIn = new Map<string, number>();
+  private usageClasses = 0;
+  private usageChecked = 0;
+  private withUsage = false;
 
   constructor(private readonly table: ClassTable) {
     for (const c of MATRIX_CONFIGS) this.failing.set(configId(c), 0);
   }
 
+  /**
+   * Record a /proc/lockdep class (call for every class before the chains). Only the
+   * classes it records in hard or soft interrupt context are kept.
+   */
+  addUsage(u: ClassUsage): void {
+    this.withUsage = true;
+    this.usageClasses++;
+    if (u.inHardirq || u.inSoftirq) this.irqUsage.set(u.name, u);
+  }
+
+  /**
+   * After the chains: each class /proc/lockdep records in hard (soft) interrupt context
+   * that no chain shows in that context is checked there alone, as __lock_acquire()
+   * checks every acquisition against its context (check_wait_context(): a spinlock_t
+   * taken by a hard interrupt handler that is not threaded). Trylocks neither form chains
+   * nor set these bits (mark_usage()), so the usage adds the acquisitions a cut or
+   * overflowed chains file lacks, never a trylock.
+   */
+  checkUsage(): ChainResult[] {
+    const out: ChainResult[] = [];
+    for (const u of this.irqUsage.values()) {
+      const seen = this.seenIn.get(u.name) ?? 0;
+      for (const ctx of [2, 1] as const) {
+        if (!(ctx === 2 ? u.inHardirq : u.inSoftirq) || seen & ctx) continue;
+        this.usageChecked++;
+        const r = this.run(
+          { index: u.index, line: u.line, irqContext: ctx, locks: [u.name] },
+          'lockdep',
+        );
+        if (r) out.push(r);
+      }
+    }
+    return out;
+  }
+
   /** The result for a chain some configuration reports, else null. */
   check(chain: LockChain): ChainResult | null {
     this.read++;
+    if (this.withUsage) {
+      // the context a chain's locks were taken in: bit 1 hardirq (contexts 2, 3), bit 0 softirq
+      const bit = chain.irqContext & 2 ? 2 : chain.irqContext & 1;
+      if (bit) for (const n of chain.locks) this.seenIn.set(n, (this.seenIn.get(n) ?? 0) | bit);
+    }
+    return this.run(chain);
+  }
+
+  private run(chain: LockChain, source?: 'lockdep'): ChainResult | null {
     const entries: ClassEntry[] = [];
     let key = `${chain.irqContext}|`;
     let missing = false;
@@ -209,7 +264,7 @@ export class ChainChecker {
       }
     }
     if (missing) {
-      this.skipped++;
+      if (!source) this.skipped++;
       return null;
     }
     if (entries.length === 0) return null;
@@ -220,6 +275,11 @@ export class ChainChecker {
     for (const v of shape.verdicts) if (v.kinds.length) ids.add(v.id);
     for (const v of shape.threaded ?? []) if (v.kinds.length) ids.add(v.id);
     for (const id of ids) this.failing.set(id, (this.failing.get(id) ?? 0) + 1);
+    let usage: Record<string, string> | undefined;
+    for (const n of chain.locks) {
+      const u = this.irqUsage.get(n);
+      if (u) (usage ??= {})[n] = u.usage;
+    }
     return {
       index: chain.index,
       line: chain.line,
@@ -227,6 +287,8 @@ export class ChainChecker {
       locks: chain.locks,
       verdicts: shape.verdicts,
       ...(shape.threaded ? { threadedVerdicts: shape.threaded } : {}),
+      ...(source ? { source } : {}),
+      ...(usage ? { usage } : {}),
       pair: {
         held:
           shape.culprit >= 0
@@ -284,7 +346,23 @@ export class ChainChecker {
   }
 
   summary(): ChainSummary {
+    let inHardirq = 0;
+    let inSoftirq = 0;
+    for (const u of this.irqUsage.values()) {
+      if (u.inHardirq) inHardirq++;
+      if (u.inSoftirq) inSoftirq++;
+    }
     return {
+      ...(this.withUsage
+        ? {
+            usage: {
+              classes: this.usageClasses,
+              inHardirq,
+              inSoftirq,
+              checked: this.usageChecked,
+            },
+          }
+        : {}),
       chains: this.read,
       skipped: this.skipped,
       unknownClasses: [...this.unknown].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
@@ -304,6 +382,13 @@ export interface ChainSummary {
   readonly unknownClasses: readonly string[];
   /** distinct (context, type sequence) replayed */
   readonly shapes: number;
-  /** chains some variant reports, per configuration */
+  /** chains some variant reports, per configuration (with /proc/lockdep: usage checks too) */
   readonly failing: readonly { readonly id: string; readonly chains: number }[];
+  /** with /proc/lockdep: classes read, those recorded in irq context, and checked alone */
+  readonly usage?: {
+    readonly classes: number;
+    readonly inHardirq: number;
+    readonly inSoftirq: number;
+    readonly checked: number;
+  };
 }

@@ -107,7 +107,7 @@ class ChainParser {
     if (text.startsWith('irq_context:')) {
       this.flush();
       const v = text.slice('irq_context:'.length).trim();
-      const ctx = CONTEXTS[v];
+      const ctx = Object.prototype.hasOwnProperty.call(CONTEXTS, v) ? CONTEXTS[v] : undefined;
       if (ctx === undefined)
         this.fail(
           no,

@@ -17,11 +17,14 @@ export interface ChainsJson {
     readonly locks: readonly string[];
     readonly verdicts: readonly ChainVerdict[];
     readonly threadedVerdicts?: readonly ChainVerdict[];
+    readonly source?: 'lockdep';
+    readonly usage?: Readonly<Record<string, string>>;
   }[];
   readonly summary: {
     readonly skipped: number;
     readonly shapes: number;
     readonly failing: ChainSummary['failing'];
+    readonly usage?: ChainSummary['usage'];
   };
 }
 
@@ -36,8 +39,15 @@ export function chainsToJson(results: readonly ChainResult[], s: ChainSummary): 
       locks: r.locks,
       verdicts: r.verdicts,
       ...(r.threadedVerdicts ? { threadedVerdicts: r.threadedVerdicts } : {}),
+      ...(r.source ? { source: r.source } : {}),
+      ...(r.usage ? { usage: r.usage } : {}),
     })),
-    summary: { skipped: s.skipped, shapes: s.shapes, failing: s.failing },
+    summary: {
+      skipped: s.skipped,
+      shapes: s.shapes,
+      failing: s.failing,
+      ...(s.usage ? { usage: s.usage } : {}),
+    },
   };
 }
 
@@ -65,8 +75,8 @@ export class ChainGroups {
     return this.groups.size;
   }
 
-  /** The text report. */
-  format(file: string, checker: ChainChecker, s: ChainSummary): string {
+  /** The text report; `lockdepFile` is the /proc/lockdep copy, when one was read. */
+  format(file: string, checker: ChainChecker, s: ChainSummary, lockdepFile?: string): string {
     const out: string[] = [];
     out.push(
       `${escapeText(file)}: ${plural(s.chains, 'lock chain')} replayed under ${MATRIX_CONFIGS.length} configurations`,
@@ -77,10 +87,19 @@ export class ChainGroups {
       out.push(
         `${escapeText(g.first.pair.held)} -> ${escapeText(g.first.pair.taken)}: ${plural(g.count, 'chain')}, ${describeFires(ids as MatrixConfigId[])}`,
       );
-      for (const r of g.shown)
+      for (const r of g.shown) {
         out.push(
-          `  chain ${r.index} (line ${r.line}, ${IRQ_CONTEXT_NAMES[r.irqContext]}): ${r.locks.map(escapeText).join(', ')}`,
+          r.source === 'lockdep'
+            ? `  class ${escapeText(r.locks[0])} (${escapeText(lockdepFile ?? '/proc/lockdep')} line ${r.line}, usage {${r.usage?.[r.locks[0]] ?? ''}}): in ${IRQ_CONTEXT_NAMES[r.irqContext]} context, in no recorded chain there`
+            : `  chain ${r.index} (line ${r.line}, ${IRQ_CONTEXT_NAMES[r.irqContext]}): ${r.locks.map(escapeText).join(', ')}`,
         );
+        if (r.usage && r.source !== 'lockdep')
+          out.push(
+            `    /proc/lockdep records in irq context: ${Object.entries(r.usage)
+              .map(([n, u]) => `${escapeText(n)} {${u}}`)
+              .join(', ')}`,
+          );
+      }
       if (g.count > g.shown.length) out.push(`  ... and ${g.count - g.shown.length} more`);
       out.push(...verdictLines(g.first));
       out.push(`  the kernel would print (${checker.splatConfig(g.first)}):`);
@@ -100,6 +119,10 @@ export class ChainGroups {
         s.unknownClasses.length > 10 ? `, ... (${s.unknownClasses.length - 10} more)` : '';
       out.push(`unknown classes (give their types with --classes): ${shown}${more}`);
     }
+    if (s.usage)
+      out.push(
+        `${escapeText(lockdepFile ?? '/proc/lockdep')}: ${plural(s.usage.classes, 'class')}, ${s.usage.inHardirq.toLocaleString('en-US')} recorded in hardirq context and ${s.usage.inSoftirq.toLocaleString('en-US')} in softirq context; ${s.usage.checked.toLocaleString('en-US')} checked alone in an irq context no chain shows them in`,
+      );
     out.push(
       `summary: ${plural(s.chains, 'chain')} read, ${plural(s.unknownClasses.length, 'class')} unknown (${plural(s.skipped, 'chain')} skipped), ${plural(this.groups.size, 'finding')}; chains failing per configuration: ${s.failing.map((f) => `${f.id} ${f.chains}`).join(', ')}`,
     );
