@@ -344,15 +344,18 @@ export class Lockdep {
     h.map = map;
     h.cls = cls;
     h.irqContext = irqContext;
-    h.trylock = false;
     h.read = read;
-    h.check = true;
     h.hardirqsOff = hardirqsOff;
-    h.references = 0;
-    h.nestLock = null;
     h.at = at;
     h.subclass = subclass;
-    h.sync = false;
+    if (!h.plain) {
+      h.trylock = false;
+      h.check = true;
+      h.references = 0;
+      h.nestLock = null;
+      h.sync = false;
+      h.plain = true;
+    }
     h.chain = node;
     h.ctxBase = node.waitBase;
     h.ctxInner = node.ctxInner;
@@ -399,6 +402,7 @@ export class Lockdep {
         if (!references) references = 1;
         if (!top.references) top.references = 1;
         top.references += references;
+        top.plain = false;
         return true;
       }
     }
@@ -416,6 +420,7 @@ export class Lockdep {
     h.at = at;
     h.subclass = subclass;
     h.sync = sync;
+    h.plain = !trylock && check && references === 0 && nestLock === null && !sync;
 
     // The chain is known before any check runs (a new irq context starts a new one):
     // when it was validated before under the same context ceiling,

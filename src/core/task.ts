@@ -27,6 +27,12 @@ export class HeldLock {
   /** lock_sync(): validated, never pushed */
   sync = false;
   /**
+   * trylock, check, references, nestLock and sync hold what the cached path would
+   * write (false, true, 0, null, false), so it can leave them alone: a slot is
+   * almost always reused by the same kind of acquisition.
+   */
+  plain = true;
+  /**
    * check_wait_context() bookkeeping, so a check costs O(1) instead of a walk of the
    * held stack: the context ceiling this entry was pushed under, the running limit
    * (min of inner types, override maps replacing) after this entry within its irq
