@@ -18,33 +18,8 @@
  */
 const v8 = require('v8');
 const { createKernel } = require('../dist');
-const { fmt } = require('./util');
+const { bareHeldStack, cpuPerOp, fmt, gcFn } = require('./util');
 
-/**
- * Nanoseconds of CPU time (user + system) per call of fn(), best of `rounds`: on a shared,
- * loaded machine CPU time is much steadier than wall time, and the three figures compared
- * are measured alike, interleaved.
- */
-function cpuPerOp(fn, n, rounds = 5) {
-  for (let i = 0; i < 20000; i++) fn(); // warm up the JIT
-  let best = Infinity;
-  for (let r = 0; r < rounds; r++) {
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) fn();
-    const c = process.cpuUsage(c0);
-    best = Math.min(best, ((c.user + c.system) * 1000) / n);
-  }
-  return best;
-}
-
-function gcFn() {
-  try {
-    v8.setFlagsFromString('--expose_gc');
-    return require('vm').runInNewContext('gc');
-  } catch {
-    return null;
-  }
-}
 const gc = gcFn();
 
 function used() {
@@ -82,29 +57,7 @@ function timing() {
     for (let i = 3; i >= 0; i--) ld.release(task, eng[i], 'bench');
   };
   engine();
-  const classes = eng.map((mp) => mp.classCache[0]);
-  const bare = () => {
-    let depth = task.depth;
-    for (let i = 0; i < 4; i++) {
-      const h = task.slot(depth);
-      h.map = eng[i];
-      h.cls = classes[i];
-      h.irqContext = 0;
-      h.trylock = false;
-      h.read = 0;
-      h.check = true;
-      h.hardirqsOff = false;
-      h.references = 0;
-      h.nestLock = null;
-      h.at = 'bench';
-      h.subclass = 0;
-      task.depth = ++depth;
-    }
-    for (let i = 3; i >= 0; i--) {
-      if (task.held[task.depth - 1].map !== eng[i]) throw new Error('unbalanced');
-      task.depth--;
-    }
-  };
+  const bare = bareHeldStack(task, eng, false);
   const pub = [0, 1, 2, 3].map((i) => k.rawSpinlock(`api_${i}`));
   const api = () => {
     for (let i = 0; i < 4; i++) pub[i].lock();

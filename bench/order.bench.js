@@ -24,7 +24,7 @@
  * would report `BUG: MAX_LOCKDEP_... too low!` here, so (b) and (c) raise them explicitly.
  */
 const { createKernel } = require('../dist');
-const { timePerOp, timeOnce, fmt } = require('./util');
+const { bareHeldStack, fmt, gcFn, timeOnce, timePerOp } = require('./util');
 
 /** Issue 10's floors: each figure printed with its floor and whether this run met it. */
 const FLOORS = {
@@ -40,14 +40,6 @@ function floorLine(label, value, floor, unit = 'x') {
   return `${label}: ${fmt(value)}${unit}   (floor: within ${floor}${unit}) ${met ? 'met' : 'MISSED'}`;
 }
 
-function gcFn() {
-  try {
-    require('v8').setFlagsFromString('--expose_gc');
-    return require('vm').runInNewContext('gc');
-  } catch {
-    return null;
-  }
-}
 const gc = gcFn();
 
 function heapUsed() {
@@ -91,30 +83,7 @@ function chainBench() {
   acquireAll(); // learn the chain once: every later round is a chain-cache hit, as in steady state
 
   // Bare bookkeeping: the held-lock stack alone, same slots and fields, no checks.
-  const classes = maps.map((mp) => mp.classCache[0]);
-  const bare = () => {
-    let depth = task.depth;
-    for (let i = 0; i < 4; i++) {
-      const h = task.slot(depth);
-      h.map = maps[i];
-      h.cls = classes[i];
-      h.irqContext = 0;
-      h.trylock = false;
-      h.read = 0;
-      h.check = true;
-      h.hardirqsOff = true;
-      h.references = 0;
-      h.nestLock = null;
-      h.at = 'bench';
-      h.subclass = 0;
-      task.depth = ++depth;
-    }
-    for (let i = 3; i >= 0; i--) {
-      // find the entry (top of stack here, as lock_release() finds it) and pop it
-      if (task.held[task.depth - 1].map !== maps[i]) throw new Error('unbalanced');
-      task.depth--;
-    }
-  };
+  const bare = bareHeldStack(task, maps, true);
   const N = 200000;
   // Interleaved, best of each: on a loaded machine a burst of noise then hits both sides.
   let full = Infinity;
