@@ -18,7 +18,7 @@
  */
 const v8 = require('v8');
 const { createKernel } = require('../dist');
-const { bareHeldStack, cpuPerOp, fmt, gcFn } = require('./util');
+const { apiChain, bareHeldStack, cpuPerOp, engineChain, fmt, gcFn } = require('./util');
 
 const gc = gcFn();
 
@@ -46,23 +46,10 @@ function verdict(ok) {
 
 function timing() {
   const k = createKernel({ policy: 'collect', booting: true });
-  const m = k.machine;
-  const ld = m.lockdep;
-  const task = m.current;
   // engine: the maps of four raw spinlocks, acquired with irqs on as the API would
-  const eng = [0, 1, 2, 3].map((i) => k.rawSpinlock(`engine_${i}`).map);
-  const engine = () => {
-    for (let i = 0; i < 4; i++)
-      ld.acquire(task, eng[i], 0, false, 0, true, null, 'bench', task.irqsOff);
-    for (let i = 3; i >= 0; i--) ld.release(task, eng[i], 'bench');
-  };
-  engine();
-  const bare = bareHeldStack(task, eng, false);
-  const pub = [0, 1, 2, 3].map((i) => k.rawSpinlock(`api_${i}`));
-  const api = () => {
-    for (let i = 0; i < 4; i++) pub[i].lock();
-    for (let i = 3; i >= 0; i--) pub[i].unlock();
-  };
+  const { task, maps, acquireAll: engine } = engineChain(k, 'engine', k.machine.current.irqsOff);
+  const bare = bareHeldStack(task, maps, false);
+  const api = apiChain(k, 'api');
   api();
   const N = 200000;
   // interleave the three so that machine noise hits all of them alike; keep each best

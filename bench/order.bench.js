@@ -24,7 +24,7 @@
  * would report `BUG: MAX_LOCKDEP_... too low!` here, so (b) and (c) raise them explicitly.
  */
 const { createKernel } = require('../dist');
-const { bareHeldStack, fmt, gcFn, timeOnce, timePerOp } = require('./util');
+const { apiChain, bareHeldStack, engineChain, fmt, gcFn, timeOnce, timePerOp } = require('./util');
 
 /** Issue 10's floors: each figure printed with its floor and whether this run met it. */
 const FLOORS = {
@@ -72,15 +72,8 @@ const BIG_LIMITS = {
 
 function chainBench() {
   const k = createKernel({ policy: 'collect', booting: true });
-  const m = k.machine;
-  const ld = m.lockdep;
-  const task = m.current;
-  const maps = [0, 1, 2, 3].map((i) => k.rawSpinlock(`chain_${i}`).map);
-  const acquireAll = () => {
-    for (let i = 0; i < 4; i++) ld.acquire(task, maps[i], 0, false, 0, true, null, 'bench', true);
-    for (let i = 3; i >= 0; i--) ld.release(task, maps[i], 'bench');
-  };
-  acquireAll(); // learn the chain once: every later round is a chain-cache hit, as in steady state
+  // learn the chain once: every later round is a chain-cache hit, as in steady state
+  const { task, maps, acquireAll } = engineChain(k, 'chain', true);
 
   // Bare bookkeeping: the held-lock stack alone, same slots and fields, no checks.
   const bare = bareHeldStack(task, maps, true);
@@ -93,11 +86,7 @@ function chainBench() {
     base = Math.min(base, timePerOp(bare, N, 1));
   }
   // The same through the public primitives (preempt_count and irq flags included).
-  const pub = [0, 1, 2, 3].map((i) => k.rawSpinlock(`pub_${i}`));
-  const viaApi = () => {
-    for (let i = 0; i < 4; i++) pub[i].lock();
-    for (let i = 3; i >= 0; i--) pub[i].unlock();
-  };
+  const viaApi = apiChain(k, 'pub');
   const api = timePerOp(viaApi, N / 4);
   if (k.violations.length)
     throw new Error(`unexpected violations: ${k.violations.map((v) => v.kind)}`);

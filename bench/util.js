@@ -52,6 +52,33 @@ function gcFn() {
 }
 
 /**
+ * A 4-deep chain of raw spinlock maps on the kernel's current task, and the engine's
+ * lock_acquire()+lock_release() of all four called directly. The chain is learned once
+ * here, so every later round is a chain-cache hit, as in steady state.
+ */
+function engineChain(k, prefix, hardirqsOff) {
+  const ld = k.machine.lockdep;
+  const task = k.machine.current;
+  const maps = [0, 1, 2, 3].map((i) => k.rawSpinlock(`${prefix}_${i}`).map);
+  const acquireAll = () => {
+    for (let i = 0; i < 4; i++)
+      ld.acquire(task, maps[i], 0, false, 0, true, null, 'bench', hardirqsOff);
+    for (let i = 3; i >= 0; i--) ld.release(task, maps[i], 'bench');
+  };
+  acquireAll();
+  return { task, maps, acquireAll };
+}
+
+/** The same 4-deep chain through the public raw_spin_lock()/raw_spin_unlock(). */
+function apiChain(k, prefix) {
+  const pub = [0, 1, 2, 3].map((i) => k.rawSpinlock(`${prefix}_${i}`));
+  return () => {
+    for (let i = 0; i < 4; i++) pub[i].lock();
+    for (let i = 3; i >= 0; i--) pub[i].unlock();
+  };
+}
+
+/**
  * Bare bookkeeping of a chain of `maps` on `task`'s held-lock stack: the same held_lock
  * slots the engine fills in, filled in and popped with no check, no usage marking and no
  * chain key. What any lock tracker must do at least; `hardirqsOff` is the irq state the
@@ -89,4 +116,4 @@ function fmt(n, digits = 2) {
   return n >= 100 ? n.toFixed(0) : n.toFixed(digits);
 }
 
-module.exports = { timePerOp, cpuPerOp, timeOnce, gcFn, bareHeldStack, fmt };
+module.exports = { timePerOp, cpuPerOp, timeOnce, gcFn, engineChain, apiChain, bareHeldStack, fmt };
