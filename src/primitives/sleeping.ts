@@ -89,17 +89,44 @@ abstract class SleepingBase extends LockBase {
   }
 }
 
+/**
+ * struct mutex and struct rt_mutex take the same lockdep path under their own names:
+ * might_sleep(), then mutex_acquire() (exclusive, nested or nest_lock'ed); mutex_release()
+ * on unlock.
+ */
+abstract class MutexBase extends SleepingBase {
+  /** the API names, built once from the prefix (`mutex`, `rt_mutex`) */
+  private readonly lockApi: string;
+  private readonly trylockApi: string;
+  private readonly unlockApi: string;
+
+  /** @internal */
+  constructor(r: Runtime, map: LockdepMap, site: string, api: string) {
+    super(r, map, site);
+    this.lockApi = `${api}_lock`;
+    this.trylockApi = `${api}_trylock`;
+    this.unlockApi = `${api}_unlock`;
+  }
+  /** *_lock() / *_lock_nested() / *_lock_nest_lock() */
+  lock(o: NestOptions = NO_OPTIONS): void {
+    this.acquireOp(0, o, this.lockApi);
+  }
+  /** *_trylock(): true when acquired */
+  trylock(o: CallOptions = NO_OPTIONS): boolean {
+    return this.tryOp(0, o, this.trylockApi);
+  }
+  unlock(o: CallOptions = NO_OPTIONS): void {
+    this.releaseOp(false, o, this.unlockApi);
+  }
+}
+
 /** struct mutex */
-export class Mutex extends SleepingBase {
+export class Mutex extends MutexBase {
   /** @internal DEFINE_MUTEX / mutex_init(): lockdep_init_map_wait(.., LD_WAIT_SLEEP), {4:4} */
   static readonly decl: LockWaitTypes = lockdepInitMapWait(LD_WAIT.SLEEP);
   /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
-    super(r, map, 'kernel/locking/mutex.c:585');
-  }
-  /** mutex_lock() / mutex_lock_nested() / mutex_lock_nest_lock() */
-  lock(o: NestOptions = NO_OPTIONS): void {
-    this.acquireOp(0, o, 'mutex_lock');
+    super(r, map, 'kernel/locking/mutex.c:585', 'mutex');
   }
   /**
    * mutex_lock_interruptible() / mutex_lock_killable(): the same might_sleep() and
@@ -114,31 +141,15 @@ export class Mutex extends SleepingBase {
     this.acquireOp(0, o, 'mutex_lock_killable');
     return 0;
   }
-  /** mutex_trylock(): true when acquired */
-  trylock(o: CallOptions = NO_OPTIONS): boolean {
-    return this.tryOp(0, o, 'mutex_trylock');
-  }
-  unlock(o: CallOptions = NO_OPTIONS): void {
-    this.releaseOp(false, o, 'mutex_unlock');
-  }
 }
 
 /** struct rt_mutex */
-export class RtMutex extends SleepingBase {
+export class RtMutex extends MutexBase {
   /** @internal DEFINE_RT_MUTEX / rt_mutex_init(): lockdep_init_map_wait(.., LD_WAIT_SLEEP), {4:4} */
   static readonly decl: LockWaitTypes = lockdepInitMapWait(LD_WAIT.SLEEP);
   /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
-    super(r, map, 'kernel/locking/rtmutex_api.c:81');
-  }
-  lock(o: NestOptions = NO_OPTIONS): void {
-    this.acquireOp(0, o, 'rt_mutex_lock');
-  }
-  trylock(o: CallOptions = NO_OPTIONS): boolean {
-    return this.tryOp(0, o, 'rt_mutex_trylock');
-  }
-  unlock(o: CallOptions = NO_OPTIONS): void {
-    this.releaseOp(false, o, 'rt_mutex_unlock');
+    super(r, map, 'kernel/locking/rtmutex_api.c:81', 'rt_mutex');
   }
 }
 
