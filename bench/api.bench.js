@@ -18,33 +18,8 @@
  */
 const v8 = require('v8');
 const { createKernel } = require('../dist');
-const { fmt } = require('./util');
+const { apiChain, bareHeldStack, cpuPerOp, engineChain, fmt, gcFn } = require('./util');
 
-/**
- * Nanoseconds of CPU time (user + system) per call of fn(), best of `rounds`: on a shared,
- * loaded machine CPU time is much steadier than wall time, and the three figures compared
- * are measured alike, interleaved.
- */
-function cpuPerOp(fn, n, rounds = 5) {
-  for (let i = 0; i < 20000; i++) fn(); // warm up the JIT
-  let best = Infinity;
-  for (let r = 0; r < rounds; r++) {
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) fn();
-    const c = process.cpuUsage(c0);
-    best = Math.min(best, ((c.user + c.system) * 1000) / n);
-  }
-  return best;
-}
-
-function gcFn() {
-  try {
-    v8.setFlagsFromString('--expose_gc');
-    return require('vm').runInNewContext('gc');
-  } catch {
-    return null;
-  }
-}
 const gc = gcFn();
 
 function used() {
@@ -71,45 +46,10 @@ function verdict(ok) {
 
 function timing() {
   const k = createKernel({ policy: 'collect', booting: true });
-  const m = k.machine;
-  const ld = m.lockdep;
-  const task = m.current;
   // engine: the maps of four raw spinlocks, acquired with irqs on as the API would
-  const eng = [0, 1, 2, 3].map((i) => k.rawSpinlock(`engine_${i}`).map);
-  const engine = () => {
-    for (let i = 0; i < 4; i++)
-      ld.acquire(task, eng[i], 0, false, 0, true, null, 'bench', task.irqsOff);
-    for (let i = 3; i >= 0; i--) ld.release(task, eng[i], 'bench');
-  };
-  engine();
-  const classes = eng.map((mp) => mp.classCache[0]);
-  const bare = () => {
-    let depth = task.depth;
-    for (let i = 0; i < 4; i++) {
-      const h = task.slot(depth);
-      h.map = eng[i];
-      h.cls = classes[i];
-      h.irqContext = 0;
-      h.trylock = false;
-      h.read = 0;
-      h.check = true;
-      h.hardirqsOff = false;
-      h.references = 0;
-      h.nestLock = null;
-      h.at = 'bench';
-      h.subclass = 0;
-      task.depth = ++depth;
-    }
-    for (let i = 3; i >= 0; i--) {
-      if (task.held[task.depth - 1].map !== eng[i]) throw new Error('unbalanced');
-      task.depth--;
-    }
-  };
-  const pub = [0, 1, 2, 3].map((i) => k.rawSpinlock(`api_${i}`));
-  const api = () => {
-    for (let i = 0; i < 4; i++) pub[i].lock();
-    for (let i = 3; i >= 0; i--) pub[i].unlock();
-  };
+  const { task, maps, acquireAll: engine } = engineChain(k, 'engine', k.machine.current.irqsOff);
+  const bare = bareHeldStack(task, maps, false);
+  const api = apiChain(k, 'api');
   api();
   const N = 200000;
   // interleave the three so that machine noise hits all of them alike; keep each best

@@ -24,7 +24,7 @@
  * would report `BUG: MAX_LOCKDEP_... too low!` here, so (b) and (c) raise them explicitly.
  */
 const { createKernel } = require('../dist');
-const { timePerOp, timeOnce, fmt } = require('./util');
+const { apiChain, bareHeldStack, engineChain, fmt, gcFn, timeOnce, timePerOp } = require('./util');
 
 /** Issue 10's floors: each figure printed with its floor and whether this run met it. */
 const FLOORS = {
@@ -40,14 +40,6 @@ function floorLine(label, value, floor, unit = 'x') {
   return `${label}: ${fmt(value)}${unit}   (floor: within ${floor}${unit}) ${met ? 'met' : 'MISSED'}`;
 }
 
-function gcFn() {
-  try {
-    require('v8').setFlagsFromString('--expose_gc');
-    return require('vm').runInNewContext('gc');
-  } catch {
-    return null;
-  }
-}
 const gc = gcFn();
 
 function heapUsed() {
@@ -80,41 +72,11 @@ const BIG_LIMITS = {
 
 function chainBench() {
   const k = createKernel({ policy: 'collect', booting: true });
-  const m = k.machine;
-  const ld = m.lockdep;
-  const task = m.current;
-  const maps = [0, 1, 2, 3].map((i) => k.rawSpinlock(`chain_${i}`).map);
-  const acquireAll = () => {
-    for (let i = 0; i < 4; i++) ld.acquire(task, maps[i], 0, false, 0, true, null, 'bench', true);
-    for (let i = 3; i >= 0; i--) ld.release(task, maps[i], 'bench');
-  };
-  acquireAll(); // learn the chain once: every later round is a chain-cache hit, as in steady state
+  // learn the chain once: every later round is a chain-cache hit, as in steady state
+  const { task, maps, acquireAll } = engineChain(k, 'chain', true);
 
   // Bare bookkeeping: the held-lock stack alone, same slots and fields, no checks.
-  const classes = maps.map((mp) => mp.classCache[0]);
-  const bare = () => {
-    let depth = task.depth;
-    for (let i = 0; i < 4; i++) {
-      const h = task.slot(depth);
-      h.map = maps[i];
-      h.cls = classes[i];
-      h.irqContext = 0;
-      h.trylock = false;
-      h.read = 0;
-      h.check = true;
-      h.hardirqsOff = true;
-      h.references = 0;
-      h.nestLock = null;
-      h.at = 'bench';
-      h.subclass = 0;
-      task.depth = ++depth;
-    }
-    for (let i = 3; i >= 0; i--) {
-      // find the entry (top of stack here, as lock_release() finds it) and pop it
-      if (task.held[task.depth - 1].map !== maps[i]) throw new Error('unbalanced');
-      task.depth--;
-    }
-  };
+  const bare = bareHeldStack(task, maps, true);
   const N = 200000;
   // Interleaved, best of each: on a loaded machine a burst of noise then hits both sides.
   let full = Infinity;
@@ -124,11 +86,7 @@ function chainBench() {
     base = Math.min(base, timePerOp(bare, N, 1));
   }
   // The same through the public primitives (preempt_count and irq flags included).
-  const pub = [0, 1, 2, 3].map((i) => k.rawSpinlock(`pub_${i}`));
-  const viaApi = () => {
-    for (let i = 0; i < 4; i++) pub[i].lock();
-    for (let i = 3; i >= 0; i--) pub[i].unlock();
-  };
+  const viaApi = apiChain(k, 'pub');
   const api = timePerOp(viaApi, N / 4);
   if (k.violations.length)
     throw new Error(`unexpected violations: ${k.violations.map((v) => v.kind)}`);

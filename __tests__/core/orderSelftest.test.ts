@@ -78,79 +78,15 @@ class Harness {
     return (this.local ??= this.k.localLock('local_A'));
   }
 
-  L(x: string): void {
-    this.spin(x).lock();
-  }
-  U(x: string): void {
-    this.spin(x).unlock();
-  }
-  RL(x: string): void {
-    this.rw(x).readLock();
-  }
-  RU(x: string): void {
-    this.rw(x).readUnlock();
-  }
-  WL(x: string): void {
-    this.rw(x).writeLock();
-  }
-  WU(x: string): void {
-    this.rw(x).writeUnlock();
-  }
-
   LOCK(kind: LockKind, x: string): void {
-    switch (kind) {
-      case 'spin':
-        return this.L(x);
-      case 'wlock':
-        return this.WL(x);
-      case 'rlock':
-        return this.RL(x);
-      case 'mutex':
-        return this.mutex(x).lock();
-      case 'wsem':
-        return this.rwsem(x).downWrite();
-      case 'rsem':
-        return this.rwsem(x).downRead();
-      case 'rtmutex':
-        return this.rtm(x).lock();
-    }
+    MACROS[kind].lock(this, x);
   }
-
   UNLOCK(kind: LockKind, x: string): void {
-    switch (kind) {
-      case 'spin':
-        return this.U(x);
-      case 'wlock':
-        return this.WU(x);
-      case 'rlock':
-        return this.RU(x);
-      case 'mutex':
-        return this.mutex(x).unlock();
-      case 'wsem':
-        return this.rwsem(x).upWrite();
-      case 'rsem':
-        return this.rwsem(x).upRead();
-      case 'rtmutex':
-        return this.rtm(x).unlock();
-    }
+    MACROS[kind].unlock(this, x);
   }
-
   /** SI / RWI / MI / RWSI / RTI: re-running the initialiser calls debug_check_no_locks_freed(). */
   INIT(kind: LockKind, x: string): void {
-    switch (kind) {
-      case 'spin':
-        return this.spin(x).reinit();
-      case 'wlock':
-      case 'rlock':
-        return this.rw(x).reinit();
-      case 'mutex':
-        return this.mutex(x).reinit();
-      case 'wsem':
-      case 'rsem':
-        return this.rwsem(x).reinit();
-      case 'rtmutex':
-        return this.rtm(x).reinit();
-    }
+    MACROS[kind].init(this, x);
   }
 
   LOCK_UNLOCK_2(kind: LockKind, x: string, y: string): void {
@@ -196,6 +132,40 @@ class Harness {
   }
 }
 
+/** The methods of L that take no argument (lock(), downRead(), ...). */
+type Call<L> = { [K in keyof L]: L[K] extends () => void ? K : never }[keyof L];
+
+/** The Harness accessors that name a lock: h.spin('A'), h.rw('A'), ... */
+type Accessor = 'spin' | 'rw' | 'mutex' | 'rwsem' | 'rtm';
+
+/** What LOCK(), UNLOCK() and INIT() expand to for a kind: the lock h[of](x), two calls. */
+function macros<A extends Accessor>(
+  of: A,
+  lock: Call<ReturnType<Harness[A]>>,
+  unlock: Call<ReturnType<Harness[A]>>,
+) {
+  const call = (h: Harness, x: string, m: Call<ReturnType<Harness[A]>>): void => {
+    const l = h[of](x) as ReturnType<Harness[A]>;
+    (l[m] as () => void).call(l);
+  };
+  return {
+    lock: (h: Harness, x: string) => call(h, x, lock),
+    unlock: (h: Harness, x: string) => call(h, x, unlock),
+    init: (h: Harness, x: string) => h[of](x).reinit(),
+  };
+}
+
+/** locking-selftest-<kind>.h, one line each. */
+const MACROS: Record<LockKind, ReturnType<typeof macros>> = {
+  spin: macros('spin', 'lock', 'unlock'),
+  wlock: macros('rw', 'writeLock', 'writeUnlock'),
+  rlock: macros('rw', 'readLock', 'readUnlock'),
+  mutex: macros('mutex', 'lock', 'unlock'),
+  wsem: macros('rwsem', 'downWrite', 'upWrite'),
+  rsem: macros('rwsem', 'downRead', 'upRead'),
+  rtmutex: macros('rtm', 'lock', 'unlock'),
+};
+
 interface Row {
   /** the selftest function generated for this dotest() call */
   readonly name: string;
@@ -207,6 +177,52 @@ interface Row {
   /** wrapped in NON_RT(): not run on PREEMPT_RT */
   readonly nonRt?: boolean;
   readonly body: (h: Harness) => void;
+}
+
+/** One step of a selftest body: what the kernel's E1() / E2() / E3() macros expand to. */
+type Ev = (h: Harness) => void;
+
+/** The steps one after another. */
+function seq(...evs: readonly Ev[]): Ev {
+  return (h) => {
+    for (const e of evs) e(h);
+  };
+}
+
+/** LOCK(x); <inner>; UNLOCK(x); */
+function locked(t: LockKind, x: string, inner?: Ev): Ev {
+  return (h) => {
+    h.LOCK(t, x);
+    inner?.(h);
+    h.UNLOCK(t, x);
+  };
+}
+
+/** IRQ_ENTER(); <body>; IRQ_EXIT(); */
+function inIrq(irq: IrqKind, body: Ev): Ev {
+  return (h) => {
+    h.IRQ_ENTER(irq);
+    body(h);
+    h.IRQ_EXIT(irq);
+  };
+}
+
+/** IRQ_DISABLE(); <body>; IRQ_ENABLE(); */
+function irqsOff(irq: IrqKind, body: Ev): Ev {
+  return (h) => {
+    h.IRQ_DISABLE(irq);
+    body(h);
+    h.IRQ_ENABLE(irq);
+  };
+}
+
+/** local_lock(&local_A); <inner>; local_unlock(&local_A); */
+function localA(inner?: Ev): Ev {
+  return (h) => {
+    h.localA().lock();
+    inner?.(h);
+    h.localA().unlock();
+  };
 }
 
 const rows: Row[] = [];
@@ -239,38 +255,13 @@ six('A-A deadlock', 'AA', 'recursive-locking', true, (h, t) => {
   h.LOCK(t, 'X1');
   h.LOCK(t, 'X2'); // this one should fail
 });
-six('A-B-B-A deadlock', 'ABBA', 'circular-dependency', true, (h, t) => {
-  h.LOCK_UNLOCK_2(t, 'A', 'B');
-  h.LOCK_UNLOCK_2(t, 'B', 'A'); // fail
-});
-six('A-B-B-C-C-A deadlock', 'ABBCCA', 'circular-dependency', true, (h, t) => {
-  h.LOCK_UNLOCK_2(t, 'A', 'B');
-  h.LOCK_UNLOCK_2(t, 'B', 'C');
-  h.LOCK_UNLOCK_2(t, 'C', 'A'); // fail
-});
-six('A-B-C-A-B-C deadlock', 'ABCABC', 'circular-dependency', true, (h, t) => {
-  h.LOCK_UNLOCK_2(t, 'A', 'B');
-  h.LOCK_UNLOCK_2(t, 'C', 'A');
-  h.LOCK_UNLOCK_2(t, 'B', 'C'); // fail
-});
-six('A-B-B-C-C-D-D-A deadlock', 'ABBCCDDA', 'circular-dependency', true, (h, t) => {
-  h.LOCK_UNLOCK_2(t, 'A', 'B');
-  h.LOCK_UNLOCK_2(t, 'B', 'C');
-  h.LOCK_UNLOCK_2(t, 'C', 'D');
-  h.LOCK_UNLOCK_2(t, 'D', 'A'); // fail
-});
-six('A-B-C-D-B-D-D-A deadlock', 'ABCDBDDA', 'circular-dependency', true, (h, t) => {
-  h.LOCK_UNLOCK_2(t, 'A', 'B');
-  h.LOCK_UNLOCK_2(t, 'C', 'D');
-  h.LOCK_UNLOCK_2(t, 'B', 'D');
-  h.LOCK_UNLOCK_2(t, 'D', 'A'); // fail
-});
-six('A-B-C-D-B-C-D-A deadlock', 'ABCDBCDA', 'circular-dependency', true, (h, t) => {
-  h.LOCK_UNLOCK_2(t, 'A', 'B');
-  h.LOCK_UNLOCK_2(t, 'C', 'D');
-  h.LOCK_UNLOCK_2(t, 'B', 'C');
-  h.LOCK_UNLOCK_2(t, 'D', 'A'); // fail
-});
+// The name spells the LOCK_UNLOCK_2() pairs in order (ABBCCA: A-B, B-C, then C-A fails),
+// and the group prints it with dashes.
+for (const base of ['ABBA', 'ABBCCA', 'ABCABC', 'ABBCCDDA', 'ABCDBDDA', 'ABCDBCDA']) {
+  six(`${[...base].join('-')} deadlock`, base, 'circular-dependency', true, (h, t) => {
+    for (let i = 0; i < base.length; i += 2) h.LOCK_UNLOCK_2(t, base[i], base[i + 1]);
+  });
+}
 six('double unlock', 'double_unlock', 'bad-unlock-balance', false, (h, t) => {
   h.LOCK(t, 'A');
   if (h.k.config.preempt === 'rt') {
@@ -289,210 +280,62 @@ six('initialize held', 'init_held', 'held-lock-freed', false, (h, t) => {
 // ------------------------------------------------------------------------------------
 // Recursive read-lock and mixed read/write (rlock column and rsem column)
 
-const RW: Row[] = [
-  {
-    name: 'rlock_AA1',
-    group: 'recursive read-lock',
-    expect: 'S',
-    body: (h) => {
-      h.RL('X1');
-      h.RL('X1');
-    },
-  },
-  {
-    name: 'rsem_AA1',
-    group: 'recursive read-lock',
-    expect: 'F',
-    kind: 'recursive-locking',
-    body: (h) => {
-      h.rwsem('X1').downRead();
-      h.rwsem('X1').downRead();
-    },
-  },
-  {
-    name: 'rlock_AA1B',
-    group: 'recursive read-lock #2',
-    expect: 'S',
-    body: (h) => {
-      h.RL('X1');
-      h.RL('X2');
-    },
-  },
-  {
-    name: 'rsem_AA1B',
-    group: 'recursive read-lock #2',
-    expect: 'F',
-    kind: 'recursive-locking',
-    body: (h) => {
-      h.rwsem('X1').downRead();
-      h.rwsem('X2').downRead();
-    },
-  },
-  {
-    name: 'rlock_AA2',
-    group: 'mixed read-write-lock',
-    expect: 'F',
-    kind: 'recursive-locking',
-    body: (h) => {
-      h.RL('X1');
-      h.WL('X2');
-    },
-  },
-  {
-    name: 'rsem_AA2',
-    group: 'mixed read-write-lock',
-    expect: 'F',
-    kind: 'recursive-locking',
-    body: (h) => {
-      h.rwsem('X1').downRead();
-      h.rwsem('X2').downWrite();
-    },
-  },
-  {
-    name: 'rlock_AA3',
-    group: 'mixed write-read-lock',
-    expect: 'F',
-    kind: 'recursive-locking',
-    body: (h) => {
-      h.WL('X1');
-      h.RL('X2');
-    },
-  },
-  {
-    name: 'rsem_AA3',
-    group: 'mixed write-read-lock',
-    expect: 'F',
-    kind: 'recursive-locking',
-    body: (h) => {
-      h.rwsem('X1').downWrite();
-      h.rwsem('X2').downRead();
-    },
-  },
-  {
-    name: 'rlock_ABBA1',
-    group: 'mixed read-lock/lock-write ABBA',
-    expect: 'F',
-    kind: 'circular-dependency',
-    body: (h) => {
-      h.RL('X1');
-      h.L('Y1');
-      h.U('Y1');
-      h.RU('X1');
-      h.L('Y1');
-      h.WL('X1');
-      h.WU('X1');
-      h.U('Y1');
-    },
-  },
-  {
-    name: 'rwsem_ABBA1',
-    group: 'mixed read-lock/lock-write ABBA',
-    expect: 'F',
-    kind: 'circular-dependency',
-    body: (h) => {
-      const x = h.rwsem('X1'),
-        y = h.mutex('Y1');
-      x.downRead();
-      y.lock();
-      y.unlock();
-      x.upRead();
-      y.lock();
-      x.downWrite();
-      x.upWrite();
-      y.unlock();
-    },
-  },
-  {
-    name: 'rlock_ABBA2',
-    group: 'mixed read-lock/lock-read ABBA',
-    expect: 'S',
-    body: (h) => {
-      h.RL('X1');
-      h.L('Y1');
-      h.U('Y1');
-      h.RU('X1');
-      h.L('Y1');
-      h.RL('X1');
-      h.RU('X1');
-      h.U('Y1');
-    },
-  },
-  {
-    name: 'rwsem_ABBA2',
-    group: 'mixed read-lock/lock-read ABBA',
-    expect: 'F',
-    kind: 'circular-dependency',
-    body: (h) => {
-      const x = h.rwsem('X1'),
-        y = h.mutex('Y1');
-      x.downRead();
-      y.lock();
-      y.unlock();
-      x.upRead();
-      y.lock();
-      x.downRead();
-      x.upRead();
-      y.unlock();
-    },
-  },
-  {
-    name: 'rlock_ABBA3',
-    group: 'mixed write-lock/lock-write ABBA',
-    expect: 'F',
-    kind: 'circular-dependency',
-    body: (h) => {
-      h.WL('X1');
-      h.L('Y1');
-      h.U('Y1');
-      h.WU('X1');
-      h.L('Y1');
-      h.WL('X1');
-      h.WU('X1');
-      h.U('Y1');
-    },
-  },
-  {
-    name: 'rwsem_ABBA3',
-    group: 'mixed write-lock/lock-write ABBA',
-    expect: 'F',
-    kind: 'circular-dependency',
-    body: (h) => {
-      const x = h.rwsem('X1'),
-        y = h.mutex('Y1');
-      x.downWrite();
-      y.lock();
-      y.unlock();
-      x.upWrite();
-      y.lock();
-      x.downWrite();
-      x.upWrite();
-      y.unlock();
-    },
-  },
-  {
-    // The chain key carries the read mode, so the cached lock(B)+read_lock(A) chain does
-    // not hide lock(B)+write_lock(A).
-    name: 'rlock_chaincache_ABBA1',
-    group: 'chain cached mixed R-L/L-W ABBA',
-    expect: 'F',
-    kind: 'circular-dependency',
-    body: (h) => {
-      h.RL('X1');
-      h.L('Y1');
-      h.U('Y1');
-      h.RU('X1');
-      h.L('Y1');
-      h.RL('X1');
-      h.RU('X1');
-      h.U('Y1');
-      h.L('Y1');
-      h.WL('X1');
-      h.WU('X1');
-      h.U('Y1');
-    },
-  },
-];
-rows.push(...RW);
+/** A row of a fixed body (the kernel's hand-written selftest functions); F when `kind` is given. */
+function fixed(name: string, group: string, body: Ev, kind?: ViolationKind): void {
+  rows.push({ name, group, expect: kind ? 'F' : 'S', kind, body });
+}
+
+/** Take x1 then x2 and keep both (X1 and X2 are two instances of one class). */
+function both(t1: LockKind, x1: string, t2: LockKind, x2: string): Ev {
+  return (h) => {
+    h.LOCK(t1, x1);
+    h.LOCK(t2, x2);
+  };
+}
+
+// rlock's readers are recursive (force_read_lock_recursive), rwsem's are not
+fixed('rlock_AA1', 'recursive read-lock', both('rlock', 'X1', 'rlock', 'X1'));
+fixed('rsem_AA1', 'recursive read-lock', both('rsem', 'X1', 'rsem', 'X1'), 'recursive-locking');
+fixed('rlock_AA1B', 'recursive read-lock #2', both('rlock', 'X1', 'rlock', 'X2'));
+fixed('rsem_AA1B', 'recursive read-lock #2', both('rsem', 'X1', 'rsem', 'X2'), 'recursive-locking');
+fixed(
+  'rlock_AA2',
+  'mixed read-write-lock',
+  both('rlock', 'X1', 'wlock', 'X2'),
+  'recursive-locking',
+);
+fixed('rsem_AA2', 'mixed read-write-lock', both('rsem', 'X1', 'wsem', 'X2'), 'recursive-locking');
+fixed(
+  'rlock_AA3',
+  'mixed write-read-lock',
+  both('wlock', 'X1', 'rlock', 'X2'),
+  'recursive-locking',
+);
+fixed('rsem_AA3', 'mixed write-read-lock', both('wsem', 'X1', 'rsem', 'X2'), 'recursive-locking');
+
+/**
+ * The mixed ABBA tests: X1 taken as `first` around Y1, then Y1 around X1 taken as `then`.
+ * Y1 is a spinlock in the rlock column and a mutex in the rwsem column.
+ */
+function abba(first: LockKind, then: LockKind, y: 'spin' | 'mutex'): Ev {
+  return seq(locked(first, 'X1', locked(y, 'Y1')), locked(y, 'Y1', locked(then, 'X1')));
+}
+
+const ABBA = 'circular-dependency';
+fixed('rlock_ABBA1', 'mixed read-lock/lock-write ABBA', abba('rlock', 'wlock', 'spin'), ABBA);
+fixed('rwsem_ABBA1', 'mixed read-lock/lock-write ABBA', abba('rsem', 'wsem', 'mutex'), ABBA);
+fixed('rlock_ABBA2', 'mixed read-lock/lock-read ABBA', abba('rlock', 'rlock', 'spin'));
+fixed('rwsem_ABBA2', 'mixed read-lock/lock-read ABBA', abba('rsem', 'rsem', 'mutex'), ABBA);
+fixed('rlock_ABBA3', 'mixed write-lock/lock-write ABBA', abba('wlock', 'wlock', 'spin'), ABBA);
+fixed('rwsem_ABBA3', 'mixed write-lock/lock-write ABBA', abba('wsem', 'wsem', 'mutex'), ABBA);
+// The chain key carries the read mode, so the cached lock(B)+read_lock(A) chain does
+// not hide lock(B)+write_lock(A).
+fixed(
+  'rlock_chaincache_ABBA1',
+  'chain cached mixed R-L/L-W ABBA',
+  seq(abba('rlock', 'rlock', 'spin'), locked('spin', 'Y1', locked('wlock', 'X1'))),
+  ABBA,
+);
 
 // ------------------------------------------------------------------------------------
 // Permutation generators
@@ -500,7 +343,7 @@ rows.push(...RW);
 const PERM2 = ['12', '21'] as const;
 const PERM3 = ['123', '132', '213', '231', '312', '321'] as const;
 
-function permuted(perm: string, events: readonly ((h: Harness) => void)[]): (h: Harness) => void {
+function permuted(perm: string, events: readonly Ev[]): Ev {
   return (h) => {
     for (const d of perm) events[Number(d) - 1](h);
   };
@@ -513,18 +356,8 @@ function rwCycle(
   expect: Verdict,
   ev: readonly (readonly [string, string])[],
 ): void {
-  const events = ev.map(([a, b]) => (h: Harness) => {
-    const [ma, xa] = [a[0], `${a[1]}1`];
-    const [mb, xb] = [b[0], `${b[1]}1`];
-    if (ma === 'W') h.WL(xa);
-    else h.RL(xa);
-    if (mb === 'W') h.WL(xb);
-    else h.RL(xb);
-    if (mb === 'W') h.WU(xb);
-    else h.RU(xb);
-    if (ma === 'W') h.WU(xa);
-    else h.RU(xa);
-  });
+  const rw = (mode: string): LockKind => (mode === 'W' ? 'wlock' : 'rlock');
+  const events = ev.map(([a, b]) => locked(rw(a[0]), `${a[1]}1`, locked(rw(b[0]), `${b[1]}1`)));
   for (const p of PERM3) {
     rows.push({
       name: `${base}_${p}`,
@@ -560,29 +393,29 @@ rwCycle('rlock W1R2/R2R3/W3W1', 'W1R2_R2R3_W3W1', 'S', [
 const IRQ_KINDS: readonly LockKind[] = ['spin', 'wlock', 'rlock'];
 
 /**
- * DO_TESTCASE_2x6 / 2x3 / 6x6 / 6x6RW: the -hardirq.h and -softirq.h variants of spin,
- * wlock and rlock; spin and wlock fail, rlock (recursive read) does not.
- * `kindOf(perm)` names the report the failing permutation raises.
+ * DO_TESTCASE_2x6 / 2x3 / 6x6 / 6x6RW (columns spin, wlock, rlock) and DO_TESTCASE_6x2x2RW
+ * (columns wlock, rlock): the -hardirq.h and -softirq.h variants of each column; spin and
+ * wlock fail, rlock (recursive read) does not. `kindOf(perm)` names the report the failing
+ * permutation raises.
  */
-function irqGroup(
+function irqGroup<T extends LockKind>(
   group: string,
   base: string,
   perms: readonly string[],
-  irqs: readonly IrqKind[],
-  events: (t: LockKind, irq: IrqKind) => readonly ((h: Harness) => void)[],
+  columns: readonly T[],
+  events: (t: T, irq: IrqKind) => readonly Ev[],
   kindOf: (perm: string) => ViolationKind,
-  groupNonRt = false,
 ): void {
   for (const p of perms) {
-    for (const irq of irqs) {
-      for (const t of IRQ_KINDS) {
+    for (const irq of ['hard', 'soft'] as const) {
+      for (const t of columns) {
         const ok = t === 'rlock';
         rows.push({
           name: `${base}_${irq}_${t}_${p}`,
           group: `${irq}-${group}/${p}`,
           expect: ok ? 'S' : 'F',
           kind: ok ? undefined : kindOf(p),
-          nonRt: groupNonRt || irq === 'soft',
+          nonRt: irq === 'soft',
           body: permuted(p, events(t, irq)),
         });
       }
@@ -604,19 +437,8 @@ irqGroup(
   'irqs-on + irq-safe-A',
   'irqsafe1',
   PERM2,
-  ['hard', 'soft'],
-  (t, irq) => [
-    (h) => {
-      h.IRQ_ENTER(irq);
-      h.LOCK(t, 'A');
-      h.UNLOCK(t, 'A');
-      h.IRQ_EXIT(irq);
-    },
-    (h) => {
-      h.LOCK(t, 'A');
-      h.UNLOCK(t, 'A');
-    },
-  ],
+  IRQ_KINDS,
+  (t, irq) => [inIrq(irq, locked(t, 'A')), locked(t, 'A')],
   inconsistent,
 );
 
@@ -631,12 +453,7 @@ for (const p of PERM2) {
       kind: ok ? undefined : 'inconsistent-lock-state',
       nonRt: true,
       body: permuted(p, [
-        (h) => {
-          h.SOFTIRQ_ENTER();
-          h.LOCK(t, 'A');
-          h.UNLOCK(t, 'A');
-          h.SOFTIRQ_EXIT();
-        },
+        inIrq('soft', locked(t, 'A')),
         (h) => {
           h.k.localIrqDisable();
           h.LOCK(t, 'A');
@@ -653,14 +470,9 @@ irqGroup(
   'safe-A + irqs-on',
   'irqsafe2B',
   PERM2,
-  ['hard', 'soft'],
+  IRQ_KINDS,
   (t, irq) => [
-    (h) => {
-      h.IRQ_ENTER(irq);
-      h.LOCK(t, 'A');
-      h.UNLOCK(t, 'A');
-      h.IRQ_EXIT(irq);
-    },
+    inIrq(irq, locked(t, 'A')),
     (h) => {
       h.IRQ_DISABLE(irq);
       h.LOCK(t, 'A');
@@ -677,25 +489,8 @@ irqGroup(
   'safe-A + unsafe-B #1',
   'irqsafe3',
   PERM3,
-  ['hard', 'soft'],
-  (t, irq) => [
-    (h) => {
-      h.LOCK(t, 'A');
-      h.LOCK(t, 'B');
-      h.UNLOCK(t, 'B');
-      h.UNLOCK(t, 'A');
-    },
-    (h) => {
-      h.LOCK(t, 'B');
-      h.UNLOCK(t, 'B');
-    },
-    (h) => {
-      h.IRQ_ENTER(irq);
-      h.LOCK(t, 'A');
-      h.UNLOCK(t, 'A');
-      h.IRQ_EXIT(irq);
-    },
-  ],
+  IRQ_KINDS,
+  (t, irq) => [locked(t, 'A', locked(t, 'B')), locked(t, 'B'), inIrq(irq, locked(t, 'A'))],
   inconsistent,
 );
 
@@ -704,26 +499,11 @@ irqGroup(
   'safe-A + unsafe-B #2',
   'irqsafe4',
   PERM3,
-  ['hard', 'soft'],
+  IRQ_KINDS,
   (t, irq) => [
-    (h) => {
-      h.IRQ_DISABLE(irq);
-      h.LOCK(t, 'A');
-      h.LOCK(t, 'B');
-      h.UNLOCK(t, 'B');
-      h.UNLOCK(t, 'A');
-      h.IRQ_ENABLE(irq);
-    },
-    (h) => {
-      h.LOCK(t, 'B');
-      h.UNLOCK(t, 'B');
-    },
-    (h) => {
-      h.IRQ_ENTER(irq);
-      h.LOCK(t, 'A');
-      h.UNLOCK(t, 'A');
-      h.IRQ_EXIT(irq);
-    },
+    irqsOff(irq, locked(t, 'A', locked(t, 'B'))),
+    locked(t, 'B'),
+    inIrq(irq, locked(t, 'A')),
   ],
   dependencyLast,
 );
@@ -733,131 +513,56 @@ irqGroup(
   'irq lock-inversion',
   'irq_inversion',
   PERM3,
-  ['hard', 'soft'],
+  IRQ_KINDS,
   (t, irq) => [
-    (h) => {
-      h.IRQ_DISABLE(irq);
-      h.WL('A');
-      h.LOCK(t, 'B');
-      h.UNLOCK(t, 'B');
-      h.WU('A');
-      h.IRQ_ENABLE(irq);
-    },
-    (h) => {
-      h.LOCK(t, 'B');
-      h.UNLOCK(t, 'B');
-    },
-    (h) => {
-      h.IRQ_ENTER(irq);
-      h.RL('A');
-      h.RU('A');
-      h.IRQ_EXIT(irq);
-    },
+    irqsOff(irq, locked('wlock', 'A', locked(t, 'B'))),
+    locked(t, 'B'),
+    inIrq(irq, locked('rlock', 'A')),
   ],
   dependencyLast,
 );
 
 /** DO_TESTCASE_6x2x2RW: only the wlock and rlock columns (LOCK is WL or RL). */
-function readRecursion(
-  group: string,
-  base: string,
-  events: (t: 'wlock' | 'rlock', irq: IrqKind) => readonly ((h: Harness) => void)[],
-  kindOf: (perm: string) => ViolationKind,
-): void {
-  for (const p of PERM3) {
-    for (const irq of ['hard', 'soft'] as const) {
-      for (const t of ['wlock', 'rlock'] as const) {
-        const ok = t === 'rlock';
-        rows.push({
-          name: `${base}_${irq}_${t}_${p}`,
-          group: `${irq}-${group}/${p}`,
-          expect: ok ? 'S' : 'F',
-          kind: ok ? undefined : kindOf(p),
-          nonRt: irq === 'soft',
-          body: permuted(p, events(t, irq)),
-        });
-      }
-    }
-  }
-}
+const RW_KINDS = ['wlock', 'rlock'] as const;
 
 // read-lock / write-lock recursion that is actually safe (for recursive readers)
-readRecursion(
+irqGroup(
   'irq read-recursion',
   'irq_read_recursion',
+  PERM3,
+  RW_KINDS,
   (t, irq) => [
-    (h) => {
-      h.IRQ_DISABLE(irq);
-      h.WL('A');
-      h.WU('A');
-      h.IRQ_ENABLE(irq);
-    },
-    (h) => {
-      h.RL('A');
-      h.RU('A');
-    },
-    (h) => {
-      h.IRQ_ENTER(irq);
-      h.LOCK(t, 'A');
-      h.L('B');
-      h.U('B');
-      h.UNLOCK(t, 'A');
-      h.IRQ_EXIT(irq);
-    },
+    irqsOff(irq, locked('wlock', 'A')),
+    locked('rlock', 'A'),
+    inIrq(irq, locked(t, 'A', locked('spin', 'B'))),
   ],
   inconsistent,
 );
 
 // read-lock / write-lock recursion that is unsafe
-readRecursion(
+irqGroup(
   'irq read-recursion #2',
   'irq_read_recursion2',
+  PERM3,
+  RW_KINDS,
   (t, irq) => [
-    (h) => {
-      h.IRQ_DISABLE(irq);
-      h.L('B');
-      h.LOCK(t, 'A');
-      h.UNLOCK(t, 'A');
-      h.U('B');
-      h.IRQ_ENABLE(irq);
-    },
-    (h) => {
-      h.RL('A');
-      h.RU('A');
-    },
-    (h) => {
-      h.IRQ_ENTER(irq);
-      h.L('B');
-      h.U('B');
-      h.IRQ_EXIT(irq);
-    },
+    irqsOff(irq, locked('spin', 'B', locked(t, 'A'))),
+    locked('rlock', 'A'),
+    inIrq(irq, locked('spin', 'B')),
   ],
   dependencyLast,
 );
 
 // A is ENABLED_*_READ, B is USED_IN_*_READ, B -> A written
-readRecursion(
+irqGroup(
   'irq read-recursion #3',
   'irq_read_recursion3',
+  PERM3,
+  RW_KINDS,
   (t, irq) => [
-    (h) => {
-      h.IRQ_DISABLE(irq);
-      h.WL('B');
-      h.LOCK(t, 'A');
-      h.UNLOCK(t, 'A');
-      h.WU('B');
-      h.IRQ_ENABLE(irq);
-    },
-    (h) => {
-      h.RL('A');
-      h.RU('A');
-    },
-    (h) => {
-      h.IRQ_ENTER(irq);
-      h.RL('B');
-      h.RU('B');
-      h.IRQ_EXIT(irq);
-    },
+    irqsOff(irq, locked('wlock', 'B', locked(t, 'A'))),
+    locked('rlock', 'A'),
+    inIrq(irq, locked('rlock', 'B')),
   ],
   dependencyLast,
 );
@@ -865,75 +570,28 @@ readRecursion(
 // ------------------------------------------------------------------------------------
 // local_lock tests: PERCPU classes are skipped by the irq-usage searches (usage_skip)
 
-rows.push(
-  {
-    name: 'local_lock_2',
-    group: 'local_lock inversion  2',
-    expect: 'S',
-    body: (h) => {
-      h.localA().lock();
-      h.localA().unlock(); // IRQ-ON
-      h.HARDIRQ_ENTER();
-      h.L('A');
-      h.U('A');
-      h.HARDIRQ_EXIT(); // IN-IRQ
-      h.k.localIrqDisable();
-      h.L('A');
-      h.localA().lock();
-      h.localA().unlock();
-      h.U('A');
-      h.k.localIrqEnable();
-    },
-  },
-  {
-    name: 'local_lock_3A',
-    group: 'local_lock inversion 3A',
-    expect: 'S',
-    body: (h) => {
-      h.localA().lock();
-      h.L('B');
-      h.U('B');
-      h.localA().unlock();
-      h.HARDIRQ_ENTER();
-      h.L('A');
-      h.U('A');
-      h.HARDIRQ_EXIT();
-      h.k.localIrqDisable();
-      h.L('A');
-      h.localA().lock();
-      h.localA().unlock();
-      h.U('A');
-      h.k.localIrqEnable();
-    },
-  },
-  {
-    name: 'local_lock_3B',
-    group: 'local_lock inversion 3B',
-    expect: 'F',
-    kind: 'irq-unsafe-order',
-    body: (h) => {
-      h.localA().lock();
-      h.L('B');
-      h.U('B');
-      h.localA().unlock();
-      h.HARDIRQ_ENTER();
-      h.L('A');
-      h.U('A');
-      h.HARDIRQ_EXIT();
-      h.k.localIrqDisable();
-      h.L('A');
-      h.localA().lock();
-      h.localA().unlock();
-      h.U('A');
-      h.k.localIrqEnable();
-      h.k.localIrqDisable();
-      h.L('A');
-      h.L('B');
-      h.U('B');
-      h.U('A');
-      h.k.localIrqDisable();
-    },
-  },
+/** lock_A taken in hard irq (IN-IRQ), then local_A inside lock_A with irqs off. */
+const aInIrqThenLocalInsideA = seq(
+  inIrq('hard', locked('spin', 'A')),
+  irqsOff('hard', locked('spin', 'A', localA())),
+);
+/** local_lock_3A's body: local_A (IRQ-ON) around lock_B first. */
+const localAroundB = seq(localA(locked('spin', 'B')), aInIrqThenLocalInsideA);
+
+fixed('local_lock_2', 'local_lock inversion  2', seq(localA(), aInIrqThenLocalInsideA));
+fixed('local_lock_3A', 'local_lock inversion 3A', localAroundB);
+fixed(
+  'local_lock_3B',
+  'local_lock inversion 3B',
+  seq(
+    localAroundB,
+    // lock_A -> lock_B with irqs off closes IN-IRQ <-> IRQ-ON; the kernel's test ends with
+    // a second HARDIRQ_DISABLE(), kept as it is
+    (h) => h.k.localIrqDisable(),
+    locked('spin', 'A', locked('spin', 'B')),
+    (h) => h.k.localIrqDisable(),
+  ),
+  'irq-unsafe-order',
 );
 
 // ------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  * throw either.
  */
 import fc from 'fast-check';
-import { parseClassTable, type ClassTable } from '../../src/interop/classTable';
+import { parseClassTable, PRIMITIVE_TYPES, type ClassTable } from '../../src/interop/classTable';
 import { explainText, explanationToJson, formatExplanation } from '../../src/interop/explain';
 import { LockdepError } from '../../src/core/errors';
 import { REPORT_SAMPLES, runs } from './helpers';
@@ -190,43 +190,17 @@ describe('fuzz: explain on mutated kernel reports', () => {
       '&u->lock',
     ];
     const wait = fc.constantFrom('inv', 'free', 'spin', 'config', 'sleep');
+    // every type a class table names, and one it does not
+    const types = [
+      ...PRIMITIVE_TYPES,
+      'rcu_read_lock',
+      'rcu_read_lock_bh',
+      'rcu_read_lock_sched',
+      'local_bh',
+    ];
     const entry = fc.oneof(
-      {
-        weight: 8,
-        arbitrary: fc.constantFrom(
-          'raw_spinlock',
-          'spinlock',
-          'rwlock',
-          'local_lock',
-          'mutex',
-          'rwsem',
-          'rt_mutex',
-          'srcu',
-          'seqcount',
-          'percpu_rwsem',
-          'rcu_read_lock',
-          'rcu_read_lock_bh',
-          'rcu_read_lock_sched',
-          'local_bh',
-        ),
-      },
-      fc.constantFrom(
-        'raw_spinlock',
-        'spinlock',
-        'rwlock',
-        'local_lock',
-        'mutex',
-        'rwsem',
-        'rt_mutex',
-        'srcu',
-        'seqcount',
-        'percpu_rwsem',
-        'rcu_read_lock',
-        'rcu_read_lock_bh',
-        'rcu_read_lock_sched',
-        'local_bh',
-        'bogus',
-      ),
+      { weight: 8, arbitrary: fc.constantFrom(...types) },
+      fc.constantFrom(...types, 'bogus'),
       {
         weight: 4,
         arbitrary: fc.record({

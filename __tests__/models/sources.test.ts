@@ -3,7 +3,13 @@
  * Each test names what it was checked against; docs/models.md lists the sources.
  */
 import { createModelSystem, type ModelSystem } from '../../src/models/system';
-import { runScenarioCell, inCallerContext, splatTag } from '../../src/models/scenarios';
+import {
+  runScenarioCell,
+  inCallerContext,
+  splatTag,
+  type CellOptions,
+  type CellResult,
+} from '../../src/models/scenarios';
 import {
   GFP_ATOMIC,
   GFP_KERNEL,
@@ -40,30 +46,29 @@ function sys(
   return s;
 }
 
+/** One cell of the scenario matrix: strategy, configuration, caller context, allocator state. */
+function cell(
+  strategy: KvfreeStrategyName,
+  config: string,
+  caller: CellOptions['caller'],
+  state: CellOptions['state'],
+  knobs: { pageOwner?: boolean } = {},
+): CellResult {
+  return runScenarioCell({ strategy, config, caller, state, ...knobs });
+}
+
 describe('__GFP_NO_LOCKS RFC (20200809204354.20137-2/-3)', () => {
   it('2/2 replaced only the mask with __GFP_NO_LOCKS: the PREEMPT_RT skip above it stays, so RT never calls the allocator', () => {
     for (const state of ['pcp', 'pcp-empty'] as const) {
-      const r = runScenarioCell({ strategy: 'gfp-no-locks', config: 'rt', caller: 'raw', state });
+      const r = cell('gfp-no-locks', 'rt', 'raw', state);
       expect(r.outcome).toBe('LIST');
       expect(r.allocatorCalls).toBe(0);
     }
   });
 
   it('!RT with PRLN: BULK from a non-empty pcp list, LIST when it is empty, never a splat', () => {
-    expect(
-      runScenarioCell({
-        strategy: 'gfp-no-locks',
-        config: 'full+prln',
-        caller: 'raw',
-        state: 'pcp',
-      }).outcome,
-    ).toBe('BULK');
-    const r = runScenarioCell({
-      strategy: 'gfp-no-locks',
-      config: 'full+prln',
-      caller: 'hardirq',
-      state: 'pcp-empty',
-    });
+    expect(cell('gfp-no-locks', 'full+prln', 'raw', 'pcp').outcome).toBe('BULK');
+    const r = cell('gfp-no-locks', 'full+prln', 'hardirq', 'pcp-empty');
     expect(r.outcome).toBe('LIST');
     expect(r.mm.pcpRefills).toBe(0);
   });
@@ -88,13 +93,7 @@ describe('__rcu_alloc_page_lockless() RFC (20200918194817.48921-2..-5)', () => {
   });
 
   it('2/4: prep_new_page(page, 0, 0, 0) runs the page_owner hook: depot_lock under krc.lock', () => {
-    const r = runScenarioCell({
-      strategy: 'lockless-page',
-      config: 'full+prln',
-      caller: 'task',
-      state: 'pcp',
-      pageOwner: true,
-    });
+    const r = cell('lockless-page', 'full+prln', 'task', 'pcp', { pageOwner: true });
     expect(r.outcome).toBe('IWC(depot_lock) BULK');
   });
 
@@ -110,43 +109,30 @@ describe('__rcu_alloc_page_lockless() RFC (20200918194817.48921-2..-5)', () => {
 });
 
 describe('"rcu/tree: Drop the lock before entering to page allocator" (20200715183537.4010-1)', () => {
-  it('from a task: krc.lock is dropped under preempt_disable(), which lockdep does not see: BULK, no splat', () => {
-    const r = runScenarioCell({
-      strategy: 'drop-lock',
-      config: 'full+prln',
-      caller: 'task',
-      state: 'pcp-empty',
-    });
-    expect(r.outcome).toBe('BULK');
+  it.each([
+    [
+      'from a task: krc.lock is dropped under preempt_disable(), which lockdep does not see: BULK, no splat',
+      'full+prln',
+      'task',
+      'BULK',
+    ],
+    [
+      'under a caller\'s raw lock the splat remains (the "higher level" case of the RFC cover letter)',
+      'full+prln',
+      'raw',
+      'IWC(&zone->lock) BULK',
+    ],
+    ['in a hard interrupt the splat remains', 'full+prln', 'hardirq', 'IWC(&zone->lock) BULK'],
+    ['keeps the RT skip: LIST on PREEMPT_RT', 'rt', 'task', 'LIST'],
+  ] as const)('%s', (_rule, config, caller, outcome) => {
+    expect(cell('drop-lock', config, caller, 'pcp-empty').outcome).toBe(outcome);
   });
 
-  it('under a caller\'s raw lock or in a hard interrupt the splat remains (the "higher level" case of the RFC cover letter)', () => {
-    const raw = runScenarioCell({
-      strategy: 'drop-lock',
-      config: 'full+prln',
-      caller: 'raw',
-      state: 'pcp-empty',
-    });
-    expect(raw.outcome).toBe('IWC(&zone->lock) BULK');
-    const v = raw.violations[0];
+  it("under a caller's raw lock the splat's held list is the caller's lock", () => {
+    const v = cell('drop-lock', 'full+prln', 'raw', 'pcp-empty').violations[0];
     expect(v.kind === 'invalid-wait-context' && v.held.map((h) => h.name)).toEqual([
       'caller_raw_lock',
     ]);
-    expect(
-      runScenarioCell({
-        strategy: 'drop-lock',
-        config: 'full+prln',
-        caller: 'hardirq',
-        state: 'pcp-empty',
-      }).outcome,
-    ).toBe('IWC(&zone->lock) BULK');
-  });
-
-  it('keeps the RT skip: LIST on PREEMPT_RT', () => {
-    expect(
-      runScenarioCell({ strategy: 'drop-lock', config: 'rt', caller: 'task', state: 'pcp-empty' })
-        .outcome,
-    ).toBe('LIST');
   });
 });
 

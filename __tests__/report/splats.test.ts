@@ -42,20 +42,46 @@ function only(k: Kernel, kind: ViolationKind): Violation {
   return vs[0];
 }
 
+/** Anything lock()/unlock() with an acquisition site: the scenarios' mutexes and spinlocks. */
+interface Lock {
+  lock(o: { at: string }): void;
+  unlock(): void;
+}
+
+/** Take and drop `l` at `at`: records the usage of the current context. */
+function once(l: Lock, at: string): void {
+  l.lock({ at });
+  l.unlock();
+}
+
+/** outer -> inner: take both, drop inner then outer. */
+function nested(outer: Lock, outerAt: string, inner: Lock, innerAt: string): void {
+  outer.lock({ at: outerAt });
+  inner.lock({ at: innerAt });
+  inner.unlock();
+  outer.unlock();
+}
+
+/** outer -> inner with irqs off, both taken in function `fn`. */
+function nestedIrqsOff(k: Kernel, outer: Lock, inner: Lock, fn: string): void {
+  k.localIrqDisable();
+  nested(outer, `${fn}+0x10/0x40`, inner, `${fn}+0x1c/0x40`);
+  k.localIrqEnable();
+}
+
+/** `l` taken in a hardirq handler: {IN-HARDIRQ-W}. */
+function inHardirq(k: Kernel, l: Lock): void {
+  k.hardirq(() => once(l, 'irq_handler+0x10/0x40'));
+}
+
 /** Three classes: A -> B, B -> C, then C -> A closes the cycle (ABBCCA). */
 function circular(): Violation {
   const k = kernel();
   const a = k.mutex('lock_A'),
     b = k.mutex('lock_B'),
     c = k.mutex('lock_C');
-  a.lock({ at: 'setup_a+0x10/0x40' });
-  b.lock({ at: 'setup_b+0x14/0x40' });
-  b.unlock();
-  a.unlock();
-  b.lock({ at: 'walk_b+0x10/0x40' });
-  c.lock({ at: 'walk_c+0x14/0x40' });
-  c.unlock();
-  b.unlock();
+  nested(a, 'setup_a+0x10/0x40', b, 'setup_b+0x14/0x40');
+  nested(b, 'walk_b+0x10/0x40', c, 'walk_c+0x14/0x40');
   c.lock({ at: 'close_c+0x10/0x40' });
   a.lock({ at: 'close_a+0x14/0x40' });
   a.unlock();
@@ -76,12 +102,8 @@ function recursive(): Violation {
 function inconsistent(): Violation {
   const k = kernel();
   const a = k.spinlock('lock_A');
-  k.hardirq(() => {
-    a.lock({ at: 'irq_handler+0x10/0x40' });
-    a.unlock();
-  });
-  a.lock({ at: 'process_path+0x14/0x40' });
-  a.unlock();
+  inHardirq(k, a);
+  once(a, 'process_path+0x14/0x40');
   return only(k, 'inconsistent-lock-state');
 }
 
@@ -91,24 +113,10 @@ function irqOrder(): Violation {
   const a = k.spinlock('lock_A'),
     b = k.spinlock('lock_B'),
     c = k.spinlock('lock_C');
-  k.hardirq(() => {
-    a.lock({ at: 'irq_handler+0x10/0x40' });
-    a.unlock();
-  });
-  k.localIrqDisable();
-  a.lock({ at: 'a_then_b+0x10/0x40' });
-  b.lock({ at: 'a_then_b+0x1c/0x40' });
-  b.unlock();
-  a.unlock();
-  k.localIrqEnable();
-  c.lock({ at: 'unsafe_c+0x10/0x40' });
-  c.unlock();
-  k.localIrqDisable();
-  b.lock({ at: 'b_then_c+0x10/0x40' });
-  c.lock({ at: 'b_then_c+0x1c/0x40' });
-  c.unlock();
-  b.unlock();
-  k.localIrqEnable();
+  inHardirq(k, a);
+  nestedIrqsOff(k, a, b, 'a_then_b');
+  once(c, 'unsafe_c+0x10/0x40');
+  nestedIrqsOff(k, b, c, 'b_then_c');
   return only(k, 'irq-unsafe-order');
 }
 
@@ -117,18 +125,9 @@ function irqInversion(): Violation {
   const k = kernel();
   const a = k.spinlock('lock_A'),
     b = k.spinlock('lock_B');
-  k.localIrqDisable();
-  a.lock({ at: 'a_then_b+0x10/0x40' });
-  b.lock({ at: 'a_then_b+0x1c/0x40' });
-  b.unlock();
-  a.unlock();
-  k.localIrqEnable();
-  b.lock({ at: 'unsafe_b+0x10/0x40' });
-  b.unlock();
-  k.hardirq(() => {
-    a.lock({ at: 'irq_handler+0x10/0x40' });
-    a.unlock();
-  });
+  nestedIrqsOff(k, a, b, 'a_then_b');
+  once(b, 'unsafe_b+0x10/0x40');
+  inHardirq(k, a);
   return only(k, 'irq-inversion');
 }
 
@@ -142,18 +141,21 @@ function invalidWaitContext(): Violation {
   return only(k, 'invalid-wait-context');
 }
 
-function sleepingInAtomic(): Violation {
+/** A kernel inside a spinlock_t section (atomic on !RT), for the sleep checks. */
+function inAtomicSection(): Kernel {
   const k = kernel();
-  const spin = k.spinlock('lock_A');
-  spin.lock({ at: 'atomic_section+0x10/0x40' });
+  k.spinlock('lock_A').lock({ at: 'atomic_section+0x10/0x40' });
+  return k;
+}
+
+function sleepingInAtomic(): Violation {
+  const k = inAtomicSection();
   k.mightSleep('drivers/foo/bar.c:42');
   return only(k, 'sleeping-in-atomic');
 }
 
 function schedulingWhileAtomic(): Violation {
-  const k = kernel();
-  const spin = k.spinlock('lock_A');
-  spin.lock({ at: 'atomic_section+0x10/0x40' });
+  const k = inAtomicSection();
   k.schedule();
   return only(k, 'scheduling-while-atomic');
 }

@@ -3,44 +3,47 @@
  * a raw lockdep_map with explicit wait types, and DEFINE_WAIT_OVERRIDE_MAP().
  */
 import { UsageError } from '../core/errors';
-import type { LockdepMap } from '../core/lockdepMap';
-import { LD_LOCK, LD_WAIT } from '../core/waitType';
+import { LD_WAIT } from '../core/waitType';
 import {
   checkOptions,
   checkSubclass,
   LockBase,
+  lockdepInitMapWait,
   NO_OPTIONS,
   type CallOptions,
   type LockWaitTypes,
 } from './lockBase';
-import type { Runtime } from './runtime';
+
+/**
+ * What the annotations share: every call checks its options, then runs one body bound
+ * once per lock with the call's site, and most of them end in a plain lock_release().
+ */
+abstract class Annotation extends LockBase {
+  /** @internal lock_release(map, ip) */
+  protected readonly releaseBody = (at: string): void => {
+    this.r.m.release(this.map, at);
+  };
+
+  /** @internal one call of `api`: options checked, then `body` at o.at (default: the API name) */
+  protected op(body: (at: string) => void, o: CallOptions, api: string): void {
+    checkOptions(o, api);
+    this.run(body, o.at ?? api, undefined);
+  }
+}
 
 /** struct srcu_struct: lockdep_init_map() without wait types ({0:0}); readers are recursive. */
-export class Srcu extends LockBase {
-  /** @internal init_srcu_struct(): {0:0} */
-  static readonly decl: LockWaitTypes = {
-    inner: LD_WAIT.INV,
-    outer: LD_WAIT.INV,
-    lockType: LD_LOCK.NORMAL,
-  };
-  /** @internal */
-  constructor(r: Runtime, map: LockdepMap) {
-    super(r, map);
-  }
+export class Srcu extends Annotation {
+  /** @internal init_srcu_struct(): lockdep_init_map(), {0:0} */
+  static readonly decl: LockWaitTypes = lockdepInitMapWait(LD_WAIT.INV);
   private readonly readLockBody = (at: string): void => {
     this.r.m.acquireWith(this.map, 0, false, 2, true, null, at);
   };
-  private readonly releaseBody = (at: string): void => {
-    this.r.m.release(this.map, at);
-  };
   /** srcu_read_lock(): srcu_lock_acquire() = lock_map_acquire_read(). */
   readLock(o: CallOptions = NO_OPTIONS): void {
-    checkOptions(o, 'srcu_read_lock');
-    this.run(this.readLockBody, o.at ?? 'srcu_read_lock', undefined);
+    this.op(this.readLockBody, o, 'srcu_read_lock');
   }
   readUnlock(o: CallOptions = NO_OPTIONS): void {
-    checkOptions(o, 'srcu_read_unlock');
-    this.run(this.releaseBody, o.at ?? 'srcu_read_unlock', undefined);
+    this.op(this.releaseBody, o, 'srcu_read_unlock');
   }
   private readonly synchronizeBody = (at: string): void => {
     this.r.m.acquireWith(this.map, 0, false, 0, true, null, at, true);
@@ -53,28 +56,16 @@ export class Srcu extends LockBase {
    * inside its own read section is recursive locking; then might_sleep().
    */
   synchronize(o: CallOptions = NO_OPTIONS): void {
-    checkOptions(o, 'synchronize_srcu');
-    this.run(this.synchronizeBody, o.at ?? 'synchronize_srcu', undefined);
+    this.op(this.synchronizeBody, o, 'synchronize_srcu');
   }
 }
 
 /** seqcount_t: unchecked map ({0:0}); the writer is exclusive, readers recursive. */
-export class Seqcount extends LockBase {
-  /** @internal seqcount_init(): {0:0} */
-  static readonly decl: LockWaitTypes = {
-    inner: LD_WAIT.INV,
-    outer: LD_WAIT.INV,
-    lockType: LD_LOCK.NORMAL,
-  };
-  /** @internal */
-  constructor(r: Runtime, map: LockdepMap) {
-    super(r, map);
-  }
+export class Seqcount extends Annotation {
+  /** @internal seqcount_init(): lockdep_init_map(), {0:0} */
+  static readonly decl: LockWaitTypes = lockdepInitMapWait(LD_WAIT.INV);
   private readonly writeBeginBody = (at: string): void => {
     this.r.m.acquireWith(this.map, 0, false, 0, true, null, at);
-  };
-  private readonly releaseBody = (at: string): void => {
-    this.r.m.release(this.map, at);
   };
   private readonly readBeginBody = (at: string): void => {
     const m = this.r.m;
@@ -84,17 +75,14 @@ export class Seqcount extends LockBase {
     m.irqRestore(flags);
   };
   writeBegin(o: CallOptions = NO_OPTIONS): void {
-    checkOptions(o, 'write_seqcount_begin');
-    this.run(this.writeBeginBody, o.at ?? 'write_seqcount_begin', undefined);
+    this.op(this.writeBeginBody, o, 'write_seqcount_begin');
   }
   writeEnd(o: CallOptions = NO_OPTIONS): void {
-    checkOptions(o, 'write_seqcount_end');
-    this.run(this.releaseBody, o.at ?? 'write_seqcount_end', undefined);
+    this.op(this.releaseBody, o, 'write_seqcount_end');
   }
   /** read_seqcount_begin(): seqcount_lockdep_reader_access() takes and drops a read map with irqs saved. */
   readBegin(o: CallOptions = NO_OPTIONS): void {
-    checkOptions(o, 'read_seqcount_begin');
-    this.run(this.readBeginBody, o.at ?? 'read_seqcount_begin', undefined);
+    this.op(this.readBeginBody, o, 'read_seqcount_begin');
   }
 }
 
@@ -114,11 +102,7 @@ function checkBool(v: unknown, what: string): boolean | undefined {
 }
 
 /** A bare struct lockdep_map (lock_map_acquire() and friends). */
-export class LockdepMapAnnotation extends LockBase {
-  /** @internal */
-  constructor(r: Runtime, map: LockdepMap) {
-    super(r, map);
-  }
+export class LockdepMapAnnotation extends Annotation {
   private readonly acquireBody = (o: MapAcquireOptions, at: string): void => {
     this.r.m.acquireWith(
       this.map,
@@ -152,12 +136,8 @@ export class LockdepMapAnnotation extends LockBase {
     checkOptions(o, 'lock_map_acquire_read');
     this.acquire({ read: 2, at: o.at ?? 'lock_map_acquire_read' });
   }
-  private readonly releaseBody = (at: string): void => {
-    this.r.m.release(this.map, at);
-  };
   release(o: CallOptions = NO_OPTIONS): void {
-    checkOptions(o, 'lock_map_release');
-    this.run(this.releaseBody, o.at ?? 'lock_map_release', undefined);
+    this.op(this.releaseBody, o, 'lock_map_release');
   }
 }
 

@@ -1,7 +1,7 @@
 /** What every lock primitive has: its kernel, its lockdep_map, and argument checks. */
 import { UsageError } from '../core/errors';
 import type { LockdepMap } from '../core/lockdepMap';
-import type { LockType, WaitLevel } from '../core/waitType';
+import { LD_LOCK, LD_WAIT, type LockType, type WaitLevel } from '../core/waitType';
 import type { Runtime } from './runtime';
 
 /** Per-call options shared by all lock operations. */
@@ -28,6 +28,15 @@ export interface LockWaitTypes {
   readonly inner: WaitLevel;
   readonly outer: WaitLevel;
   readonly lockType: LockType;
+}
+
+/**
+ * lockdep_init_map_wait(map, .., inner): what the sleeping locks' and annotations' *_init()
+ * give their map, the outer wait type left to default to the inner one. lockdep_init_map()
+ * is this with LD_WAIT_INV: no wait type at all ({0:0}).
+ */
+export function lockdepInitMapWait(inner: WaitLevel): LockWaitTypes {
+  return { inner, outer: LD_WAIT.INV, lockType: LD_LOCK.NORMAL };
 }
 
 /** The default options, shared: a call without options allocates nothing. */

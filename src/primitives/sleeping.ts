@@ -5,11 +5,12 @@
  * lock taken blocks, which is a call into the scheduler.
  */
 import type { LockdepMap } from '../core/lockdepMap';
-import { LD_LOCK, LD_WAIT } from '../core/waitType';
+import { LD_WAIT } from '../core/waitType';
 import {
   checkOptions,
   checkSubclass,
   LockBase,
+  lockdepInitMapWait,
   NO_OPTIONS,
   type CallOptions,
   type LockWaitTypes,
@@ -88,21 +89,44 @@ abstract class SleepingBase extends LockBase {
   }
 }
 
+/**
+ * struct mutex and struct rt_mutex take the same lockdep path under their own names:
+ * might_sleep(), then mutex_acquire() (exclusive, nested or nest_lock'ed); mutex_release()
+ * on unlock.
+ */
+abstract class MutexBase extends SleepingBase {
+  /** the API names, built once from the prefix (`mutex`, `rt_mutex`) */
+  private readonly lockApi: string;
+  private readonly trylockApi: string;
+  private readonly unlockApi: string;
+
+  /** @internal */
+  constructor(r: Runtime, map: LockdepMap, site: string, api: string) {
+    super(r, map, site);
+    this.lockApi = `${api}_lock`;
+    this.trylockApi = `${api}_trylock`;
+    this.unlockApi = `${api}_unlock`;
+  }
+  /** *_lock() / *_lock_nested() / *_lock_nest_lock() */
+  lock(o: NestOptions = NO_OPTIONS): void {
+    this.acquireOp(0, o, this.lockApi);
+  }
+  /** *_trylock(): true when acquired */
+  trylock(o: CallOptions = NO_OPTIONS): boolean {
+    return this.tryOp(0, o, this.trylockApi);
+  }
+  unlock(o: CallOptions = NO_OPTIONS): void {
+    this.releaseOp(false, o, this.unlockApi);
+  }
+}
+
 /** struct mutex */
-export class Mutex extends SleepingBase {
-  /** @internal DEFINE_MUTEX / mutex_init(): {4:4} */
-  static readonly decl: LockWaitTypes = {
-    inner: LD_WAIT.SLEEP,
-    outer: LD_WAIT.INV,
-    lockType: LD_LOCK.NORMAL,
-  };
+export class Mutex extends MutexBase {
+  /** @internal DEFINE_MUTEX / mutex_init(): lockdep_init_map_wait(.., LD_WAIT_SLEEP), {4:4} */
+  static readonly decl: LockWaitTypes = lockdepInitMapWait(LD_WAIT.SLEEP);
   /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
-    super(r, map, 'kernel/locking/mutex.c:585');
-  }
-  /** mutex_lock() / mutex_lock_nested() / mutex_lock_nest_lock() */
-  lock(o: NestOptions = NO_OPTIONS): void {
-    this.acquireOp(0, o, 'mutex_lock');
+    super(r, map, 'kernel/locking/mutex.c:585', 'mutex');
   }
   /**
    * mutex_lock_interruptible() / mutex_lock_killable(): the same might_sleep() and
@@ -117,64 +141,72 @@ export class Mutex extends SleepingBase {
     this.acquireOp(0, o, 'mutex_lock_killable');
     return 0;
   }
-  /** mutex_trylock(): true when acquired */
-  trylock(o: CallOptions = NO_OPTIONS): boolean {
-    return this.tryOp(0, o, 'mutex_trylock');
-  }
-  unlock(o: CallOptions = NO_OPTIONS): void {
-    this.releaseOp(false, o, 'mutex_unlock');
-  }
 }
 
 /** struct rt_mutex */
-export class RtMutex extends SleepingBase {
-  /** @internal DEFINE_RT_MUTEX / rt_mutex_init(): {4:4} */
-  static readonly decl: LockWaitTypes = {
-    inner: LD_WAIT.SLEEP,
-    outer: LD_WAIT.INV,
-    lockType: LD_LOCK.NORMAL,
-  };
+export class RtMutex extends MutexBase {
+  /** @internal DEFINE_RT_MUTEX / rt_mutex_init(): lockdep_init_map_wait(.., LD_WAIT_SLEEP), {4:4} */
+  static readonly decl: LockWaitTypes = lockdepInitMapWait(LD_WAIT.SLEEP);
   /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
-    super(r, map, 'kernel/locking/rtmutex_api.c:81');
+    super(r, map, 'kernel/locking/rtmutex_api.c:81', 'rt_mutex');
   }
-  lock(o: NestOptions = NO_OPTIONS): void {
-    this.acquireOp(0, o, 'rt_mutex_lock');
+}
+
+/** The API names of one reader-writer sleeping lock family (`down_read`, `percpu_down_read`, ...). */
+function rwSites(prefix: string) {
+  return {
+    downRead: `${prefix}down_read`,
+    upRead: `${prefix}up_read`,
+    downWrite: `${prefix}down_write`,
+    upWrite: `${prefix}up_write`,
+    downReadTrylock: `${prefix}down_read_trylock`,
+  } as const;
+}
+type RwSites = ReturnType<typeof rwSites>;
+const RWSEM_SITES = rwSites('');
+const PERCPU_RWSEM_SITES = rwSites('percpu_');
+
+/**
+ * struct rw_semaphore and struct percpu_rw_semaphore take the same lockdep path under
+ * their own names: rwsem_acquire_read() (read=1, non-recursive) and rwsem_acquire() after
+ * might_sleep(), rwsem_release() on up. `O` is what the down calls accept: only
+ * rw_semaphore has the _nested / _nest_lock variants.
+ */
+abstract class RwSleepingBase<O extends CallOptions> extends SleepingBase {
+  /** @internal */
+  constructor(
+    r: Runtime,
+    map: LockdepMap,
+    site: string,
+    private readonly s: RwSites,
+  ) {
+    super(r, map, site);
   }
-  trylock(o: CallOptions = NO_OPTIONS): boolean {
-    return this.tryOp(0, o, 'rt_mutex_trylock');
+  downRead(o: O = NO_OPTIONS as O): void {
+    this.acquireOp(1, o, this.s.downRead);
   }
-  unlock(o: CallOptions = NO_OPTIONS): void {
-    this.releaseOp(false, o, 'rt_mutex_unlock');
+  upRead(o: CallOptions = NO_OPTIONS): void {
+    this.releaseOp(true, o, this.s.upRead);
+  }
+  downWrite(o: O = NO_OPTIONS as O): void {
+    this.acquireOp(0, o, this.s.downWrite);
+  }
+  upWrite(o: CallOptions = NO_OPTIONS): void {
+    this.releaseOp(false, o, this.s.upWrite);
+  }
+  downReadTrylock(o: CallOptions = NO_OPTIONS): boolean {
+    return this.tryOp(1, o, this.s.downReadTrylock);
   }
 }
 
 /** struct rw_semaphore: readers are non-recursive (read=1). */
-export class RwSemaphore extends SleepingBase {
-  /** @internal DECLARE_RWSEM / init_rwsem(): {4:4} */
-  static readonly decl: LockWaitTypes = {
-    inner: LD_WAIT.SLEEP,
-    outer: LD_WAIT.INV,
-    lockType: LD_LOCK.NORMAL,
-  };
+export class RwSemaphore extends RwSleepingBase<NestOptions> {
+  /** @internal DECLARE_RWSEM / init_rwsem(): lockdep_init_map_wait(.., LD_WAIT_SLEEP), {4:4} */
+  static readonly decl: LockWaitTypes = lockdepInitMapWait(LD_WAIT.SLEEP);
   /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
-    super(r, map, 'kernel/locking/rwsem.c:1524');
-  }
-  downRead(o: NestOptions = NO_OPTIONS): void {
-    this.acquireOp(1, o, 'down_read');
-  }
-  upRead(o: CallOptions = NO_OPTIONS): void {
-    this.releaseOp(true, o, 'up_read');
-  }
-  downWrite(o: NestOptions = NO_OPTIONS): void {
-    this.acquireOp(0, o, 'down_write');
-  }
-  upWrite(o: CallOptions = NO_OPTIONS): void {
-    this.releaseOp(false, o, 'up_write');
-  }
-  downReadTrylock(o: CallOptions = NO_OPTIONS): boolean {
-    return this.tryOp(1, o, 'down_read_trylock');
+    super(r, map, 'kernel/locking/rwsem.c:1524', RWSEM_SITES);
   }
   downWriteTrylock(o: CallOptions = NO_OPTIONS): boolean {
     return this.tryOp(0, o, 'down_write_trylock');
@@ -194,30 +226,11 @@ export class RwSemaphore extends SleepingBase {
 }
 
 /** struct percpu_rw_semaphore: lockdep_init_map() without wait types, so only might_sleep() bites. */
-export class PercpuRwSemaphore extends SleepingBase {
+export class PercpuRwSemaphore extends RwSleepingBase<CallOptions> {
   /** @internal percpu_init_rwsem(): lockdep_init_map() without wait types, {0:0} */
-  static readonly decl: LockWaitTypes = {
-    inner: LD_WAIT.INV,
-    outer: LD_WAIT.INV,
-    lockType: LD_LOCK.NORMAL,
-  };
+  static readonly decl: LockWaitTypes = lockdepInitMapWait(LD_WAIT.INV);
   /** @internal */
   constructor(r: Runtime, map: LockdepMap) {
-    super(r, map, 'kernel/locking/percpu-rwsem.c:163');
-  }
-  downRead(o: CallOptions = NO_OPTIONS): void {
-    this.acquireOp(1, o, 'percpu_down_read');
-  }
-  upRead(o: CallOptions = NO_OPTIONS): void {
-    this.releaseOp(true, o, 'percpu_up_read');
-  }
-  downWrite(o: CallOptions = NO_OPTIONS): void {
-    this.acquireOp(0, o, 'percpu_down_write');
-  }
-  upWrite(o: CallOptions = NO_OPTIONS): void {
-    this.releaseOp(false, o, 'percpu_up_write');
-  }
-  downReadTrylock(o: CallOptions = NO_OPTIONS): boolean {
-    return this.tryOp(1, o, 'percpu_down_read_trylock');
+    super(r, map, 'kernel/locking/percpu-rwsem.c:163', PERCPU_RWSEM_SITES);
   }
 }

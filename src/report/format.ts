@@ -27,9 +27,10 @@ import type {
   SuspiciousRcuUsage,
   TaskSnapshot,
   Violation,
+  ViolationKind,
 } from './violation';
 import { escapeText } from './escape';
-import { assertNever, violationLockSnapshot } from './violation';
+import { violationLockSnapshot } from './violation';
 import {
   contextLine,
   heldHeader,
@@ -126,6 +127,53 @@ function backtrace(v: Violation): string[] {
   return [LINE.stackBacktrace, ...dumpStack(v, currentSite(v))];
 }
 
+/**
+ * How nearly every print_*() ends: lockdep_print_held_locks(), then
+ * `pr_warn("\nstack backtrace:\n")` and dump_stack().
+ */
+function heldAndBacktrace(v: Violation): string[] {
+  return [...heldLocks(v), '', ...backtrace(v)];
+}
+
+/**
+ * The end of __might_resched() and __schedule_bug() alike: print_irqtrace_events() when
+ * irqs are off, where preemption was disabled, then dump_stack().
+ */
+function atomicTail(v: SleepingInAtomic | SchedulingWhileAtomic, site: string): string[] {
+  const out = v.irqsDisabled ? irqTraceEvents() : [];
+  if (v.preemptDisabledAt)
+    out.push(LINE.preemptionDisabledAt, `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
+  out.push(...dumpStack(v, site));
+  return out;
+}
+
+/**
+ * print_deadlock_bug() and print_circular_bug_header() open alike: the lock being taken,
+ * then the one already held.
+ */
+function acquireWhileHolding(v: RecursiveLocking | CircularDependency): string[] {
+  return [
+    `${who(v.task)} ${LINE.isTryingToAcquireLock}`,
+    lockLine(v.lock),
+    '',
+    LINE.alreadyHoldingLock,
+    lockLine(v.prev),
+    '',
+  ];
+}
+
+/** The CPU column heads of the scenario blocks: one CPU, or two side by side. */
+const ONE_CPU = ['       CPU0', '       ----'];
+const TWO_CPUS = ['       CPU0                    CPU1', '       ----                    ----'];
+
+/**
+ * The frame every print_*_scenario() shares: its banner, the CPU columns, the steps,
+ * then ` *** DEADLOCK ***` between empty lines.
+ */
+function scenario(banner: string, cpus: readonly string[], steps: readonly string[]): string[] {
+  return [banner, '', ...cpus, ...steps, '', LINE.deadlock, ''];
+}
+
 function invalidWaitContext(v: InvalidWaitContext): string[] {
   return [
     ...header(v, TITLE.invalidWaitContext),
@@ -146,25 +194,17 @@ function sleepingInAtomic(v: SleepingInAtomic): string[] {
   ];
   if (v.rcuDepth !== null)
     out.push(`RCU nest depth: ${v.rcuDepth}, expected: ${v.expectedRcuDepth ?? 0}`);
-  out.push(...heldLocks(v));
-  if (v.irqsDisabled) out.push(...irqTraceEvents());
-  if (v.preemptDisabledAt)
-    out.push(LINE.preemptionDisabledAt, `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
-  out.push(...dumpStack(v, v.site));
+  out.push(...heldLocks(v), ...atomicTail(v, v.site));
   return out;
 }
 
 function schedulingWhileAtomic(v: SchedulingWhileAtomic): string[] {
-  const out = [
+  return [
     `${TITLE.schedulingWhileAtomic}: ${who(v.task)}/0x${v.preemptCount.toString(16).padStart(8, '0')}`,
     ...heldLocks(v),
     LINE.modulesLinkedIn,
+    ...atomicTail(v, 'schedule'),
   ];
-  if (v.irqsDisabled) out.push(...irqTraceEvents());
-  if (v.preemptDisabledAt)
-    out.push(LINE.preemptionDisabledAt, `[<${NO_ADDR}>] ${v.preemptDisabledAt}`);
-  out.push(...dumpStack(v, 'schedule'));
-  return out;
 }
 
 function badUnlock(v: BadUnlockBalance): string[] {
@@ -175,9 +215,7 @@ function badUnlock(v: BadUnlockBalance): string[] {
     LINE.noMoreLocks,
     '',
     LINE.otherInfo,
-    ...heldLocks(v),
-    '',
-    ...backtrace(v),
+    ...heldAndBacktrace(v),
   ];
 }
 
@@ -192,54 +230,30 @@ function maxLockDepth(v: MaxLockDepth): string[] {
 }
 
 function heldAtExit(v: LockHeldAtExit): string[] {
-  return [
-    '',
-    '====================================',
-    stillHasLocksTitle(who(v.task)),
-    ident(v),
-    '------------------------------------',
-    ...heldLocks(v),
-    '',
-    ...backtrace(v),
-  ];
+  // print_held_locks_bug() prints fixed 36-character rules, not the title width
+  return [...header(v, stillHasLocksTitle(who(v.task)), 36), ...heldAndBacktrace(v)];
 }
 
 function recursive(v: RecursiveLocking): string[] {
   return [
     ...header(v, TITLE.recursive),
-    `${who(v.task)} ${LINE.isTryingToAcquireLock}`,
-    lockLine(v.lock),
-    '',
-    LINE.alreadyHoldingLock,
-    lockLine(v.prev),
-    '',
+    ...acquireWhileHolding(v),
     LINE.otherInfo,
-    LINE.unsafeScenario,
-    '',
-    '       CPU0',
-    '       ----',
-    `  lock(${v.prev.name});`,
-    `  lock(${v.lock.name});`,
-    '',
-    LINE.deadlock,
-    '',
+    // print_deadlock_scenario()
+    ...scenario(LINE.unsafeScenario, ONE_CPU, [
+      `  lock(${v.prev.name});`,
+      `  lock(${v.lock.name});`,
+    ]),
     LINE.missingNesting,
     '',
-    ...heldLocks(v),
-    '',
-    ...backtrace(v),
+    ...heldAndBacktrace(v),
   ];
 }
 
 function circular(v: CircularDependency): string[] {
   const out = [
     ...header(v, TITLE.circular),
-    `${who(v.task)} ${LINE.isTryingToAcquireLock}`,
-    lockLine(v.lock),
-    '',
-    LINE.alreadyHoldingLock,
-    lockLine(v.prev),
-    '',
+    ...acquireWhileHolding(v),
     LINE.dependsOnNew,
     '',
     '',
@@ -252,21 +266,15 @@ function circular(v: CircularDependency): string[] {
   const parent = v.chain.length > 1 ? v.chain[1].class.name : source;
   if (parent !== source)
     out.push('Chain exists of:', `  ${source} --> ${parent} --> ${target}`, '');
+  // print_circular_lock_scenario()
   out.push(
-    LINE.unsafeScenario,
-    '',
-    '       CPU0                    CPU1',
-    '       ----                    ----',
-    `  ${v.prev.read ? 'rlock' : 'lock'}(${target});`,
-    `                               lock(${parent});`,
-    `                               lock(${target});`,
-    `  ${v.lock.read ? 'rlock' : 'lock'}(${source});`,
-    '',
-    LINE.deadlock,
-    '',
-    ...heldLocks(v),
-    '',
-    ...backtrace(v),
+    ...scenario(LINE.unsafeScenario, TWO_CPUS, [
+      `  ${v.prev.read ? 'rlock' : 'lock'}(${target});`,
+      `                               lock(${parent});`,
+      `                               lock(${target});`,
+      `  ${v.lock.read ? 'rlock' : 'lock'}(${source});`,
+    ]),
+    ...heldAndBacktrace(v),
   );
   return out;
 }
@@ -282,19 +290,13 @@ function inconsistent(v: InconsistentLockState): string[] {
     ...irqTraceEvents(),
     '',
     LINE.otherInfo,
-    LINE.unsafeScenario,
-    '',
-    '       CPU0',
-    '       ----',
-    `  lock(${v.lock.name});`,
-    '  <Interrupt>',
-    `    lock(${v.lock.name});`,
-    '',
-    LINE.deadlock,
-    '',
-    ...heldLocks(v),
-    '',
-    ...backtrace(v),
+    // print_usage_bug_scenario()
+    ...scenario(LINE.unsafeScenario, ONE_CPU, [
+      `  lock(${v.lock.name});`,
+      '  <Interrupt>',
+      `    lock(${v.lock.name});`,
+    ]),
+    ...heldAndBacktrace(v),
   ];
 }
 
@@ -361,19 +363,14 @@ function irqScenario(
   if (middle.name !== unsafe.name)
     out.push('Chain exists of:', `  ${safe.name} --> ${middle.name} --> ${unsafe.name}`, '');
   out.push(
-    LINE.irqUnsafeScenario,
-    '',
-    '       CPU0                    CPU1',
-    '       ----                    ----',
-    `  lock(${unsafe.name});`,
-    '                               local_irq_disable();',
-    `                               lock(${safe.name});`,
-    `                               lock(${middle.name});`,
-    '  <Interrupt>',
-    `    lock(${safe.name});`,
-    '',
-    LINE.deadlock,
-    '',
+    ...scenario(LINE.irqUnsafeScenario, TWO_CPUS, [
+      `  lock(${unsafe.name});`,
+      '                               local_irq_disable();',
+      `                               lock(${safe.name});`,
+      `                               lock(${middle.name});`,
+      '  <Interrupt>',
+      `    lock(${safe.name});`,
+    ]),
   );
   return out;
 }
@@ -430,7 +427,7 @@ function irqInversion(v: IrqInversion): string[] {
   const root = classOf(v.lock);
   // The middle lock is the one next to the root on the path (path is other ... root).
   const middle = v.path.length >= 2 ? v.path[v.path.length - 2].class : null;
-  const scenario = v.forwards
+  const irqLines = v.forwards
     ? irqScenario(root, v.other, middle ?? root, v.other)
     : irqScenario(v.other, root, middle ?? v.other, root);
   return [
@@ -447,7 +444,7 @@ function irqInversion(v: IrqInversion): string[] {
     '',
     '',
     LINE.otherInfo,
-    ...scenario,
+    ...irqLines,
     ...heldLocks(v),
     '',
     'the shortest dependencies between 2nd lock and 1st lock:',
@@ -470,9 +467,7 @@ function nestedNotTaken(v: NestedLockNotTaken): string[] {
     ...backtrace(v),
     '',
     LINE.otherInfo,
-    ...heldLocks(v),
-    '',
-    ...backtrace(v),
+    ...heldAndBacktrace(v),
   ];
 }
 
@@ -486,9 +481,7 @@ function heldLockFreed(v: HeldLockFreed): string[] {
     ...header(v, TITLE.heldLockFreed),
     `${who(v.task)} is freeing memory ${v.lock.address}-${lastByte(v.lock.address)}, with a lock still held there!`,
     lockLine(v.lock),
-    ...heldLocks(v),
-    '',
-    ...backtrace(v),
+    ...heldAndBacktrace(v),
   ];
 }
 
@@ -514,9 +507,7 @@ function suspiciousRcu(v: SuspiciousRcuUsage): string[] {
     '',
     `rcu_scheduler_active = 2, debug_locks = ${v.debugLocks ? 1 : 0}`,
     ...(v.debugLocks ? [] : [LINE.falsePositive]),
-    ...heldLocks(v),
-    '',
-    ...backtrace(v),
+    ...heldAndBacktrace(v),
   ];
 }
 
@@ -531,6 +522,43 @@ function debugWarn(v: DebugLocksWarning): string[] {
   ];
 }
 
+/** What the kernel prints for one kind: the title a reader searches for, and the layout. */
+interface Layout<V> {
+  readonly title: (v: V) => string;
+  readonly lines: (v: V) => string[];
+}
+
+/** One entry per kind, so a kind cannot gain a layout without its title or the other way. */
+const LAYOUTS: { readonly [K in ViolationKind]: Layout<Extract<Violation, { kind: K }>> } = {
+  'invalid-wait-context': { title: () => TITLE.invalidWaitContext, lines: invalidWaitContext },
+  'sleeping-in-atomic': { title: () => TITLE.sleeping, lines: sleepingInAtomic },
+  'scheduling-while-atomic': {
+    title: () => TITLE.schedulingWhileAtomic,
+    lines: schedulingWhileAtomic,
+  },
+  'bad-unlock-balance': { title: () => TITLE.badUnlock, lines: badUnlock },
+  'max-lock-depth': { title: () => TITLE.maxLockDepth, lines: maxLockDepth },
+  'lock-held-at-exit': { title: (v) => stillHasLocksTitle(who(v.task)), lines: heldAtExit },
+  'recursive-locking': { title: () => TITLE.recursive, lines: recursive },
+  'circular-dependency': { title: () => TITLE.circular, lines: circular },
+  'inconsistent-lock-state': { title: () => TITLE.inconsistent, lines: inconsistent },
+  'irq-unsafe-order': { title: (v) => irqOrderTitle(v.irqState), lines: irqUnsafeOrder },
+  'irq-inversion': { title: () => TITLE.irqInversion, lines: irqInversion },
+  'nested-lock-not-taken': { title: () => TITLE.nestedNotTaken, lines: nestedNotTaken },
+  'held-lock-freed': { title: () => TITLE.heldLockFreed, lines: heldLockFreed },
+  'lockdep-limit': { title: (v) => v.message, lines: limit },
+  'debug-locks-warning': {
+    title: (v) => `DEBUG_LOCKS_WARN_ON(${v.condition})`,
+    lines: debugWarn,
+  },
+  'suspicious-rcu-usage': { title: () => TITLE.suspiciousRcu, lines: suspiciousRcu },
+};
+
+function layout(v: Violation): Layout<Violation> {
+  // LAYOUTS is keyed by kind, so the entry found takes exactly this v's variant
+  return LAYOUTS[v.kind] as Layout<Violation>;
+}
+
 /** The kernel's text for one violation, lines joined with `\n`. */
 export function formatViolation(v: Violation): string {
   return formatLines(v).join('\n');
@@ -543,88 +571,10 @@ export function formatViolation(v: Violation): string {
  * layout stays the kernel's byte for byte.
  */
 export function formatLines(v: Violation): string[] {
-  return kernelLines(v).map(escapeText);
-}
-
-function kernelLines(v: Violation): string[] {
-  switch (v.kind) {
-    case 'invalid-wait-context':
-      return invalidWaitContext(v);
-    case 'sleeping-in-atomic':
-      return sleepingInAtomic(v);
-    case 'scheduling-while-atomic':
-      return schedulingWhileAtomic(v);
-    case 'bad-unlock-balance':
-      return badUnlock(v);
-    case 'max-lock-depth':
-      return maxLockDepth(v);
-    case 'lock-held-at-exit':
-      return heldAtExit(v);
-    case 'recursive-locking':
-      return recursive(v);
-    case 'circular-dependency':
-      return circular(v);
-    case 'inconsistent-lock-state':
-      return inconsistent(v);
-    case 'irq-unsafe-order':
-      return irqUnsafeOrder(v);
-    case 'irq-inversion':
-      return irqInversion(v);
-    case 'nested-lock-not-taken':
-      return nestedNotTaken(v);
-    case 'held-lock-freed':
-      return heldLockFreed(v);
-    case 'lockdep-limit':
-      return limit(v);
-    case 'debug-locks-warning':
-      return debugWarn(v);
-    case 'suspicious-rcu-usage':
-      return suspiciousRcu(v);
-    default:
-      return assertNever(v);
-  }
+  return layout(v).lines(v).map(escapeText);
 }
 
 /** The title line a reader would search for (the kernel's first non-rule line), escaped. */
 export function violationTitle(v: Violation): string {
-  return escapeText(rawTitle(v));
-}
-
-function rawTitle(v: Violation): string {
-  switch (v.kind) {
-    case 'invalid-wait-context':
-      return TITLE.invalidWaitContext;
-    case 'sleeping-in-atomic':
-      return TITLE.sleeping;
-    case 'scheduling-while-atomic':
-      return TITLE.schedulingWhileAtomic;
-    case 'bad-unlock-balance':
-      return TITLE.badUnlock;
-    case 'max-lock-depth':
-      return TITLE.maxLockDepth;
-    case 'lock-held-at-exit':
-      return stillHasLocksTitle(who(v.task));
-    case 'recursive-locking':
-      return TITLE.recursive;
-    case 'circular-dependency':
-      return TITLE.circular;
-    case 'inconsistent-lock-state':
-      return TITLE.inconsistent;
-    case 'irq-unsafe-order':
-      return irqOrderTitle(v.irqState);
-    case 'irq-inversion':
-      return TITLE.irqInversion;
-    case 'nested-lock-not-taken':
-      return TITLE.nestedNotTaken;
-    case 'held-lock-freed':
-      return TITLE.heldLockFreed;
-    case 'lockdep-limit':
-      return v.message;
-    case 'debug-locks-warning':
-      return `DEBUG_LOCKS_WARN_ON(${v.condition})`;
-    case 'suspicious-rcu-usage':
-      return TITLE.suspiciousRcu;
-    default:
-      return assertNever(v);
-  }
+  return escapeText(layout(v).title(v));
 }
