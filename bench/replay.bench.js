@@ -158,7 +158,7 @@ async function run() {
   }
 }
 
-module.exports = { run, jsonParseLines, interleaved, verdict };
+module.exports = { run, jsonParseLines, interleaved, verdict, writeTrace };
 if (require.main === module)
   run().catch((e) => {
     console.error(e);

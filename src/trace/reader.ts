@@ -8,6 +8,7 @@
  * Lines trace of any length is read in bounded memory. Every error becomes a
  * TraceError located at file:line:column and a JSON pointer.
  */
+import { isAscii } from 'buffer';
 import * as fs from 'fs';
 import { TraceError, type SourcePosition } from './errors';
 import { JsonSyntaxError, LineIndex, parseJson } from './json';
@@ -384,14 +385,22 @@ export async function streamTraceFile(
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let bytes = 0;
   let tail: Uint8Array = new Uint8Array(0);
+  // the decoder holds no part of a sequence: the last chunk decoded ended in an ASCII byte
+  let clean = true;
   try {
     for await (const chunk of stream) {
       const buf = chunk as Buffer;
       let s: string;
-      try {
-        s = decoder.decode(buf, { stream: true });
-      } catch {
-        throw await invalidUtf8(path, bytes, tail, buf, false);
+      if (clean && isAscii(buf)) {
+        // ASCII is valid UTF-8 whose bytes are its characters: no decoder needed
+        s = buf.toString('latin1');
+      } else {
+        try {
+          s = decoder.decode(buf, { stream: true });
+        } catch {
+          throw await invalidUtf8(path, bytes, tail, buf, false);
+        }
+        clean = buf.length > 0 && buf[buf.length - 1] < 0x80;
       }
       bytes += buf.length;
       // the last bytes, for locating a sequence split across chunks
