@@ -13,7 +13,8 @@ import * as fs from 'fs';
 import { TraceError, type SourcePosition } from './errors';
 import { JsonSyntaxError, LineIndex, parseJson } from './json';
 import { bytePosition, firstInvalidUtf8 } from './utf8';
-import { acceptEvent, OPS, validateEvent, type OpTable } from './ops';
+import { EventLineReader } from './eventLine';
+import { acceptWith, OPS, specTable, validateEvent, type OpSpec, type OpTable } from './ops';
 import { DROPPED_MEMBER_LENGTH } from './opTable';
 import {
   isObject,
@@ -71,12 +72,17 @@ export class TraceReader {
   private index = 0;
   private decls: TraceDecls | null = null;
   private first = true;
+  private readonly specs: ReadonlyMap<string, OpSpec>;
+  private readonly lineReader: EventLineReader;
 
   constructor(
     private readonly file: string,
     private readonly consumer: TraceConsumer,
     private readonly ops: OpTable = OPS,
-  ) {}
+  ) {
+    this.specs = specTable(ops);
+    this.lineReader = new EventLineReader(this.specs);
+  }
 
   get format(): TraceFormat | null {
     return this.mode === 'detect' ? null : this.mode;
@@ -131,7 +137,7 @@ export class TraceReader {
         this.chunks.length = 0;
         this.documentLength = 0;
       }
-      this.line(text.slice(start, nl));
+      this.line(text, start, nl);
       start = nl + 1;
     }
     if (start < text.length) {
@@ -187,7 +193,7 @@ export class TraceReader {
       if (this.mode === 'jsonl') this.chunks.length = 0;
     }
     if (this.mode === 'jsonl') {
-      if (last !== '') this.line(last);
+      if (last !== '') this.line(last, 0, last.length);
       if (!this.decls)
         this.fail(
           new TraceIssue({
@@ -250,37 +256,43 @@ export class TraceReader {
     }
   }
 
-  /** One JSON Lines line: the header, or an event. */
-  private line(raw: string): void {
-    if (raw.length > MAX_LINE_LENGTH) this.tooLarge();
+  /** One JSON Lines line, text[start, end): the header, or an event. */
+  private line(text: string, start: number, end: number): void {
+    if (end - start > MAX_LINE_LENGTH) this.tooLarge();
     this.lineNo++;
-    const line = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
+    if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
     const decls = this.decls;
-    if (decls !== null && line.charCodeAt(0) === 0x7b) {
-      // The fast path: JSON.parse, the op's compiled check, and the line's length to see
-      // that no member was repeated (JSON.parse keeps the last silently): whitespace,
-      // escapes or long numbers take the strict path too.
+    if (decls !== null && text.charCodeAt(start) === 0x7b) {
+      // The fast paths: a plainly written event read and checked in one pass
+      // (eventLine.ts); else JSON.parse, the op's compiled check, and the line's length
+      // to see that no member was repeated (JSON.parse keeps the last silently):
+      // whitespace, escapes or long numbers take the strict path too.
       // Anything else takes the strict path below, which says exactly what is wrong.
-      let v: unknown;
-      try {
-        v = JSON.parse(line);
-      } catch {
-        v = undefined;
+      let v: unknown = this.lineReader.parse(text, start, end);
+      if (v === undefined) {
+        const line = text.slice(start, end);
+        try {
+          v = JSON.parse(line);
+        } catch {
+          v = undefined;
+        }
+        const shortest = acceptWith(this.specs, v, decls);
+        if (shortest < 0 || line.length - shortest >= DROPPED_MEMBER_LENGTH) v = undefined;
       }
-      const shortest = acceptEvent(v, decls, this.ops);
-      if (shortest >= 0 && line.length - shortest < DROPPED_MEMBER_LENGTH) {
+      if (v !== undefined) {
         const i = this.index;
         try {
           this.consumer.event(v as TraceEvent, i);
         } catch (e) {
-          if (e instanceof TraceIssue) this.fail(e, line, this.lineNo, `/events/${i}`);
+          if (e instanceof TraceIssue)
+            this.fail(e, text.slice(start, end), this.lineNo, `/events/${i}`);
           throw e;
         }
         this.index = i + 1;
         return;
       }
     }
-    this.strictLine(line);
+    this.strictLine(text.slice(start, end));
   }
 
   private strictLine(line: string): void {
@@ -307,6 +319,7 @@ export class TraceReader {
     try {
       if (!this.decls) {
         this.decls = validateHeader(v, true);
+        this.lineReader.setDecls(this.decls);
         this.consumer.header(v as TraceHeader, this.decls);
         return;
       }

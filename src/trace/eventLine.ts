@@ -1,0 +1,264 @@
+/**
+ * The fast path of a JSON Lines event: one flat object written as serializeTrace() and
+ * the importers write it (`op` first, no whitespace, no escapes, integers as plain
+ * digits), parsed and validated against the op's compiled members in one pass over the
+ * text it was read in (no line string is cut out of it).
+ *
+ * Why not JSON.parse: for lines this short its per-call cost is most of a replay's
+ * reading time, and it keeps the last of two repeated members silently, so its result
+ * still has to be checked member by member. Here each name is hashed as it is scanned
+ * and found among the op's members (or the declared locks) by that hash, repeats
+ * included.
+ *
+ * Anything else (whitespace, escapes, fractions, nested values, `op` not first, an
+ * invalid event) gives undefined, and the reader falls back to JSON.parse and then to
+ * the strict parser, which says what is wrong: this path only ever accepts a line that
+ * JSON.parse reads to the same object and the op table accepts. Linear in the line.
+ */
+import {
+  compiledOp,
+  K_BOOLEAN,
+  K_INTEGER,
+  K_LOCK,
+  K_STRING,
+  type CompiledOp,
+  type Member,
+  type OpSpec,
+} from './opTable';
+import type { TraceDecls, TraceEvent } from './schema';
+
+const QUOTE = 0x22,
+  BACKSLASH = 0x5c,
+  COLON = 0x3a,
+  COMMA = 0x2c,
+  OPEN = 0x7b,
+  CLOSE = 0x7d,
+  ZERO = 0x30,
+  NINE = 0x39;
+
+/** What every event line this path reads starts with. */
+const OP_PREFIX = '{"op":"';
+
+/** Members beyond this many would not fit the bit set of members seen. */
+const MAX_MEMBERS = 30;
+
+/** Integers of more digits may not be exact as a double: JSON.parse rounds, this path does not. */
+const MAX_DIGITS = 15;
+
+/** One step of the name hash (the same over text being scanned and over known names). */
+function step(h: number, c: number): number {
+  return (Math.imul(h, 31) + c) | 0;
+}
+
+function hashOf(name: string): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = step(h, name.charCodeAt(i));
+  return h;
+}
+
+/** Does `s` hold `name` at `at`? (The caller has compared lengths.) */
+function sameText(s: string, at: number, name: string): boolean {
+  for (let j = 0; j < name.length; j++)
+    if (s.charCodeAt(at + j) !== name.charCodeAt(j)) return false;
+  return true;
+}
+
+/** Known names, found by the hash of their text (open addressing, verified by content). */
+class NameIndex<T> {
+  private readonly names: (string | undefined)[];
+  private readonly hashes: number[];
+  private readonly values: (T | undefined)[];
+  private readonly mask: number;
+
+  constructor(entries: Iterable<readonly [string, T]>) {
+    const list = [...entries];
+    let size = 8;
+    while (size < list.length * 2) size *= 2;
+    this.mask = size - 1;
+    this.names = new Array<string | undefined>(size).fill(undefined);
+    this.hashes = new Array<number>(size).fill(0);
+    this.values = new Array<T | undefined>(size).fill(undefined);
+    for (const [name, value] of list) {
+      const h = hashOf(name);
+      let i = h & this.mask;
+      while (this.names[i] !== undefined) i = (i + 1) & this.mask;
+      this.names[i] = name;
+      this.hashes[i] = h;
+      this.values[i] = value;
+    }
+  }
+
+  /** The slot of the name written at s[at, at + length) with hash `h`, or -1. */
+  slot(s: string, at: number, length: number, h: number): number {
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const name = this.names[i];
+      if (name === undefined) return -1;
+      if (this.hashes[i] === h && name.length === length && sameText(s, at, name)) return i;
+    }
+  }
+
+  name(slot: number): string {
+    return this.names[slot]!;
+  }
+
+  value(slot: number): T {
+    return this.values[slot]!;
+  }
+}
+
+/** An op as this path reads it: its compiled members and their name hashes. */
+class LineOp {
+  readonly members: readonly Member[];
+  readonly hashes: readonly number[];
+  readonly required: number;
+  readonly check: OpSpec['check'];
+  constructor(c: CompiledOp) {
+    this.members = c.members;
+    this.hashes = c.members.map((m) => hashOf(m.name));
+    this.required = c.required;
+    this.check = c.spec.check;
+  }
+}
+
+/**
+ * Reads plainly written event lines of one trace: the ops by name (those defineOp()
+ * compiled, with few enough members and none named `__proto__`, which an assignment
+ * would take for the prototype), and the declared locks once the header is known.
+ */
+export class EventLineReader {
+  private readonly ops: NameIndex<LineOp>;
+  private decls: TraceDecls | null = null;
+  private locks: NameIndex<null> = new NameIndex([]);
+  /** the hash of the last string scanString() found */
+  private hash = 0;
+
+  constructor(specs: ReadonlyMap<string, OpSpec>) {
+    const ops: [string, LineOp][] = [];
+    for (const [name, spec] of specs) {
+      const c = compiledOp(spec);
+      if (
+        c !== undefined &&
+        c.members.length <= MAX_MEMBERS &&
+        !c.members.some((m) => m.name === '__proto__')
+      )
+        ops.push([name, new LineOp(c)]);
+    }
+    this.ops = new NameIndex(ops);
+  }
+
+  /** The declarations events are checked against (the header's). */
+  setDecls(decls: TraceDecls): void {
+    this.decls = decls;
+    this.locks = new NameIndex([...decls.locks.keys()].map((k) => [k, null] as const));
+  }
+
+  /**
+   * Index of the quote closing the string whose first character is at `i` (its hash in
+   * `this.hash`), or -1 when it holds an escape or a control character, or does not
+   * close before `end`.
+   */
+  private scanString(s: string, i: number, end: number): number {
+    let h = 0;
+    for (; i < end; i++) {
+      const c = s.charCodeAt(i);
+      if (c === QUOTE) {
+        this.hash = h;
+        return i;
+      }
+      if (c === BACKSLASH || c < 0x20) return -1;
+      h = step(h, c);
+    }
+    return -1;
+  }
+
+  /** The event on the line text[start, end) when it is written plainly and valid, else undefined. */
+  parse(text: string, start: number, end: number): TraceEvent | undefined {
+    const decls = this.decls;
+    if (
+      decls === null ||
+      end - start < OP_PREFIX.length + 2 ||
+      text.charCodeAt(start) !== OPEN ||
+      text.charCodeAt(end - 1) !== CLOSE ||
+      !sameText(text, start, OP_PREFIX)
+    )
+      return undefined;
+    let i = start + OP_PREFIX.length;
+    const opEnd = this.scanString(text, i, end);
+    if (opEnd < 0) return undefined;
+    const opSlot = this.ops.slot(text, i, opEnd - i, this.hash);
+    if (opSlot < 0) return undefined;
+    const op = this.ops.value(opSlot);
+    const members = op.members;
+    const hashes = op.hashes;
+    const count = members.length;
+    const ev: Record<string, unknown> = {};
+    ev.op = this.ops.name(opSlot);
+    let seen = 0;
+    let required = 0;
+    i = opEnd + 1;
+    while (text.charCodeAt(i) === COMMA) {
+      if (text.charCodeAt(i + 1) !== QUOTE) return undefined;
+      const keyStart = i + 2;
+      const keyEnd = this.scanString(text, keyStart, end);
+      if (keyEnd < 0 || text.charCodeAt(keyEnd + 1) !== COLON) return undefined;
+      const h = this.hash;
+      const keyLength = keyEnd - keyStart;
+      let k = 0;
+      while (k < count) {
+        if (hashes[k] === h) {
+          const name = members[k].name;
+          if (name.length === keyLength && sameText(text, keyStart, name)) break;
+        }
+        k++;
+      }
+      // not a member of this op (`op` itself included: a second `op`)
+      if (k === count) return undefined;
+      const bit = 1 << k;
+      if ((seen & bit) !== 0) return undefined; // repeated
+      seen |= bit;
+      const m = members[k];
+      i = keyEnd + 2;
+      const first = text.charCodeAt(i);
+      let v: string | number | boolean;
+      if (first === QUOTE) {
+        const close = this.scanString(text, i + 1, end);
+        if (close < 0) return undefined;
+        if (m.kind === K_LOCK) {
+          // the declared name itself: no copy, and its hash is already known
+          const slot = this.locks.slot(text, i + 1, close - i - 1, this.hash);
+          if (slot < 0) return undefined;
+          v = this.locks.name(slot);
+        } else {
+          v = text.slice(i + 1, close);
+          if (m.kind === K_STRING ? v.length === 0 : !m.accepts(v, decls)) return undefined;
+        }
+        i = close + 1;
+      } else if (first >= ZERO && first <= NINE) {
+        // no sign, no fraction or exponent; a leading zero ends the number ("01" is then
+        // not followed by ',' or '}' and falls back)
+        const from = i;
+        let x = first - ZERO;
+        i++;
+        if (first !== ZERO) {
+          for (let d = text.charCodeAt(i); d >= ZERO && d <= NINE; d = text.charCodeAt(++i))
+            x = x * 10 + (d - ZERO);
+        }
+        if (i - from > MAX_DIGITS) return undefined;
+        v = x;
+        if (m.kind === K_INTEGER ? x < m.lo || x > m.hi : !m.accepts(v, decls)) return undefined;
+      } else {
+        if (first === 0x74 && sameText(text, i, 'true')) v = true;
+        else if (first === 0x66 && sameText(text, i, 'false')) v = false;
+        else return undefined;
+        i += v ? 4 : 5;
+        if (m.kind !== K_BOOLEAN && !m.accepts(v, decls)) return undefined;
+      }
+      if (m.required) required++;
+      ev[m.name] = v;
+    }
+    if (i !== end - 1 || required !== op.required) return undefined;
+    const check = op.check;
+    if (check !== undefined && check(ev as TraceEvent, decls) !== null) return undefined;
+    return ev as TraceEvent;
+  }
+}
