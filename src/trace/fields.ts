@@ -59,11 +59,15 @@ const rules = new WeakMap<FieldValidator, { readonly rule: FieldRule; readonly t
 /** The rule `v` was built with, if a builder made it and its `test` is still the builder's. */
 export function ruleOf(v: FieldValidator): FieldRule | undefined {
   const r = rules.get(v);
-  return r !== undefined && r.test === v.test ? r.rule : undefined;
+  return r !== undefined && r.test === testOf(v) ? r.rule : undefined;
+}
+
+function testOf(v: FieldValidator): unknown {
+  return Object.getOwnPropertyDescriptor(v, 'test')?.value;
 }
 
 function withRule<V extends FieldValidator>(v: V, rule: FieldRule): V {
-  rules.set(v, { rule, test: v.test });
+  rules.set(v, { rule, test: testOf(v) });
   return v;
 }
 

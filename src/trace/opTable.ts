@@ -235,12 +235,12 @@ export function defineOp<const F extends FieldSet>(def: OpDefinition<F>): OpSpec
   const n = names.length;
   let required = 0;
   for (const m of members) if (m.required) required++;
-  const check = def.check as OpSpec['check'];
+  const check: OpSpec['check'] = def.check;
   const spec: OpSpec = {
     summary: def.summary,
     fields: def.fields,
     check,
-    apply: def.apply as OpSpec['apply'],
+    apply: def.apply,
     accept(ev, decls) {
       let seen = 0;
       let length = 1; // '{', and per member: key, quotes, ':' and ',' or '}'
