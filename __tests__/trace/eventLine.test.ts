@@ -93,9 +93,11 @@ describe('event lines: the fast path accepts only what the strict path accepts',
     ['{"op":"lock","lock":"raw","read":truex}', 'a literal and more'],
     ['{"op":"lock","lock":"raw","read":null}', 'null'],
     ['{"op":"lock","lock":"raw","at":["x"]}', 'nested value'],
-    ['{"op":"lock", "lock":"raw"}', 'whitespace'],
+    [' {"op":"lock","lock":"raw"}', 'whitespace before the object'],
+    ['{"op":"lock",\u00a0"lock":"raw"}', 'a space JSON does not allow (U+00A0)'],
+    ['{"op":"lock",\f"lock":"raw"}', 'form feed, not JSON whitespace'],
     ['{"lock":"raw","op":"lock"}', 'op not first'],
-    ['{"op":"lock","lock":"raw"} ', 'text after the object'],
+    ['{"op":"lock","lock":"raw"} x', 'text after the object'],
     ['{"op":"lock","lock":"raw",}', 'trailing comma'],
     ['{"op":"lock","lock":"raw"', 'not closed'],
     ['{"op":"lock","lock":"raw}', 'string not closed'],
@@ -114,6 +116,8 @@ describe('event lines: the fast path accepts only what the strict path accepts',
     '{"op":"unlock","lock":"rcu_read_lock","task":"kworker/0:1"}',
     '{"op":"irq_enter","threaded":false,"irq":0,"name":"eth0"}',
     '{"op":"preempt_disable"}',
+    '{"op": "lock", "lock": "rw", "read": true, "cpu": 12}',
+    '{ "op" : "lock" ,\t"lock" : "raw" } \t',
     '{"op":"model_setup","strategy":"mainline","page_owner":true,"min_cached_objs":5}',
   ];
   it.each(accepted)('reads %s as JSON.parse does', (line) => {
@@ -191,7 +195,7 @@ describe('event lines: the fast path accepts only what the strict path accepts',
         const body = [`"op":${JSON.stringify(o)}`, ...ms];
         if (form === 1) body.reverse();
         let line = `{${body.join(',')}}`;
-        if (form === 2) line = line.replace(',', ', ');
+        if (form === 2) line = line.replace(',', ', ').replace(':', ' :\t');
         expectSame(reader(), line);
       }),
       runs(400, 0xe1e1),

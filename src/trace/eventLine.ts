@@ -1,8 +1,9 @@
 /**
- * The fast path of a JSON Lines event: one flat object written as serializeTrace() and
- * the importers write it (`op` first, no whitespace, no escapes, integers as plain
- * digits), parsed and validated against the op's compiled members in one pass over the
- * text it was read in (no line string is cut out of it).
+ * The fast path of a JSON Lines event: one flat object written as serializeTrace(), the
+ * importers or a JSON library write it (`op` first, no escapes, integers as plain
+ * digits, any whitespace between tokens), parsed and validated against the op's
+ * compiled members in one pass over the text it was read in (no line string is cut
+ * out of it).
  *
  * Why not JSON.parse: for lines this short its per-call cost is most of a replay's
  * reading time, and it keeps the last of two repeated members silently, so its result
@@ -10,10 +11,10 @@
  * and found among the op's members (or the declared locks) by that hash, repeats
  * included.
  *
- * Anything else (whitespace, escapes, fractions, nested values, `op` not first, an
- * invalid event) gives undefined, and the reader falls back to JSON.parse and then to
- * the strict parser, which says what is wrong: this path only ever accepts a line that
- * JSON.parse reads to the same object and the op table accepts. Linear in the line.
+ * Anything else (escapes, fractions, nested values, `op` not first, an invalid event)
+ * gives undefined, and the reader falls back to JSON.parse and then to the strict
+ * parser, which says what is wrong: this path only ever accepts a line that JSON.parse
+ * reads to the same object and the op table accepts. Linear in the line.
  */
 import {
   compiledOp,
@@ -36,8 +37,8 @@ const QUOTE = 0x22,
   ZERO = 0x30,
   NINE = 0x39;
 
-/** What every event line this path reads starts with. */
-const OP_PREFIX = '{"op":"';
+/** The member every event line this path reads starts with. */
+const OP_KEY = '"op"';
 
 /** Members beyond this many would not fit the bit set of members seen. */
 const MAX_MEMBERS = 30;
@@ -54,6 +55,16 @@ function hashOf(name: string): number {
   let h = 0;
   for (let i = 0; i < name.length; i++) h = step(h, name.charCodeAt(i));
   return h;
+}
+
+/** The first index from `i` that is not JSON whitespace, at most `end`. */
+function skipSpace(s: string, i: number, end: number): number {
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
+    i++;
+  }
+  return i;
 }
 
 /** Does `s` hold `name` at `at`? (The caller has compared lengths.) */
@@ -174,18 +185,16 @@ export class EventLineReader {
   /** The event on the line text[start, end) when it is written plainly and valid, else undefined. */
   parse(text: string, start: number, end: number): TraceEvent | undefined {
     const decls = this.decls;
-    if (
-      decls === null ||
-      end - start < OP_PREFIX.length + 2 ||
-      text.charCodeAt(start) !== OPEN ||
-      text.charCodeAt(end - 1) !== CLOSE ||
-      !sameText(text, start, OP_PREFIX)
-    )
-      return undefined;
-    let i = start + OP_PREFIX.length;
-    const opEnd = this.scanString(text, i, end);
+    if (decls === null || text.charCodeAt(start) !== OPEN) return undefined;
+    let i = skipSpace(text, start + 1, end);
+    if (i + OP_KEY.length > end || !sameText(text, i, OP_KEY)) return undefined;
+    i = skipSpace(text, i + OP_KEY.length, end);
+    if (text.charCodeAt(i) !== COLON) return undefined;
+    i = skipSpace(text, i + 1, end);
+    if (text.charCodeAt(i) !== QUOTE) return undefined;
+    const opEnd = this.scanString(text, i + 1, end);
     if (opEnd < 0) return undefined;
-    const opSlot = this.ops.slot(text, i, opEnd - i, this.hash);
+    const opSlot = this.ops.slot(text, i + 1, opEnd - i - 1, this.hash);
     if (opSlot < 0) return undefined;
     const op = this.ops.value(opSlot);
     const members = op.members;
@@ -195,12 +204,13 @@ export class EventLineReader {
     ev.op = this.ops.name(opSlot);
     let seen = 0;
     let required = 0;
-    i = opEnd + 1;
+    i = skipSpace(text, opEnd + 1, end);
     while (text.charCodeAt(i) === COMMA) {
-      if (text.charCodeAt(i + 1) !== QUOTE) return undefined;
-      const keyStart = i + 2;
+      i = skipSpace(text, i + 1, end);
+      if (text.charCodeAt(i) !== QUOTE) return undefined;
+      const keyStart = i + 1;
       const keyEnd = this.scanString(text, keyStart, end);
-      if (keyEnd < 0 || text.charCodeAt(keyEnd + 1) !== COLON) return undefined;
+      if (keyEnd < 0) return undefined;
       const h = this.hash;
       const keyLength = keyEnd - keyStart;
       let k = 0;
@@ -217,7 +227,9 @@ export class EventLineReader {
       if ((seen & bit) !== 0) return undefined; // repeated
       seen |= bit;
       const m = members[k];
-      i = keyEnd + 2;
+      i = skipSpace(text, keyEnd + 1, end);
+      if (text.charCodeAt(i) !== COLON) return undefined;
+      i = skipSpace(text, i + 1, end);
       const first = text.charCodeAt(i);
       let v: string | number | boolean;
       if (first === QUOTE) {
@@ -240,23 +252,29 @@ export class EventLineReader {
         let x = first - ZERO;
         i++;
         if (first !== ZERO) {
-          for (let d = text.charCodeAt(i); d >= ZERO && d <= NINE; d = text.charCodeAt(++i))
+          for (
+            let d = text.charCodeAt(i);
+            i < end && d >= ZERO && d <= NINE;
+            d = text.charCodeAt(++i)
+          )
             x = x * 10 + (d - ZERO);
         }
         if (i - from > MAX_DIGITS) return undefined;
         v = x;
         if (m.kind === K_INTEGER ? x < m.lo || x > m.hi : !m.accepts(v, decls)) return undefined;
       } else {
-        if (first === 0x74 && sameText(text, i, 'true')) v = true;
-        else if (first === 0x66 && sameText(text, i, 'false')) v = false;
+        if (first === 0x74 && i + 4 <= end && sameText(text, i, 'true')) v = true;
+        else if (first === 0x66 && i + 5 <= end && sameText(text, i, 'false')) v = false;
         else return undefined;
         i += v ? 4 : 5;
         if (m.kind !== K_BOOLEAN && !m.accepts(v, decls)) return undefined;
       }
       if (m.required) required++;
       ev[m.name] = v;
+      i = skipSpace(text, i, end);
     }
-    if (i !== end - 1 || required !== op.required) return undefined;
+    if (text.charCodeAt(i) !== CLOSE || skipSpace(text, i + 1, end) !== end) return undefined;
+    if (required !== op.required) return undefined;
     const check = op.check;
     if (check !== undefined && check(ev as TraceEvent, decls) !== null) return undefined;
     return ev as TraceEvent;
