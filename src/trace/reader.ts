@@ -111,14 +111,23 @@ export class TraceReader {
       return;
     }
     let text = chunk;
-    if (this.pending.length > 0) {
+    let start = 0;
+    if (this.pending.length > 0 && this.mode === 'jsonl') {
+      // The line begun in earlier chunks ends here: join that line, not the whole chunk.
+      this.pending.push(chunk.slice(0, nl));
+      const first = this.pending.join('');
+      this.pending.length = 0;
+      this.pendingLength = 0;
+      this.line(first, 0, first.length);
+      start = nl + 1;
+      nl = chunk.indexOf('\n', start);
+    } else if (this.pending.length > 0) {
       this.pending.push(chunk);
       text = this.pending.join('');
       nl += this.pendingLength;
       this.pending.length = 0;
     }
     this.pendingLength = 0;
-    let start = 0;
     for (; nl >= 0; nl = text.indexOf('\n', start)) {
       if (this.mode === 'detect') {
         this.mode = this.detect(text.slice(start, nl));
