@@ -43,6 +43,10 @@ const OP_KEY = '"op"';
 /** Members beyond this many would not fit the bit set of members seen. */
 const MAX_MEMBERS = 30;
 
+/** Slots of the recent-strings cache (a power of two), and the longest string it keeps. */
+const RECENT_SLOTS = 256;
+const RECENT_LENGTH = 64;
+
 /** Integers of more digits may not be exact as a double: JSON.parse rounds, this path does not. */
 const MAX_DIGITS = 15;
 
@@ -142,6 +146,11 @@ export class EventLineReader {
   private locks: NameIndex<null> = new NameIndex([]);
   /** the hash of the last string scanString() found */
   private hash = 0;
+  /**
+   * Recent string values (task names, sites), one per hash slot: a name read again is
+   * the same string, not a copy, and its hash for the Maps downstream is already known.
+   */
+  private readonly recent: string[] = new Array<string>(RECENT_SLOTS).fill('');
 
   constructor(specs: ReadonlyMap<string, OpSpec>) {
     const ops: [string, LineOp][] = [];
@@ -180,6 +189,18 @@ export class EventLineReader {
       h = step(h, c);
     }
     return -1;
+  }
+
+  /** The string text[from, to), whose hash scanString() left in `this.hash`. */
+  private string(text: string, from: number, to: number): string {
+    const length = to - from;
+    if (length > RECENT_LENGTH) return text.slice(from, to);
+    const slot = this.hash & (RECENT_SLOTS - 1);
+    const known = this.recent[slot];
+    if (known.length === length && sameText(text, from, known)) return known;
+    const s = text.slice(from, to);
+    this.recent[slot] = s;
+    return s;
   }
 
   /** The event on the line text[start, end) when it is written plainly and valid, else undefined. */
@@ -241,7 +262,7 @@ export class EventLineReader {
           if (slot < 0) return undefined;
           v = this.locks.name(slot);
         } else {
-          v = text.slice(i + 1, close);
+          v = this.string(text, i + 1, close);
           if (m.kind === K_STRING ? v.length === 0 : !m.accepts(v, decls)) return undefined;
         }
         i = close + 1;
