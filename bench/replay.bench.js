@@ -2,7 +2,7 @@
 /**
  * Trace replay throughput (issues 3 and 10): a JSON Lines trace of 1,000,000 events
  * (override with LOCKDEP_BENCH_EVENTS) is written to the temp directory, then read from
- * disk these ways, interleaved, best of 3 each:
+ * disk these ways, interleaved, best of 5 each (the machine may be shared):
  *   - baseline: the same stream, split into lines, JSON.parse of each line (nothing else);
  *   - trace pipeline: the trace reader (UTF-8 check, parse, validation, the op each
  *     event dispatches to), events dropped;
@@ -169,7 +169,7 @@ async function run() {
     await replay();
     await sorted();
     const rssBase = process.memoryUsage().rss;
-    const [b, p, r, sp] = await interleaved([baseline, pipeline, replay, sorted], 3);
+    const [b, p, r, sp] = await interleaved([baseline, pipeline, replay, sorted], 5);
     const peak = process.resourceUsage().maxRSS * 1024;
     const events = r.result.events;
     if (events !== n || p.result !== n || sp.result !== n || b.result !== n + 1 || consumer.missing)

@@ -1,9 +1,10 @@
 /**
  * The fast path of a JSON Lines event: one flat object written as serializeTrace(), the
- * importers or a JSON library write it (`op` first, no escapes, integers as plain
- * digits, any whitespace between tokens), parsed and validated against the op's
- * compiled members in one pass over the text it was read in (no line string is cut
- * out of it).
+ * importers or a JSON library write it (no escapes, integers as plain digits, members
+ * in any order, any whitespace between tokens), parsed and validated against the op's
+ * compiled members as it is read, in the text it was read in (no line string is cut
+ * out of it). A line whose `op` is not its first member is scanned twice: once to find
+ * the op, once to read it.
  *
  * Why not JSON.parse: for lines this short its per-call cost is most of a replay's
  * reading time, and it keeps the last of two repeated members silently, so its result
@@ -11,9 +12,8 @@
  * and found among the op's members (or the declared locks) by that hash, repeats
  * included.
  *
- * Anything else (escapes, fractions, nested values, `op` not first, an invalid event)
- * gives undefined, and the reader falls back to JSON.parse and then to the strict
- * parser, which says what is wrong: this path only ever accepts a line that JSON.parse
+ * Anything else (escapes, fractions, nested values, an invalid event) gives undefined,
+ * and the reader falls back to JSON.parse and then to the strict parser, which says what is wrong: this path only ever accepts a line that JSON.parse
  * reads to the same object and the op table accepts. Linear in the line.
  */
 import {
@@ -36,9 +36,6 @@ const QUOTE = 0x22,
   CLOSE = 0x7d,
   ZERO = 0x30,
   NINE = 0x39;
-
-/** The member every event line this path reads starts with. */
-const OP_KEY = '"op"';
 
 /** Members beyond this many would not fit the bit set of members seen. */
 const MAX_MEMBERS = 30;
@@ -64,11 +61,19 @@ function hashOf(name: string): number {
 /** The first index from `i` that is not JSON whitespace, at most `end`. */
 function skipSpace(s: string, i: number, end: number): number {
   while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
+    if (!isSpace(s.charCodeAt(i))) break;
     i++;
   }
   return i;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/** Is the key text[from, to) `op`? */
+function isOpKey(s: string, from: number, to: number): boolean {
+  return to - from === 2 && s.charCodeAt(from) === 0x6f && s.charCodeAt(from + 1) === 0x70;
 }
 
 /** Does `s` hold `name` at `at`? (The caller has compared lengths.) */
@@ -203,36 +208,97 @@ export class EventLineReader {
     return s;
   }
 
+  /**
+   * The slot of the op named by the first `op` member of the object whose first member
+   * starts at `i`, or -1. Members before it are skipped, not checked: parse() reads
+   * every member afterwards, this one included.
+   */
+  private findOp(text: string, i: number, end: number): number {
+    for (;;) {
+      if (text.charCodeAt(i) !== QUOTE) return -1;
+      const keyEnd = this.scanString(text, i + 1, end);
+      if (keyEnd < 0) return -1;
+      const isOp = isOpKey(text, i + 1, keyEnd);
+      i = skipSpace(text, keyEnd + 1, end);
+      if (text.charCodeAt(i) !== COLON) return -1;
+      i = skipSpace(text, i + 1, end);
+      if (text.charCodeAt(i) === QUOTE) {
+        const close = this.scanString(text, i + 1, end);
+        if (close < 0) return -1;
+        if (isOp) return this.ops.slot(text, i + 1, close - i - 1, this.hash);
+        i = close + 1;
+      } else {
+        if (isOp) return -1;
+        // a number or a literal, up to what follows it
+        while (i < end) {
+          const c = text.charCodeAt(i);
+          if (c === COMMA || c === CLOSE || c === QUOTE || isSpace(c)) break;
+          i++;
+        }
+      }
+      i = skipSpace(text, i, end);
+      if (text.charCodeAt(i) !== COMMA) return -1;
+      i = skipSpace(text, i + 1, end);
+    }
+  }
+
   /** The event on the line text[start, end) when it is written plainly and valid, else undefined. */
   parse(text: string, start: number, end: number): TraceEvent | undefined {
     const decls = this.decls;
     if (decls === null || text.charCodeAt(start) !== OPEN) return undefined;
     let i = skipSpace(text, start + 1, end);
-    if (i + OP_KEY.length > end || !sameText(text, i, OP_KEY)) return undefined;
-    i = skipSpace(text, i + OP_KEY.length, end);
-    if (text.charCodeAt(i) !== COLON) return undefined;
-    i = skipSpace(text, i + 1, end);
-    if (text.charCodeAt(i) !== QUOTE) return undefined;
-    const opEnd = this.scanString(text, i + 1, end);
-    if (opEnd < 0) return undefined;
-    const opSlot = this.ops.slot(text, i + 1, opEnd - i - 1, this.hash);
+    let opSlot: number;
+    let opSeen = false;
+    let more = true;
+    if (
+      text.charCodeAt(i) === QUOTE &&
+      isOpKey(text, i + 1, i + 3) &&
+      text.charCodeAt(i + 3) === QUOTE
+    ) {
+      // the usual case, `op` first: read once
+      i = skipSpace(text, i + 4, end);
+      if (text.charCodeAt(i) !== COLON) return undefined;
+      i = skipSpace(text, i + 1, end);
+      if (text.charCodeAt(i) !== QUOTE) return undefined;
+      const close = this.scanString(text, i + 1, end);
+      if (close < 0) return undefined;
+      opSlot = this.ops.slot(text, i + 1, close - i - 1, this.hash);
+      opSeen = true;
+      i = skipSpace(text, close + 1, end);
+      more = text.charCodeAt(i) === COMMA;
+      if (more) i = skipSpace(text, i + 1, end);
+    } else opSlot = this.findOp(text, i, end);
     if (opSlot < 0) return undefined;
     const op = this.ops.value(opSlot);
     const members = op.members;
     const hashes = op.hashes;
     const count = members.length;
     const ev: Record<string, unknown> = {};
-    ev.op = this.ops.name(opSlot);
+    if (opSeen) ev.op = this.ops.name(opSlot);
     let seen = 0;
     let required = 0;
-    i = skipSpace(text, opEnd + 1, end);
-    while (text.charCodeAt(i) === COMMA) {
-      i = skipSpace(text, i + 1, end);
+    while (more) {
       if (text.charCodeAt(i) !== QUOTE) return undefined;
       const keyStart = i + 1;
       const keyEnd = this.scanString(text, keyStart, end);
       if (keyEnd < 0) return undefined;
       const h = this.hash;
+      i = skipSpace(text, keyEnd + 1, end);
+      if (text.charCodeAt(i) !== COLON) return undefined;
+      i = skipSpace(text, i + 1, end);
+      if (isOpKey(text, keyStart, keyEnd)) {
+        // the one findOp() found; a second `op` is a repeated member
+        if (opSeen || text.charCodeAt(i) !== QUOTE) return undefined;
+        const close = this.scanString(text, i + 1, end);
+        if (close < 0 || this.ops.slot(text, i + 1, close - i - 1, this.hash) !== opSlot)
+          return undefined;
+        opSeen = true;
+        ev.op = this.ops.name(opSlot);
+        i = skipSpace(text, close + 1, end);
+        more = text.charCodeAt(i) === COMMA;
+        if (more) i = skipSpace(text, i + 1, end);
+        continue;
+      }
       const keyLength = keyEnd - keyStart;
       let k = 0;
       while (k < count) {
@@ -242,15 +308,11 @@ export class EventLineReader {
         }
         k++;
       }
-      // not a member of this op (`op` itself included: a second `op`)
-      if (k === count) return undefined;
+      if (k === count) return undefined; // not a member of this op
       const bit = 1 << k;
       if ((seen & bit) !== 0) return undefined; // repeated
       seen |= bit;
       const m = members[k];
-      i = skipSpace(text, keyEnd + 1, end);
-      if (text.charCodeAt(i) !== COLON) return undefined;
-      i = skipSpace(text, i + 1, end);
       const first = text.charCodeAt(i);
       let v: string | number | boolean;
       if (first === QUOTE) {
@@ -293,9 +355,11 @@ export class EventLineReader {
       if (m.required) required++;
       ev[m.name] = v;
       i = skipSpace(text, i, end);
+      more = text.charCodeAt(i) === COMMA;
+      if (more) i = skipSpace(text, i + 1, end);
     }
     if (text.charCodeAt(i) !== CLOSE || skipSpace(text, i + 1, end) !== end) return undefined;
-    if (required !== op.required) return undefined;
+    if (!opSeen || required !== op.required) return undefined;
     const check = op.check;
     if (check !== undefined && check(ev as TraceEvent, decls) !== null) return undefined;
     return ev as TraceEvent;
