@@ -11,7 +11,8 @@ import { EventLineReader } from '../../src/trace/eventLine';
 import { parseJson } from '../../src/trace/json';
 import type { FieldValidator } from '../../src/trace/fields';
 import { defineOp, mergeOps, OPS, specTable, validateEvent } from '../../src/trace/ops';
-import { validateHeader, type TraceDecls } from '../../src/trace/schema';
+import { TraceReader } from '../../src/trace/reader';
+import { validateHeader, type TraceDecls, type TraceEvent } from '../../src/trace/schema';
 import { runs } from '../helpers/fuzz';
 
 const DECLS: TraceDecls = validateHeader(
@@ -270,5 +271,29 @@ describe('event lines: the fast path accepts only what the strict path accepts',
     // 17 digits: JSON.parse rounds to the nearest double; this path declines
     expect(read('{"op":"custom","any":12345678901234567}')).toBeUndefined();
     expect(read('{"op":"custom","any":null}')).toBeUndefined();
+  });
+
+  it('lock names made to collide in the hash: every event still read, the same as JSON.parse', () => {
+    // "Aa" and "BB" hash alike, so every name made of them does (2^10 names)
+    const names: string[] = [];
+    for (let n = 0; n < 1 << 10; n++) {
+      let name = '';
+      for (let b = 0; b < 10; b++) name += n & (1 << b) ? 'Aa' : 'BB';
+      names.push(name);
+    }
+    const header = {
+      'lockdep-trace': 1,
+      locks: Object.fromEntries(names.map((x) => [x, { type: 'spinlock' }])),
+    };
+    const lines = names.flatMap((x) => [
+      JSON.stringify({ op: 'lock', lock: x }),
+      JSON.stringify({ op: 'unlock', lock: x }),
+    ]);
+    const got: TraceEvent[] = [];
+    new TraceReader('collide.jsonl', {
+      header() {},
+      event: (ev) => void got.push(ev),
+    }).push(`${JSON.stringify(header)}\n${lines.join('\n')}\n`);
+    expect(got).toEqual(lines.map((l) => JSON.parse(l) as unknown));
   });
 });

@@ -83,6 +83,14 @@ function sameText(s: string, at: number, name: string): boolean {
   return true;
 }
 
+/**
+ * Slots a lookup or an insertion tries. The hash is simple and names come from the
+ * input, which may be made to collide: past this many tries a name is not indexed, or
+ * not found, and its lines take the slower paths (a Map's seeded hash) instead of a
+ * search that grows with the number of names.
+ */
+const MAX_PROBES = 8;
+
 /** Known names, found by the hash of their text (open addressing, verified by content). */
 class NameIndex<T> {
   private readonly names: (string | undefined)[];
@@ -100,21 +108,24 @@ class NameIndex<T> {
     this.values = new Array<T | undefined>(size).fill(undefined);
     for (const [name, value] of list) {
       const h = hashOf(name);
-      let i = h & this.mask;
-      while (this.names[i] !== undefined) i = (i + 1) & this.mask;
-      this.names[i] = name;
-      this.hashes[i] = h;
-      this.values[i] = value;
+      for (let probe = 0, i = h & this.mask; probe < MAX_PROBES; probe++, i = (i + 1) & this.mask) {
+        if (this.names[i] !== undefined) continue;
+        this.names[i] = name;
+        this.hashes[i] = h;
+        this.values[i] = value;
+        break;
+      }
     }
   }
 
   /** The slot of the name written at s[at, at + length) with hash `h`, or -1. */
   slot(s: string, at: number, length: number, h: number): number {
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+    for (let probe = 0, i = h & this.mask; probe < MAX_PROBES; probe++, i = (i + 1) & this.mask) {
       const name = this.names[i];
       if (name === undefined) return -1;
       if (this.hashes[i] === h && name.length === length && sameText(s, at, name)) return i;
     }
+    return -1;
   }
 
   name(slot: number): string {
