@@ -91,11 +91,15 @@ function sameText(s: string, at: number, name: string): boolean {
  */
 const MAX_PROBES = 8;
 
-/** Known names, found by the hash of their text (open addressing, verified by content). */
+/**
+ * Known names, found by the hash of their text (open addressing, verified by content).
+ * An empty slot holds '' (no name looked up here is empty: `op`, lock names). Packed
+ * arrays and an Int32Array, so the lookup's loads need no hole checks.
+ */
 class NameIndex<T> {
-  private readonly names: (string | undefined)[];
-  private readonly hashes: number[];
-  private readonly values: (T | undefined)[];
+  private readonly names: string[];
+  private readonly hashes: Int32Array;
+  private readonly values: (T | null)[];
   private readonly mask: number;
 
   constructor(entries: Iterable<readonly [string, T]>) {
@@ -103,13 +107,14 @@ class NameIndex<T> {
     let size = 8;
     while (size < list.length * 2) size *= 2;
     this.mask = size - 1;
-    this.names = new Array<string | undefined>(size).fill(undefined);
-    this.hashes = new Array<number>(size).fill(0);
-    this.values = new Array<T | undefined>(size).fill(undefined);
+    this.names = Array.from({ length: size }, () => '');
+    this.hashes = new Int32Array(size);
+    this.values = Array.from({ length: size }, (): T | null => null);
     for (const [name, value] of list) {
+      if (name === '') continue;
       const h = hashOf(name);
       for (let probe = 0, i = h & this.mask; probe < MAX_PROBES; probe++, i = (i + 1) & this.mask) {
-        if (this.names[i] !== undefined) continue;
+        if (this.names[i] !== '') continue;
         this.names[i] = name;
         this.hashes[i] = h;
         this.values[i] = value;
@@ -122,14 +127,14 @@ class NameIndex<T> {
   slot(s: string, at: number, length: number, h: number): number {
     for (let probe = 0, i = h & this.mask; probe < MAX_PROBES; probe++, i = (i + 1) & this.mask) {
       const name = this.names[i];
-      if (name === undefined) return -1;
+      if (name.length === 0) return -1;
       if (this.hashes[i] === h && name.length === length && sameText(s, at, name)) return i;
     }
     return -1;
   }
 
   name(slot: number): string {
-    return this.names[slot]!;
+    return this.names[slot];
   }
 
   value(slot: number): T {

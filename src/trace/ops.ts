@@ -50,6 +50,14 @@ const LOCK_FIELDS = {
 
 /** Which `lock` fields the named lock's type accepts (LOCK_CAPS). */
 function checkLock(ev: EventOf<typeof LOCK_FIELDS>, decls: TraceDecls): FieldIssue | null {
+  // a plain acquisition, most of a trace: nothing below applies
+  if (
+    ev.read === undefined &&
+    ev.try === undefined &&
+    ev.subclass === undefined &&
+    ev.nest === undefined
+  )
+    return null;
   const d = decls.locks.get(ev.lock)!;
   const caps = LOCK_CAPS[d.kind];
   const read = ev.read === true;
