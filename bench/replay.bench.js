@@ -180,13 +180,13 @@ async function run() {
     );
     const rate = (t) =>
       `${fmt(t.ms)} ms wall, ${fmt(t.cpu)} ms CPU, ${fmt(n / t.ms / 1000, 2)} M events/s`;
-    console.log(`baseline (read + split + JSON.parse):                        ${rate(b)}`);
+    console.log(`baseline (read + split + JSON.parse):                         ${rate(b)}`);
     console.log(`trace pipeline (read + UTF-8 + parse + validate + op lookup): ${rate(p)}`);
-    console.log(`full replay (pipeline + kernel model):                       ${rate(r)}`);
-    console.log(`pipeline, json.dumps(sort_keys=True) layout:                 ${rate(sp)}`);
+    console.log(`full replay (pipeline + kernel model):                        ${rate(r)}`);
+    console.log(`pipeline, json.dumps(sort_keys=True) layout:                  ${rate(sp)}`);
     const both = (t) => `wall ${verdict(t.ms / b.ms, 1.5)}; CPU ${verdict(t.cpu / b.cpu, 1.5)}`;
-    console.log(`trace pipeline / JSON.parse of the same lines:               ${both(p)}`);
-    console.log(`JSON Lines replay / JSON.parse of the same lines:            ${both(r)}`);
+    console.log(`trace pipeline / JSON.parse of the same lines:                ${both(p)}`);
+    console.log(`JSON Lines replay / JSON.parse of the same lines:             ${both(r)}`);
     console.log(
       `(json.dumps layout: pipeline ${fmt(sp.ms / b.ms, 2)}x wall, ${fmt(sp.cpu / b.cpu, 2)}x CPU of the baseline; no floor)`,
     );
