@@ -64,6 +64,32 @@ describe('invalid UTF-8 is an error at its line and column, not U+FFFD', () => {
     expect([te.traceCode, te.line, te.column]).toEqual(['invalid-utf8', 3, lines[2].length + 1]);
   });
 
+  it('after ASCII chunks read without the decoder, a bad byte chunks later is still located', async () => {
+    // 1 MiB chunks: a multi-byte name in the first, ASCII chunks after, 0xFF in the fourth
+    const header =
+      '{"lockdep-trace":1,"locks":{"A\u00e9":{"type":"spinlock"},"B":{"type":"mutex"}}}';
+    const event = '{"op":"lock","lock":"B"}\n{"op":"unlock","lock":"B"}\n';
+    const body = event.repeat(Math.ceil((3.5 * (1 << 20)) / event.length));
+    const head = `${header}\n{"op":"lock","lock":"A\u00e9"}\n{"op":"unlock","lock":"A\u00e9"}\n${body}`;
+    const bad = '{"op":"lock","lock":"B","at":"x';
+    const f = dir.write(
+      'late.jsonl',
+      Buffer.concat([
+        Buffer.from(head),
+        Buffer.from(bad),
+        Buffer.from([0xff]),
+        Buffer.from('"}\n'),
+      ]),
+    );
+    expect(Buffer.byteLength(head)).toBeGreaterThan(3 * (1 << 20));
+    const te = (await rejected(() => replayTraceFile(f))) as TraceError;
+    const line = head.split('\n').length;
+    expect([te.traceCode, te.line, te.column]).toEqual(['invalid-utf8', line, bad.length + 1]);
+    // and the same file without the bad byte replays every event
+    const ok = dir.write('late-ok.jsonl', `${head}${bad}"}\n`);
+    expect((await replayTraceFile(ok)).events).toBe(head.split('\n').length - 1);
+  });
+
   it('valid multi-byte names are read as they are, also across read chunks', async () => {
     // 1 MiB chunks: put a 4-byte character across the first boundary
     const prefix = '{"lockdep-trace":1,"locks":{';

@@ -41,6 +41,36 @@ export interface FieldValidator<T = unknown, O extends boolean = boolean> {
 /** The type a validator admits. */
 export type FieldType<V> = V extends FieldValidator<infer T, boolean> ? T : never;
 
+/**
+ * What a builder's `test` checks, as data, so an op's compiled check (defineOp) tests the
+ * common shapes inline rather than through one closure call per member. A validator
+ * made some other way has no rule and is called through `test`.
+ */
+export type FieldRule =
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'string' }
+  | { readonly kind: 'integer'; readonly lo: number; readonly hi: number }
+  | { readonly kind: 'oneOf'; readonly values: ReadonlySet<unknown> }
+  | { readonly kind: 'lock' };
+
+/** validator -> its rule, and the `test` the rule stands for */
+const rules = new WeakMap<FieldValidator, { readonly rule: FieldRule; readonly test: unknown }>();
+
+/** The rule `v` was built with, if a builder made it and its `test` is still the builder's. */
+export function ruleOf(v: FieldValidator): FieldRule | undefined {
+  const r = rules.get(v);
+  return r !== undefined && r.test === testOf(v) ? r.rule : undefined;
+}
+
+function testOf(v: FieldValidator): unknown {
+  return Object.getOwnPropertyDescriptor(v, 'test')?.value;
+}
+
+function withRule<V extends FieldValidator>(v: V, rule: FieldRule): V {
+  rules.set(v, { rule, test: testOf(v) });
+  return v;
+}
+
 function wrongType(value: unknown, expected: string): FieldIssue {
   return { code: 'wrong-type', found: describeValue(value), expected };
 }
@@ -62,14 +92,20 @@ function make<T>(
 /** Builders for the common field shapes. */
 export const field = {
   boolean(): FieldValidator<boolean, false> {
-    return make('true or false', { type: 'boolean' }, (v) => typeof v === 'boolean');
+    return withRule(
+      make('true or false', { type: 'boolean' }, (v) => typeof v === 'boolean'),
+      { kind: 'boolean' },
+    );
   },
 
   string(): FieldValidator<string, false> {
-    return make(
-      'a non-empty string',
-      { type: 'string', minLength: 1 },
-      (v) => typeof v === 'string' && v.length > 0,
+    return withRule(
+      make(
+        'a non-empty string',
+        { type: 'string', minLength: 1 },
+        (v) => typeof v === 'string' && v.length > 0,
+      ),
+      { kind: 'string' },
     );
   },
 
@@ -79,42 +115,53 @@ export const field = {
     const schema = unbounded
       ? { type: 'integer', minimum: lo }
       : { type: 'integer', minimum: lo, maximum: hi };
-    return make(
-      expected,
-      schema,
-      (v) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi,
+    return withRule(
+      make(
+        expected,
+        schema,
+        (v) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi,
+      ),
+      { kind: 'integer', lo, hi },
     );
   },
 
   oneOf<const V extends string>(values: readonly V[]): FieldValidator<V, false> {
     const expected = `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`;
     const set = new Set<unknown>(values);
-    return make(expected, { enum: [...values] }, (v) => typeof v === 'string' && set.has(v));
+    return withRule(
+      make(expected, { enum: [...values] }, (v) => typeof v === 'string' && set.has(v)),
+      { kind: 'oneOf', values: set },
+    );
   },
 
   /** The name of a declared (or predeclared) lock. */
   lock(): FieldValidator<string, false> {
     const expected = 'the name of a lock declared in "locks"';
-    return {
-      expected,
-      optional: false,
-      // which names are declared is the document's data, beyond what a schema can say
-      schema: { type: 'string', description: expected },
-      test: (v, decls) => typeof v === 'string' && decls.locks.has(v),
-      validate(v, decls) {
-        if (typeof v !== 'string') return wrongType(v, expected);
-        if (decls.locks.has(v)) return null;
-        return {
-          code: 'unknown-lock',
-          found: describeValue(v),
-          expected: `a lock declared in "locks"${didYouMean(v, decls.locks.keys())} (${lockList(decls)})`,
-        };
+    return withRule<FieldValidator<string, false>>(
+      {
+        expected,
+        optional: false,
+        // which names are declared is the document's data, beyond what a schema can say
+        schema: { type: 'string', description: expected },
+        test: (v, decls) => typeof v === 'string' && decls.locks.has(v),
+        validate(v, decls) {
+          if (typeof v !== 'string') return wrongType(v, expected);
+          if (decls.locks.has(v)) return null;
+          return {
+            code: 'unknown-lock',
+            found: describeValue(v),
+            expected: `a lock declared in "locks"${didYouMean(v, decls.locks.keys())} (${lockList(decls)})`,
+          };
+        },
       },
-    };
+      { kind: 'lock' },
+    );
   },
 
   optional<T>(v: FieldValidator<T, false>): FieldValidator<T, true> {
-    return { ...v, optional: true };
+    const o: FieldValidator<T, true> = { ...v, optional: true };
+    const rule = ruleOf(v);
+    return rule ? withRule(o, rule) : o;
   },
 };
 

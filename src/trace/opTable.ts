@@ -5,7 +5,7 @@
  * (modelOps.ts, which ops.ts imports) can call defineOp without an import cycle.
  */
 import type { Kernel } from '../kernel';
-import { field, type FieldIssue, type FieldType, type FieldValidator } from './fields';
+import { field, ruleOf, type FieldIssue, type FieldType, type FieldValidator } from './fields';
 import type { ReplayLock } from './locks';
 import type { TraceDecls, TraceEvent } from './schema';
 
@@ -112,52 +112,154 @@ export const PID_FIELD = field.optional(field.integer(1, 4194304));
  */
 export const DROPPED_MEMBER_LENGTH = 7;
 
+/** How the compiled check tests a member (a FieldRule's kind, or the validator's `test`). */
+export const K_TEST = 0,
+  K_BOOLEAN = 1,
+  K_STRING = 2,
+  K_INTEGER = 3,
+  K_ONE_OF = 4,
+  K_LOCK = 5;
+
+/** One member an op's compiled check knows. One class, so the check's loads stay monomorphic. */
+export class Member {
+  readonly kind: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly values: ReadonlySet<unknown> | null;
+  readonly required: boolean;
+
+  constructor(
+    readonly name: string,
+    readonly field: FieldValidator<unknown, boolean>,
+  ) {
+    const rule = ruleOf(field);
+    this.kind = K_TEST;
+    this.lo = 0;
+    this.hi = 0;
+    this.values = null;
+    this.required = !field.optional;
+    if (rule === undefined) return;
+    switch (rule.kind) {
+      case 'boolean':
+        this.kind = K_BOOLEAN;
+        break;
+      case 'string':
+        this.kind = K_STRING;
+        break;
+      case 'integer':
+        this.kind = K_INTEGER;
+        this.lo = rule.lo;
+        this.hi = rule.hi;
+        break;
+      case 'oneOf':
+        this.kind = K_ONE_OF;
+        this.values = rule.values;
+        break;
+      case 'lock':
+        this.kind = K_LOCK;
+        break;
+    }
+  }
+
+  /** Is `v` valid here? The rule inline, else the validator's `test`. */
+  accepts(v: unknown, decls: TraceDecls): boolean {
+    switch (this.kind) {
+      case K_BOOLEAN:
+        return typeof v === 'boolean';
+      case K_STRING:
+        return typeof v === 'string' && v.length > 0;
+      case K_INTEGER:
+        return typeof v === 'number' && Number.isInteger(v) && v >= this.lo && v <= this.hi;
+      case K_ONE_OF:
+        return typeof v === 'string' && this.values!.has(v);
+      case K_LOCK:
+        return typeof v === 'string' && decls.locks.has(v);
+      default:
+        return this.field.test(v, decls);
+    }
+  }
+}
+
+/** An op's members as defineOp() compiled them, for the fast event reader (eventLine.ts). */
+export interface CompiledOp {
+  readonly spec: OpSpec;
+  /** every member but `op`: required ones first, then `task`, `cpu` and the rest */
+  readonly members: readonly Member[];
+  /** how many of `members` are required */
+  readonly required: number;
+}
+
+const compiled = new WeakMap<OpSpec, CompiledOp>();
+
+/** The compiled members of a spec made by defineOp(), else undefined. */
+export function compiledOp(spec: OpSpec): CompiledOp | undefined {
+  return compiled.get(spec);
+}
+
+/**
+ * The shortest JSON text of a value: strings and numbers at their shortest, `{}` or `[]`
+ * (2) for anything else that is not a boolean.
+ */
+function shortestLength(v: unknown): number {
+  return typeof v === 'string'
+    ? v.length + 2
+    : typeof v === 'number'
+      ? v < 10
+        ? 1
+        : v < 100
+          ? 2
+          : 3
+      : v === true
+        ? 4
+        : v === false
+          ? 5
+          : 2;
+}
+
 /** Declare one op: its fields once, typed for its handlers, compiled for the reader. */
 export function defineOp<const F extends FieldSet>(def: OpDefinition<F>): OpSpec {
-  const table = Object.create(null) as Record<string, FieldValidator<unknown, boolean> | undefined>;
-  table.task = TASK_FIELD;
-  table.cpu = CPU_FIELD;
-  table.pid = PID_FIELD;
-  let required = 0;
-  for (const [k, f] of Object.entries(def.fields)) {
-    // an op may restate `cpu` or `task` to give it a meaning of its own (kvfree_cache's cpu)
+  const table = new Map<string, FieldValidator<unknown, boolean>>();
+  for (const k of Object.keys(def.fields)) {
     if (k === 'op') throw new Error('an op has no field "op" of its own');
-    table[k] = f;
-    if (!f.optional) required++;
   }
+  // Looked up by a linear scan (member names from JSON.parse are internalized, so each
+  // comparison is one pointer compare): required members first, then the common ones.
+  for (const [k, f] of Object.entries(def.fields)) if (!f.optional) table.set(k, f);
+  if (!table.has('task')) table.set('task', TASK_FIELD);
+  if (!table.has('cpu')) table.set('cpu', CPU_FIELD);
+  // an op may restate `cpu` or `task` to give it a meaning of its own (kvfree_cache's cpu)
+  for (const [k, f] of Object.entries(def.fields)) if (f.optional) table.set(k, f);
+  if (!table.has('pid')) table.set('pid', PID_FIELD);
+  const members = [...table].map(([k, f]) => new Member(k, f));
+  const names = members.map((m) => m.name);
+  const n = names.length;
+  let required = 0;
+  for (const m of members) if (m.required) required++;
+  const check: OpSpec['check'] = def.check;
   const spec: OpSpec = {
     summary: def.summary,
     fields: def.fields,
-    check: def.check,
+    check,
     apply: def.apply,
     accept(ev, decls) {
       let seen = 0;
       let length = 1; // '{', and per member: key, quotes, ':' and ',' or '}'
       for (const key in ev) {
         const v = ev[key];
-        length +=
-          key.length +
-          4 +
-          (typeof v === 'string'
-            ? v.length + 2
-            : typeof v === 'number'
-              ? v < 10
-                ? 1
-                : v < 100
-                  ? 2
-                  : 3
-              : v === true
-                ? 4
-                : 5);
+        length += key.length + 4 + shortestLength(v);
         if (key === 'op') continue;
-        const f = table[key];
-        if (f === undefined || !f.test(v, decls)) return -1;
-        if (!f.optional) seen++;
+        let i = 0;
+        while (i < n && names[i] !== key) i++;
+        if (i === n) return -1;
+        const m = members[i];
+        if (!m.accepts(v, decls)) return -1;
+        if (m.required) seen++;
       }
       if (seen !== required) return -1;
-      if (spec.check !== undefined && spec.check(ev as TraceEvent, decls) !== null) return -1;
+      if (check !== undefined && check(ev as TraceEvent, decls) !== null) return -1;
       return length;
     },
   };
+  compiled.set(spec, { spec, members, required });
   return spec;
 }

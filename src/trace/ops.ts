@@ -50,6 +50,14 @@ const LOCK_FIELDS = {
 
 /** Which `lock` fields the named lock's type accepts (LOCK_CAPS). */
 function checkLock(ev: EventOf<typeof LOCK_FIELDS>, decls: TraceDecls): FieldIssue | null {
+  // a plain acquisition, most of a trace: nothing below applies
+  if (
+    ev.read === undefined &&
+    ev.try === undefined &&
+    ev.subclass === undefined &&
+    ev.nest === undefined
+  )
+    return null;
   const d = decls.locks.get(ev.lock)!;
   const caps = LOCK_CAPS[d.kind];
   const read = ev.read === true;
@@ -235,6 +243,17 @@ function specOf(ops: OpTable, op: string): OpSpec | undefined {
 }
 
 /**
+ * An op table as a Map, made once per reader or replay for the per-event lookups: op
+ * names longer than ten characters come out of JSON.parse as fresh strings, which a Map
+ * hashes faster than a property load looks them up. Own members only, as specOf().
+ */
+export function specTable(ops: OpTable): ReadonlyMap<string, OpSpec> {
+  const m = new Map<string, OpSpec>();
+  for (const name of Object.keys(ops)) m.set(name, ops[name]);
+  return m;
+}
+
+/**
  * The fast check of one parsed event: -1 unless valid, else what OpSpec.accept returns.
  * Builds nothing; validateEvent() explains a rejection.
  */
@@ -244,6 +263,20 @@ export function acceptEvent(ev: unknown, decls: TraceDecls, ops: OpTable = OPS):
   if (typeof op !== 'string') return -1;
   const spec = ops[op];
   // an inherited member (`toString`) has no `accept`; specOf() on the slow path says why
+  if (spec === undefined || typeof spec.accept !== 'function') return -1;
+  return spec.accept(ev as Record<string, unknown>, decls);
+}
+
+/** acceptEvent() with the table made by specTable(). */
+export function acceptWith(
+  specs: ReadonlyMap<string, OpSpec>,
+  ev: unknown,
+  decls: TraceDecls,
+): number {
+  if (typeof ev !== 'object' || ev === null || Array.isArray(ev)) return -1;
+  const op = (ev as Record<string, unknown>).op;
+  if (typeof op !== 'string') return -1;
+  const spec = specs.get(op);
   if (spec === undefined || typeof spec.accept !== 'function') return -1;
   return spec.accept(ev as Record<string, unknown>, decls);
 }

@@ -8,11 +8,13 @@
  * Lines trace of any length is read in bounded memory. Every error becomes a
  * TraceError located at file:line:column and a JSON pointer.
  */
+import { isAscii } from 'buffer';
 import * as fs from 'fs';
 import { TraceError, type SourcePosition } from './errors';
 import { JsonSyntaxError, LineIndex, parseJson } from './json';
 import { bytePosition, firstInvalidUtf8 } from './utf8';
-import { acceptEvent, OPS, validateEvent, type OpTable } from './ops';
+import { EventLineReader } from './eventLine';
+import { acceptWith, OPS, specTable, validateEvent, type OpSpec, type OpTable } from './ops';
 import { DROPPED_MEMBER_LENGTH } from './opTable';
 import {
   isObject,
@@ -70,12 +72,17 @@ export class TraceReader {
   private index = 0;
   private decls: TraceDecls | null = null;
   private first = true;
+  private readonly specs: ReadonlyMap<string, OpSpec>;
+  private readonly lineReader: EventLineReader;
 
   constructor(
     private readonly file: string,
     private readonly consumer: TraceConsumer,
     private readonly ops: OpTable = OPS,
-  ) {}
+  ) {
+    this.specs = specTable(ops);
+    this.lineReader = new EventLineReader(this.specs);
+  }
 
   get format(): TraceFormat | null {
     return this.mode === 'detect' ? null : this.mode;
@@ -104,14 +111,23 @@ export class TraceReader {
       return;
     }
     let text = chunk;
-    if (this.pending.length > 0) {
+    let start = 0;
+    if (this.pending.length > 0 && this.mode === 'jsonl') {
+      // The line begun in earlier chunks ends here: join that line, not the whole chunk.
+      this.pending.push(chunk.slice(0, nl));
+      const first = this.pending.join('');
+      this.pending.length = 0;
+      this.pendingLength = 0;
+      this.line(first, 0, first.length);
+      start = nl + 1;
+      nl = chunk.indexOf('\n', start);
+    } else if (this.pending.length > 0) {
       this.pending.push(chunk);
       text = this.pending.join('');
       nl += this.pendingLength;
       this.pending.length = 0;
     }
     this.pendingLength = 0;
-    let start = 0;
     for (; nl >= 0; nl = text.indexOf('\n', start)) {
       if (this.mode === 'detect') {
         this.mode = this.detect(text.slice(start, nl));
@@ -130,7 +146,7 @@ export class TraceReader {
         this.chunks.length = 0;
         this.documentLength = 0;
       }
-      this.line(text.slice(start, nl));
+      this.line(text, start, nl);
       start = nl + 1;
     }
     if (start < text.length) {
@@ -186,7 +202,7 @@ export class TraceReader {
       if (this.mode === 'jsonl') this.chunks.length = 0;
     }
     if (this.mode === 'jsonl') {
-      if (last !== '') this.line(last);
+      if (last !== '') this.line(last, 0, last.length);
       if (!this.decls)
         this.fail(
           new TraceIssue({
@@ -249,37 +265,43 @@ export class TraceReader {
     }
   }
 
-  /** One JSON Lines line: the header, or an event. */
-  private line(raw: string): void {
-    if (raw.length > MAX_LINE_LENGTH) this.tooLarge();
+  /** One JSON Lines line, text[start, end): the header, or an event. */
+  private line(text: string, start: number, end: number): void {
+    if (end - start > MAX_LINE_LENGTH) this.tooLarge();
     this.lineNo++;
-    const line = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
+    if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
     const decls = this.decls;
-    if (decls !== null && line.charCodeAt(0) === 0x7b) {
-      // The fast path: JSON.parse, the op's compiled check, and the line's length to see
-      // that no member was repeated (JSON.parse keeps the last silently): whitespace,
-      // escapes or long numbers take the strict path too.
+    if (decls !== null && text.charCodeAt(start) === 0x7b) {
+      // The fast paths: a plainly written event read and checked in one pass
+      // (eventLine.ts); else JSON.parse, the op's compiled check, and the line's length
+      // to see that no member was repeated (JSON.parse keeps the last silently):
+      // whitespace, escapes or long numbers take the strict path too.
       // Anything else takes the strict path below, which says exactly what is wrong.
-      let v: unknown;
-      try {
-        v = JSON.parse(line);
-      } catch {
-        v = undefined;
+      let v: unknown = this.lineReader.parse(text, start, end);
+      if (v === undefined) {
+        const line = text.slice(start, end);
+        try {
+          v = JSON.parse(line);
+        } catch {
+          v = undefined;
+        }
+        const shortest = acceptWith(this.specs, v, decls);
+        if (shortest < 0 || line.length - shortest >= DROPPED_MEMBER_LENGTH) v = undefined;
       }
-      const shortest = acceptEvent(v, decls, this.ops);
-      if (shortest >= 0 && line.length - shortest < DROPPED_MEMBER_LENGTH) {
+      if (v !== undefined) {
         const i = this.index;
         try {
           this.consumer.event(v as TraceEvent, i);
         } catch (e) {
-          if (e instanceof TraceIssue) this.fail(e, line, this.lineNo, `/events/${i}`);
+          if (e instanceof TraceIssue)
+            this.fail(e, text.slice(start, end), this.lineNo, `/events/${i}`);
           throw e;
         }
         this.index = i + 1;
         return;
       }
     }
-    this.strictLine(line);
+    this.strictLine(text.slice(start, end));
   }
 
   private strictLine(line: string): void {
@@ -306,6 +328,7 @@ export class TraceReader {
     try {
       if (!this.decls) {
         this.decls = validateHeader(v, true);
+        this.lineReader.setDecls(this.decls);
         this.consumer.header(v as TraceHeader, this.decls);
         return;
       }
@@ -384,14 +407,22 @@ export async function streamTraceFile(
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let bytes = 0;
   let tail: Uint8Array = new Uint8Array(0);
+  // the decoder holds no part of a sequence: the last chunk decoded ended in an ASCII byte
+  let clean = true;
   try {
     for await (const chunk of stream) {
       const buf = chunk as Buffer;
       let s: string;
-      try {
-        s = decoder.decode(buf, { stream: true });
-      } catch {
-        throw await invalidUtf8(path, bytes, tail, buf, false);
+      if (clean && isAscii(buf)) {
+        // ASCII is valid UTF-8 whose bytes are its characters: no decoder needed
+        s = buf.toString('latin1');
+      } else {
+        try {
+          s = decoder.decode(buf, { stream: true });
+        } catch {
+          throw await invalidUtf8(path, bytes, tail, buf, false);
+        }
+        clean = buf.length > 0 && buf[buf.length - 1] < 0x80;
       }
       bytes += buf.length;
       // the last bytes, for locating a sequence split across chunks

@@ -9,7 +9,7 @@ import { createKernel, type Kernel } from '../kernel';
 import { LockdepViolationError } from '../report/error';
 import type { Violation } from '../report/violation';
 import { createReplayLock, type ReplayLock } from './locks';
-import { OPS, type OpTable, type ReplayState } from './ops';
+import { OPS, specTable, type OpSpec, type OpTable, type ReplayState } from './ops';
 import { modelResults, type ModelResults } from './modelOps';
 import createDebug from 'debug';
 import {
@@ -71,6 +71,7 @@ export class Replayer {
   readonly kernel: Kernel;
   private readonly locks = new Map<string, ReplayLock>();
   private readonly ops: OpTable;
+  private readonly specs: ReadonlyMap<string, OpSpec>;
   private readonly extensions = new Map<string, unknown>();
   private readonly state: ReplayState;
   private index = -1;
@@ -80,6 +81,7 @@ export class Replayer {
   constructor(header: TraceHeader, decls: TraceDecls, options: ReplayOptions = {}) {
     this.kernel = createKernel(resolveTraceConfig(traceOptions(header, options.overrides)));
     this.ops = options.ops ?? OPS;
+    this.specs = specTable(this.ops);
     for (const d of decls.locks.values()) this.locks.set(d.name, createReplayLock(this.kernel, d));
     if (log.enabled) log('replay: %o, %d locks', this.kernel.config, this.locks.size);
     const index = () => this.index;
@@ -135,7 +137,8 @@ export class Replayer {
         }
         k.switchTo(task, cpu);
       }
-      this.ops[ev.op].apply(k, ev, this.state);
+      const op = ev.op;
+      (this.specs.get(op) ?? this.ops[op]).apply(k, ev, this.state);
       this.count++;
     } catch (e) {
       if (e instanceof LockdepViolationError) {
