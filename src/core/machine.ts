@@ -38,6 +38,17 @@ const log = createDebug('lockdep:machine');
 const MIGHT_RESCHED_SITE = 'kernel/sched/core.c:8694';
 const SCHEDULE_DEBUG_SITE = 'kernel/sched/core.c:5883';
 
+/**
+ * The preempt_count constants the fused spin_lock() path reads, as module constants:
+ * an imported binding compiles to a property load of the other module's exports on
+ * every use, which the JIT does not fold (about a fifth of that path's instructions).
+ * FAST_PREEMPT_MAX: below it, one more preempt_disable() cannot reach the "overflowing
+ * soon" warning at PREEMPT_MASK - 10.
+ */
+const PREEMPT_BITS: number = PREEMPT_MASK;
+const PREEMPT_ONE: number = PREEMPT_OFFSET;
+const FAST_PREEMPT_MAX: number = PREEMPT_MASK - 11;
+
 export interface Cpu {
   readonly id: number;
   current: Task;
@@ -149,10 +160,10 @@ export class Machine {
     if (this.opDepth !== 0) return false;
     const t = this.cur;
     const pc = t.preemptCount;
-    if ((pc & PREEMPT_MASK) >= PREEMPT_MASK - 11) return false;
+    if ((pc & PREEMPT_BITS) >= FAST_PREEMPT_MAX) return false;
     if (!this.lockdep.tryCached(t, map, 0, 0, at, t.irqsOff)) return false;
-    if ((pc & PREEMPT_MASK) === 0) t.preemptDisabledAt = at;
-    t.preemptCount = pc + PREEMPT_OFFSET;
+    if ((pc & PREEMPT_BITS) === 0) t.preemptDisabledAt = at;
+    t.preemptCount = pc + PREEMPT_ONE;
     map.holders++;
     this.event = this.eventOverride ?? this.event + 1;
     return true;
@@ -163,8 +174,8 @@ export class Machine {
     if (this.opDepth !== 0) return false;
     const t = this.cur;
     const pc = t.preemptCount;
-    if ((pc & PREEMPT_MASK) === 0 || !this.lockdep.tryReleaseTop(t, map)) return false;
-    t.preemptCount = pc - PREEMPT_OFFSET;
+    if ((pc & PREEMPT_BITS) === 0 || !this.lockdep.tryReleaseTop(t, map)) return false;
+    t.preemptCount = pc - PREEMPT_ONE;
     if (map.holders > 0) map.holders--;
     this.event = this.eventOverride ?? this.event + 1;
     return true;
