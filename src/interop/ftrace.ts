@@ -89,13 +89,21 @@ type Ctx = 'hardirq' | 'softirq';
 interface Task {
   readonly name: string;
   readonly pid: number;
-  /**
-   * its held locks: trace lock → times taken. A released lock stays at 0 until enough
-   * zeros gather to sweep them at once: deleting from a Map on every release costs more
-   * than the rest of the event.
-   */
-  readonly held: Map<string, number>;
-  zeros: number;
+}
+
+/**
+ * Who holds a trace lock and how many times: one task, the common case, in two fields (a
+ * Map per task costs more than the rest of the event); other tasks holding it at the same
+ * time (read locks, RCU) in a map, each until it lets go.
+ */
+interface Holders {
+  task: Task | null;
+  count: number;
+  others: Map<Task, number> | null;
+}
+
+function heldBy(hs: Holders, task: Task): number {
+  return hs.task === task ? hs.count : (hs.others?.get(task) ?? 0);
 }
 
 interface CpuState {
@@ -136,6 +144,7 @@ interface NameRecord {
 interface Instance {
   readonly rec: NameRecord;
   readonly lock: string;
+  readonly holders: Holders;
   /** `read` always (RCU, SRCU) */
   readonly alwaysRead: boolean;
   readonly readOk: boolean;
@@ -172,6 +181,14 @@ function irqFields(s: string, from: number, end: number): IrqFields {
   // With forced threading the replay runs the body in irq/<irq>-<name>.
   const threaded = !HARD_IRQ_NAMES.test(name);
   return { name, irq: irq ? Number(s.slice(irq[0], irq[1])) : -1, threaded };
+}
+
+/** irq_handler_entry fields met before, by the hash of their bytes. */
+interface IrqCacheEntry {
+  readonly hash: number;
+  readonly bytes: Uint8Array;
+  readonly dv: DataView;
+  readonly fields: IrqFields;
 }
 
 /** Lines that are not events and need no word: comments, blank lines, trace-cmd headers. */
@@ -211,13 +228,13 @@ export class FtraceConverter {
    */
   private byHash: (ByteKey | undefined)[] = new Array<ByteKey | undefined>(256).fill(undefined);
   private keys = 0;
-  private readonly irqCache: (
-    { hash: number; bytes: Uint8Array; dv: DataView; fields: IrqFields } | undefined
-  )[] = new Array(64).fill(undefined);
+  private readonly irqCache = new Array<IrqCacheEntry | undefined>(64).fill(undefined);
   private readonly seed = (Math.random() * 0x7fffffff) | 0;
   private readonly cpus: (CpuState | undefined)[] = [];
   /** pid → task: a task is its pid, named by the comm it was first seen with */
   private readonly tasks = new Map<number, Task>();
+  /** trace lock → who holds it */
+  private readonly held = new Map<string, Holders>();
   /** tasks met whose first event has not yet carried their pid */
   private readonly pendingPid = new Map<string, number>();
   private readonly unreadable: { line: number; text: string }[] = [];
@@ -313,7 +330,7 @@ export class FtraceConverter {
     let task = this.tasks.get(pid);
     if (task === undefined) {
       const name = detach(`${comm.trim()}-${pid}`);
-      task = { name, pid, held: new Map(), zeros: 0 };
+      task = { name, pid };
       this.tasks.set(pid, task);
       // pid 0 is the idle task (swapper), which the model has already
       if (pid > 0 && pid <= 4194304) this.pendingPid.set(name, pid);
@@ -364,7 +381,9 @@ export class FtraceConverter {
     }
     const last = this.cpus[cpu]?.task;
     const task =
-      last && last.pid === sc.pid ? last : this.task(sc.pid, s.slice(sc.commStart, sc.dash));
+      last && last.pid === sc.pid
+        ? last
+        : (this.tasks.get(sc.pid) ?? this.task(sc.pid, s.slice(sc.commStart, sc.dash)));
     const st = this.cpuWith(cpu, task);
     const event = sc.event;
     const flags = sc.flags;
@@ -392,7 +411,9 @@ export class FtraceConverter {
     }
     const last = this.cpus[cpu]?.task;
     const task =
-      last && last.pid === sc.pid ? last : this.task(sc.pid, latin1(b, sc.commStart, sc.dash));
+      last && last.pid === sc.pid
+        ? last
+        : (this.tasks.get(sc.pid) ?? this.task(sc.pid, latin1(b, sc.commStart, sc.dash)));
     const st = this.cpuWith(cpu, task);
     const event = sc.event;
     const flags = sc.flags;
@@ -727,6 +748,7 @@ export class FtraceConverter {
     const it: Instance = {
       rec,
       lock,
+      holders: this.holdersOf(lock),
       alwaysRead: kind === 'rcu' || kind === 'srcu',
       readOk: READ_OK.has(kind),
       tryOk: TRY_OK.has(kind),
@@ -774,36 +796,52 @@ export class FtraceConverter {
         ? { op: 'lock', task: task.name, cpu: this.curCpu, lock, try: true }
         : { op: 'lock', task: task.name, cpu: this.curCpu, lock };
     this.events++;
-    const h = task.held;
-    const n = h.get(lock);
-    if (n === 0) task.zeros--;
-    h.set(lock, (n ?? 0) + 1);
+    const hs = it.holders;
+    if (hs.task === task) hs.count++;
+    else if (hs.task === null && !hs.others?.has(task)) {
+      hs.task = task;
+      hs.count = 1;
+    } else {
+      const others = (hs.others ??= new Map());
+      others.set(task, (others.get(task) ?? 0) + 1);
+    }
+  }
+
+  /** The holders of a trace lock (one per lock: RCU's is shared by every address). */
+  private holdersOf(lock: string): Holders {
+    let hs = this.held.get(lock);
+    if (hs === undefined) {
+      hs = { task: null, count: 0, others: null };
+      this.held.set(lock, hs);
+    }
+    return hs;
   }
 
   /** A release of instance `it`, or of a (name, address) never taken in the trace. */
   private release(task: Task, it: Instance | undefined, name: string): void {
     let rec: NameRecord;
     let lock: string | undefined;
+    let hs: Holders | undefined;
     if (it !== undefined) {
       rec = it.rec;
       lock = it.lock;
+      hs = it.holders;
     } else {
       // unmatched, unless the name is one lock at every address (RCU)
       rec = this.record(name);
       const e = rec.entry;
       lock = e && e.kind === 'pseudo' && e.type !== 'local_bh' ? e.type : undefined;
+      hs = lock === undefined ? undefined : this.held.get(lock);
     }
-    const h = task.held;
-    const n = lock === undefined ? 0 : (h.get(lock) ?? 0);
+    const n = hs === undefined ? 0 : heldBy(hs, task);
     if (n === 0) {
       this.unmatched++;
       return;
     }
-    h.set(lock!, n - 1);
-    if (n === 1 && ++task.zeros > 16 && task.zeros > h.size >> 1) {
-      for (const [k, v] of h) if (v === 0) h.delete(k);
-      task.zeros = 0;
-    }
+    if (hs!.task === task) {
+      if (--hs!.count === 0) hs!.task = null;
+    } else if (n === 1) hs!.others!.delete(task);
+    else hs!.others!.set(task, n - 1);
     if (!rec.entry) rec.unknownEvents++;
     this.out[this.n++] = { op: 'unlock', task: task.name, cpu: this.curCpu, lock };
     this.events++;

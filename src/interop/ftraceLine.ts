@@ -237,7 +237,8 @@ export function readEventLine(s: string, out: EventLine): boolean {
  * A copy of a substring that does not keep the text it was cut from alive: names are kept
  * for the whole import, and the text they come from is a 1 MiB chunk of the file.
  */
-export const detach = (s: string): string => (s.length < 13 ? s : JSON.parse(JSON.stringify(s)));
+export const detach = (s: string): string =>
+  s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 
 /**
  * The first `key` in s[from, end) followed by what `accept` takes: the regex
