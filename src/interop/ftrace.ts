@@ -635,10 +635,7 @@ export class FtraceConverter {
     let i = skipWsB(b, this.sc.fields, end);
     if (i + 1 < end && b[i] === 48 && (b[i + 1] | 32) === 120 /* 0x */) i += 2;
     const a = i;
-    for (; i < end; i++) {
-      const c = b[i] | 32;
-      if (!(isDigit(c) || (c >= 97 && c <= 102))) break;
-    }
+    while (i < end && HEX[b[i]]) i++;
     const addrEnd = i;
     if (i === a) return this.bad(lineNo, latin1(b, start, end));
     const w = i;
@@ -676,11 +673,8 @@ export class FtraceConverter {
     while (e > i && isWs(b[e - 1])) e--;
     if (e === i) return this.bad(lineNo, latin1(b, start, end));
     const nameLen = e - i;
-    const nul = nulIn(dv, b, i, nameLen);
-    if (nul >= 0) this.nulError(lineNo, nul - start + 1, latin1(b, i, e));
     const addrLen = addrEnd - a;
     const h = keyHash(dv, b, a, addrLen, i, nameLen, this.seed);
-    this.lockEvents++;
     let k = this.byHash[h & (this.byHash.length - 1)];
     while (
       k !== undefined &&
@@ -693,6 +687,12 @@ export class FtraceConverter {
       )
     )
       k = k.next;
+    if (k === undefined) {
+      // a name met before has no NUL: only a new one is searched for one
+      const nul = nulIn(dv, b, i, nameLen);
+      if (nul >= 0) this.nulError(lineNo, nul - start + 1, latin1(b, i, e));
+    }
+    this.lockEvents++;
     if (acquire)
       this.acquire(
         task,
@@ -875,6 +875,13 @@ export class FtraceConverter {
       meta: { source: 'ftrace', importer: 'lockdep interop' },
     };
   }
+}
+
+/** What lockText's address loop takes: `c | 32` a hex digit (so also a few control bytes). */
+const HEX = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const l = c | 32;
+  HEX[c] = (l >= 48 && l <= 57) || (l >= 97 && l <= 102) ? 1 : 0;
 }
 
 /** The string of ASCII bytes b[start, end): a copy, keeping nothing of the chunk alive. */
