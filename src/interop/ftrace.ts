@@ -446,7 +446,7 @@ export class FtraceConverter {
    */
   private irqFieldsBytes(b: Buffer, dv: DataView, from: number, end: number): IrqFields {
     const len = end - from;
-    const h = mixBytes(dv, b, from, len, this.seed);
+    const h = fmix(mixBytes(dv, b, from, len, this.seed));
     const slot = h & (this.irqCache.length - 1);
     const c = this.irqCache[slot];
     if (
@@ -889,6 +889,13 @@ const latin1 = (b: Buffer, start: number, end: number): string => b.toString('la
 
 const isAsciiText = (s: string): boolean => Buffer.byteLength(s) === s.length;
 
+/** MurmurHash3's finalizer: FNV leaves the low bits, which pick the bucket, poorly mixed. */
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
 /** A lock key's hash: the address's bytes, a separator, the name's. */
 function keyHash(
   dv: DataView,
@@ -901,7 +908,7 @@ function keyHash(
 ): number {
   let h = mixBytes(dv, b, addr, addrLen, seed);
   h = mixBytes(dv, b, name, nameLen, Math.imul(h ^ 0x20, 0x01000193));
-  return (h ^ (h >>> 15)) | 0;
+  return fmix(h);
 }
 
 /** Convert trace text held in memory (tests, small files). */
