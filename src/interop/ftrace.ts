@@ -34,6 +34,7 @@ import {
   newScan,
   scanEventLine,
   scanEventBytes,
+  skipBlanks,
   at,
   skipWs,
   skipWsB,
@@ -632,7 +633,7 @@ export class FtraceConverter {
     task: Task,
     lineNo: number,
   ): void {
-    let i = skipWsB(b, this.sc.fields, end);
+    let i = skipBlanks(b, dv, this.sc.fields, end);
     if (i + 1 < end && b[i] === 48 && (b[i + 1] | 32) === 120 /* 0x */) i += 2;
     const a = i;
     while (i < end && HEX[b[i]]) i++;

@@ -346,24 +346,22 @@ function eventColumnsB(
 ): boolean {
   let j = skipWsB(b, i, end);
   if (j === i) return false;
-  let k = j;
-  while (k < end && k - j <= 5) {
-    const c = b[k];
-    if (c >= 128 || !FLAG_CHARS[c]) break;
-    k++;
-  }
+  // The timestamp first: it cannot be a flags column (that ends in a blank, a timestamp in
+  // `:`), so trying it first reads the same line the same way, and reads the timestamp
+  // once on lines without flags (`trace-cmd report`).
+  let k = timestampEnd(b, j, end);
   out.flags = -1;
-  if (k - j >= 4 && k - j <= 5 && k < end && isWs(b[k])) {
+  if (k < 0) {
+    // a 4-5 character token of flag characters followed by a blank is the flags column
+    let f = j;
+    while (f < end && f - j <= 5 && BYTE_FLAGS[b[f]]) f++;
+    if (!(f - j >= 4 && f - j <= 5 && f < end && isWs(b[f]))) return false;
     out.flags = j;
-    out.flagsEnd = k;
-    j = skipWsB(b, k, end);
+    out.flagsEnd = f;
+    j = skipWsB(b, f, end);
+    k = timestampEnd(b, j, end);
+    if (k < 0) return false;
   }
-  k = j;
-  while (k < end && isDigit(b[k])) k++;
-  if (k === j || atB(b, k, end) !== 46 /* . */) return false;
-  const frac = ++k;
-  while (k < end && isDigit(b[k])) k++;
-  if (k === frac || atB(b, k, end) !== 58 /* : */) return false;
   j = skipWsB(b, k + 1, end);
   if (j === k + 1) return false;
   // `lock_acquire:` / `lock_release:` (most lines), four bytes at a time
@@ -409,6 +407,40 @@ function eventColumnsB(
   return true;
 }
 
+/** `\d+\.\d+:` at b[j]: the offset of its `:`, or -1. */
+function timestampEnd(b: Uint8Array, j: number, end: number): number {
+  let k = j;
+  while (k < end && isDigit(b[k])) k++;
+  if (k === j || atB(b, k, end) !== 46 /* . */) return -1;
+  const frac = ++k;
+  while (k < end && isDigit(b[k])) k++;
+  if (k === frac || atB(b, k, end) !== 58 /* : */) return -1;
+  return k;
+}
+
+const BYTE_FLAGS = new Uint8Array(256);
+BYTE_FLAGS.set(FLAG_CHARS);
+
+/**
+ * The first `-` in b[from, end), or -1: four bytes at a time (a comm is long and a `-`
+ * rare), reading nothing past the line.
+ */
+function dashIn(b: Uint8Array, dv: DataView, from: number, end: number): number {
+  let i = from;
+  for (; i + 4 <= end; i += 4) {
+    const w = dv.getInt32(i, true) ^ 0x2d2d2d2d;
+    if (((w - 0x01010101) & ~w & 0x80808080) !== 0) break; // a `-` in these four
+  }
+  for (; i < end; i++) if (b[i] === 45) return i;
+  return -1;
+}
+
+/** skipWsB, four blanks at a time first (columns padded with blanks). */
+export function skipBlanks(b: Uint8Array, dv: DataView, i: number, end: number): number {
+  while (i + 4 <= end && dv.getInt32(i, true) === 0x20202020) i += 4;
+  return skipWsB(b, i, end);
+}
+
 /** scanEventLine over the bytes b[start, end) of an ASCII line; `dv` views the same bytes. */
 export function scanEventBytes(
   b: Uint8Array,
@@ -417,9 +449,8 @@ export function scanEventBytes(
   end: number,
   out: EventScan,
 ): boolean {
-  const first = skipWsB(b, start, end);
-  for (let dash = first + 1; dash < end; dash++) {
-    if (b[dash] !== 45 /* - */) continue;
+  const first = skipBlanks(b, dv, start, end);
+  for (let dash = dashIn(b, dv, first + 1, end); dash >= 0; dash = dashIn(b, dv, dash + 1, end)) {
     const after = taskColumnsB(b, dash, end, out);
     if (after < 0 || !eventColumnsB(b, dv, after, end, out)) continue;
     out.commStart = first;
