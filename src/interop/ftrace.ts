@@ -35,6 +35,7 @@ import {
   scanEventLine,
   scanEventBytes,
   skipBlanks,
+  blankIn,
   at,
   skipWs,
   skipWsB,
@@ -254,6 +255,8 @@ export class FtraceConverter {
   private curTask = '';
   private curCpu = 0;
   private readonly sc: EventScan = newScan();
+  /** the fields of the lock event being read (bytes) */
+  private readonly lf = { trylock: false, read: false, nameAt: 0, nameEnd: 0 };
 
   static {
     convertText = (c, text, start, end, lineNo, out) => {
@@ -633,17 +636,50 @@ export class FtraceConverter {
     task: Task,
     lineNo: number,
   ): void {
-    let i = skipBlanks(b, dv, this.sc.fields, end);
-    if (i + 1 < end && b[i] === 48 && (b[i + 1] | 32) === 120 /* 0x */) i += 2;
-    const a = i;
-    while (i < end && HEX[b[i]]) i++;
-    const addrEnd = i;
-    if (i === a) return this.bad(lineNo, latin1(b, start, end));
-    const w = i;
-    i = skipWsB(b, i, end);
-    if (i === w) return this.bad(lineNo, latin1(b, start, end));
-    let trylock = false;
-    let read = false;
+    let a = skipBlanks(b, dv, this.sc.fields, end);
+    if (a + 1 < end && b[a] === 48 && (b[a + 1] | 32) === 120 /* 0x */) a += 2;
+    const lf = this.lf;
+    // Most lines name a lock met before: its address ends at a blank, and its digits were
+    // checked when it was declared. So the key up to the first blank is looked up first,
+    // found four bytes at a time; only a key not found is read digit by digit.
+    let addrEnd = blankIn(b, dv, a, end);
+    let k =
+      addrEnd > a && this.lockTail(b, addrEnd, end, acquire)
+        ? this.findKey(b, dv, a, addrEnd)
+        : undefined;
+    if (k === undefined) {
+      addrEnd = a;
+      while (addrEnd < end && HEX[b[addrEnd]]) addrEnd++;
+      if (addrEnd === a || !this.lockTail(b, addrEnd, end, acquire))
+        return this.bad(lineNo, latin1(b, start, end));
+      k = this.findKey(b, dv, a, addrEnd);
+      if (k === undefined) {
+        // a name met before has no NUL: only a new one is searched for one
+        const nul = nulIn(dv, b, lf.nameAt, lf.nameEnd - lf.nameAt);
+        if (nul >= 0) this.nulError(lineNo, nul - start + 1, latin1(b, lf.nameAt, lf.nameEnd));
+      }
+    }
+    this.lockEvents++;
+    if (acquire)
+      this.acquire(
+        task,
+        k ? k.it : this.declare(latin1(b, lf.nameAt, lf.nameEnd), latin1(b, a, addrEnd)),
+        lf.trylock,
+        lf.read,
+      );
+    else this.release(task, k?.it, k ? '' : latin1(b, lf.nameAt, lf.nameEnd));
+  }
+
+  /**
+   * After an address ending at addrEnd: blanks, `try ` and `read ` (lock_acquire), then the
+   * name to the end of the line less trailing blanks, into this.lf; false if there is none.
+   */
+  private lockTail(b: Buffer, addrEnd: number, end: number, acquire: boolean): boolean {
+    let i = skipWsB(b, addrEnd, end);
+    if (i === addrEnd) return false;
+    const lf = this.lf;
+    lf.trylock = false;
+    lf.read = false;
     if (acquire) {
       if (
         i + 3 < end &&
@@ -653,7 +689,7 @@ export class FtraceConverter {
         isWs(b[i + 3]) &&
         skipWsB(b, i + 3, end) < end
       ) {
-        trylock = true;
+        lf.trylock = true;
         i = skipWsB(b, i + 3, end);
       }
       if (
@@ -665,17 +701,24 @@ export class FtraceConverter {
         isWs(b[i + 4]) &&
         skipWsB(b, i + 4, end) < end
       ) {
-        read = true;
+        lf.read = true;
         i = skipWsB(b, i + 4, end);
       }
     }
     // the name runs to the end of the line, less trailing blanks (ASCII: all trimEnd takes)
     let e = end;
     while (e > i && isWs(b[e - 1])) e--;
-    if (e === i) return this.bad(lineNo, latin1(b, start, end));
-    const nameLen = e - i;
+    lf.nameAt = i;
+    lf.nameEnd = e;
+    return e > i;
+  }
+
+  /** The key of address b[a, addrEnd) and name this.lf, if it was met before. */
+  private findKey(b: Buffer, dv: DataView, a: number, addrEnd: number): ByteKey | undefined {
+    const { nameAt, nameEnd } = this.lf;
     const addrLen = addrEnd - a;
-    const h = keyHash(dv, b, a, addrLen, i, nameLen, this.seed);
+    const nameLen = nameEnd - nameAt;
+    const h = keyHash(dv, b, a, addrLen, nameAt, nameLen, this.seed);
     let k = this.byHash[h & (this.byHash.length - 1)];
     while (
       k !== undefined &&
@@ -684,24 +727,11 @@ export class FtraceConverter {
         k.addrLen === addrLen &&
         k.bytes.length === addrLen + nameLen &&
         sameBytes(k.dv, k.bytes, 0, dv, b, a, addrLen) &&
-        sameBytes(k.dv, k.bytes, addrLen, dv, b, i, nameLen)
+        sameBytes(k.dv, k.bytes, addrLen, dv, b, nameAt, nameLen)
       )
     )
       k = k.next;
-    if (k === undefined) {
-      // a name met before has no NUL: only a new one is searched for one
-      const nul = nulIn(dv, b, i, nameLen);
-      if (nul >= 0) this.nulError(lineNo, nul - start + 1, latin1(b, i, e));
-    }
-    this.lockEvents++;
-    if (acquire)
-      this.acquire(
-        task,
-        k ? k.it : this.declare(latin1(b, i, e), latin1(b, a, addrEnd)),
-        trylock,
-        read,
-      );
-    else this.release(task, k?.it, k ? '' : latin1(b, i, e));
+    return k;
   }
 
   /** What is known about a lock name. */

@@ -435,6 +435,17 @@ function dashIn(b: Uint8Array, dv: DataView, from: number, end: number): number 
   return -1;
 }
 
+/** The first ` ` in b[from, end), or end: four bytes at a time. */
+export function blankIn(b: Uint8Array, dv: DataView, from: number, end: number): number {
+  let i = from;
+  for (; i + 4 <= end; i += 4) {
+    const w = dv.getInt32(i, true) ^ 0x20202020;
+    if (((w - 0x01010101) & ~w & 0x80808080) !== 0) break; // a blank in these four
+  }
+  while (i < end && b[i] !== 32) i++;
+  return i;
+}
+
 /** skipWsB, four blanks at a time first (columns padded with blanks). */
 export function skipBlanks(b: Uint8Array, dv: DataView, i: number, end: number): number {
   while (i + 4 <= end && dv.getInt32(i, true) === 0x20202020) i += 4;
