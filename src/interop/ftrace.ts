@@ -13,6 +13,10 @@
  *
  * Conversion is line by line with per-CPU and per-task state only, so a file of any
  * length converts in memory that grows with tasks and lock instances, not lines.
+ *
+ * A file is read once, each line in place (ftraceLine.ts): an ASCII chunk as its bytes,
+ * undecoded, a lock met before found by a hash of its bytes, so that most lines make no
+ * string at all; other chunks are decoded (strict UTF-8) and read as text, the same way.
  */
 import type { KernelOptions } from '../core/config';
 import { validateEvent } from '../trace/ops';

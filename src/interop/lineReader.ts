@@ -6,9 +6,10 @@
  * (re-scanning `pending + chunk` made a 100 MB line cost quadratic time). A line longer
  * than the limit is a located error rather than unbounded memory.
  *
- * Decoding: a run of complete lines that is pure ASCII (the usual trace) becomes a string
- * with a one-byte copy; anything else is decoded as strict UTF-8, and invalid UTF-8 is a
- * located error rather than U+FFFD (two different names would collide).
+ * Decoding: a run of complete lines that is pure ASCII (the usual trace) is handed over
+ * as bytes to a reader that wants them (ByteLineFn), or becomes a string with a one-byte
+ * copy; anything else is decoded as strict UTF-8, and invalid UTF-8 is a located error
+ * rather than U+FFFD (two different names would collide).
  */
 import { createReadStream } from 'fs';
 import { isAscii } from 'buffer';
