@@ -59,10 +59,9 @@ import {
   findField,
   nonBlanks,
   irqNumber,
-  mixBytes,
-  sameBytes,
   nulIn,
 } from './ftraceLine';
+import { ByteKeys, fmix, mixBytes, sameBytes } from './byteKeys';
 import { asError, forEachLineRange, type LineReadOptions } from './lineReader';
 export { readEventLine } from './ftraceLine';
 
@@ -159,18 +158,6 @@ interface Instance {
   readonly noReadTry: boolean;
 }
 
-/** An ASCII (address, name) key's bytes, for lines read as bytes. */
-interface ByteKey {
-  readonly hash: number;
-  /** the address, then the name */
-  readonly bytes: Uint8Array;
-  readonly dv: DataView;
-  readonly addrLen: number;
-  readonly it: Instance;
-  /** the next key in the same bucket */
-  next: ByteKey | undefined;
-}
-
 /** What irq_handler_entry says: the handler's name ('' if none), irq number (-1 if none). */
 interface IrqFields {
   readonly name: string;
@@ -227,13 +214,8 @@ export class FtraceConverter {
   private readonly names = new Map<string, NameRecord>();
   /** `address name` → instance, for lines read as text */
   private readonly byKey = new Map<string, Instance>();
-  /**
-   * The same instances by a hash of their bytes, for lines read as bytes: a lock seen
-   * before costs no string. Chains in a table grown to keep them short; the seed is
-   * random so that a hostile file cannot aim its names at one chain.
-   */
-  private byHash: (ByteKey | undefined)[] = new Array<ByteKey | undefined>(256).fill(undefined);
-  private keys = 0;
+  /** the same instances (ASCII keys) by their bytes, for lines read as bytes */
+  private readonly byBytes = new ByteKeys<Instance>();
   private readonly irqCache = new Array<IrqCacheEntry | undefined>(64).fill(undefined);
   private readonly seed = (Math.random() * 0x7fffffff) | 0;
   private readonly cpus: (CpuState | undefined)[] = [];
@@ -667,11 +649,11 @@ export class FtraceConverter {
     if (acquire)
       this.acquire(
         task,
-        k ? k.it : this.declare(latin1(b, lf.nameAt, lf.nameEnd), latin1(b, a, addrEnd)),
+        k ?? this.declare(latin1(b, lf.nameAt, lf.nameEnd), latin1(b, a, addrEnd)),
         lf.trylock,
         lf.read,
       );
-    else this.release(task, k?.it, k ? '' : latin1(b, lf.nameAt, lf.nameEnd));
+    else this.release(task, k, k ? '' : latin1(b, lf.nameAt, lf.nameEnd));
   }
 
   /**
@@ -717,25 +699,10 @@ export class FtraceConverter {
     return e > i;
   }
 
-  /** The key of address b[a, addrEnd) and name this.lf, if it was met before. */
-  private findKey(b: Buffer, dv: DataView, a: number, addrEnd: number): ByteKey | undefined {
+  /** The instance of address b[a, addrEnd) and name this.lf, if it was met before. */
+  private findKey(b: Buffer, dv: DataView, a: number, addrEnd: number): Instance | undefined {
     const { nameAt, nameEnd } = this.lf;
-    const addrLen = addrEnd - a;
-    const nameLen = nameEnd - nameAt;
-    const h = keyHash(dv, b, a, addrLen, nameAt, nameLen, this.seed);
-    let k = this.byHash[h & (this.byHash.length - 1)];
-    while (
-      k !== undefined &&
-      !(
-        k.hash === h &&
-        k.addrLen === addrLen &&
-        k.bytes.length === addrLen + nameLen &&
-        sameBytes(k.dv, k.bytes, 0, dv, b, a, addrLen) &&
-        sameBytes(k.dv, k.bytes, addrLen, dv, b, nameAt, nameLen)
-      )
-    )
-      k = k.next;
-    return k;
+    return this.byBytes.get(dv, b, a, addrEnd - a, nameAt, nameEnd - nameAt);
   }
 
   /** What is known about a lock name. */
@@ -790,30 +757,8 @@ export class FtraceConverter {
       noReadTry: kind === 'percpu_rwsem' || kind === 'srcu',
     };
     this.byKey.set(`${addr} ${name}`, it);
-    if (isAsciiText(addr) && isAsciiText(name)) this.addByteKey(addr, name, it);
+    if (isAsciiText(addr) && isAsciiText(name)) this.byBytes.add(addr, name, it);
     return it;
-  }
-
-  private addByteKey(addr: string, name: string, it: Instance): void {
-    const bytes = Uint8Array.from(addr + name, (c) => c.charCodeAt(0));
-    const dv = new DataView(bytes.buffer);
-    const hash = keyHash(dv, bytes, 0, addr.length, addr.length, name.length, this.seed);
-    let tab = this.byHash;
-    if (++this.keys > tab.length >> 1) {
-      // grow: twice the buckets, every chain split in two
-      const bigger = new Array<ByteKey | undefined>(tab.length * 2).fill(undefined);
-      for (let k of tab)
-        while (k !== undefined) {
-          const next: ByteKey | undefined = k.next;
-          const j = k.hash & (bigger.length - 1);
-          k.next = bigger[j];
-          bigger[j] = k;
-          k = next;
-        }
-      this.byHash = tab = bigger;
-    }
-    const j = hash & (tab.length - 1);
-    tab[j] = { hash, bytes, dv, addrLen: addr.length, it, next: tab[j] };
   }
 
   private acquire(task: Task, it: Instance, trylock: boolean, read: boolean): void {
@@ -923,28 +868,6 @@ for (let c = 0; c < 256; c++) {
 const latin1 = (b: Buffer, start: number, end: number): string => b.toString('latin1', start, end);
 
 const isAsciiText = (s: string): boolean => Buffer.byteLength(s) === s.length;
-
-/** MurmurHash3's finalizer: FNV leaves the low bits, which pick the bucket, poorly mixed. */
-function fmix(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) | 0;
-}
-
-/** A lock key's hash: the address's bytes, a separator, the name's. */
-function keyHash(
-  dv: DataView,
-  b: Uint8Array,
-  addr: number,
-  addrLen: number,
-  name: number,
-  nameLen: number,
-  seed: number,
-): number {
-  let h = mixBytes(dv, b, addr, addrLen, seed);
-  h = mixBytes(dv, b, name, nameLen, Math.imul(h ^ 0x20, 0x01000193));
-  return fmix(h);
-}
 
 /** Convert trace text held in memory (tests, small files). */
 export function ftraceToTrace(

@@ -471,31 +471,6 @@ export function scanEventBytes(
   return false;
 }
 
-const FNV = 0x01000193;
-
-/** FNV-1a over 32-bit words, then the last bytes: a lock key's hash, part by part. */
-export function mixBytes(dv: DataView, b: Uint8Array, p: number, len: number, h: number): number {
-  for (; len >= 4; p += 4, len -= 4) h = Math.imul(h ^ dv.getInt32(p, true), FNV);
-  for (; len > 0; p++, len--) h = Math.imul(h ^ b[p], FNV);
-  return h;
-}
-
-/** Whether b1[p1, p1 + len) and b2[p2, p2 + len) hold the same bytes: 4 at a time. */
-export function sameBytes(
-  dv1: DataView,
-  b1: Uint8Array,
-  p1: number,
-  dv2: DataView,
-  b2: Uint8Array,
-  p2: number,
-  len: number,
-): boolean {
-  for (; len >= 4; p1 += 4, p2 += 4, len -= 4)
-    if (dv1.getInt32(p1, true) !== dv2.getInt32(p2, true)) return false;
-  for (; len > 0; p1++, p2++, len--) if (b1[p1] !== b2[p2]) return false;
-  return true;
-}
-
 /** Offset of the first NUL in b[p, p + len), or -1: 4 bytes at a time, exactly where one is. */
 export function nulIn(dv: DataView, b: Uint8Array, p: number, len: number): number {
   const e = p + len;
