@@ -13,6 +13,10 @@
  *
  * Conversion is line by line with per-CPU and per-task state only, so a file of any
  * length converts in memory that grows with tasks and lock instances, not lines.
+ *
+ * A file is read once, each line in place (ftraceLine.ts): an ASCII chunk as its bytes,
+ * undecoded, a lock met before found by a hash of its bytes, so that most lines make no
+ * string at all; other chunks are decoded (strict UTF-8) and read as text, the same way.
  */
 import type { KernelOptions } from '../core/config';
 import { validateEvent } from '../trace/ops';
@@ -29,7 +33,37 @@ import {
 } from '../trace/schema';
 import { builtinClassTable, lookupClass, type ClassEntry, type ClassTable } from './classTable';
 import { InteropError } from './errors';
-import { asError, forEachLine } from './lineReader';
+import {
+  type EventScan,
+  newScan,
+  scanEventLine,
+  scanEventBytes,
+  skipBlanks,
+  blankIn,
+  at,
+  skipWs,
+  skipWsB,
+  isDigit,
+  isWs,
+  LOCK_ACQUIRE,
+  LOCK_RELEASE,
+  IRQ_HANDLER_ENTRY,
+  IRQ_HANDLER_EXIT,
+  SOFTIRQ_ENTRY,
+  SOFTIRQ_EXIT,
+  IRQ_DISABLE,
+  IRQ_ENABLE,
+  PREEMPT_DISABLE,
+  PREEMPT_ENABLE,
+  detach,
+  findField,
+  nonBlanks,
+  irqNumber,
+  nulIn,
+} from './ftraceLine';
+import { ByteKeys, fmix, mixBytes, sameBytes } from './byteKeys';
+import { asError, forEachLineRange, type LineReadOptions } from './lineReader';
+export { readEventLine } from './ftraceLine';
 
 /** What an import saw, for the output and for the user to fix their class table. */
 export interface FtraceSummary {
@@ -54,197 +88,31 @@ export interface FtraceSummary {
 /** NR_CPUS can be set up to 8192 (CONFIG_NR_CPUS_RANGE_END with MAXSMP). */
 const FTRACE_MAX_CPUS = 8192;
 
-/** The columns of one event line, as offsets into it (no substring is made until needed). */
-interface EventLine {
-  comm: string;
-  pid: number;
-  cpu: number;
-  /** latency flags (`d..1.`), or '' when the line has none (`trace-cmd report`) */
-  flags: string;
-  event: string;
-  /** where the event's fields start */
-  fields: number;
-}
-
-const isWs = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isWord = (c: number): boolean =>
-  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95;
-// the latency-format flag characters: irqs-off, need-resched, hardirq/softirq, preempt depth
-const FLAG_CHARS = new Uint8Array(128);
-for (const ch of '.dDXNnpLbBhsHzZ0123456789abcdef') FLAG_CHARS[ch.charCodeAt(0)] = 1;
-
-function skipWs(s: string, i: number): number {
-  while (i < s.length && isWs(s.charCodeAt(i))) i++;
-  return i;
-}
-
-/**
- * `-pid [(tgid)] [cpu]` after a comm, starting at the `-`: the offset after `]`, or -1.
- * Scans digits, blanks and the tgid only, none of which holds the next candidate `-`
- * except inside the tgid, so trying every `-` of a line stays linear.
- */
-function taskColumns(s: string, dash: number, out: EventLine): number {
-  let j = dash + 1;
-  const pidStart = j;
-  let pid = 0;
-  for (let c = s.charCodeAt(j); isDigit(c); c = s.charCodeAt(++j)) pid = pid * 10 + c - 48;
-  if (j === pidStart || j - pidStart > 10) return -1;
-  const ws = j;
-  j = skipWs(s, j);
-  if (j === ws) return -1;
-  if (s.charCodeAt(j) === 40 /* ( */) {
-    j = skipWs(s, j + 1);
-    const t = j;
-    while (j < s.length && (isDigit(s.charCodeAt(j)) || s.charCodeAt(j) === 45)) j++;
-    if (j === t || s.charCodeAt(j) !== 41 /* ) */) return -1;
-    const w = ++j;
-    j = skipWs(s, j);
-    if (j === w) return -1;
-  }
-  if (s.charCodeAt(j) !== 91 /* [ */) return -1;
-  const c = ++j;
-  let cpu = 0;
-  for (let d = s.charCodeAt(j); isDigit(d); d = s.charCodeAt(++j)) cpu = cpu * 10 + d - 48;
-  if (j === c || j - c > 5 || s.charCodeAt(j) !== 93 /* ] */) return -1;
-  out.pid = pid;
-  out.cpu = cpu;
-  return j + 1;
-}
-
-/** The events the converter reads, interned: no substring per line for them. */
-const KNOWN_EVENTS = [
-  'lock_acquire',
-  'lock_release',
-  'irq_handler_entry',
-  'irq_handler_exit',
-  'softirq_entry',
-  'softirq_exit',
-  'irq_disable',
-  'irq_enable',
-  'preempt_disable',
-  'preempt_enable',
-];
-
-function sameAt(s: string, at: number, word: string): boolean {
-  for (let i = 0; i < word.length; i++)
-    if (s.charCodeAt(at + i) !== word.charCodeAt(i)) return false;
-  return true;
-}
-
-function eventName(s: string, start: number, end: number): string {
-  const n = end - start;
-  for (const e of KNOWN_EVENTS) if (e.length === n && sameAt(s, start, e)) return e;
-  return s.slice(start, end);
-}
-
-/** `flags timestamp: [system:]event:` after the CPU column; false when it is not that. */
-function eventColumns(s: string, i: number, out: EventLine): boolean {
-  let j = skipWs(s, i);
-  if (j === i) return false;
-  // a 4-5 character token of flag characters followed by a blank is the flags column
-  let k = j;
-  while (k < s.length && k - j <= 5) {
-    const c = s.charCodeAt(k);
-    if (c >= 128 || !FLAG_CHARS[c]) break;
-    k++;
-  }
-  out.flags = '';
-  if (k - j >= 4 && k - j <= 5 && k < s.length && isWs(s.charCodeAt(k))) {
-    out.flags = s.slice(j, k);
-    j = skipWs(s, k);
-  }
-  // timestamp \d+\.\d+:
-  k = j;
-  while (k < s.length && isDigit(s.charCodeAt(k))) k++;
-  if (k === j || s.charCodeAt(k) !== 46 /* . */) return false;
-  const frac = ++k;
-  while (k < s.length && isDigit(s.charCodeAt(k))) k++;
-  if (k === frac || s.charCodeAt(k) !== 58 /* : */) return false;
-  j = skipWs(s, k + 1);
-  if (j === k + 1) return false;
-  // [system:]event:
-  k = j;
-  while (k < s.length && isWord(s.charCodeAt(k))) k++;
-  if (k === j || s.charCodeAt(k) !== 58) return false;
-  let evStart = j;
-  let evEnd = k;
-  let m = k + 1;
-  while (m < s.length && isWord(s.charCodeAt(m))) m++;
-  if (m > k + 1 && s.charCodeAt(m) === 58) {
-    evStart = k + 1;
-    evEnd = m;
-  }
-  out.event = eventName(s, evStart, evEnd);
-  let f = evEnd + 1;
-  if (f < s.length && isWs(s.charCodeAt(f))) f++;
-  out.fields = f;
-  return true;
-}
-
-/**
- * Read `comm-pid [(tgid)] [cpu] [flags] timestamp: [system:]event: fields`. A comm may
- * itself hold `-` (`kworker/u8:3-events`) and blanks: the task is split at the first `-`
- * whose pid, CPU and event columns all follow. Linear in the line's length: each
- * candidate `-` is tried once and a failed try never scans past the next one.
- */
-export function readEventLine(s: string, out: EventLine): boolean {
-  const start = skipWs(s, 0);
-  for (let dash = s.indexOf('-', start + 1); dash >= 0; dash = s.indexOf('-', dash + 1)) {
-    const after = taskColumns(s, dash, out);
-    if (after < 0 || !eventColumns(s, after, out)) continue;
-    out.comm = s.slice(start, dash).trim();
-    return true;
-  }
-  return false;
-}
-
-/** `<addr> [try ][read ]<name>` (lock_acquire) or `<addr> <name>` (lock_release). */
-interface LockFields {
-  addr: string;
-  trylock: boolean;
-  read: boolean;
-  name: string;
-  /** offset of the name in the line */
-  nameAt: number;
-}
-
-function readLockFields(s: string, from: number, acquire: boolean, out: LockFields): boolean {
-  let i = skipWs(s, from);
-  if (s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 32) === 120 /* 0x */) i += 2;
-  const a = i;
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i) | 32;
-    if (!(isDigit(c) || (c >= 97 && c <= 102))) break;
-  }
-  if (i === a) return false;
-  out.addr = s.slice(a, i);
-  const w = i;
-  i = skipWs(s, i);
-  if (i === w) return false;
-  out.trylock = false;
-  out.read = false;
-  if (acquire) {
-    if (s.startsWith('try', i) && isWs(s.charCodeAt(i + 3)) && skipWs(s, i + 3) < s.length) {
-      out.trylock = true;
-      i = skipWs(s, i + 3);
-    }
-    if (s.startsWith('read', i) && isWs(s.charCodeAt(i + 4)) && skipWs(s, i + 4) < s.length) {
-      out.read = true;
-      i = skipWs(s, i + 4);
-    }
-  }
-  const name = s.slice(i).trimEnd();
-  if (name === '') return false;
-  out.name = name;
-  out.nameAt = i;
-  return true;
-}
-
 type Ctx = 'hardirq' | 'softirq';
 
+/** A task of the trace: a pid, named by the comm it was first seen with. */
+interface Task {
+  readonly name: string;
+  readonly pid: number;
+}
+
+/**
+ * Who holds a trace lock and how many times: one task, the common case, in two fields (a
+ * Map per task costs more than the rest of the event); other tasks holding it at the same
+ * time (read locks, RCU) in a map, each until it lets go.
+ */
+interface Holders {
+  task: Task | null;
+  count: number;
+  others: Map<Task, number> | null;
+}
+
+function heldBy(hs: Holders, task: Task): number {
+  return hs.task === task ? hs.count : (hs.others?.get(task) ?? 0);
+}
+
 interface CpuState {
-  task: string | null;
+  task: Task | null;
   /** interrupt contexts entered on this CPU, innermost last */
   ctx: Ctx[];
   /** whether each hardirq on the stack was synthesized from the flags */
@@ -268,34 +136,93 @@ const TRY_OK = new Set([
   'map',
 ]);
 
-type Emit = (op: string, f?: Record<string, unknown>) => void;
-
-/** A lock name's class table entry, its instances by address, its events if unknown. */
+/** A lock name's class table entry and its events if unknown. */
 interface NameRecord {
   readonly entry: ClassEntry | null;
-  readonly byAddr: Map<string, Instance>;
   unknownEvents: number;
 }
 
-/** A lock instance of the trace: its name there and its kind. */
+/**
+ * A lock instance of the trace (a name at an address): its trace lock, and what its kind
+ * allows decided once rather than per event.
+ */
 interface Instance {
+  readonly rec: NameRecord;
   readonly lock: string;
-  readonly kind: string;
+  readonly holders: Holders;
+  /** `read` always (RCU, SRCU) */
+  readonly alwaysRead: boolean;
+  readonly readOk: boolean;
+  readonly tryOk: boolean;
+  /** a read trylock is no trylock for this kind */
+  readonly noReadTry: boolean;
+}
+
+/** What irq_handler_entry says: the handler's name ('' if none), irq number (-1 if none). */
+interface IrqFields {
+  readonly name: string;
+  readonly irq: number;
+  /** whether forced threading would run it in a thread (not a per-CPU interrupt) */
+  readonly threaded: boolean;
+}
+
+/** `irq=N name=NAME` in s[from, end), as `/name=(\S+)/` and `/irq=(\d{1,7})\b/` read it. */
+function irqFields(s: string, from: number, end: number): IrqFields {
+  const nm = findField(s, from, end, 'name=', nonBlanks);
+  const name = nm ? detach(s.slice(nm[0], nm[1])) : '';
+  const irq = findField(s, from, end, 'irq=', irqNumber);
+  // With forced threading the replay runs the body in irq/<irq>-<name>.
+  const threaded = !HARD_IRQ_NAMES.test(name);
+  return { name, irq: irq ? Number(s.slice(irq[0], irq[1])) : -1, threaded };
+}
+
+/** irq_handler_entry fields met before, by the hash of their bytes. */
+interface IrqCacheEntry {
+  readonly hash: number;
+  readonly bytes: Uint8Array;
+  readonly dv: DataView;
+  readonly fields: IrqFields;
 }
 
 /** Lines that are not events and need no word: comments, blank lines, trace-cmd headers. */
 const QUIET_LINE = /^(?:cpus=|CPU \d+ is empty|version = )/;
 const EVENTISH = /lock_acquire|lock_release|irq_handler|softirq_/;
 
+/** One line of text, text[start, end): its events are written to out[0, n) and n returned. */
+let convertText: (
+  c: FtraceConverter,
+  text: string,
+  start: number,
+  end: number,
+  lineNo: number,
+  out: TraceEvent[],
+) => number;
+/** One ASCII line as the bytes b[start, end) (dv views b): as convertText. */
+let convertBytes: (
+  c: FtraceConverter,
+  b: Buffer,
+  dv: DataView,
+  start: number,
+  end: number,
+  lineNo: number,
+  out: TraceEvent[],
+) => number;
+
 /** Converts lines one at a time; collects lock declarations as it goes. */
 export class FtraceConverter {
   readonly locks: Record<string, LockDecl> = {};
-  /** name → address → trace lock: one lookup per event, no key string built per event */
   private readonly names = new Map<string, NameRecord>();
-  private readonly cpus = new Map<number, CpuState>();
-  private readonly held = new Map<string, Map<string, number>>();
-  /** pid → task name: a task is its pid, named by the comm it was first seen with */
-  private readonly tasks = new Map<number, string>();
+  /** `address name` → instance, for lines read as text */
+  private readonly byKey = new Map<string, Instance>();
+  /** the same instances (ASCII keys) by their bytes, for lines read as bytes */
+  private readonly byBytes = new ByteKeys<Instance>();
+  private readonly irqCache = new Array<IrqCacheEntry | undefined>(64).fill(undefined);
+  private readonly seed = (Math.random() * 0x7fffffff) | 0;
+  private readonly cpus: (CpuState | undefined)[] = [];
+  /** pid → task: a task is its pid, named by the comm it was first seen with */
+  private readonly tasks = new Map<number, Task>();
+  /** trace lock → who holds it */
+  private readonly held = new Map<string, Holders>();
   /** tasks met whose first event has not yet carried their pid */
   private readonly pendingPid = new Map<string, number>();
   private readonly unreadable: { line: number; text: string }[] = [];
@@ -308,13 +235,29 @@ export class FtraceConverter {
   private maxCpu = 0;
   /** CPU count from a `cpus=N` (trace-cmd) or `#P:N` (trace buffer) header line, 0 if none */
   private cpuHint = 0;
-  // the line being converted: its events go to `out`
+  // the line being converted: its events go to out[n...]
   private out: TraceEvent[] = [];
+  private n = 0;
   private curTask = '';
   private curCpu = 0;
-  private readonly ev: EventLine = { comm: '', pid: 0, cpu: 0, flags: '', event: '', fields: 0 };
-  private readonly lf: LockFields = { addr: '', trylock: false, read: false, name: '', nameAt: 0 };
-  private readonly emitFn: Emit = (op, f) => this.emit(op, f);
+  private readonly sc: EventScan = newScan();
+  /** the fields of the lock event being read (bytes) */
+  private readonly lf = { trylock: false, read: false, nameAt: 0, nameEnd: 0 };
+
+  static {
+    convertText = (c, text, start, end, lineNo, out) => {
+      c.out = out;
+      c.n = 0;
+      c.textLine(text, start, end, lineNo);
+      return c.n;
+    };
+    convertBytes = (c, b, dv, start, end, lineNo, out) => {
+      c.out = out;
+      c.n = 0;
+      c.byteLine(b, dv, start, end, lineNo);
+      return c.n;
+    };
+  }
 
   /**
    * `source` names the text in errors (`<source>:<line>:<col>`); `onLock` hears each new
@@ -326,10 +269,8 @@ export class FtraceConverter {
     private readonly onLock?: (name: string, decl: LockDecl) => void,
   ) {}
 
-  private emit(op: string, f?: Record<string, unknown>): void {
-    const e: Record<string, unknown> = { op, task: this.curTask, cpu: this.curCpu };
-    if (f) for (const k in f) e[k] = f[k];
-    this.out.push(e as TraceEvent);
+  private emit(op: string): void {
+    this.out[this.n++] = { op, task: this.curTask, cpu: this.curCpu };
     this.events++;
   }
 
@@ -354,142 +295,212 @@ export class FtraceConverter {
 
   /** One line of trace text → the trace events it stands for (possibly none). */
   line(text: string, lineNo: number): TraceEvent[] {
-    this.lines++;
-    const ev = this.ev;
-    // Header and comment lines start with '#'; everything else is tried as an event line.
-    if (text.length === 0 || text.charCodeAt(0) === 35 /* # */ || !readEventLine(text, ev)) {
-      if (text.length && text.charCodeAt(0) === 35) {
-        if (this.lines < 64) this.noteHeader(text);
-        return [];
-      }
-      const t = text.trim();
-      if (t === '') return [];
-      if (QUIET_LINE.test(t)) {
-        this.noteHeader(t);
-        return [];
-      }
-      if (EVENTISH.test(text)) this.bad(lineNo, text);
-      return [];
-    }
-    const { cpu, flags, event } = ev;
-    if (cpu >= FTRACE_MAX_CPUS) {
-      this.bad(lineNo, text);
-      return [];
-    }
-    let task = this.tasks.get(ev.pid);
-    if (task === undefined) {
-      task = `${ev.comm}-${ev.pid}`;
-      this.tasks.set(ev.pid, task);
-      // pid 0 is the idle task (swapper), which the model has already
-      if (ev.pid > 0 && ev.pid <= 4194304) this.pendingPid.set(task, ev.pid);
-    }
-    if (cpu > this.maxCpu) this.maxCpu = cpu;
-    let st = this.cpus.get(cpu);
-    if (!st) {
-      st = { task: null, ctx: [], irqsOff: false };
-      this.cpus.set(cpu, st);
-    }
     const out: TraceEvent[] = [];
-    this.out = out;
+    convertText(this, text, 0, text.length, lineNo, out);
+    return out;
+  }
+
+  /** A line that is not an event line: a header, a comment, or something to report. */
+  private otherLine(text: string, lineNo: number): void {
+    if (text.length && text.charCodeAt(0) === 35 /* # */) {
+      if (this.lines < 64) this.noteHeader(text);
+      return;
+    }
+    const t = text.trim();
+    if (t === '') return;
+    if (QUIET_LINE.test(t)) {
+      this.noteHeader(t);
+      return;
+    }
+    if (EVENTISH.test(text)) this.bad(lineNo, text);
+  }
+
+  /** The task of an event line whose pid was not on this CPU's previous line. */
+  private task(pid: number, comm: string): Task {
+    let task = this.tasks.get(pid);
+    if (task === undefined) {
+      const name = detach(`${comm.trim()}-${pid}`);
+      task = { name, pid };
+      this.tasks.set(pid, task);
+      // pid 0 is the idle task (swapper), which the model has already
+      if (pid > 0 && pid <= 4194304) this.pendingPid.set(name, pid);
+    }
+    return task;
+  }
+
+  /** The CPU's state with `task` on it: a task switched in starts with no irq context. */
+  private cpuWith(cpu: number, task: Task): CpuState {
+    if (cpu > this.maxCpu) this.maxCpu = cpu;
+    let st = this.cpus[cpu];
+    if (st === undefined) {
+      st = { task: null, ctx: [], irqsOff: false };
+      this.cpus[cpu] = st;
+    }
     this.curCpu = cpu;
-    // The idle task and a task switched in start with no interrupt context of their own.
+    this.curTask = task.name;
     if (st.task !== task) {
       if (st.ctx.length && st.task !== null) {
         // An interrupt that was still open on the old task's line: close it there.
         for (let k = st.ctx.length - 1; k >= 0; k--)
-          out.push({
+          this.out[this.n++] = {
             op: st.ctx[k] === 'hardirq' ? 'irq_exit' : 'softirq_exit',
-            task: st.task,
+            task: st.task.name,
             cpu,
-          });
+          };
         st.ctx = [];
       }
       st.task = task;
       st.irqsOff = false;
     }
-    this.curTask = task;
-    const emit = this.emitFn;
-    if (flags) this.applyFlags(flags, st, event, emit);
+    return st;
+  }
+
+  /** The line s[start, end) → its events, written to this.out from this.n. */
+  private textLine(s: string, start: number, end: number, lineNo: number): void {
+    this.lines++;
+    const sc = this.sc;
+    // Header and comment lines start with '#'; everything else is tried as an event line.
+    if (start === end || s.charCodeAt(start) === 35 /* # */ || !scanEventLine(s, start, end, sc)) {
+      this.otherLine(s.slice(start, end), lineNo);
+      return;
+    }
+    const cpu = sc.cpu;
+    if (cpu >= FTRACE_MAX_CPUS) {
+      this.bad(lineNo, s.slice(start, end));
+      return;
+    }
+    const last = this.cpus[cpu]?.task;
+    const task =
+      last && last.pid === sc.pid
+        ? last
+        : (this.tasks.get(sc.pid) ?? this.task(sc.pid, s.slice(sc.commStart, sc.dash)));
+    const st = this.cpuWith(cpu, task);
+    const event = sc.event;
+    const flags = sc.flags;
+    if (flags >= 0) this.applyFlags(s.charCodeAt(flags), s.charCodeAt(flags + 2), st, event);
+    if (event === LOCK_ACQUIRE || event === LOCK_RELEASE)
+      this.lockText(s, start, end, event === LOCK_ACQUIRE, task, lineNo);
+    else if (event === IRQ_HANDLER_ENTRY) {
+      if (st.ctx[st.ctx.length - 1] !== 'hardirq') this.irqEnter(st, irqFields(s, sc.fields, end));
+    } else this.otherEvent(event, st, flags >= 0);
+    if (this.pendingPid.size) this.attachPids();
+  }
+
+  /** The ASCII line b[start, end) → its events: textLine reading bytes, no string made. */
+  private byteLine(b: Buffer, dv: DataView, start: number, end: number, lineNo: number): void {
+    this.lines++;
+    const sc = this.sc;
+    if (start === end || b[start] === 35 /* # */ || !scanEventBytes(b, dv, start, end, sc)) {
+      this.otherLine(latin1(b, start, end), lineNo);
+      return;
+    }
+    const cpu = sc.cpu;
+    if (cpu >= FTRACE_MAX_CPUS) {
+      this.bad(lineNo, latin1(b, start, end));
+      return;
+    }
+    const last = this.cpus[cpu]?.task;
+    const task =
+      last && last.pid === sc.pid
+        ? last
+        : (this.tasks.get(sc.pid) ?? this.task(sc.pid, latin1(b, sc.commStart, sc.dash)));
+    const st = this.cpuWith(cpu, task);
+    const event = sc.event;
+    const flags = sc.flags;
+    if (flags >= 0) this.applyFlags(b[flags], b[flags + 2], st, event);
+    if (event === LOCK_ACQUIRE || event === LOCK_RELEASE)
+      this.lockBytes(b, dv, start, end, event === LOCK_ACQUIRE, task, lineNo);
+    else if (event === IRQ_HANDLER_ENTRY) {
+      if (st.ctx[st.ctx.length - 1] !== 'hardirq')
+        this.irqEnter(st, this.irqFieldsBytes(b, dv, sc.fields, end));
+    } else this.otherEvent(event, st, flags >= 0);
+    if (this.pendingPid.size) this.attachPids();
+  }
+
+  /** An irq handler entered (irq_handler_entry) on a CPU not already in one. */
+  private irqEnter(st: CpuState, f: IrqFields): void {
+    const { curTask: task, curCpu: cpu } = this;
+    const { threaded, irq, name } = f;
+    this.out[this.n++] =
+      threaded && irq >= 0 && name
+        ? { op: 'irq_enter', task, cpu, threaded, irq, name }
+        : { op: 'irq_enter', task, cpu, threaded };
+    this.events++;
+    st.ctx.push('hardirq');
+    st.irqsOff = true;
+  }
+
+  /**
+   * irqFields of an ASCII line's bytes, remembered: a few interrupts fire over and over,
+   * so their fields are read once each (only short fields are kept: memory stays small).
+   */
+  private irqFieldsBytes(b: Buffer, dv: DataView, from: number, end: number): IrqFields {
+    const len = end - from;
+    const h = fmix(mixBytes(dv, b, from, len, this.seed));
+    const slot = h & (this.irqCache.length - 1);
+    const c = this.irqCache[slot];
+    if (
+      c &&
+      c.hash === h &&
+      c.bytes.length === len &&
+      sameBytes(c.dv, c.bytes, 0, dv, b, from, len)
+    )
+      return c.fields;
+    const fields = irqFields(latin1(b, from, end), 0, len);
+    if (len <= 256) {
+      const bytes = Uint8Array.from(b.subarray(from, end));
+      this.irqCache[slot] = { hash: h, bytes, dv: new DataView(bytes.buffer), fields };
+    }
+    return fields;
+  }
+
+  /** Every event but a lock event and irq_handler_entry: they need no fields. */
+  private otherEvent(event: number, st: CpuState, hasFlags: boolean): void {
     switch (event) {
-      case 'lock_acquire':
-      case 'lock_release': {
-        const acquire = event === 'lock_acquire';
-        const lf = this.lf;
-        if (!readLockFields(text, ev.fields, acquire, lf)) {
-          this.bad(lineNo, text);
-          break;
-        }
-        const nul = lf.name.indexOf('\0');
-        if (nul >= 0)
-          throw new InteropError(
-            `${this.source}:${lineNo}:${lf.nameAt + nul + 1}`,
-            `found a NUL byte in lock name ${JSON.stringify(lf.name.slice(0, 80))}, expected text (a NUL means a binary or corrupted file)`,
-          );
-        if (acquire) this.acquire(task, lf.name, lf.addr, lf.trylock, lf.read);
-        else this.release(task, lf.name, lf.addr);
-        break;
-      }
-      case 'irq_handler_entry': {
-        const fields = text.slice(ev.fields);
-        const name = /name=(\S+)/.exec(fields)?.[1] ?? '';
-        const irq = /irq=(\d{1,7})\b/.exec(fields)?.[1];
-        if (st.ctx[st.ctx.length - 1] !== 'hardirq') {
-          // With forced threading the replay runs the body in irq/<irq>-<name>.
-          const threaded = !HARD_IRQ_NAMES.test(name);
-          emit(
-            'irq_enter',
-            threaded && irq && name ? { threaded, irq: Number(irq), name } : { threaded },
-          );
-          st.ctx.push('hardirq');
-          st.irqsOff = true;
-        }
-        break;
-      }
-      case 'irq_handler_exit':
+      case IRQ_HANDLER_EXIT:
         // Flags (if any) still show the hardirq; leave it when the next line says so.
-        if (!flags && st.ctx[st.ctx.length - 1] === 'hardirq') {
-          emit('irq_exit');
+        if (!hasFlags && st.ctx[st.ctx.length - 1] === 'hardirq') {
+          this.emit('irq_exit');
           st.ctx.pop();
         }
         break;
-      case 'softirq_entry':
+      case SOFTIRQ_ENTRY:
         if (st.ctx[st.ctx.length - 1] !== 'softirq') {
-          emit('softirq_enter');
+          this.emit('softirq_enter');
           st.ctx.push('softirq');
         }
         break;
-      case 'softirq_exit':
+      case SOFTIRQ_EXIT:
         if (st.ctx[st.ctx.length - 1] === 'softirq') {
-          emit('softirq_exit');
+          this.emit('softirq_exit');
           st.ctx.pop();
         }
         break;
-      case 'irq_disable':
+      case IRQ_DISABLE:
         if (!st.irqsOff) {
-          emit('irq_disable');
+          this.emit('irq_disable');
           st.irqsOff = true;
         }
         break;
-      case 'irq_enable':
+      case IRQ_ENABLE:
         if (st.irqsOff && st.ctx[st.ctx.length - 1] !== 'hardirq') {
-          emit('irq_enable');
+          this.emit('irq_enable');
           st.irqsOff = false;
         }
         break;
-      case 'preempt_disable':
-      case 'preempt_enable':
+      case PREEMPT_DISABLE:
+      case PREEMPT_ENABLE:
         this.preempt++;
         break;
       default:
         break;
     }
-    if (this.pendingPid.size) this.attachPids(out);
-    return out;
   }
 
   /** The first event of a task carries its real pid, so splats and JSON print it. */
-  private attachPids(out: TraceEvent[]): void {
-    for (let i = 0; i < out.length; i++) {
+  private attachPids(): void {
+    const out = this.out;
+    for (let i = 0; i < this.n; i++) {
       const task = out[i].task;
       if (task === undefined) continue;
       const pid = this.pendingPid.get(task);
@@ -499,35 +510,46 @@ export class FtraceConverter {
     }
   }
 
-  /** Bring the CPU's context and irq state in line with what the flags field shows. */
-  private applyFlags(flags: string, st: CpuState, event: string, emit: Emit): void {
-    const c = flags[2];
-    const wantHard = c === 'h' || c === 'H' || c === 'Z';
-    const wantSoft = c === 's' || c === 'H';
-    const top = () => st.ctx[st.ctx.length - 1];
+  /**
+   * Bring the CPU's context and irq state in line with what the flags field shows: its
+   * first (irqs-off) and third (hardirq/softirq) characters.
+   */
+  private applyFlags(f0: number, f2: number, st: CpuState, event: number): void {
+    const wantHard = f2 === 104 /* h */ || f2 === 72 /* H */ || f2 === 90; /* Z */
+    const wantSoft = f2 === 115 /* s */ || f2 === 72; /* H */
+    const ctx = st.ctx;
     // Leave contexts the flags no longer show (irq_handler_exit lines still show them).
-    while ((top() === 'hardirq' && !wantHard) || (top() === 'softirq' && !wantSoft && !wantHard)) {
-      emit(top() === 'hardirq' ? 'irq_exit' : 'softirq_exit');
-      if (st.ctx.pop() === 'hardirq') st.irqsOff = false;
+    for (;;) {
+      const top = ctx[ctx.length - 1];
+      if (!((top === 'hardirq' && !wantHard) || (top === 'softirq' && !wantSoft && !wantHard)))
+        break;
+      this.emit(top === 'hardirq' ? 'irq_exit' : 'softirq_exit');
+      if (ctx.pop() === 'hardirq') st.irqsOff = false;
     }
-    if (wantSoft && !st.ctx.includes('softirq') && event !== 'softirq_entry') {
-      emit('softirq_enter');
-      st.ctx.push('softirq');
+    if (wantSoft && !ctx.includes('softirq') && event !== SOFTIRQ_ENTRY) {
+      this.emit('softirq_enter');
+      ctx.push('softirq');
       this.inferred++;
     }
-    if (wantHard && top() !== 'hardirq' && event !== 'irq_handler_entry') {
-      emit('irq_enter', { threaded: true });
-      st.ctx.push('hardirq');
+    if (wantHard && ctx[ctx.length - 1] !== 'hardirq' && event !== IRQ_HANDLER_ENTRY) {
+      this.out[this.n++] = {
+        op: 'irq_enter',
+        task: this.curTask,
+        cpu: this.curCpu,
+        threaded: true,
+      };
+      this.events++;
+      ctx.push('hardirq');
       st.irqsOff = true;
       this.inferred++;
     }
-    const off = flags[0] === 'd' || flags[0] === 'D';
-    if (top() !== 'hardirq' && !(event === 'irq_handler_entry')) {
-      if (off && !st.irqsOff && event !== 'irq_disable') {
-        emit('irq_disable');
+    const off = f0 === 100 /* d */ || f0 === 68; /* D */
+    if (ctx[ctx.length - 1] !== 'hardirq' && event !== IRQ_HANDLER_ENTRY) {
+      if (off && !st.irqsOff && event !== IRQ_DISABLE) {
+        this.emit('irq_disable');
         st.irqsOff = true;
-      } else if (!off && flags[0] === '.' && st.irqsOff && event !== 'irq_enable') {
-        emit('irq_enable');
+      } else if (!off && f0 === 46 /* . */ && st.irqsOff && event !== IRQ_ENABLE) {
+        this.emit('irq_enable');
         st.irqsOff = false;
       }
     }
@@ -536,100 +558,272 @@ export class FtraceConverter {
   private bad(lineNo: number, text: string): void {
     // the first 200 characters are enough to recognise a line; the list is printed
     if (this.unreadable.length < 20)
-      this.unreadable.push({ line: lineNo, text: text.trim().slice(0, 200) });
+      this.unreadable.push({ line: lineNo, text: detach(text.trim().slice(0, 200)) });
   }
 
-  /** What is known about a lock name: one map lookup per event finds all of it. */
+  private nulError(lineNo: number, col: number, name: string): never {
+    throw new InteropError(
+      `${this.source}:${lineNo}:${col}`,
+      `found a NUL byte in lock name ${JSON.stringify(name.slice(0, 80))}, expected text (a NUL means a binary or corrupted file)`,
+    );
+  }
+
+  /** `<addr> [try ][read ]<name>` (lock_acquire) or `<addr> <name>` (lock_release). */
+  private lockText(
+    s: string,
+    start: number,
+    end: number,
+    acquire: boolean,
+    task: Task,
+    lineNo: number,
+  ): void {
+    let i = skipWs(s, this.sc.fields, end);
+    if (at(s, i, end) === 48 && (at(s, i + 1, end) | 32) === 120 /* 0x */) i += 2;
+    const a = i;
+    for (; i < end; i++) {
+      const c = s.charCodeAt(i) | 32;
+      if (!(isDigit(c) || (c >= 97 && c <= 102))) break;
+    }
+    const addrEnd = i;
+    if (i === a) return this.bad(lineNo, s.slice(start, end));
+    const w = i;
+    i = skipWs(s, i, end);
+    if (i === w) return this.bad(lineNo, s.slice(start, end));
+    let trylock = false;
+    let read = false;
+    if (acquire) {
+      if (s.startsWith('try', i) && isWs(at(s, i + 3, end)) && skipWs(s, i + 3, end) < end) {
+        trylock = true;
+        i = skipWs(s, i + 3, end);
+      }
+      if (s.startsWith('read', i) && isWs(at(s, i + 4, end)) && skipWs(s, i + 4, end) < end) {
+        read = true;
+        i = skipWs(s, i + 4, end);
+      }
+    }
+    const name = s.slice(i, end).trimEnd();
+    if (name === '') return this.bad(lineNo, s.slice(start, end));
+    const nul = name.indexOf('\0');
+    if (nul >= 0) this.nulError(lineNo, i - start + nul + 1, name);
+    const addr = s.slice(a, addrEnd);
+    this.lockEvents++;
+    const it = this.byKey.get(`${addr} ${name}`);
+    if (acquire) this.acquire(task, it ?? this.declare(name, addr), trylock, read);
+    else this.release(task, it, name);
+  }
+
+  /** lockText over the bytes of an ASCII line: the instance found by its bytes' hash. */
+  private lockBytes(
+    b: Buffer,
+    dv: DataView,
+    start: number,
+    end: number,
+    acquire: boolean,
+    task: Task,
+    lineNo: number,
+  ): void {
+    let a = skipBlanks(b, dv, this.sc.fields, end);
+    if (a + 1 < end && b[a] === 48 && (b[a + 1] | 32) === 120 /* 0x */) a += 2;
+    const lf = this.lf;
+    // Most lines name a lock met before: its address ends at a blank, and its digits were
+    // checked when it was declared. So the key up to the first blank is looked up first,
+    // found four bytes at a time; only a key not found is read digit by digit.
+    let addrEnd = blankIn(b, dv, a, end);
+    let k =
+      addrEnd > a && this.lockTail(b, addrEnd, end, acquire)
+        ? this.findKey(b, dv, a, addrEnd)
+        : undefined;
+    if (k === undefined) {
+      addrEnd = a;
+      while (addrEnd < end && HEX[b[addrEnd]]) addrEnd++;
+      if (addrEnd === a || !this.lockTail(b, addrEnd, end, acquire))
+        return this.bad(lineNo, latin1(b, start, end));
+      k = this.findKey(b, dv, a, addrEnd);
+      if (k === undefined) {
+        // a name met before has no NUL: only a new one is searched for one
+        const nul = nulIn(dv, b, lf.nameAt, lf.nameEnd - lf.nameAt);
+        if (nul >= 0) this.nulError(lineNo, nul - start + 1, latin1(b, lf.nameAt, lf.nameEnd));
+      }
+    }
+    this.lockEvents++;
+    if (acquire)
+      this.acquire(
+        task,
+        k ?? this.declare(latin1(b, lf.nameAt, lf.nameEnd), latin1(b, a, addrEnd)),
+        lf.trylock,
+        lf.read,
+      );
+    else this.release(task, k, k ? '' : latin1(b, lf.nameAt, lf.nameEnd));
+  }
+
+  /**
+   * After an address ending at addrEnd: blanks, `try ` and `read ` (lock_acquire), then the
+   * name to the end of the line less trailing blanks, into this.lf; false if there is none.
+   */
+  private lockTail(b: Buffer, addrEnd: number, end: number, acquire: boolean): boolean {
+    let i = skipWsB(b, addrEnd, end);
+    if (i === addrEnd) return false;
+    const lf = this.lf;
+    lf.trylock = false;
+    lf.read = false;
+    if (acquire) {
+      if (
+        i + 3 < end &&
+        b[i] === 116 &&
+        b[i + 1] === 114 &&
+        b[i + 2] === 121 /* try */ &&
+        isWs(b[i + 3]) &&
+        skipWsB(b, i + 3, end) < end
+      ) {
+        lf.trylock = true;
+        i = skipWsB(b, i + 3, end);
+      }
+      if (
+        i + 4 < end &&
+        b[i] === 114 &&
+        b[i + 1] === 101 &&
+        b[i + 2] === 97 &&
+        b[i + 3] === 100 /* read */ &&
+        isWs(b[i + 4]) &&
+        skipWsB(b, i + 4, end) < end
+      ) {
+        lf.read = true;
+        i = skipWsB(b, i + 4, end);
+      }
+    }
+    // the name runs to the end of the line, less trailing blanks (ASCII: all trimEnd takes)
+    let e = end;
+    while (e > i && isWs(b[e - 1])) e--;
+    lf.nameAt = i;
+    lf.nameEnd = e;
+    return e > i;
+  }
+
+  /** The instance of address b[a, addrEnd) and name this.lf, if it was met before. */
+  private findKey(b: Buffer, dv: DataView, a: number, addrEnd: number): Instance | undefined {
+    const { nameAt, nameEnd } = this.lf;
+    return this.byBytes.get(dv, b, a, addrEnd - a, nameAt, nameEnd - nameAt);
+  }
+
+  /** What is known about a lock name. */
   private record(name: string): NameRecord {
     let r = this.names.get(name);
     if (r === undefined) {
-      r = { entry: lookupClass(this.table, name), byAddr: new Map(), unknownEvents: 0 };
-      this.names.set(name, r);
+      r = { entry: lookupClass(this.table, name), unknownEvents: 0 };
+      this.names.set(detach(name), r);
     }
     return r;
   }
 
-  /** The trace lock for a (name, address): its kind, declared on first use. */
-  private declare(name: string, addr: string, rec: NameRecord): Instance {
+  /** The trace lock for a (name, address) seen for the first time: declared now. */
+  private declare(nameIn: string, addrIn: string): Instance {
+    const name = detach(nameIn);
+    const addr = detach(addrIn);
+    const rec = this.record(name);
     const e = rec.entry;
-    const byAddr = rec.byAddr;
-    let it = byAddr.get(addr);
-    if (it) return it;
-    if (e && e.kind === 'pseudo' && e.type !== 'local_bh') {
-      it = { lock: e.type, kind: 'rcu' };
-      byAddr.set(addr, it);
-      return it;
-    }
-    // One trace lock per instance (address), all in the class of their name: lockdep
-    // keys classes by name here, and instances matter for recursion.
-    const inst = `${name}@${addr}`;
+    let lock: string;
     let kind: string;
-    let decl: LockDecl;
-    if (!e) {
-      decl = { wait: { inner: 'inv' }, class: name };
-      kind = 'map';
-    } else if (e.kind === 'pseudo') {
-      decl = { wait: { inner: 'config', outer: 'free' }, lockType: 'percpu', class: name };
-      kind = 'map';
-    } else if (e.kind === 'map') {
-      decl = { ...e.decl, class: name };
-      kind = 'map';
+    if (e && e.kind === 'pseudo' && e.type !== 'local_bh') {
+      lock = e.type;
+      kind = 'rcu';
     } else {
-      decl = { type: e.type, class: name };
-      kind = e.type;
+      // One trace lock per instance (address), all in the class of their name: lockdep
+      // keys classes by name here, and instances matter for recursion.
+      lock = `${name}@${addr}`;
+      let decl: LockDecl;
+      if (!e) {
+        decl = { wait: { inner: 'inv' }, class: name };
+        kind = 'map';
+      } else if (e.kind === 'pseudo') {
+        decl = { wait: { inner: 'config', outer: 'free' }, lockType: 'percpu', class: name };
+        kind = 'map';
+      } else if (e.kind === 'map') {
+        decl = { ...e.decl, class: name };
+        kind = 'map';
+      } else {
+        decl = { type: e.type, class: name };
+        kind = e.type;
+      }
+      this.locks[lock] = decl;
+      this.onLock?.(lock, decl);
     }
-    this.locks[inst] = decl;
-    it = { lock: inst, kind };
-    byAddr.set(addr, it);
-    this.onLock?.(inst, decl);
+    const it: Instance = {
+      rec,
+      lock,
+      holders: this.holdersOf(lock),
+      alwaysRead: kind === 'rcu' || kind === 'srcu',
+      readOk: READ_OK.has(kind),
+      tryOk: TRY_OK.has(kind),
+      noReadTry: kind === 'percpu_rwsem' || kind === 'srcu',
+    };
+    this.byKey.set(`${addr} ${name}`, it);
+    if (isAsciiText(addr) && isAsciiText(name)) this.byBytes.add(addr, name, it);
     return it;
   }
 
-  private heldBy(task: string): Map<string, number> {
-    let h = this.held.get(task);
-    if (!h) {
-      h = new Map();
-      this.held.set(task, h);
-    }
-    return h;
-  }
-
-  private acquire(task: string, name: string, addr: string, trylock: boolean, read: boolean): void {
-    this.lockEvents++;
-    const rec = this.record(name);
+  private acquire(task: Task, it: Instance, trylock: boolean, read: boolean): void {
+    const rec = it.rec;
     if (!rec.entry) rec.unknownEvents++;
-    const { lock, kind } = this.declare(name, addr, rec);
-    const ev: { op: string; task: string; cpu: number; lock: string; read?: true; try?: true } = {
-      op: 'lock',
-      task,
-      cpu: this.curCpu,
-      lock,
-    };
-    if ((read && READ_OK.has(kind)) || kind === 'rcu' || kind === 'srcu') ev.read = true;
-    if (trylock && TRY_OK.has(kind) && !(read && (kind === 'percpu_rwsem' || kind === 'srcu')))
-      ev.try = true;
-    this.out.push(ev);
+    const lock = it.lock;
+    const r = (read && it.readOk) || it.alwaysRead;
+    const t = trylock && it.tryOk && !(read && it.noReadTry);
+    // each shape whole: a property added later costs an allocation
+    this.out[this.n++] = r
+      ? t
+        ? { op: 'lock', task: task.name, cpu: this.curCpu, lock, read: true, try: true }
+        : { op: 'lock', task: task.name, cpu: this.curCpu, lock, read: true }
+      : t
+        ? { op: 'lock', task: task.name, cpu: this.curCpu, lock, try: true }
+        : { op: 'lock', task: task.name, cpu: this.curCpu, lock };
     this.events++;
-    const h = this.heldBy(task);
-    h.set(lock, (h.get(lock) ?? 0) + 1);
+    const hs = it.holders;
+    if (hs.task === task) hs.count++;
+    else if (hs.task === null && !hs.others?.has(task)) {
+      hs.task = task;
+      hs.count = 1;
+    } else {
+      const others = (hs.others ??= new Map());
+      others.set(task, (others.get(task) ?? 0) + 1);
+    }
   }
 
-  private release(task: string, name: string, addr: string): void {
-    this.lockEvents++;
-    const rec = this.record(name);
-    const e = rec.entry;
-    const lock =
-      e && e.kind === 'pseudo' && e.type !== 'local_bh' ? e.type : rec.byAddr.get(addr)?.lock;
-    const h = this.held.get(task);
-    const n = lock === undefined || !h ? 0 : (h.get(lock) ?? 0);
+  /** The holders of a trace lock (one per lock: RCU's is shared by every address). */
+  private holdersOf(lock: string): Holders {
+    let hs = this.held.get(lock);
+    if (hs === undefined) {
+      hs = { task: null, count: 0, others: null };
+      this.held.set(lock, hs);
+    }
+    return hs;
+  }
+
+  /** A release of instance `it`, or of a (name, address) never taken in the trace. */
+  private release(task: Task, it: Instance | undefined, name: string): void {
+    let rec: NameRecord;
+    let lock: string | undefined;
+    let hs: Holders | undefined;
+    if (it !== undefined) {
+      rec = it.rec;
+      lock = it.lock;
+      hs = it.holders;
+    } else {
+      // unmatched, unless the name is one lock at every address (RCU)
+      rec = this.record(name);
+      const e = rec.entry;
+      lock = e && e.kind === 'pseudo' && e.type !== 'local_bh' ? e.type : undefined;
+      hs = lock === undefined ? undefined : this.held.get(lock);
+    }
+    const n = hs === undefined ? 0 : heldBy(hs, task);
     if (n === 0) {
       this.unmatched++;
       return;
     }
-    if (n === 1) h!.delete(lock!);
-    else h!.set(lock!, n - 1);
-    if (!e) rec.unknownEvents++;
-    this.out.push({ op: 'unlock', task, cpu: this.curCpu, lock });
+    if (hs!.task === task) {
+      if (--hs!.count === 0) hs!.task = null;
+    } else if (n === 1) hs!.others!.delete(task);
+    else hs!.others!.set(task, n - 1);
+    if (!rec.entry) rec.unknownEvents++;
+    this.out[this.n++] = { op: 'unlock', task: task.name, cpu: this.curCpu, lock };
     this.events++;
   }
 
@@ -663,6 +857,18 @@ export class FtraceConverter {
   }
 }
 
+/** What lockText's address loop takes: `c | 32` a hex digit (so also a few control bytes). */
+const HEX = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const l = c | 32;
+  HEX[c] = (l >= 48 && l <= 57) || (l >= 97 && l <= 102) ? 1 : 0;
+}
+
+/** The string of ASCII bytes b[start, end): a copy, keeping nothing of the chunk alive. */
+const latin1 = (b: Buffer, start: number, end: number): string => b.toString('latin1', start, end);
+
+const isAsciiText = (s: string): boolean => Buffer.byteLength(s) === s.length;
+
 /** Convert trace text held in memory (tests, small files). */
 export function ftraceToTrace(
   text: string,
@@ -670,12 +876,14 @@ export function ftraceToTrace(
 ): { trace: Trace; summary: FtraceSummary } {
   const c = new FtraceConverter(table);
   const events: TraceEvent[] = [];
+  const out: TraceEvent[] = [];
   let from = 0;
   for (let n = 1; from <= text.length; n++) {
     const nl = text.indexOf('\n', from);
     const stop = nl < 0 ? text.length : nl;
     const end = stop > from && text.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
-    for (const ev of c.line(text.slice(from, end), n)) events.push(ev);
+    const k = convertText(c, text, from, end, n, out);
+    for (let i = 0; i < k; i++) events.push(out[i]);
     if (nl < 0) break;
     from = nl + 1;
   }
@@ -769,14 +977,14 @@ async function replayOnce(
     lookahead.length = 0;
     return r;
   };
-  await forEachLine(
+  await convertFtraceFile(
     path,
-    (l, n) => {
+    conv,
+    (evs, count, n) => {
       lineNo = n;
-      const evs = conv.line(l, n);
       const r = replayer ?? (knownCpus || n >= lookaheadLines ? start() : null);
-      if (r) for (const ev of evs) apply(r, ev);
-      else for (const ev of evs) lookahead.push(ev);
+      if (r) for (let i = 0; i < count; i++) apply(r, evs[i]);
+      else for (let i = 0; i < count; i++) lookahead.push(evs[i]);
       if (options.onProgress && n % every === 0) options.onProgress(n, 1);
     },
     { maxLineLength: options.maxLineLength },
@@ -787,6 +995,26 @@ async function replayOnce(
     summary: conv.summary(),
     header: conv.header(`imported from ${path}`, cpus),
   };
+}
+
+/**
+ * Convert a file in one streamed pass: each line is read in place, an ASCII line in the
+ * bytes of its chunk (no decoding, no string per line), and its events handed to `onLine` in an array reused for the next
+ * line: events[0, count). Resolves with the number of lines.
+ */
+export function convertFtraceFile(
+  path: string,
+  conv: FtraceConverter,
+  onLine: (events: readonly TraceEvent[], count: number, lineNo: number) => void,
+  options: LineReadOptions = {},
+): Promise<number> {
+  const out: TraceEvent[] = [];
+  return forEachLineRange(
+    path,
+    (text, start, end, n) => onLine(out, convertText(conv, text, start, end, n, out), n),
+    (b, dv, start, end, n) => onLine(out, convertBytes(conv, b, dv, start, end, n, out), n),
+    options,
+  );
 }
 
 /** What an import failed with, as an Error: a trace issue (a bad option) names the file. */
@@ -813,9 +1041,7 @@ export async function checkFtraceFile(
     if (!(e instanceof MoreCpus)) throw failure(e, path);
   }
   const scan = new FtraceConverter(table, path);
-  await forEachLine(path, (l, n) => void scan.line(l, n), {
-    maxLineLength: options.maxLineLength,
-  });
+  await convertFtraceFile(path, scan, () => {}, { maxLineLength: options.maxLineLength });
   try {
     return await replayOnce(path, options, table, Math.max(scan.declaredCpus, scan.highestCpu + 1));
   } catch (e) {

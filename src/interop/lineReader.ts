@@ -6,9 +6,10 @@
  * (re-scanning `pending + chunk` made a 100 MB line cost quadratic time). A line longer
  * than the limit is a located error rather than unbounded memory.
  *
- * Decoding: a run of complete lines that is pure ASCII (the usual trace) becomes a string
- * with a one-byte copy; anything else is decoded as strict UTF-8, and invalid UTF-8 is a
- * located error rather than U+FFFD (two different names would collide).
+ * Decoding: a run of complete lines that is pure ASCII (the usual trace) is handed over
+ * as bytes to a reader that wants them (ByteLineFn), or becomes a string with a one-byte
+ * copy; anything else is decoded as strict UTF-8, and invalid UTF-8 is a located error
+ * rather than U+FFFD (two different names would collide).
  */
 import { createReadStream } from 'fs';
 import { isAscii } from 'buffer';
@@ -26,10 +27,32 @@ export interface LineReadOptions {
 }
 
 /**
+ * A line as text[start, end) of a decoded run of lines, without its `\n` or a `\r` before
+ * it: a reader that scans in place makes no string per line. `text` is a chunk of the
+ * file; a callback keeps no substring of it (that would keep the whole chunk alive).
+ */
+export type LineRangeFn = (text: string, start: number, end: number, lineNo: number) => void;
+
+/**
+ * An ASCII line as the bytes b[start, end) of a chunk, without its `\n` or a `\r` before
+ * it, `dv` viewing the same bytes: nothing decoded, for a reader that scans bytes. Valid
+ * during the call only (the chunk is the stream's).
+ */
+export type ByteLineFn = (
+  b: Buffer,
+  dv: DataView,
+  start: number,
+  end: number,
+  lineNo: number,
+) => void;
+
+/**
  * Splits a byte stream into lines: `push` each chunk, then `end`. Lines are handed to the
  * callback synchronously, without their `\n` or a `\r` before it.
  */
 export class LineSplitter {
+  private sink: LineRangeFn;
+  private bytesSink: ByteLineFn | null = null;
   private pieces: Buffer[] = [];
   private pendingBytes = 0;
   private lineNo = 0;
@@ -38,12 +61,29 @@ export class LineSplitter {
 
   constructor(
     private readonly file: string,
-    private readonly fn: (line: string, lineNo: number) => void,
+    fn: (line: string, lineNo: number) => void,
     maxLineLength: number = DEFAULT_MAX_LINE_LENGTH,
   ) {
     if (!Number.isSafeInteger(maxLineLength) || maxLineLength < 1)
       throw new InteropError('maxLineLength', `expected a positive integer, got ${maxLineLength}`);
     this.max = maxLineLength;
+    this.sink = (text, start, end, n) => fn(text.slice(start, end), n);
+  }
+
+  /**
+   * A splitter that hands over each line in place: an ASCII line as bytes when `bytes` is
+   * given (the fast path: no decoding), any other line as a range of its decoded text.
+   */
+  static ofRanges(
+    file: string,
+    text: LineRangeFn,
+    bytes?: ByteLineFn,
+    maxLineLength?: number,
+  ): LineSplitter {
+    const s = new LineSplitter(file, () => {}, maxLineLength);
+    s.sink = text;
+    s.bytesSink = bytes ?? null;
+    return s;
   }
 
   /** Lines handed over so far. */
@@ -148,15 +188,37 @@ export class LineSplitter {
   private emitBytes(buf: Buffer, start: number, end: number): void {
     const n = this.lineNo + 1;
     if (end - start > this.max) this.tooLong(n, end - start, false);
+    if (this.bytesSink && isAscii(buf.subarray(start, end))) {
+      this.lineNo = n;
+      const e = end > start && buf[end - 1] === 13 ? end - 1 : end;
+      this.bytesSink(buf, new DataView(buf.buffer, buf.byteOffset, buf.length), start, e, n);
+      return;
+    }
     const s = this.decode(buf, start, end, n);
     this.lineNo = n;
-    this.fn(s.length && s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s, n);
+    this.sink(s, 0, s.length && s.charCodeAt(s.length - 1) === 13 ? s.length - 1 : s.length, n);
   }
 
   /** Complete lines buf[start, end) (end at a newline): decoded at once, then split. */
   private emitBlock(buf: Buffer, start: number, end: number): void {
+    const bytes = this.bytesSink;
+    if (bytes && isAscii(buf.subarray(start, end))) {
+      // ASCII: each line's bytes as they are, found by a newline search in the chunk
+      const dv = new DataView(buf.buffer, buf.byteOffset, buf.length);
+      const max = this.max;
+      for (let from = start; ;) {
+        const nl = buf.indexOf(10, from);
+        const stop = nl < 0 || nl > end ? end : nl;
+        const n = ++this.lineNo;
+        if (stop - from > max) this.tooLong(n, stop - from, false);
+        bytes(buf, dv, from, stop > from && buf[stop - 1] === 13 ? stop - 1 : stop, n);
+        if (stop === end) return;
+        from = stop + 1;
+      }
+    }
     const text = this.decode(buf, start, end, this.lineNo + 1);
     const max = this.max;
+    const sink = this.sink;
     let from = 0;
     for (;;) {
       const nl = text.indexOf('\n', from);
@@ -165,7 +227,7 @@ export class LineSplitter {
       // string length <= byte length: a longer string is certainly too long
       if (stop - from > max) this.tooLong(n, stop - from, false);
       const e = stop > from && text.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
-      this.fn(text.slice(from, e), n);
+      sink(text, from, e, n);
       if (nl < 0) return;
       from = nl + 1;
     }
@@ -182,10 +244,35 @@ export function forEachLine(
   fn: (line: string, lineNo: number) => void,
   options: LineReadOptions = {},
 ): Promise<number> {
+  return readLines(path, () => new LineSplitter(path, fn, options.maxLineLength), options);
+}
+
+/**
+ * forEachLine handing over each line in place (LineSplitter.ofRanges): ASCII lines as bytes
+ * to `bytes`, if given, others as ranges of their decoded text to `fn`.
+ */
+export function forEachLineRange(
+  path: string,
+  fn: LineRangeFn,
+  bytes?: ByteLineFn,
+  options: LineReadOptions = {},
+): Promise<number> {
+  return readLines(
+    path,
+    () => LineSplitter.ofRanges(path, fn, bytes, options.maxLineLength),
+    options,
+  );
+}
+
+function readLines(
+  path: string,
+  make: () => LineSplitter,
+  options: LineReadOptions,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     let splitter: LineSplitter;
     try {
-      splitter = new LineSplitter(path, fn, options.maxLineLength);
+      splitter = make();
     } catch (e) {
       reject(asError(e));
       return;
