@@ -8,6 +8,7 @@
  */
 const fs = require('fs');
 const path = require('path');
+const { gcFn } = require('./util');
 
 async function main() {
   const filter = process.argv[2];
@@ -19,8 +20,15 @@ async function main() {
     console.error(`no benchmark matches ${JSON.stringify(filter)}`);
     process.exit(2);
   }
-  console.log(`node ${process.version}, ${require('os').cpus()[0].model}`);
+  const os = require('os');
+  console.log(
+    `node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start`,
+  );
+  // Each bench starts from a collected heap: one bench's garbage (the replays keep
+  // hundreds of MB) must not be collected on the next one's time.
+  const gc = gcFn();
   for (const f of files) {
+    if (gc) gc();
     console.log(`\n## ${f.replace('.bench.js', '')}`);
     await require(path.join(__dirname, f)).run();
   }
