@@ -18,6 +18,7 @@
  */
 import * as fs from 'fs';
 import { escapeTextCapped } from '../../report/escape';
+import { streamLines } from './stream';
 
 /** 0 task, 1 softirq, 2 hardirq, 3 hardirq over softirq. */
 export type IrqContext = 0 | 1 | 2 | 3;
@@ -181,29 +182,14 @@ export async function readChainsFile(
 ): Promise<number> {
   const p = new ChainParser(file, onChain);
   const total = (await fs.promises.stat(file)).size;
-  const stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  let pending = '';
-  let no = 0;
-  let bytes = 0;
-  for await (const chunk of stream as AsyncIterable<string>) {
-    bytes += chunk.length;
-    let start = 0;
-    let nl = chunk.indexOf('\n');
-    if (nl >= 0) {
-      p.line(pending + chunk.slice(0, nl), ++no);
-      pending = '';
-      start = nl + 1;
-      while ((nl = chunk.indexOf('\n', start)) >= 0) {
-        p.line(chunk.slice(start, nl), ++no);
-        start = nl + 1;
-      }
-    }
-    pending += chunk.slice(start);
-    if (pending.length > MAX_CHAIN_LINE)
-      throw new ChainsInputError(file, no + 1, `a line longer than ${MAX_CHAIN_LINE} characters`);
-    onProgress?.(bytes, total, p.chains);
-  }
-  if (pending !== '') cutLine(p, pending, ++no);
+  const { rest, no } = await streamLines(
+    file,
+    MAX_CHAIN_LINE,
+    (text, n) => p.line(text, n),
+    (n) => new ChainsInputError(file, n, `a line longer than ${MAX_CHAIN_LINE} characters`),
+    (bytes) => onProgress?.(bytes, total, p.chains),
+  );
+  if (rest !== '') cutLine(p, rest, no);
   p.end();
   return p.chains;
 }

@@ -19,9 +19,9 @@
  * get_usage_char(): `.` unused, `-` used in that irq context (LOCK_USED_IN_*), `+` taken
  * with that irq enabled outside it (LOCK_ENABLED_*), `?` both.
  */
-import * as fs from 'fs';
 import { escapeTextCapped } from '../../report/escape';
 import { ChainsInputError } from './parse';
+import { streamLines } from './stream';
 
 /** What /proc/lockdep recorded about one class. */
 export interface ClassUsage {
@@ -178,25 +178,12 @@ export async function readLockdepFile(
   onClass: (c: ClassUsage) => void,
 ): Promise<number> {
   const p = new LockdepParser(file, onClass);
-  const stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  let pending = '';
-  let no = 0;
-  for await (const chunk of stream as AsyncIterable<string>) {
-    let start = 0;
-    let nl = chunk.indexOf('\n');
-    if (nl >= 0) {
-      p.line(pending + chunk.slice(0, nl), ++no);
-      pending = '';
-      start = nl + 1;
-      while ((nl = chunk.indexOf('\n', start)) >= 0) {
-        p.line(chunk.slice(start, nl), ++no);
-        start = nl + 1;
-      }
-    }
-    pending += chunk.slice(start);
-    if (pending.length > MAX_LINE)
-      throw new ChainsInputError(file, no + 1, `a line longer than ${MAX_LINE} characters`);
-  }
-  // `pending`: a last line without its newline, dropped as parseLockdep() drops it
+  // the text after the last newline is a cut line, dropped as parseLockdep() drops it
+  await streamLines(
+    file,
+    MAX_LINE,
+    (text, n) => p.line(text, n),
+    (n) => new ChainsInputError(file, n, `a line longer than ${MAX_LINE} characters`),
+  );
   return p.end();
 }
