@@ -112,14 +112,16 @@ abstract class SpinBase extends LockBase {
    * spin_lock() / spin_lock_nested() / spin_lock_nest_lock(). Split so that the
    * cached path stays small enough for V8 to inline into the caller.
    */
-  lock(o: NestOptions = NO_OPTIONS): void {
-    if (o !== NO_OPTIONS || !this.spins || !this.m.spinLockFast(this.map, this.lockSite))
-      this.enter(o, this.s.lock, PLAIN);
+  lock(o?: NestOptions): void {
+    // `undefined` rather than a NO_OPTIONS default: an imported binding is a property
+    // load on every call, and this is the hottest call there is
+    if (o !== undefined || !this.spins || !this.m.spinLockFast(this.map, this.lockSite))
+      this.enter(o === undefined ? NO_OPTIONS : o, this.s.lock, PLAIN);
   }
 
-  unlock(o: CallOptions = NO_OPTIONS): void {
-    if (o !== NO_OPTIONS || !this.spins || !this.m.spinUnlockFast(this.map))
-      this.exit(o, this.s.unlock, PLAIN, false);
+  unlock(o?: CallOptions): void {
+    if (o !== undefined || !this.spins || !this.m.spinUnlockFast(this.map))
+      this.exit(o === undefined ? NO_OPTIONS : o, this.s.unlock, PLAIN, false);
   }
 
   /** spin_lock_irq(): on RT interrupts stay enabled. */
