@@ -75,6 +75,31 @@ describe('reading /proc/lockdep_chains (lc_show())', () => {
     ).rejects.toThrow(ChainsInputError);
   });
 
+  it('invalid UTF-8 is located bad input, as in traces and ftrace files (a U+FFFD could merge two names)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chains-utf8-'));
+    const bad = join(dir, 'bad.txt');
+    writeFileSync(
+      bad,
+      Buffer.concat([
+        Buffer.from('irq_context: 0\n[1] caf\u00e9_lock\n[2] '),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('\n'),
+      ]),
+    );
+    await expect(readChainsFile(bad, () => {})).rejects.toThrow(/bad\.txt:3: invalid UTF-8$/);
+    // a character cut by the 1 MiB chunk boundary is whole again, not an error
+    const split = join(dir, 'split.txt');
+    let text = 'irq_context: 0\n';
+    while (text.length < (1 << 20) - 3000) text += `[1] ${'x'.repeat(1000)}\n`;
+    // the last line's \u00e9 starts at the chunk's last byte: its second byte is in the next chunk
+    text += `[2] ${'y'.repeat((1 << 20) - 1 - text.length - 4)}\u00e9\n`;
+    writeFileSync(split, text);
+    const seen: string[][] = [];
+    await readChainsFile(split, (c) => seen.push([...c.locks]));
+    const last = seen[0][seen[0].length - 1];
+    expect(last.endsWith('y\u00e9')).toBe(true);
+  });
+
   it('accepts the irq_context names a proposed lockdep_proc.c patch prints', () => {
     const c = parseChains('irq_context: hardirq|softirq\n[1] a\n\nirq_context: softirq\n[2] b\n');
     expect(c.map((x) => x.irqContext)).toEqual([3, 1]);

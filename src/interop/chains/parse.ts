@@ -186,7 +186,7 @@ export async function readChainsFile(
     file,
     MAX_CHAIN_LINE,
     (text, n) => p.line(text, n),
-    (n) => new ChainsInputError(file, n, `a line longer than ${MAX_CHAIN_LINE} characters`),
+    (n, why) => new ChainsInputError(file, n, why),
     (bytes) => onProgress?.(bytes, total, p.chains),
   );
   if (rest !== '') cutLine(p, rest, no);

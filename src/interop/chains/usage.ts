@@ -183,7 +183,7 @@ export async function readLockdepFile(
     file,
     MAX_LINE,
     (text, n) => p.line(text, n),
-    (n) => new ChainsInputError(file, n, `a line longer than ${MAX_LINE} characters`),
+    (n, why) => new ChainsInputError(file, n, why),
   );
   return p.end();
 }
