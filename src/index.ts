@@ -72,6 +72,7 @@ export type {
   SuspiciousRcuUsage,
   LockdepLimitReached,
   DebugLocksWarning,
+  KernelWarning,
   Violation,
   ViolationKind,
 } from './report/violation';

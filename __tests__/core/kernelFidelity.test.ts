@@ -469,8 +469,10 @@ describe('sched/core.c: schedule_debug() runs rcu_sleep_check() after the __sche
       ['scheduling-while-atomic', 'suspicious-rcu-usage'],
       true,
     ],
-    ['rcu_preempt_sleep_check (PREEMPT_RCU: not built)', 'full', 'rcu', [], false],
-    ['rcu_preempt_sleep_check (PREEMPT_RCU: not built)', 'rt', 'rcu', [], false],
+    // PREEMPT_RCU: no lockdep RCU check, but rcu_note_context_switch(false) in
+    // __schedule() WARNs "Voluntary context switch within RCU read-side critical section!"
+    ['rcu_preempt_sleep_check (PREEMPT_RCU: not built)', 'full', 'rcu', ['kernel-warning'], false],
+    ['rcu_preempt_sleep_check (PREEMPT_RCU: not built)', 'rt', 'rcu', ['kernel-warning'], false],
     // RCU-bh: checked on !RT only; on RT BH-disabled sections are preemptible
     [
       'rcu_sleep_check (RCU-bh)',
@@ -479,7 +481,8 @@ describe('sched/core.c: schedule_debug() runs rcu_sleep_check() after the __sche
       ['scheduling-while-atomic', 'suspicious-rcu-usage'],
       true,
     ],
-    ['rcu_sleep_check (RCU-bh, !PREEMPT_RT only)', 'rt', 'bh', [], false],
+    // on RT, local_bh_disable() takes rcu_read_lock() itself: rcu_note_context_switch() WARNs
+    ['rcu_sleep_check (RCU-bh, !PREEMPT_RT only)', 'rt', 'bh', ['kernel-warning'], false],
   ])(
     '%s: schedule() in a %s kernel inside rcu_read_lock_%s',
     (_m, preempt, reader, expected, fires) => {

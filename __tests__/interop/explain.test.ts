@@ -210,6 +210,7 @@ describe('parser tolerance', () => {
       'rcu-suspicious-syzbot-bh-lkp-afs-brcmfmac.txt',
       'bad-unlock-held-at-exit-freed-syzbot.txt',
       'debug-locks-warn-preempt-and-max-lock-depth.txt',
+      'rcu-voluntary-switch-6.3-hotplug-6.11-arm64.txt',
     ];
     const own = ['nested-lock-not-taken.json', 'invalid-subclass.json'].map((f) => {
       const t = parseTrace(

@@ -37,6 +37,9 @@ const log = createDebug('lockdep:machine');
  */
 const MIGHT_RESCHED_SITE = 'kernel/sched/core.c:8694';
 const SCHEDULE_DEBUG_SITE = 'kernel/sched/core.c:5883';
+/** rcu_note_context_switch()'s WARN_ONCE() in kernel/rcu/tree_plugin.h (v6.11; line approximate) */
+const RCU_NOTE_SITE = 'kernel/rcu/tree_plugin.h:331';
+const RCU_VOLUNTARY_SWITCH = 'Voluntary context switch within RCU read-side critical section!';
 
 /**
  * The preempt_count constants the fused spin_lock() path reads, as module constants:
@@ -719,10 +722,22 @@ export class Machine {
    * spinlock's schedule_rtlock()): schedule_debug() reports a preempt_count above the
    * scheduler's own +1 (__schedule_bug()), then runs rcu_sleep_check().
    */
-  schedule(reason: string): void {
+  schedule(reason: string, rtlock = false): void {
     const t = this.current;
     if (this.preemptCount(t) !== 0) this.scheduleBug(t, reason);
     if (this.rcuSleepCheck) this.rcuSleepCheck(t, SCHEDULE_DEBUG_SITE);
+    // __schedule() then calls rcu_note_context_switch(preempt), preempt being
+    // sched_mode > SM_NONE: schedule_rtlock() (SM_RTLOCK_WAIT) may block inside an RCU
+    // reader, a voluntary schedule() may not.
+    if (!rtlock && this.derived.preemptRcu && t.rcuDepth > 0) {
+      this.sink.report({
+        kind: 'kernel-warning',
+        ...this.base(t),
+        site: RCU_NOTE_SITE,
+        where: 'rcu_note_context_switch',
+        message: RCU_VOLUNTARY_SWITCH,
+      });
+    }
   }
 
   private scheduleBug(t: Task, reason: string): void {

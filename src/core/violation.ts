@@ -278,6 +278,23 @@ export interface DebugLocksWarning extends ViolationBase {
   readonly where: string;
 }
 
+/**
+ * A kernel WARN_ONCE() outside lockdep: "------------[ cut here ]------------", the
+ * message, then "WARNING: CPU: n PID: p at <site> <where>+0x…/0x…". The one modelled is
+ * rcu_note_context_switch()'s (kernel/rcu/tree_plugin.h): a voluntary schedule() with
+ * rcu_preempt_depth() > 0 under PREEMPT_RCU. Printed once per site, as WARN_ONCE() is;
+ * it does not turn lockdep off.
+ */
+export interface KernelWarning extends ViolationBase {
+  readonly kind: 'kernel-warning';
+  /** `<file>:<line>` of the WARN_ONCE() */
+  readonly site: string;
+  /** the function it fired in */
+  readonly where: string;
+  /** the message WARN_ONCE() prints before its WARNING line */
+  readonly message: string;
+}
+
 export type Violation =
   | InvalidWaitContext
   | SleepingInAtomic
@@ -294,6 +311,7 @@ export type Violation =
   | HeldLockFreed
   | LockdepLimitReached
   | DebugLocksWarning
+  | KernelWarning
   | SuspiciousRcuUsage;
 
 export type ViolationKind = Violation['kind'];
@@ -315,6 +333,7 @@ export const VIOLATION_KINDS: readonly ViolationKind[] = [
   'lockdep-limit',
   'debug-locks-warning',
   'suspicious-rcu-usage',
+  'kernel-warning',
 ];
 
 /**
@@ -325,7 +344,8 @@ export function isLockdepReport(v: Violation): boolean {
   return (
     v.kind !== 'sleeping-in-atomic' &&
     v.kind !== 'scheduling-while-atomic' &&
-    v.kind !== 'suspicious-rcu-usage'
+    v.kind !== 'suspicious-rcu-usage' &&
+    v.kind !== 'kernel-warning'
   );
 }
 
@@ -349,6 +369,7 @@ export function violationLockSnapshot(v: Violation): LockSnapshot | null {
     case 'lockdep-limit':
     case 'debug-locks-warning':
     case 'suspicious-rcu-usage':
+    case 'kernel-warning':
       return null;
     default:
       return assertNever(v);
@@ -404,6 +425,9 @@ export function violationSignature(v: Violation): string {
     case 'suspicious-rcu-usage':
       // RCU_LOCKDEP_WARN() warns once per site (its static __warned)
       return `${v.kind}|${v.site}|${v.message}`;
+    case 'kernel-warning':
+      // WARN_ONCE(): once per site
+      return `${v.kind}|${v.site}`;
     default:
       return assertNever(v);
   }

@@ -314,6 +314,11 @@ function rule(s: Scenario): string[] {
       return [
         `Rule (DEBUG_LOCKS_WARN_ON(${String(d.condition)})${typeof d.where === 'string' ? ` in ${d.where}` : ''}): ${s.why ?? 'lockdep found an inconsistent state'}.`,
       ];
+    case 'kernel-warning':
+      return [
+        `Rule (WARN_ONCE in rcu_note_context_switch()): "${String(d.message)}": ${s.why ?? 'a voluntary context switch inside an RCU reader'}.`,
+        'Only PREEMPT_RCU kernels check it; without PREEMPT_RCU, rcu_read_lock() disables preemption and the same code is "scheduling while atomic". PREEMPT_RT sleeping spinlocks block through schedule_rtlock(), which is allowed.',
+      ];
   }
 }
 

@@ -36,6 +36,7 @@ import type {
   ParsedBadUnlock,
   ParsedCircular,
   ParsedDebugLocksWarning,
+  ParsedKernelWarning,
   ParsedHeldAtExit,
   ParsedHeldLockFreed,
   ParsedLockdepLimit,
@@ -1175,6 +1176,34 @@ function buildDebugLocksWarning(
   return { lock: null, held, reproducible: true, detail, why: step.why };
 }
 
+/**
+ * rcu_note_context_switch()'s WARN_ONCE(): a voluntary schedule() inside an RCU reader
+ * under PREEMPT_RCU. Replayed as the printed locks, rcu_read_lock() when no reader is
+ * printed, and schedule().
+ */
+function buildKernelWarning(r: ParsedKernelWarning, b: Builder, origin: Scenario['origin']): Extra {
+  const held = heldLocks(b, r.held ?? [], origin.preempt === 'rt', Number.POSITIVE_INFINITY, true);
+  const detail = { message: r.message, where: r.where, file: r.file };
+  const why =
+    'a voluntary schedule() (sleeping on a mutex, a completion, a wait queue) inside rcu_read_lock(): with PREEMPT_RCU the reader may be preempted but must not block voluntarily';
+  for (const h of held) b.acquire(h);
+  if (!held.some((h) => RCU_LIKE.includes(h.name) && h.name !== 'local_bh')) {
+    const l = b.lock(named('rcu_read_lock'));
+    held.push(l);
+    b.acquire(l);
+    b.notes.push(
+      r.held === null
+        ? 'the report prints no held locks: rcu_read_lock() is assumed held'
+        : 'no RCU read-side map is in the printed list; rcu_read_lock() is assumed held (the warning says a reader was)',
+    );
+  }
+  b.push('schedule');
+  b.notes.push(
+    'replayed as schedule() inside the reader (rcu_note_context_switch(false) runs in __schedule())',
+  );
+  return { lock: null, held, reproducible: true, detail, why };
+}
+
 // -------------------------------------------------------------------------------------
 
 export interface ReconstructOptions {
@@ -1312,10 +1341,17 @@ export function reconstruct(
     case 'debug-locks-warning':
       extra = buildDebugLocksWarning(r, b, origin);
       break;
+    case 'kernel-warning':
+      extra = buildKernelWarning(r, b, origin);
+      break;
   }
   if (extra) {
     ({ lock, held } = extra);
-    if (r.kind !== 'suspicious-rcu-usage' && r.kind !== 'debug-locks-warning')
+    if (
+      r.kind !== 'suspicious-rcu-usage' &&
+      r.kind !== 'debug-locks-warning' &&
+      r.kind !== 'kernel-warning'
+    )
       context = {
         value:
           contextHint(r.backtrace) === 'softirq'

@@ -273,6 +273,17 @@ export interface ParsedDebugLocksWarning extends ParsedBase {
   readonly file: string | null;
 }
 
+/** A kernel WARN_ONCE() the model knows by its message (rcu_note_context_switch()'s). */
+export interface ParsedKernelWarning extends ParsedBase {
+  readonly kind: 'kernel-warning';
+  /** the message line */
+  readonly message: string;
+  /** the function the WARNING line names, or null */
+  readonly where: string | null;
+  /** `<file>:<line>` the WARNING line names, or null */
+  readonly file: string | null;
+}
+
 export type ParsedReport =
   | ParsedInvalidWaitContext
   | ParsedCircular
@@ -289,7 +300,8 @@ export type ParsedReport =
   | ParsedHeldLockFreed
   | ParsedNestedLockNotTaken
   | ParsedLockdepLimit
-  | ParsedDebugLocksWarning;
+  | ParsedDebugLocksWarning
+  | ParsedKernelWarning;
 
 /** A report whose text could not be understood: which line, and what was expected there. */
 export interface ReportParseError {
@@ -373,6 +385,11 @@ const TITLES: readonly TitleRule[] = [
     re: /^(?:BUG: (?:MAX_LOCKDEP_(?:KEYS|ENTRIES|CHAINS|CHAIN_HLOCKS)|MAX_STACK_TRACE_ENTRIES) too low!|BUG: looking up invalid subclass: \d+|lockdep bfs error:\s*-?\d+)$/,
   },
   { kind: 'debug-locks-warning', re: /^DEBUG_LOCKS_WARN_ON\(.*\)$/ },
+  // WARN_ONCE()s outside lockdep that the model raises, known by their message
+  {
+    kind: 'kernel-warning',
+    re: /^Voluntary context switch within RCU read-side critical section!$/,
+  },
 ];
 
 // Lockdep banners this parser does not read: reported rather than skipped, so an
@@ -1266,36 +1283,61 @@ function parseLockdepLimit(c: Cursor, title: string): BodyOf<ParsedLockdepLimit>
   };
 }
 
-function parseDebugLocksWarning(c: Cursor, title: string): BodyOf<ParsedDebugLocksWarning> {
-  const condition = /^DEBUG_LOCKS_WARN_ON\((.*)\)$/.exec(title.trim())?.[1] ?? '';
-  let where: string | null = null;
-  let file: string | null = null;
-  let t: ParsedTask | null = null;
-  // __warn(): `WARNING: CPU: 0 PID: 1 at kernel/sched/core.c:5889 preempt_count_sub+0x90/0xd4`
-  // (v6.19+: `WARNING: kernel/sched/core.c:5889 at preempt_count_sub+0x90/0xd4, CPU#4: mount/258`)
+/**
+ * __warn()'s line after a WARN() message: `WARNING: CPU: 0 PID: 1 at kernel/sched/core.c:5889
+ * preempt_count_sub+0x90/0xd4` (v6.19+: `WARNING: kernel/sched/core.c:5889 at
+ * preempt_count_sub+0x90/0xd4, CPU#4: mount/258`), within the next few lines.
+ */
+function warnLine(c: Cursor): {
+  where: string | null;
+  file: string | null;
+  task: ParsedTask | null;
+} {
   const old = c.find(/^WARNING: CPU: \d+ PID: (\d+) at (.*)$/, Math.min(c.end, c.i + 4));
   if (old) {
     const parts = old.m[2].trim().split(/\s+/);
     const fn = parts[parts.length - 1];
-    if (parts.length > 1 && /:\d+$/.test(parts[0])) file = parts[0];
-    where = fn.replace(/^\./, '').replace(/\+0x[0-9a-f]+\/0x[0-9a-f]+$/, '');
-  } else {
-    const neu = c.find(
-      /^WARNING: (\S+:\d+) at (\S+?)(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?, CPU#\d+: (\S.*?)\/(\d+)$/,
-      Math.min(c.end, c.i + 4),
-    );
-    if (neu) {
-      file = neu.m[1];
-      where = neu.m[2].replace(/^\./, '');
-      t = { comm: neu.m[3], pid: Number(neu.m[4]) };
-    }
+    return {
+      file: parts.length > 1 && /:\d+$/.test(parts[0]) ? parts[0] : null,
+      where: fn.replace(/^\./, '').replace(/\+0x[0-9a-f]+\/0x[0-9a-f]+$/, ''),
+      task: null,
+    };
   }
+  const neu = c.find(
+    /^WARNING: (\S+:\d+) at (\S+?)(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?, CPU#\d+: (\S.*?)\/(\d+)$/,
+    Math.min(c.end, c.i + 4),
+  );
+  if (neu)
+    return {
+      file: neu.m[1],
+      where: neu.m[2].replace(/^\./, ''),
+      task: { comm: neu.m[3], pid: Number(neu.m[4]) },
+    };
+  return { where: null, file: null, task: null };
+}
+
+function parseDebugLocksWarning(c: Cursor, title: string): BodyOf<ParsedDebugLocksWarning> {
+  const condition = /^DEBUG_LOCKS_WARN_ON\((.*)\)$/.exec(title.trim())?.[1] ?? '';
+  const w = warnLine(c);
   const hb = heldBlock(c, c.end);
   return {
-    task: t ?? taskFrom(c),
+    task: w.task ?? taskFrom(c),
     condition,
-    where,
-    file,
+    where: w.where,
+    file: w.file,
+    held: hb.held,
+    heldDeclared: hb.declared,
+  };
+}
+
+function parseKernelWarning(c: Cursor, title: string): BodyOf<ParsedKernelWarning> {
+  const w = warnLine(c);
+  const hb = heldBlock(c, c.end);
+  return {
+    task: w.task ?? taskFrom(c),
+    message: title.trim(),
+    where: w.where,
+    file: w.file,
     held: hb.held,
     heldDeclared: hb.declared,
   };
@@ -1320,6 +1362,7 @@ const PARSERS: { readonly [K in ReportKind]: KindParser<K> } = {
   'nested-lock-not-taken': (c) => parseNestedLockNotTaken(c),
   'lockdep-limit': parseLockdepLimit,
   'debug-locks-warning': parseDebugLocksWarning,
+  'kernel-warning': parseKernelWarning,
 };
 
 /** A kind's body with the common fields: the one place the kind and its body are joined. */
@@ -1354,7 +1397,12 @@ function ownWarnLine(
   t: string,
 ): boolean {
   if (!last || !last.rule || k - last.at > 3) return false;
-  if (last.rule.kind !== 'debug-locks-warning' && last.rule.kind !== 'lockdep-limit') return false;
+  if (
+    last.rule.kind !== 'debug-locks-warning' &&
+    last.rule.kind !== 'lockdep-limit' &&
+    last.rule.kind !== 'kernel-warning'
+  )
+    return false;
   return /^WARNING: (?:CPU: \d+ PID: \d+|\S+:\d+ at )/.test(t);
 }
 

@@ -286,9 +286,9 @@ export class Runtime {
     return perCpu[this.m.cpu];
   }
 
-  /** The rtmutex would block: the task schedules (schedule_rtlock()). */
+  /** The rtmutex would block: the task schedules (schedule_rtlock(), SM_RTLOCK_WAIT). */
   contend(map: LockdepMap, what: string): void {
-    this.m.schedule(`${what}: ${map.name} is held by another task`);
+    this.m.schedule(`${what}: ${map.name} is held by another task`, true);
   }
 
   /**

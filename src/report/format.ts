@@ -9,6 +9,7 @@ import type {
   CircularDependency,
   ClassSnapshot,
   DebugLocksWarning,
+  KernelWarning,
   HeldLockFreed,
   InconsistentLockState,
   InvalidWaitContext,
@@ -118,6 +119,8 @@ function currentSite(v: Violation): string {
       return v.where;
     case 'suspicious-rcu-usage':
       return v.site;
+    case 'kernel-warning':
+      return v.where;
     default:
       return v.held.length ? v.held[v.held.length - 1].at : 'lockdep';
   }
@@ -522,6 +525,18 @@ function debugWarn(v: DebugLocksWarning): string[] {
   ];
 }
 
+/** WARN_ONCE(cond, message): the message, then __warn()'s WARNING line at its site. */
+function kernelWarn(v: KernelWarning): string[] {
+  return [
+    TITLE.cutHere,
+    v.message,
+    `WARNING: CPU: ${v.task.cpu} PID: ${v.task.pid} at ${v.site} ${v.where}+0x0/0x0`,
+    LINE.modulesLinkedIn,
+    ...dumpStack(v, v.where),
+    '---[ end trace 0000000000000000 ]---',
+  ];
+}
+
 /** What the kernel prints for one kind: the title a reader searches for, and the layout. */
 interface Layout<V> {
   readonly title: (v: V) => string;
@@ -552,6 +567,7 @@ const LAYOUTS: { readonly [K in ViolationKind]: Layout<Extract<Violation, { kind
     lines: debugWarn,
   },
   'suspicious-rcu-usage': { title: () => TITLE.suspiciousRcu, lines: suspiciousRcu },
+  'kernel-warning': { title: (v) => v.message, lines: kernelWarn },
 };
 
 function layout(v: Violation): Layout<Violation> {
