@@ -14,7 +14,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { createKernel, formatViolation, type KernelOptions, type Violation } from '../../src';
 import { explainText, type ExplainedReport } from '../../src/interop/explain';
-import { parseReports } from '../../src/interop/splatParser';
+import { parseReports, type ParsedKernelWarning } from '../../src/interop/splatParser';
 
 const MESSAGE = 'Voluntary context switch within RCU read-side critical section!';
 const kinds = (vs: readonly Violation[]) => vs.map((v) => v.kind);
@@ -102,9 +102,10 @@ describe('rcu_note_context_switch(): a voluntary schedule() inside an RCU reader
     );
     const parsed = parseReports(text).reports;
     expect(parsed.map((p) => p.kind)).toEqual(['kernel-warning', 'kernel-warning']);
-    expect(
-      parsed.map((p) => p.kind === 'kernel-warning' && [p.where, p.file, p.task?.comm ?? null]),
-    ).toEqual([
+    const warnings = parsed.filter(
+      (p): p is ParsedKernelWarning => p.kind === 'kernel-warning' && 'where' in p,
+    );
+    expect(warnings.map((p) => [p.where, p.file, p.task?.comm ?? null])).toEqual([
       ['rcu_note_context_switch', 'kernel/rcu/tree_plugin.h:318', 'cpuhp/0'],
       ['rcu_note_context_switch', 'kernel/rcu/tree_plugin.h:331', 'pr/ttymxc1'],
     ]);
