@@ -94,14 +94,13 @@ export interface LockdepOff {
  */
 /**
  * The execution context as the cached path's two checks see it: the irq context
- * (task_irq_context()), whether a hardirq is threaded or irq_config (the wait-context
- * ceiling), and the irq/softirq enable state (the usage bits an acquisition sets).
- * tryCached() computes the same value inline.
+ * (task_irq_context(), passed in: the caller has it), whether a hardirq is threaded or
+ * irq_config (the wait-context ceiling), and the irq/softirq enable state (the usage
+ * bits an acquisition sets).
  */
-function ctxSig(task: Task, hardirqsOff: boolean): number {
+function ctxSig(task: Task, irqContext: number, hardirqsOff: boolean): number {
   return (
-    (task.hardirqContext !== 0 ? 2 : 0) |
-    (task.softirqContext !== 0 ? 1 : 0) |
+    irqContext |
     (task.hardirqThreaded || task.irqConfig !== 0 ? 4 : 0) |
     (task.softirqsEnabled ? 8 : 0) |
     (hardirqsOff ? 16 : 0)
@@ -323,9 +322,7 @@ export class Lockdep {
       task.lockdepRecursion !== 0
     )
       return false;
-    const hc = task.hardirqContext;
-    const sc = task.softirqContext;
-    const irqContext = (hc !== 0 ? 2 : 0) + (sc !== 0 ? 1 : 0);
+    const irqContext = task.irqContext();
     const top = depth > 0 ? task.held[depth - 1] : null;
     const node = (top !== null && top.irqContext === irqContext ? top.chain : this.chains.root)
       .next;
@@ -333,11 +330,7 @@ export class Lockdep {
       node === null ||
       node.cls !== cls ||
       node.read !== read ||
-      node.okSig !==
-        (irqContext |
-          (task.hardirqThreaded || task.irqConfig !== 0 ? 4 : 0) |
-          (task.softirqsEnabled ? 8 : 0) |
-          (hardirqsOff ? 16 : 0))
+      node.okSig !== ctxSig(task, irqContext, hardirqsOff)
     )
       return false;
     const h = task.held[depth] ?? task.slot(depth);
@@ -410,7 +403,7 @@ export class Lockdep {
     const h = task.held[depth] ?? task.slot(depth);
     h.map = map;
     h.cls = cls;
-    h.irqContext = (task.hardirqContext ? 2 : 0) + (task.softirqContext ? 1 : 0);
+    h.irqContext = task.irqContext();
     h.trylock = trylock;
     h.read = read;
     h.check = check;
@@ -472,7 +465,8 @@ export class Lockdep {
         node.ctxCulprit = h.ctxCulprit < 0 ? -1 : depth - h.ctxCulprit;
         // what tryCached() compares: this context, when both checks pass in it now
         const need = usageNeed(task, read, false, hardirqsOff, false);
-        node.okSig = waitOk && (cls.usageMask & need) === need ? ctxSig(task, hardirqsOff) : -1;
+        node.okSig =
+          waitOk && (cls.usageMask & need) === need ? ctxSig(task, h.irqContext, hardirqsOff) : -1;
       }
     }
 

@@ -140,8 +140,13 @@ export class Machine {
    * opEnd(), or opAbort() when the body threw (nothing is delivered then).
    */
   opBegin(): void {
-    if (this.opDepth === 0) this.event = this.eventOverride ?? this.event + 1;
+    if (this.opDepth === 0) this.nextEvent();
     this.opDepth++;
+  }
+
+  /** The next operation's number: the replayed event's index, else one more. */
+  private nextEvent(): void {
+    this.event = this.eventOverride ?? this.event + 1;
   }
 
   opEnd(): void {
@@ -168,7 +173,7 @@ export class Machine {
     if ((pc & PREEMPT_BITS) === 0) t.preemptDisabledAt = at;
     t.preemptCount = pc + PREEMPT_ONE;
     map.holders++;
-    this.event = this.eventOverride ?? this.event + 1;
+    this.nextEvent();
     return true;
   }
 
@@ -180,7 +185,7 @@ export class Machine {
     if ((pc & PREEMPT_BITS) === 0 || !this.lockdep.tryReleaseTop(t, map)) return false;
     t.preemptCount = pc - PREEMPT_ONE;
     if (map.holders > 0) map.holders--;
-    this.event = this.eventOverride ?? this.event + 1;
+    this.nextEvent();
     return true;
   }
 
