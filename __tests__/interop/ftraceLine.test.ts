@@ -5,6 +5,7 @@
  * file converts to the same events and summary as the same text held in memory.
  */
 import { runs } from '../helpers/fuzz';
+import { assertLinearReads } from '../helpers/linear';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -125,23 +126,7 @@ function readsFor(line: string): number {
 
 describe('linear time of the byte scanner (hostile file lines, as issue 15 for text)', () => {
   it('property: each byte is read a bounded number of times', () => {
-    const piece = fc.constantFrom(' ', '-', '1', '[', ']', '(', ')', 'a', '.', ':', 'd', '\t');
-    fc.assert(
-      fc.property(
-        fc.array(piece, { minLength: 1, maxLength: 40 }),
-        fc.integer({ min: 1, max: 4 }),
-        (ps, rep) => {
-          const unit = ps.join('');
-          const small = unit.repeat(50 * rep);
-          const large = unit.repeat(500 * rep);
-          const a = readsFor(small);
-          const b = readsFor(large);
-          expect(b).toBeLessThanOrEqual(20 * Math.max(a, small.length) + 100);
-          expect(b).toBeLessThanOrEqual(8 * large.length + 100);
-        },
-      ),
-      runs(100, 0x1b7e),
-    );
+    assertLinearReads(readsFor, 100, 0x1b7e);
   });
 });
 
