@@ -101,9 +101,9 @@ export interface LockdepOff {
 function ctxSig(task: Task, irqContext: number, hardirqsOff: boolean): number {
   return (
     irqContext |
-    (task.hardirqThreaded || task.irqConfig !== 0 ? 4 : 0) |
-    (task.softirqsEnabled ? 8 : 0) |
-    (hardirqsOff ? 16 : 0)
+    (task.hardirqThreaded === true || task.irqConfig !== 0 ? 4 : 0) |
+    (task.softirqsEnabled === true ? 8 : 0) |
+    (hardirqsOff === true ? 16 : 0)
   );
 }
 
@@ -316,7 +316,7 @@ export class Lockdep {
     const cls = map.classCache[subclass];
     const depth = task.depth;
     if (
-      !this.fastPath ||
+      this.fastPath !== true ||
       cls === undefined ||
       depth + 1 >= this.maxLockDepth ||
       task.lockdepRecursion !== 0
@@ -341,7 +341,7 @@ export class Lockdep {
     h.hardirqsOff = hardirqsOff;
     h.at = at;
     h.subclass = subclass;
-    if (!h.plain) {
+    if (h.plain !== true) {
       h.trylock = false;
       h.check = true;
       h.references = 0;

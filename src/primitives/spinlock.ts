@@ -115,12 +115,12 @@ abstract class SpinBase extends LockBase {
   lock(o?: NestOptions): void {
     // `undefined` rather than a NO_OPTIONS default: an imported binding is a property
     // load on every call, and this is the hottest call there is
-    if (o !== undefined || !this.spins || !this.m.spinLockFast(this.map, this.lockSite))
+    if (o !== undefined || this.spins !== true || !this.m.spinLockFast(this.map, this.lockSite))
       this.enter(o === undefined ? NO_OPTIONS : o, this.s.lock, PLAIN);
   }
 
   unlock(o?: CallOptions): void {
-    if (o !== undefined || !this.spins || !this.m.spinUnlockFast(this.map))
+    if (o !== undefined || this.spins !== true || !this.m.spinUnlockFast(this.map))
       this.exit(o === undefined ? NO_OPTIONS : o, this.s.unlock, PLAIN, false);
   }
 
