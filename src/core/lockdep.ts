@@ -88,15 +88,12 @@ export interface LockdepOff {
 }
 
 /**
- * The usage bits an acquisition sets (mark_usage()): USED or USED_READ; USED_IN_* for
- * the irq contexts it runs in, unless a trylock; ENABLED_* for the irqs left on, unless
- * lock_sync() (no critical section an irq could hit).
- */
-/**
  * The execution context as the cached path's two checks see it: the irq context
  * (task_irq_context(), passed in: the caller has it), whether a hardirq is threaded or
  * irq_config (the wait-context ceiling), and the irq/softirq enable state (the usage
- * bits an acquisition sets).
+ * bits an acquisition sets). Booleans are compared with `=== true` here and on the rest
+ * of the cached path: a boolean field is typed only as an oddball to the JIT, so a bare
+ * truthiness test compiles to the whole ToBoolean dispatch, and `=== true` to one compare.
  */
 function ctxSig(task: Task, irqContext: number, hardirqsOff: boolean): number {
   return (
@@ -107,6 +104,11 @@ function ctxSig(task: Task, irqContext: number, hardirqsOff: boolean): number {
   );
 }
 
+/**
+ * The usage bits an acquisition sets (mark_usage()): USED or USED_READ; USED_IN_* for
+ * the irq contexts it runs in, unless a trylock; ENABLED_* for the irqs left on, unless
+ * lock_sync() (no critical section an irq could hit).
+ */
 function usageNeed(
   task: Task,
   read: number,

@@ -114,7 +114,7 @@ abstract class SpinBase extends LockBase {
    */
   lock(o?: NestOptions): void {
     // `undefined` rather than a NO_OPTIONS default: an imported binding is a property
-    // load on every call, and this is the hottest call there is
+    // load on every call, and this is the hottest call there is; `=== true`: see ctxSig()
     if (o !== undefined || this.spins !== true || !this.m.spinLockFast(this.map, this.lockSite))
       this.enter(o === undefined ? NO_OPTIONS : o, this.s.lock, PLAIN);
   }
