@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import { LockdepError, type Kernel, type KernelOptions } from '../../src';
 import { Lockdep } from '../../src/core/lockdep';
+import type { Task } from '../../src/core/task';
 import { runs } from '../helpers/fuzz';
 import { build, config, OPS, type Op } from '../helpers/publicOps';
 
@@ -168,6 +169,34 @@ describe('cached fast paths (Lockdep.tryCached, Machine.spinLockFast/spinUnlockF
         },
       ),
       runs(500, 0xfa57),
+    );
+  });
+
+  it('Task.ctxBits always says what its inputs say (task_irq_context(), threaded or irq_config, softirqs_enabled)', () => {
+    const expected = (t: Task): number =>
+      (t.hardirqContext ? 2 : 0) +
+      (t.softirqContext ? 1 : 0) +
+      (t.hardirqThreaded || t.irqConfig ? 4 : 0) +
+      (t.softirqsEnabled ? 8 : 0);
+    fc.assert(
+      fc.property(config, fc.array(op, { minLength: 1, maxLength: 60 }), (options, ops) => {
+        const { k, apply } = build(options);
+        let checked = 0;
+        for (const o of ops) {
+          try {
+            apply(o);
+          } catch (e) {
+            if (!(e instanceof LockdepError)) throw e;
+          }
+          for (const t of k.machine.tasks) {
+            expect([t.name, t.ctxBits]).toEqual([t.name, expected(t)]);
+            expect(t.irqContext()).toBe(expected(t) & 3);
+            checked++;
+          }
+        }
+        expect(checked).toBeGreaterThan(0);
+      }),
+      runs(300, 0xc7b1),
     );
   });
 });

@@ -20,7 +20,7 @@ import { calcDep, calcDepb, DepGraph } from './graph';
 import { LockClass, LockClassKey } from './lockClass';
 import type { LockdepMap } from './lockdepMap';
 import { classSnapshot, lockSnapshot, usageTraces } from './snapshot';
-import { HeldLock, type Task } from './task';
+import { CTX_HARDIRQS_OFF, HeldLock, type Task } from './task';
 import {
   exclusiveBit,
   exclusiveMask,
@@ -89,19 +89,15 @@ export interface LockdepOff {
 
 /**
  * The execution context as the cached path's two checks see it: the irq context
- * (task_irq_context(), passed in: the caller has it), whether a hardirq is threaded or
- * irq_config (the wait-context ceiling), and the irq/softirq enable state (the usage
- * bits an acquisition sets). Booleans are compared with `=== true` here and on the rest
- * of the cached path: a boolean field is typed only as an oddball to the JIT, so a bare
- * truthiness test compiles to the whole ToBoolean dispatch, and `=== true` to one compare.
+ * (task_irq_context()), whether a hardirq is threaded or irq_config (the wait-context
+ * ceiling), and the irq/softirq enable state (the usage bits an acquisition sets). The
+ * task keeps all but the irq state in Task.ctxBits.
  */
-function ctxSig(task: Task, irqContext: number, hardirqsOff: boolean): number {
-  return (
-    irqContext |
-    (task.hardirqThreaded === true || task.irqConfig !== 0 ? 4 : 0) |
-    (task.softirqsEnabled === true ? 8 : 0) |
-    (hardirqsOff === true ? 16 : 0)
-  );
+function ctxSig(task: Task, hardirqsOff: boolean): number {
+  // `=== true` here and on the rest of the cached path: a boolean field is typed only
+  // as an oddball to the JIT, so a bare truthiness test compiles to the whole ToBoolean
+  // dispatch, and `=== true` to one compare
+  return hardirqsOff === true ? task.ctxBits | CTX_HARDIRQS_OFF : task.ctxBits;
 }
 
 /**
@@ -332,7 +328,7 @@ export class Lockdep {
       node === null ||
       node.cls !== cls ||
       node.read !== read ||
-      node.okSig !== ctxSig(task, irqContext, hardirqsOff)
+      node.okSig !== ctxSig(task, hardirqsOff)
     )
       return false;
     const h = task.held[depth] ?? task.slot(depth);
@@ -467,8 +463,7 @@ export class Lockdep {
         node.ctxCulprit = h.ctxCulprit < 0 ? -1 : depth - h.ctxCulprit;
         // what tryCached() compares: this context, when both checks pass in it now
         const need = usageNeed(task, read, false, hardirqsOff, false);
-        node.okSig =
-          waitOk && (cls.usageMask & need) === need ? ctxSig(task, h.irqContext, hardirqsOff) : -1;
+        node.okSig = waitOk && (cls.usageMask & need) === need ? ctxSig(task, hardirqsOff) : -1;
       }
     }
 
@@ -501,7 +496,7 @@ export class Lockdep {
 
   /** lock_release(). Returns false when the lock was not held (bad unlock balance reported). */
   release(task: Task, map: LockdepMap, at: string): boolean {
-    if (this.off || task.lockdepRecursion) return true;
+    if (this.off !== null || task.lockdepRecursion !== 0) return true;
     const depth = task.depth;
     // the common case, releasing the innermost lock, without the search
     const i =

@@ -8,6 +8,13 @@ import type { LockClass } from './lockClass';
 import type { LockdepMap } from './lockdepMap';
 import type { ChainNode } from './chains';
 
+/** Task.ctxBits: task_irq_context() in the low two bits, then these flags. */
+const CTX_IRQ_CONTEXT = 3;
+const CTX_THREADED = 4;
+const CTX_SOFTIRQS_ON = 8;
+/** ctxSig()'s bit for irqs disabled at the acquisition */
+export const CTX_HARDIRQS_OFF = 16;
+
 /** struct held_lock */
 export class HeldLock {
   map!: LockdepMap;
@@ -61,12 +68,18 @@ export class Task {
   preemptCount = 0;
   /** local irq flag as lockdep tracks it (hardirqs_enabled is its negation) */
   irqsOff = false;
-  /** lockdep's softirqs_enabled */
-  softirqsEnabled = true;
-  hardirqContext = 0;
-  hardirqThreaded = false;
-  irqConfig = 0;
-  softirqContext = 0;
+  /**
+   * The context the cached acquisition path compares (Lockdep's ctxSig()), kept by the
+   * setters of its inputs below so that path reads one field instead of five:
+   * task_irq_context() in bits 0-1, a threaded hardirq or irq_config in CTX_THREADED,
+   * softirqs enabled in CTX_SOFTIRQS_ON.
+   */
+  ctxBits = CTX_SOFTIRQS_ON;
+  #softirqsEnabled = true;
+  #hardirqContext = 0;
+  #hardirqThreaded = false;
+  #irqConfig = 0;
+  #softirqContext = 0;
   /** lockdep_recursion: non-zero inside NMI (lockdep_off()) */
   lockdepRecursion = 0;
   /** rcu_read_lock_nesting (CONFIG_PREEMPT_RCU) */
@@ -90,9 +103,62 @@ export class Task {
     readonly name: string = comm,
   ) {}
 
-  /** task_irq_context() */
+  /** lockdep's softirqs_enabled */
+  get softirqsEnabled(): boolean {
+    return this.#softirqsEnabled;
+  }
+  set softirqsEnabled(on: boolean) {
+    this.#softirqsEnabled = on;
+    this.syncCtx();
+  }
+
+  /** lockdep's hardirq_context (nesting count) */
+  get hardirqContext(): number {
+    return this.#hardirqContext;
+  }
+  set hardirqContext(n: number) {
+    this.#hardirqContext = n;
+    this.syncCtx();
+  }
+
+  /** lockdep_hardirq_threaded(): this hardirq runs as a thread on PREEMPT_RT */
+  get hardirqThreaded(): boolean {
+    return this.#hardirqThreaded;
+  }
+  set hardirqThreaded(on: boolean) {
+    this.#hardirqThreaded = on;
+    this.syncCtx();
+  }
+
+  /** irq_config: a hardirq-context section that configures irqs (wait-type ceiling CONFIG) */
+  get irqConfig(): number {
+    return this.#irqConfig;
+  }
+  set irqConfig(n: number) {
+    this.#irqConfig = n;
+    this.syncCtx();
+  }
+
+  /** lockdep's softirq_context (nesting count) */
+  get softirqContext(): number {
+    return this.#softirqContext;
+  }
+  set softirqContext(n: number) {
+    this.#softirqContext = n;
+    this.syncCtx();
+  }
+
+  private syncCtx(): void {
+    this.ctxBits =
+      (this.#hardirqContext !== 0 ? 2 : 0) |
+      (this.#softirqContext !== 0 ? 1 : 0) |
+      (this.#hardirqThreaded || this.#irqConfig !== 0 ? CTX_THREADED : 0) |
+      (this.#softirqsEnabled ? CTX_SOFTIRQS_ON : 0);
+  }
+
+  /** task_irq_context(): 2 in hard-irq context, 1 in soft-irq context, else 0 */
   irqContext(): number {
-    return (this.hardirqContext ? 2 : 0) + (this.softirqContext ? 1 : 0);
+    return this.ctxBits & CTX_IRQ_CONTEXT;
   }
 
   /** Next reusable held-lock slot. */
