@@ -249,4 +249,72 @@ describe('schedule_debug()', () => {
     k.switchTo('other', 0);
     expect(k.violations.map((v) => v.kind)).toEqual(['scheduling-while-atomic']);
   });
+
+  // __schedule_bug() is followed by preempt_count_set(PREEMPT_DISABLED): the scheduler's
+  // own count, dropped when schedule() returns. What the caller had disabled is gone, so
+  // its own preempt_count_sub() later finds too little: DEBUG_LOCKS_WARN_ON(val >
+  // preempt_count()), refused (preempt_count_sub() returns without subtracting).
+  it.each<[string, (k: ReturnType<typeof createKernel>) => void, string[]]>([
+    [
+      'raw_spin_lock(); schedule(); raw_spin_unlock(): the unlock underflows',
+      (k) => {
+        const r = k.rawSpinlock('r');
+        r.lock();
+        k.schedule();
+        expect(k.preemptCount()).toBe(0);
+        r.unlock();
+      },
+      ['scheduling-while-atomic', 'debug-locks-warning:preempt_count_sub'],
+    ],
+    [
+      'preempt_disable() twice; schedule(); preempt_enable() twice: one warning (repeats fold)',
+      (k) => {
+        k.preemptDisable();
+        k.preemptDisable();
+        k.schedule();
+        k.preemptEnable();
+        k.preemptEnable();
+      },
+      ['scheduling-while-atomic', 'debug-locks-warning:preempt_count_sub'],
+    ],
+    [
+      "schedule() in a hardirq handler: irq_exit()'s preempt_count_sub(HARDIRQ_OFFSET) underflows",
+      (k) => k.hardirq(() => k.schedule()),
+      ['scheduling-while-atomic', 'debug-locks-warning:preempt_count_sub'],
+    ],
+    [
+      'schedule() with preemption enabled: nothing to reset, nothing reported',
+      (k) => {
+        const r = k.rawSpinlock('r');
+        r.lock();
+        r.unlock();
+        k.schedule();
+        r.lock();
+        r.unlock();
+      },
+      [],
+    ],
+  ])('%s', (_name, body, expected) => {
+    const k = createKernel({ preempt: 'full', policy: 'collect' });
+    body(k);
+    expect(
+      k.violations.map((v) => (v.kind === 'debug-locks-warning' ? `${v.kind}:${v.where}` : v.kind)),
+    ).toEqual(expected);
+    expect(k.preemptCount()).toBe(0);
+    expect(k.heldLocks()).toEqual([]);
+  });
+
+  it('after the reset the count is consistent again: a later spin_lock()/spin_unlock() is silent', () => {
+    const k = createKernel({ preempt: 'full', policy: 'collect' });
+    const r = k.rawSpinlock('r');
+    r.lock();
+    k.schedule();
+    r.unlock();
+    const before = k.violations.length;
+    r.lock();
+    expect(k.preemptCount()).toBe(1);
+    r.unlock();
+    expect(k.preemptCount()).toBe(0);
+    expect(k.violations.length).toBe(before);
+  });
 });

@@ -70,7 +70,15 @@ describe('where a handler body runs, and what the checks see there', () => {
     ['irq_forced_thread_fn', 'none', true, FORCED, 'might_sleep', ['sleeping-in-atomic']],
     ['irq_forced_thread_fn', 'voluntary', true, FORCED, 'might_sleep', ['sleeping-in-atomic']],
     ['irq_forced_thread_fn', 'full', true, FORCED, 'might_sleep', ['sleeping-in-atomic']],
-    ['irq_forced_thread_fn', 'full', true, FORCED, 'schedule', ['scheduling-while-atomic']],
+    // schedule_debug() resets preempt_count, so the thread's local_bh_enable() underflows it
+    [
+      'irq_forced_thread_fn',
+      'full',
+      true,
+      FORCED,
+      'schedule',
+      ['debug-locks-warning', 'scheduling-while-atomic'],
+    ],
     // RT: the bh/RCU maps are CONFIG; rcu_read_lock() nesting makes might_sleep() fire
     ['irq_forced_thread_fn', 'rt', true, FORCED, 'spin', []],
     ['irq_forced_thread_fn', 'rt', true, FORCED, 'raw', []],

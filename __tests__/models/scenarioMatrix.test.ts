@@ -120,7 +120,8 @@ const ROWS: Row[] = [
     ['rt'],
     ['raw'],
     ['contended'],
-    'IWC(pa_lock) SFCIC IWC(&zone->lock) SFCIC SWA BULK',
+    // DLW: schedule_debug() reset preempt_count, so the caller's raw_spin_unlock() underflows it
+    'IWC(pa_lock) SFCIC IWC(&zone->lock) SFCIC SWA DLW BULK',
   ),
   // #14 (H, SEED code): list + refill kick, no splat anywhere
   ...expand(
@@ -215,7 +216,7 @@ const ROWS: Row[] = [
     ['rt'],
     ['raw'],
     ['contended'],
-    'SFCIC SFCIC IWC(&zone->lock) SFCIC SWA BULK',
+    'SFCIC SFCIC IWC(&zone->lock) SFCIC SWA DLW BULK',
     'kvfree_rcu_headless',
   ),
   // #28/#29 (H, RFC code): pcp-only under the lock; nothing lockdep-visible

@@ -32,7 +32,7 @@ each caller context, with the allocator in each state. A cell shows where the ob
 went (BULK: a page-sized block, LIST: the rcu_head list, INLINE-GP: synchronize_rcu()
 inline) after the splats the kernel would print (IWC: Invalid wait context on a lock,
 SFCIC: sleeping function called from invalid context, SWA: scheduling while atomic,
-DEADLOCK: recursive locking). See docs/models.md.
+DLW: DEBUG_LOCKS_WARN_ON(), DEADLOCK: recursive locking). See docs/models.md.
 
 Options (comma-separated lists; default: all):
   --strategy ${STRATEGY_NAMES.join(',')}

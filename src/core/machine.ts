@@ -17,6 +17,7 @@ import {
   HARDIRQ_SHIFT,
   MIGHT_RESCHED_PREEMPT_MASK,
   MIGHT_RESCHED_RCU_SHIFT,
+  NMI_MASK,
   NMI_OFFSET,
   PREEMPT_OFFSET,
   PREEMPT_MASK,
@@ -535,7 +536,9 @@ export class Machine {
     const f = this.popFrame(t, 'hardirq', '__irq_exit', 'val > preempt_count()');
     if (!f) return false;
     t.hardirqContext--;
-    t.preemptCount -= HARDIRQ_OFFSET;
+    // preempt_count_sub(HARDIRQ_OFFSET): refused with a warning when a "scheduling while
+    // atomic" in the handler reset the count
+    this.preemptCountSub(HARDIRQ_OFFSET);
     t.hardirqThreaded = f.hardirqThreaded;
     this.irqRestore(f.irqsOff);
     return true;
@@ -585,7 +588,10 @@ export class Machine {
     const t = this.current;
     const f = this.popFrame(t, 'nmi', '__nmi_exit', 'in_nmi()');
     if (!f) return false;
-    t.preemptCount -= NMI_OFFSET + HARDIRQ_OFFSET;
+    // __preempt_count_sub(): unchecked in the kernel, which would corrupt a count that a
+    // "scheduling while atomic" in the handler reset; the model leaves such a count alone
+    if ((t.preemptCount & NMI_MASK) !== 0 && (t.preemptCount & HARDIRQ_MASK) !== 0)
+      t.preemptCount -= NMI_OFFSET + HARDIRQ_OFFSET;
     t.lockdepRecursion--;
     t.irqsOff = f.irqsOff;
     return true;
@@ -754,6 +760,11 @@ export class Machine {
       reason,
       preemptDisabledAt: t.preemptCount & PREEMPT_MASK ? t.preemptDisabledAt || null : null,
     });
+    // schedule_debug() then forces preempt_count to PREEMPT_DISABLED, the scheduler's own
+    // count, which schedule() drops on return: whatever the caller had disabled is gone,
+    // and its own preempt_enable(), spin_unlock() or irq exit later underflows
+    // (DEBUG_LOCKS_WARN_ON(val > preempt_count()) in preempt_count_sub()).
+    t.preemptCount = 0;
   }
 
   /** do_exit(): debug_check_no_locks_held(). The task is gone afterwards. */

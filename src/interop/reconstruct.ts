@@ -1123,7 +1123,7 @@ function debugStep(r: ParsedDebugLocksWarning): { ops: string[]; why: string } |
       };
     return {
       ops: ['preempt_enable'],
-      why: 'preempt_count underflow: a preempt_enable() (or a spin_unlock()) without its preempt_disable()',
+      why: "preempt_count underflow: a preempt_enable() (or a spin_unlock()) without its preempt_disable(), or the caller's own after a 'scheduling while atomic', whose schedule_debug() reset the count",
     };
   }
   if (/^\(?preempt_count\(\) & PREEMPT_MASK\)? >= PREEMPT_MASK - 10$/.test(c)) {

@@ -112,6 +112,8 @@ export function splatTag(v: Violation): SplatTag {
       return 'SFCIC';
     case 'scheduling-while-atomic':
       return 'SWA';
+    case 'debug-locks-warning':
+      return 'DLW';
     case 'recursive-locking':
       return `DEADLOCK(${v.lock.name})`;
     case 'circular-dependency':
@@ -373,6 +375,9 @@ export function formatScenarioMatrix(m: ScenarioMatrix): string {
     'IWC:<lock>: [ BUG: Invalid wait context ]; SFCIC: sleeping function called from invalid context;',
   );
   out.push('SWA: scheduling while atomic; DEADLOCK:<lock>: possible recursive locking detected;');
+  out.push(
+    'DLW: DEBUG_LOCKS_WARN_ON() (after SWA: preempt_count_sub() finds the count schedule() reset);',
+  );
   out.push(
     'ILS:<lock>: inconsistent lock state; RCU: suspicious RCU usage; other reports by their kind.',
   );
