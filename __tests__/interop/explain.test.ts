@@ -376,3 +376,42 @@ describe('round trip: formatViolation() output → explain → the same scenario
     expect(strip(formatViolation(again))).toBe(strip(formatViolation(v!)));
   });
 });
+
+// schedule_debug(): after __schedule_bug(), preempt_count_set(PREEMPT_DISABLED); the task's
+// own preempt_count_sub() then underflows. A real report prints both (mlx5, 5.2-rc1).
+describe('explain: a preempt_count underflow after "scheduling while atomic"', () => {
+  const real = read('real/debug-locks-warn-preempt-and-max-lock-depth.txt');
+  const echo = (text: string) =>
+    explainText(text)
+      .reports.filter((r) => r.kind === 'debug-locks-warning')
+      .map((r) => explained(r).scenario.notes.filter((n) => n.startsWith('follows the')));
+
+  it.each<[string, string, string[][]]>([
+    [
+      'the same task, after the bug: linked to it',
+      real,
+      [
+        [
+          expect.stringContaining(
+            'follows the "scheduling while atomic" of the same task (pid 10900, line 5)',
+          ),
+        ],
+      ],
+    ],
+    [
+      'the warning alone: read as an unbalanced preempt_enable(), no link',
+      real.replace(/^.*BUG: scheduling while atomic.*$/m, ''),
+      [[]],
+    ],
+    [
+      'another task scheduled while atomic: no link',
+      real.replace(
+        'BUG: scheduling while atomic: sh/10900/',
+        'BUG: scheduling while atomic: sh/10901/',
+      ),
+      [[]],
+    ],
+  ])('%s', (_name, text, expected) => {
+    expect(echo(text)).toEqual(expected);
+  });
+});

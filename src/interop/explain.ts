@@ -74,6 +74,45 @@ export interface ExplainResult {
   readonly exitCode: 0 | 2;
 }
 
+/** The DEBUG_LOCKS_WARN_ON() conditions of a preempt_count underflow in preempt_count_sub(). */
+const UNDERFLOW = new Set([
+  'val > preempt_count()',
+  '(val < PREEMPT_MASK) && !(preempt_count() & PREEMPT_MASK)',
+]);
+
+/**
+ * A preempt_count underflow after a "scheduling while atomic" of the same task is that
+ * bug's echo: schedule_debug() forced the count back to the scheduler's own, so the
+ * task's own preempt_enable() found nothing to drop. Say so on the warning, which alone
+ * reads as an unbalanced preempt_enable().
+ */
+function linkScheduleBugEchoes(reports: ReportExplanation[]): void {
+  for (let i = 0; i < reports.length; i++) {
+    const r = reports[i];
+    if (!r.ok || r.kind !== 'debug-locks-warning' || r.scenario.task === null) continue;
+    const condition = r.scenario.detail?.condition;
+    if (typeof condition !== 'string' || !UNDERFLOW.has(condition.replace(/\s+/g, ' ').trim()))
+      continue;
+    const { pid } = r.scenario.task;
+    let bug: ExplainedReport | null = null;
+    for (let j = i - 1; j >= 0 && bug === null; j--) {
+      const e = reports[j];
+      if (e.ok && e.kind === 'scheduling-while-atomic' && e.scenario.task?.pid === pid) bug = e;
+    }
+    if (bug === null) continue;
+    reports[i] = {
+      ...r,
+      scenario: {
+        ...r.scenario,
+        notes: [
+          ...r.scenario.notes,
+          `follows the "scheduling while atomic" of the same task (pid ${pid}, line ${bug.line}): schedule_debug() forced preempt_count back to the scheduler's own, so this task's own later preempt_enable() or spin_unlock() underflows it; fix that bug and this warning goes too`,
+        ],
+      },
+    };
+  }
+}
+
 /** Explain every report in `text`. Never throws for bad input: unreadable reports are entries with ok=false. */
 export function explainText(text: string, options: ExplainOptions = {}): ExplainResult {
   const table = options.classes ?? builtinClassTable();
@@ -128,6 +167,7 @@ export function explainText(text: string, options: ExplainOptions = {}): Explain
       throw e;
     }
   });
+  linkScheduleBugEchoes(reports);
   if (reports.length === 0) {
     const first = text.split('\n').findIndex((l) => l.trim() !== '');
     reports.push({
