@@ -20,7 +20,7 @@ import { calcDep, calcDepb, DepGraph } from './graph';
 import { LockClass, LockClassKey } from './lockClass';
 import type { LockdepMap } from './lockdepMap';
 import { classSnapshot, lockSnapshot, usageTraces } from './snapshot';
-import { CTX_HARDIRQS_OFF, HeldLock, type Task } from './task';
+import { CTX_HARDIRQS_OFF, CTX_IRQ_CONTEXT, HeldLock, type Task } from './task';
 import {
   exclusiveBit,
   exclusiveMask,
@@ -320,7 +320,10 @@ export class Lockdep {
       task.lockdepRecursion !== 0
     )
       return false;
-    const irqContext = task.irqContext();
+    // ctxSig() and task.irqContext() by hand: this function is most of what V8 may
+    // inline of a lock() call, and every byte of it counts against that budget
+    const bits = task.ctxBits;
+    const irqContext = bits & CTX_IRQ_CONTEXT;
     const top = depth > 0 ? task.held[depth - 1] : null;
     const node = (top !== null && top.irqContext === irqContext ? top.chain : this.chains.root)
       .next;
@@ -328,7 +331,7 @@ export class Lockdep {
       node === null ||
       node.cls !== cls ||
       node.read !== read ||
-      node.okSig !== ctxSig(task, hardirqsOff)
+      node.okSig !== (hardirqsOff === true ? bits | CTX_HARDIRQS_OFF : bits)
     )
       return false;
     const h = task.held[depth] ?? task.slot(depth);
@@ -339,14 +342,7 @@ export class Lockdep {
     h.hardirqsOff = hardirqsOff;
     h.at = at;
     h.subclass = subclass;
-    if (h.plain !== true) {
-      h.trylock = false;
-      h.check = true;
-      h.references = 0;
-      h.nestLock = null;
-      h.sync = false;
-      h.plain = true;
-    }
+    if (h.plain !== true) h.makePlain();
     h.chain = node;
     h.ctxBase = node.waitBase;
     h.ctxInner = node.ctxInner;

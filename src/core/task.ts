@@ -9,7 +9,7 @@ import type { LockdepMap } from './lockdepMap';
 import type { ChainNode } from './chains';
 
 /** Task.ctxBits: task_irq_context() in the low two bits, then these flags. */
-const CTX_IRQ_CONTEXT = 3;
+export const CTX_IRQ_CONTEXT = 3;
 const CTX_THREADED = 4;
 const CTX_SOFTIRQS_ON = 8;
 /** ctxSig()'s bit for irqs disabled at the acquisition */
@@ -39,6 +39,16 @@ export class HeldLock {
    * almost always reused by the same kind of acquisition.
    */
   plain = true;
+
+  /** Set what `plain` stands for (out of line: the cached path rarely needs it). */
+  makePlain(): void {
+    this.trylock = false;
+    this.check = true;
+    this.references = 0;
+    this.nestLock = null;
+    this.sync = false;
+    this.plain = true;
+  }
   /**
    * check_wait_context() bookkeeping, so a check costs O(1) instead of a walk of the
    * held stack: the context ceiling this entry was pushed under, the running limit

@@ -114,14 +114,24 @@ abstract class SpinBase extends LockBase {
    */
   lock(o?: NestOptions): void {
     // `undefined` rather than a NO_OPTIONS default: an imported binding is a property
-    // load on every call, and this is the hottest call there is; `=== true`: see ctxSig()
+    // load on every call, and this is the hottest call there is; `=== true`: see ctxSig().
+    // The whole path is a call of its own, so that V8's inlining budget goes to the
+    // cached one.
     if (o !== undefined || this.spins !== true || !this.m.spinLockFast(this.map, this.lockSite))
-      this.enter(o === undefined ? NO_OPTIONS : o, this.s.lock, PLAIN);
+      this.lockSlow(o);
+  }
+
+  private lockSlow(o: NestOptions | undefined): void {
+    this.enter(o === undefined ? NO_OPTIONS : o, this.s.lock, PLAIN);
   }
 
   unlock(o?: CallOptions): void {
     if (o !== undefined || this.spins !== true || !this.m.spinUnlockFast(this.map))
-      this.exit(o === undefined ? NO_OPTIONS : o, this.s.unlock, PLAIN, false);
+      this.unlockSlow(o);
+  }
+
+  private unlockSlow(o: CallOptions | undefined): void {
+    this.exit(o === undefined ? NO_OPTIONS : o, this.s.unlock, PLAIN, false);
   }
 
   /** spin_lock_irq(): on RT interrupts stay enabled. */
