@@ -54,10 +54,17 @@ export const newScan = (): EventScan => ({
   fields: 0,
 });
 
-export const isWs = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
-export const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-export const isWord = (c: number): boolean =>
-  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95;
+// Function declarations, not exported arrow constants: CommonJS output calls an exported
+// constant through the exports object (`(0, exports.isWs)(c)`), a load on every byte.
+export function isWs(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+export function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+export function isWord(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95;
+}
 /** What String.prototype.trim removes and regex `\s` matches (WhiteSpace, LineTerminator). */
 const isJsSpace = (c: number): boolean =>
   c < 128
@@ -76,7 +83,9 @@ const FLAG_CHARS = new Uint8Array(128);
 for (const ch of '.dDXNnpLbBhsHzZ0123456789abcdef') FLAG_CHARS[ch.charCodeAt(0)] = 1;
 
 /** The character at i of a line ending at `end`, or -1 past it (the next line is not this one). */
-export const at = (s: string, i: number, end: number): number => (i < end ? s.charCodeAt(i) : -1);
+export function at(s: string, i: number, end: number): number {
+  return i < end ? s.charCodeAt(i) : -1;
+}
 
 export function skipWs(s: string, i: number, end: number): number {
   while (i < end && isWs(s.charCodeAt(i))) i++;
