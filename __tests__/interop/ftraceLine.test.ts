@@ -15,6 +15,8 @@ import {
   newScan,
   readEventLine,
   scanEventBytes,
+  scanEventBytesMemo,
+  newTaskMemo,
   scanEventLine,
   type EventScan,
 } from '../../src/interop/ftraceLine';
@@ -106,6 +108,112 @@ describe('the byte scanner reads what the text scanner reads (kernel/trace/trace
         if (okT) expect(b).toEqual(t);
       }),
       runs(300, 0xb17e),
+    );
+  });
+});
+
+describe('the byte scanner with its task-columns memo reads what it reads without', () => {
+  /** Each line scanned in one buffer, as in a chunk: [ok, scan] with the memo and without. */
+  function scanAll(lines: string[]): [boolean, EventScan][][] {
+    const buf = ascii(lines.join('\n'));
+    const dv = view(buf);
+    const memo = newTaskMemo();
+    const out: [boolean, EventScan][][] = [];
+    let start = 0;
+    for (const line of lines) {
+      const end = start + line.length;
+      const m = newScan();
+      const p = newScan();
+      const okM = scanEventBytesMemo(buf, dv, start, end, m, memo);
+      const okP = scanEventBytes(buf, dv, start, end, p);
+      out.push([
+        [okM, m],
+        [okP, p],
+      ]);
+      start = end + 1;
+    }
+    return out;
+  }
+  const expectSame = (lines: string[]) => {
+    for (const [[okM, m], [okP, p]] of scanAll(lines)) {
+      expect(okM).toBe(okP);
+      if (okP) expect(m).toEqual(p);
+    }
+  };
+
+  it.each([
+    [
+      'the same task columns, then an earlier `-` whose columns now follow',
+      ['a-1 [0] x-2 [1] 1.0: e: f', 'a-1 [0] x-2 [1] 1.0: e: g', 'a-1 [0] 2.0: e: f'],
+    ],
+    [
+      'a prefix of the memo that is a line of its own, then a longer pid',
+      ['  bash-12 [003] 1.0: lock_acquire: 0x1 a', '  bash-12 [003]', '  bash-123 [003] 1.0: e:'],
+    ],
+    [
+      'same columns, event columns that do not read, then a later `-` that does',
+      ['a-1 [0] 1.0: e: f', 'a-1 [0] zz-2 [1] 1.0: e: f', 'a-1 [0] zz-2 [1] x'],
+    ],
+    [
+      'the same bytes but the last: the CPU column does not end',
+      ['a-1 [1] 1.0: e: f', 'a-1 [1x 1.0: e: f', 'b-1 [1] 1.0: e: f', 'a-1 [1] 1.0: e: f'],
+    ],
+    [
+      'a tgid, flags, a comm with blanks and dashes',
+      [
+        'Web Content-77 (   77) [300] d..1. 1.0: irq_handler_entry: irq=1 name=x',
+        'Web Content-77 (   77) [300] .... 1.5: irq_handler_exit: irq=1 ret=handled',
+        'kworker/u8:3-events-1234 [000] 200.5: lock:lock_release: 0x1 b',
+        'kworker/u8:3-events-1234 [000] 200.6: lock:lock_release: 0x1 b',
+      ],
+    ],
+  ])('%s', (_, lines) => expectSame(lines));
+
+  it('property: runs of lines that share their first pieces scan alike', () => {
+    const piece = fc.constantFrom(
+      ' ',
+      '-',
+      '1',
+      '42',
+      '[',
+      ']',
+      '[001]',
+      '(',
+      ')',
+      '( 7)',
+      'a',
+      '.',
+      ':',
+      'd..1.',
+      '100.5: ',
+      'lock_acquire: ',
+      'lock_release:',
+      'e:',
+      ' 1.0: e: f',
+      '\t',
+      '0x1f ',
+    );
+    const pieces = fc.array(piece, { maxLength: 12 });
+    // lines that share their first pieces, then often task columns differing in a byte or two
+    const columns = fc
+      .tuple(
+        fc.constantFrom('a', 'a-1', 'b', ''),
+        fc.constantFrom('1', '12', '2', ''),
+        fc.constantFrom('[0]', '[01]', '[1', '[0x', '( 7) [0]', '[0]x'),
+        fc.constantFrom(' 1.0: e: f', ' 1.0:', ' ', ''),
+      )
+      .map(([comm, pid, cpu, ev]) => `${comm}-${pid} ${cpu}${ev}`);
+    const line = fc.tuple(fc.nat(), fc.option(columns), pieces);
+    fc.assert(
+      fc.property(
+        fc.array(pieces, { minLength: 1, maxLength: 3 }),
+        fc.array(line, { minLength: 1, maxLength: 30 }),
+        (heads, lines) =>
+          expectSame(
+            lines.map(([h, c, t]) => `${heads[h % heads.length].join('')}${c ?? ''}${t.join('')}`),
+          ),
+      ),
+      runs(300, 0x3e30),
     );
   });
 });

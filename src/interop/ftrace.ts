@@ -37,7 +37,8 @@ import {
   type EventScan,
   newScan,
   scanEventLine,
-  scanEventBytes,
+  scanEventBytesMemo,
+  newTaskMemo,
   skipBlanks,
   blankIn,
   at,
@@ -241,6 +242,7 @@ export class FtraceConverter {
   private curTask = '';
   private curCpu = 0;
   private readonly sc: EventScan = newScan();
+  private readonly taskMemo = newTaskMemo();
   /** the fields of the lock event being read (bytes) */
   private readonly lf = { trylock: false, read: false, nameAt: 0, nameEnd: 0 };
 
@@ -390,7 +392,11 @@ export class FtraceConverter {
   private byteLine(b: Buffer, dv: DataView, start: number, end: number, lineNo: number): void {
     this.lines++;
     const sc = this.sc;
-    if (start === end || b[start] === 35 /* # */ || !scanEventBytes(b, dv, start, end, sc)) {
+    if (
+      start === end ||
+      b[start] === 35 /* # */ ||
+      !scanEventBytesMemo(b, dv, start, end, sc, this.taskMemo)
+    ) {
       this.otherLine(latin1(b, start, end), lineNo);
       return;
     }

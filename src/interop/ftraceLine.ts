@@ -7,6 +7,7 @@
  *
  * Every scan is linear in the line's length (file input is hostile).
  */
+import { sameBytes } from './byteKeys';
 
 /** The columns of one event line. */
 export interface EventLine {
@@ -469,15 +470,96 @@ export function scanEventBytes(
   end: number,
   out: EventScan,
 ): boolean {
+  return scanBytes(b, dv, start, end, out) >= 0;
+}
+
+/** scanEventBytes, returning where the task columns end (after the CPU's `]`), or -1. */
+function scanBytes(
+  b: Uint8Array,
+  dv: DataView,
+  start: number,
+  end: number,
+  out: EventScan,
+): number {
   const first = skipBlanks(b, dv, start, end);
   for (let dash = dashIn(b, dv, first + 1, end); dash >= 0; dash = dashIn(b, dv, dash + 1, end)) {
     const after = taskColumnsB(b, dash, end, out);
     if (after < 0 || !eventColumnsB(b, dv, after, end, out)) continue;
     out.commStart = first;
     out.dash = dash;
+    return after;
+  }
+  return -1;
+}
+
+/**
+ * The task columns (`  comm-pid [(tgid)] [cpu]`, from the line's start) of the last line
+ * scanEventBytesMemo read in full, and what they said, relative to the line's start.
+ */
+export interface TaskMemo {
+  readonly bytes: Uint8Array;
+  readonly dv: DataView;
+  /** 0: none */
+  len: number;
+  commStart: number;
+  dash: number;
+  pid: number;
+  cpu: number;
+}
+
+/** Task columns longer than this are not remembered (a hostile line costs no copy). */
+const MEMO_BYTES = 128;
+
+export const newTaskMemo = (): TaskMemo => {
+  const bytes = new Uint8Array(MEMO_BYTES);
+  return { bytes, dv: new DataView(bytes.buffer), len: 0, commStart: 0, dash: 0, pid: 0, cpu: 0 };
+};
+
+/**
+ * scanEventBytes, reading the task columns of a line that starts with the same bytes as
+ * the last line read in full (a task's events come in runs) by comparing them, four bytes
+ * at a time. Same result: the `-` that ended the memo's comm is the first whose columns
+ * all follow there, since a failed try at an earlier `-` reads no byte past the next `-`
+ * (no column it reads holds one, bar a tgid, which ends before the `[`), and the CPU's
+ * `]` ends what the successful try reads before the event columns. If the event columns
+ * after the memo's do not read, the line is scanned in full.
+ */
+export function scanEventBytesMemo(
+  b: Uint8Array,
+  dv: DataView,
+  start: number,
+  end: number,
+  out: EventScan,
+  memo: TaskMemo,
+): boolean {
+  const m = memo.len;
+  if (
+    m > 0 &&
+    start + m <= end &&
+    sameBytes(memo.dv, memo.bytes, 0, dv, b, start, m) &&
+    eventColumnsB(b, dv, start + m, end, out)
+  ) {
+    out.commStart = start + memo.commStart;
+    out.dash = start + memo.dash;
+    out.pid = memo.pid;
+    out.cpu = memo.cpu;
     return true;
   }
-  return false;
+  const after = scanBytes(b, dv, start, end, out);
+  if (after < 0) return false;
+  const len = after - start;
+  if (len > MEMO_BYTES) {
+    memo.len = 0;
+    return true;
+  }
+  const mb = memo.bytes;
+  for (let i = 0; i < len; i++) mb[i] = b[start + i];
+  memo.len = len;
+  memo.commStart = out.commStart - start;
+  memo.dash = out.dash - start;
+  memo.pid = out.pid;
+  memo.cpu = out.cpu;
+  return true;
 }
 
 /** Offset of the first NUL in b[p, p + len), or -1: 4 bytes at a time, exactly where one is. */
