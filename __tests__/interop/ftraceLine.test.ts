@@ -61,6 +61,12 @@ describe('the byte scanner reads what the text scanner reads (kernel/trace/trace
     ['a-1 [0] x', false],
     ['-1 [0] 1.0: e: f', false],
     ['a-b [0] 1.0: e: f', false],
+    // timestamps read four digits at a time: bytes 0x3a-0x3f (`:;<=>?`) are no digits
+    ['a-1 [0] 12345678.12345678: e: f', true],
+    ['a-1 [0] 1234:678.5: e: f', false],
+    ['a-1 [0] 123?5678.5: e: f', false],
+    ['a-1 [0] 12345.123>5678: e: f', false],
+    ['a-1 [0] 1234/678.5: e: f', false],
   ])('%s', (line, ok) => {
     const [okT, t, okB, b] = both(line);
     expect(okT).toBe(ok);
