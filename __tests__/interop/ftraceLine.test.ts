@@ -336,6 +336,24 @@ describe('a file converts as the same text in memory', () => {
     );
   });
 
+  it('long names (past the lookup scratch words) that differ in their last byte stay distinct', async () => {
+    const a = `${'x'.repeat(300)}a`;
+    const b = `${'x'.repeat(300)}b`;
+    const lines = [
+      `t-1 [000] 1.0: lock_acquire: 0xffff888100000000 ${a}`,
+      `t-1 [000] 1.0: lock_acquire: 0xffff888100000000 ${b}`,
+      `t-1 [000] 1.0: lock_release: 0xffff888100000000 ${b}`,
+      `t-1 [000] 1.0: lock_release: 0xffff888100000000 ${a}`,
+      `t-1 [000] 1.0: lock_acquire: 0xffff888100000000 ${a}`,
+    ];
+    const got = await fromFile(lines.join('\n'), 1 << 20);
+    expect(Object.keys(got.locks)).toEqual([`${a}@ffff888100000000`, `${b}@ffff888100000000`]);
+    expect(got.summary.unmatchedReleases).toBe(0);
+    expect(got.events.map((e) => (e.op === 'lock' || e.op === 'unlock' ? e.lock : ''))).toEqual(
+      [a, b, b, a, a].map((n) => `${n}@ffff888100000000`),
+    );
+  });
+
   it('thousands of instances of one name stay distinct locks (the hash table grows)', async () => {
     const lines = [];
     for (let i = 0; i < 5000; i++)
