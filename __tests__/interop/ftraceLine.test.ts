@@ -336,6 +336,45 @@ describe('a file converts as the same text in memory', () => {
     );
   });
 
+  it('property: lock fields repeated many times (remembered whole) read as the first time', async () => {
+    // few distinct fields, so that most lines repeat one met before: releases before any
+    // acquire (unmatched), try/read on kinds that take them and kinds that do not, RCU
+    const fields = fc.constantFrom(
+      'lock_acquire: 0xffff888100000001 &zone->lock',
+      'lock_acquire: 0xffff888100000001 try &zone->lock',
+      'lock_acquire: 0xffff888100000001 try read &zone->lock',
+      'lock_release: 0xffff888100000001 &zone->lock',
+      'lock_acquire: 0xffff888100000002 read tasklist_lock',
+      'lock_acquire: 0xffff888100000002 try read tasklist_lock',
+      'lock_release: 0xffff888100000002 tasklist_lock',
+      'lock_acquire: 0xffffffff82000000 read rcu_read_lock',
+      'lock_release: 0xffffffff82000000 rcu_read_lock',
+      'lock_release: 0xffffffff82000008 rcu_read_lock',
+      'lock_acquire:    0x3 try my_lock ',
+      'lock_release:    0x3 my_lock ',
+      'lock_acquire: 0x4 &mm->mmap_lock',
+      'lock_acquire: 0x4 read &mm->mmap_lock',
+      'lock_release: 0x4 &mm->mmap_lock',
+      'lock_release: 0x4 bad\u0001name',
+      'lock_acquire: 0x5',
+      'lock_release: zz y',
+    );
+    const line = fc
+      .tuple(fc.constantFrom('a-1', 'b-2', 'a-3'), fc.integer({ min: 0, max: 1 }), fields)
+      .map(([t, cpu, f]) => `${t} [00${cpu}] 1.5: ${f}`);
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 80 }), async (ls) => {
+        const text = `${ls.join('\n')}\n# end`;
+        const mem = ftraceToTrace(text);
+        const got = await fromFile(text, 1 << 20);
+        expect(JSON.stringify(got.events)).toBe(JSON.stringify(mem.trace.events));
+        expect(got.summary).toEqual(mem.summary);
+        expect(got.locks).toEqual(mem.trace.locks);
+      }),
+      runs(60, 0x7a11),
+    );
+  });
+
   it('long names (past the lookup scratch words) that differ in their last byte stay distinct', async () => {
     const a = `${'x'.repeat(300)}a`;
     const b = `${'x'.repeat(300)}b`;
