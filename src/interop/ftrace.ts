@@ -15,8 +15,9 @@
  * length converts in memory that grows with tasks and lock instances, not lines.
  *
  * A file is read once, each line in place (ftraceLine.ts): an ASCII chunk as its bytes,
- * undecoded, a lock met before found by a hash of its bytes, so that most lines make no
- * string at all; other chunks are decoded (strict UTF-8) and read as text, the same way.
+ * undecoded, a lock met before found by a hash of its bytes (the whole fields of a lock
+ * event line met before: one lookup), so that most lines make no string at all; other
+ * chunks are decoded (strict UTF-8) and read as text, the same way.
  */
 import type { KernelOptions } from '../core/config';
 import { validateEvent } from '../trace/ops';
