@@ -234,9 +234,9 @@ export class FtraceConverter {
   private readonly byBytes = new ByteKeys<Instance>();
   /**
    * lock_acquire / lock_release fields met before (`<addr> [try ][read ]<name>`, the bytes
-   * from after the event's name to the end of the line) → what they say: one lookup of
-   * the whole tail instead of reading the address, the flags and the name and looking up
-   * the instance (a trace repeats few tails many times)
+   * from the first non-blank after the event's name to the end of the line) → what they
+   * say: one lookup of the whole tail instead of reading the address, the flags and the
+   * name and looking up the instance (a trace repeats few tails many times)
    */
   private readonly acquireTails = new ByteKeys<LockTail>();
   private readonly releaseTails = new ByteKeys<LockTail>();
@@ -652,7 +652,8 @@ export class FtraceConverter {
     task: Task,
     lineNo: number,
   ): void {
-    const from = this.sc.fields;
+    // the fields from their first non-blank: all that the reading below depends on
+    const from = skipBlanks(b, dv, this.sc.fields, end);
     const tails = acquire ? this.acquireTails : this.releaseTails;
     const t = end - from <= MAX_TAIL_BYTES ? tails.get(dv, b, from, end - from, end, 0) : undefined;
     if (t !== undefined) {
@@ -661,7 +662,7 @@ export class FtraceConverter {
       else this.release(task, t.it, '');
       return;
     }
-    let a = skipBlanks(b, dv, from, end);
+    let a = from;
     if (a + 1 < end && b[a] === 48 && (b[a + 1] | 32) === 120 /* 0x */) a += 2;
     const lf = this.lf;
     // Most lines name a lock met before: its address ends at a blank, and its digits were
