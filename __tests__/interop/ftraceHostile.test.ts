@@ -146,6 +146,27 @@ describe('the line reader', () => {
     await expect(checkFtraceFile(f, { maxLineLength: 1000 })).rejects.toBeInstanceOf(InteropError);
   });
 
+  it('reads every line of a file in small chunks (two buffers read in turn), and a callback throw rejects with it', async () => {
+    const text = Array.from({ length: 300 }, (_, i) => `line ${i} ${'y'.repeat(i % 37)}`);
+    const f = file(`${text.join('\r\n')}\n`);
+    for (const chunkSize of [1, 7, 64, 1 << 20]) {
+      const got: string[] = [];
+      await expect(forEachLine(f, (l) => got.push(l), { chunkSize })).resolves.toBe(300);
+      expect(got).toEqual(text);
+    }
+    // thrown while the next chunk is being read: that read ends first, then the rejection
+    const boom = new Error('boom');
+    await expect(
+      forEachLine(
+        f,
+        (_l, n) => {
+          if (n === 100) throw boom;
+        },
+        { chunkSize: 64 },
+      ),
+    ).rejects.toBe(boom);
+  });
+
   it('invalid UTF-8 is a located error, not U+FFFD', async () => {
     const f = file(Buffer.concat([Buffer.from('ok\nA'), Buffer.from([0xff]), Buffer.from('\n')]));
     await expect(forEachLine(f, () => {})).rejects.toThrow(/:2:2: found invalid UTF-8 \(\\xff\)/);

@@ -15,6 +15,8 @@ import {
   newScan,
   readEventLine,
   scanEventBytes,
+  scanEventBytesMemo,
+  newTaskMemo,
   scanEventLine,
   type EventScan,
 } from '../../src/interop/ftraceLine';
@@ -59,6 +61,12 @@ describe('the byte scanner reads what the text scanner reads (kernel/trace/trace
     ['a-1 [0] x', false],
     ['-1 [0] 1.0: e: f', false],
     ['a-b [0] 1.0: e: f', false],
+    // timestamps read four digits at a time: bytes 0x3a-0x3f (`:;<=>?`) are no digits
+    ['a-1 [0] 12345678.12345678: e: f', true],
+    ['a-1 [0] 1234:678.5: e: f', false],
+    ['a-1 [0] 123?5678.5: e: f', false],
+    ['a-1 [0] 12345.123>5678: e: f', false],
+    ['a-1 [0] 1234/678.5: e: f', false],
   ])('%s', (line, ok) => {
     const [okT, t, okB, b] = both(line);
     expect(okT).toBe(ok);
@@ -106,6 +114,112 @@ describe('the byte scanner reads what the text scanner reads (kernel/trace/trace
         if (okT) expect(b).toEqual(t);
       }),
       runs(300, 0xb17e),
+    );
+  });
+});
+
+describe('the byte scanner with its task-columns memo reads what it reads without', () => {
+  /** Each line scanned in one buffer, as in a chunk: [ok, scan] with the memo and without. */
+  function scanAll(lines: string[]): [boolean, EventScan][][] {
+    const buf = ascii(lines.join('\n'));
+    const dv = view(buf);
+    const memo = newTaskMemo();
+    const out: [boolean, EventScan][][] = [];
+    let start = 0;
+    for (const line of lines) {
+      const end = start + line.length;
+      const m = newScan();
+      const p = newScan();
+      const okM = scanEventBytesMemo(buf, dv, start, end, m, memo);
+      const okP = scanEventBytes(buf, dv, start, end, p);
+      out.push([
+        [okM, m],
+        [okP, p],
+      ]);
+      start = end + 1;
+    }
+    return out;
+  }
+  const expectSame = (lines: string[]) => {
+    for (const [[okM, m], [okP, p]] of scanAll(lines)) {
+      expect(okM).toBe(okP);
+      if (okP) expect(m).toEqual(p);
+    }
+  };
+
+  it.each([
+    [
+      'the same task columns, then an earlier `-` whose columns now follow',
+      ['a-1 [0] x-2 [1] 1.0: e: f', 'a-1 [0] x-2 [1] 1.0: e: g', 'a-1 [0] 2.0: e: f'],
+    ],
+    [
+      'a prefix of the memo that is a line of its own, then a longer pid',
+      ['  bash-12 [003] 1.0: lock_acquire: 0x1 a', '  bash-12 [003]', '  bash-123 [003] 1.0: e:'],
+    ],
+    [
+      'same columns, event columns that do not read, then a later `-` that does',
+      ['a-1 [0] 1.0: e: f', 'a-1 [0] zz-2 [1] 1.0: e: f', 'a-1 [0] zz-2 [1] x'],
+    ],
+    [
+      'the same bytes but the last: the CPU column does not end',
+      ['a-1 [1] 1.0: e: f', 'a-1 [1x 1.0: e: f', 'b-1 [1] 1.0: e: f', 'a-1 [1] 1.0: e: f'],
+    ],
+    [
+      'a tgid, flags, a comm with blanks and dashes',
+      [
+        'Web Content-77 (   77) [300] d..1. 1.0: irq_handler_entry: irq=1 name=x',
+        'Web Content-77 (   77) [300] .... 1.5: irq_handler_exit: irq=1 ret=handled',
+        'kworker/u8:3-events-1234 [000] 200.5: lock:lock_release: 0x1 b',
+        'kworker/u8:3-events-1234 [000] 200.6: lock:lock_release: 0x1 b',
+      ],
+    ],
+  ])('%s', (_, lines) => expectSame(lines));
+
+  it('property: runs of lines that share their first pieces scan alike', () => {
+    const piece = fc.constantFrom(
+      ' ',
+      '-',
+      '1',
+      '42',
+      '[',
+      ']',
+      '[001]',
+      '(',
+      ')',
+      '( 7)',
+      'a',
+      '.',
+      ':',
+      'd..1.',
+      '100.5: ',
+      'lock_acquire: ',
+      'lock_release:',
+      'e:',
+      ' 1.0: e: f',
+      '\t',
+      '0x1f ',
+    );
+    const pieces = fc.array(piece, { maxLength: 12 });
+    // lines that share their first pieces, then often task columns differing in a byte or two
+    const columns = fc
+      .tuple(
+        fc.constantFrom('a', 'a-1', 'b', ''),
+        fc.constantFrom('1', '12', '2', ''),
+        fc.constantFrom('[0]', '[01]', '[1', '[0x', '( 7) [0]', '[0]x'),
+        fc.constantFrom(' 1.0: e: f', ' 1.0:', ' ', ''),
+      )
+      .map(([comm, pid, cpu, ev]) => `${comm}-${pid} ${cpu}${ev}`);
+    const line = fc.tuple(fc.nat(), fc.option(columns), pieces);
+    fc.assert(
+      fc.property(
+        fc.array(pieces, { minLength: 1, maxLength: 3 }),
+        fc.array(line, { minLength: 1, maxLength: 30 }),
+        (heads, lines) =>
+          expectSame(
+            lines.map(([h, c, t]) => `${heads[h % heads.length].join('')}${c ?? ''}${t.join('')}`),
+          ),
+      ),
+      runs(300, 0x3e30),
     );
   });
 });
@@ -219,6 +333,63 @@ describe('a file converts as the same text in memory', () => {
         },
       ),
       runs(60, nonAscii ? 0xa5c1 : 0xa5c0),
+    );
+  });
+
+  it('property: lock fields repeated many times (remembered whole) read as the first time', async () => {
+    // few distinct fields, so that most lines repeat one met before: releases before any
+    // acquire (unmatched), try/read on kinds that take them and kinds that do not, RCU
+    const fields = fc.constantFrom(
+      'lock_acquire: 0xffff888100000001 &zone->lock',
+      'lock_acquire: 0xffff888100000001 try &zone->lock',
+      'lock_acquire: 0xffff888100000001 try read &zone->lock',
+      'lock_release: 0xffff888100000001 &zone->lock',
+      'lock_acquire: 0xffff888100000002 read tasklist_lock',
+      'lock_acquire: 0xffff888100000002 try read tasklist_lock',
+      'lock_release: 0xffff888100000002 tasklist_lock',
+      'lock_acquire: 0xffffffff82000000 read rcu_read_lock',
+      'lock_release: 0xffffffff82000000 rcu_read_lock',
+      'lock_release: 0xffffffff82000008 rcu_read_lock',
+      'lock_acquire:    0x3 try my_lock ',
+      'lock_release:    0x3 my_lock ',
+      'lock_acquire: 0x4 &mm->mmap_lock',
+      'lock_acquire: 0x4 read &mm->mmap_lock',
+      'lock_release: 0x4 &mm->mmap_lock',
+      'lock_release: 0x4 bad\u0001name',
+      'lock_acquire: 0x5',
+      'lock_release: zz y',
+    );
+    const line = fc
+      .tuple(fc.constantFrom('a-1', 'b-2', 'a-3'), fc.integer({ min: 0, max: 1 }), fields)
+      .map(([t, cpu, f]) => `${t} [00${cpu}] 1.5: ${f}`);
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 80 }), async (ls) => {
+        const text = `${ls.join('\n')}\n# end`;
+        const mem = ftraceToTrace(text);
+        const got = await fromFile(text, 1 << 20);
+        expect(JSON.stringify(got.events)).toBe(JSON.stringify(mem.trace.events));
+        expect(got.summary).toEqual(mem.summary);
+        expect(got.locks).toEqual(mem.trace.locks);
+      }),
+      runs(60, 0x7a11),
+    );
+  });
+
+  it('long names (past the lookup scratch words) that differ in their last byte stay distinct', async () => {
+    const a = `${'x'.repeat(300)}a`;
+    const b = `${'x'.repeat(300)}b`;
+    const lines = [
+      `t-1 [000] 1.0: lock_acquire: 0xffff888100000000 ${a}`,
+      `t-1 [000] 1.0: lock_acquire: 0xffff888100000000 ${b}`,
+      `t-1 [000] 1.0: lock_release: 0xffff888100000000 ${b}`,
+      `t-1 [000] 1.0: lock_release: 0xffff888100000000 ${a}`,
+      `t-1 [000] 1.0: lock_acquire: 0xffff888100000000 ${a}`,
+    ];
+    const got = await fromFile(lines.join('\n'), 1 << 20);
+    expect(Object.keys(got.locks)).toEqual([`${a}@ffff888100000000`, `${b}@ffff888100000000`]);
+    expect(got.summary.unmatchedReleases).toBe(0);
+    expect(got.events.map((e) => (e.op === 'lock' || e.op === 'unlock' ? e.lock : ''))).toEqual(
+      [a, b, b, a, a].map((n) => `${n}@ffff888100000000`),
     );
   });
 

@@ -41,89 +41,119 @@ export function sameBytes(
   return true;
 }
 
-const grown = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-  const g = new Int32Array(a.length * 2);
+const grown = (a: Int32Array<ArrayBuffer>, min: number): Int32Array<ArrayBuffer> => {
+  let n = a.length * 2;
+  while (n < min) n *= 2;
+  const g = new Int32Array(n);
   g.set(a);
   return g;
 };
 
-export class ByteKeys<T> {
-  /** key index + 1 per slot, 0 for a free one */
-  private slots = new Int32Array(256);
-  private hashes = new Int32Array(64);
-  /** where each key's bytes start in the pool, and its two parts' lengths */
-  private offs = new Int32Array(64);
-  private firstLens = new Int32Array(64);
-  private lens = new Int32Array(64);
-  private readonly values: T[] = [];
-  private pool = new Uint8Array(4096);
-  private poolDv = new DataView(this.pool.buffer);
-  private used = 0;
-  private readonly seed = (Math.random() * 0x7fffffff) | 0;
+/** Words a part of `n` bytes takes: its full words, then its last 1-3 bytes in one. */
+const words = (n: number): number => (n + 3) >> 2;
 
-  /** The hash of the key b[p1, p1 + n1), b[p2, p2 + n2) (`dv` views b). */
-  hash(dv: DataView, b: Uint8Array, p1: number, n1: number, p2: number, n2: number): number {
-    const h = mixBytes(dv, b, p1, n1, this.seed);
-    return fmix(mixBytes(dv, b, p2, n2, Math.imul(h ^ 0x20, FNV)));
-  }
+/** Longest key (in words) whose words the scratch array keeps; a longer one gets its own. */
+const SCRATCH_WORDS = 64;
+
+export class ByteKeys<T> {
+  /** per slot: the key's hash and where its record starts + 1 (0: a free slot), side by side */
+  private slots = new Int32Array(2 * 256);
+  /**
+   * per key, one record: its index in `values`, its two parts' lengths in bytes, then each
+   * part's words (the last one zero-padded): what a lookup reads after the slot is in
+   * one run of memory
+   */
+  private recs = new Int32Array(1024);
+  private used = 0;
+  private readonly values: T[] = [];
+  /** the words of the key being looked up */
+  private readonly scratch = new Int32Array(SCRATCH_WORDS);
+  private readonly seed = (Math.random() * 0x7fffffff) | 0;
 
   /** The value of the key b[p1, p1 + n1), b[p2, p2 + n2), if it was added. */
   get(dv: DataView, b: Uint8Array, p1: number, n1: number, p2: number, n2: number): T | undefined {
-    const h = this.hash(dv, b, p1, n1, p2, n2);
+    const w1 = words(n1);
+    const nw = w1 + words(n2);
+    const key = nw <= SCRATCH_WORDS ? this.scratch : new Int32Array(nw);
+    let h = loadWords(dv, b, p1, n1, key, 0, this.seed);
+    h = fmix(loadWords(dv, b, p2, n2, key, w1, Math.imul(h ^ 0x20, FNV)));
     const slots = this.slots;
-    const mask = slots.length - 1;
+    const mask = (slots.length >> 1) - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const s = slots[i];
+      const s = slots[2 * i + 1];
       if (s === 0) return undefined;
-      const k = s - 1;
-      if (this.hashes[k] !== h || this.firstLens[k] !== n1 || this.lens[k] !== n1 + n2) continue;
-      const off = this.offs[k];
-      if (
-        sameBytes(this.poolDv, this.pool, off, dv, b, p1, n1) &&
-        sameBytes(this.poolDv, this.pool, off + n1, dv, b, p2, n2)
-      )
-        return this.values[k];
+      if (slots[2 * i] !== h) continue;
+      const r = s - 1;
+      const recs = this.recs;
+      if (recs[r + 1] !== n1 || recs[r + 2] !== n2) continue;
+      let j = 0;
+      while (j < nw && recs[r + 3 + j] === key[j]) j++;
+      if (j === nw) return this.values[recs[r]];
     }
   }
 
   /** Add the key `first`, `second` (ASCII text, not in the table yet) with its value. */
   add(first: string, second: string, value: T): void {
     const n1 = first.length;
-    const n = n1 + second.length;
-    while (this.used + n > this.pool.length) {
-      const p = new Uint8Array(this.pool.length * 2);
-      p.set(this.pool);
-      this.pool = p;
-      this.poolDv = new DataView(p.buffer);
-    }
-    const off = this.used;
-    for (let i = 0; i < n1; i++) this.pool[off + i] = first.charCodeAt(i);
-    for (let i = n1; i < n; i++) this.pool[off + i] = second.charCodeAt(i - n1);
-    this.used += n;
+    const n2 = second.length;
+    const w1 = words(n1);
+    const nw = w1 + words(n2);
+    const r = this.used;
+    this.used = r + 3 + nw;
+    if (this.used > this.recs.length) this.recs = grown(this.recs, this.used);
+    const recs = this.recs;
     const k = this.values.length;
-    if (k === this.hashes.length) {
-      this.hashes = grown(this.hashes);
-      this.offs = grown(this.offs);
-      this.firstLens = grown(this.firstLens);
-      this.lens = grown(this.lens);
-    }
-    this.hashes[k] = this.hash(this.poolDv, this.pool, off, n1, off + n1, n - n1);
-    this.offs[k] = off;
-    this.firstLens[k] = n1;
-    this.lens[k] = n;
     this.values.push(value);
+    recs[r] = k;
+    recs[r + 1] = n1;
+    recs[r + 2] = n2;
+    const bytes = Buffer.from(first + second, 'latin1');
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const key = recs.subarray(r + 3, r + 3 + nw);
+    let h = loadWords(dv, bytes, 0, n1, key, 0, this.seed);
+    h = fmix(loadWords(dv, bytes, n1, n2, key, w1, Math.imul(h ^ 0x20, FNV)));
     // at most half full: probe runs stay short
-    if ((k + 1) * 2 > this.slots.length) {
-      this.slots = new Int32Array(this.slots.length * 2);
-      for (let j = 0; j < k; j++) this.place(j);
+    if ((k + 1) * 4 > this.slots.length) {
+      const old = this.slots;
+      this.slots = new Int32Array(old.length * 2);
+      for (let j = 1; j < old.length; j += 2) if (old[j] !== 0) this.place(old[j - 1], old[j]);
     }
-    this.place(k);
+    this.place(h, r + 1);
   }
 
-  private place(k: number): void {
-    const mask = this.slots.length - 1;
-    let i = this.hashes[k] & mask;
-    while (this.slots[i] !== 0) i = (i + 1) & mask;
-    this.slots[i] = k + 1;
+  private place(h: number, s: number): void {
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
+    let i = h & mask;
+    while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+    slots[2 * i] = h;
+    slots[2 * i + 1] = s;
   }
+}
+
+/**
+ * b[p, p + n) as words into key[at...] (the last 1-3 bytes zero-padded in one), mixed
+ * into h as FNV-1a over words: the hash of what the comparison will read.
+ */
+function loadWords(
+  dv: DataView,
+  b: Uint8Array,
+  p: number,
+  n: number,
+  key: Int32Array,
+  at: number,
+  h: number,
+): number {
+  for (; n >= 4; p += 4, n -= 4, at++) {
+    const w = dv.getInt32(p, true);
+    key[at] = w;
+    h = Math.imul(h ^ w, FNV);
+  }
+  if (n > 0) {
+    let w = 0;
+    for (let i = n - 1; i >= 0; i--) w = (w << 8) | b[p + i];
+    key[at] = w;
+    h = Math.imul(h ^ w, FNV);
+  }
+  return h;
 }

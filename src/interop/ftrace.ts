@@ -15,8 +15,9 @@
  * length converts in memory that grows with tasks and lock instances, not lines.
  *
  * A file is read once, each line in place (ftraceLine.ts): an ASCII chunk as its bytes,
- * undecoded, a lock met before found by a hash of its bytes, so that most lines make no
- * string at all; other chunks are decoded (strict UTF-8) and read as text, the same way.
+ * undecoded, a lock met before found by a hash of its bytes (the whole fields of a lock
+ * event line met before: one lookup), so that most lines make no string at all; other
+ * chunks are decoded (strict UTF-8) and read as text, the same way.
  */
 import type { KernelOptions } from '../core/config';
 import { validateEvent } from '../trace/ops';
@@ -37,7 +38,8 @@ import {
   type EventScan,
   newScan,
   scanEventLine,
-  scanEventBytes,
+  scanEventBytesMemo,
+  newTaskMemo,
   skipBlanks,
   blankIn,
   at,
@@ -158,6 +160,20 @@ interface Instance {
   readonly noReadTry: boolean;
 }
 
+/** What the fields of a lock event line say, once read: its instance and flags. */
+interface LockTail {
+  readonly it: Instance;
+  readonly trylock: boolean;
+  readonly read: boolean;
+}
+
+/**
+ * Tails remembered, and the longest remembered: the memory they take stays bounded
+ * whatever the file (a hostile one could vary its blanks forever).
+ */
+const MAX_TAILS = 1 << 16;
+const MAX_TAIL_BYTES = 256;
+
 /** What irq_handler_entry says: the handler's name ('' if none), irq number (-1 if none). */
 interface IrqFields {
   readonly name: string;
@@ -216,6 +232,15 @@ export class FtraceConverter {
   private readonly byKey = new Map<string, Instance>();
   /** the same instances (ASCII keys) by their bytes, for lines read as bytes */
   private readonly byBytes = new ByteKeys<Instance>();
+  /**
+   * lock_acquire / lock_release fields met before (`<addr> [try ][read ]<name>`, the bytes
+   * from the first non-blank after the event's name to the end of the line) → what they
+   * say: one lookup of the whole tail instead of reading the address, the flags and the
+   * name and looking up the instance (a trace repeats few tails many times)
+   */
+  private readonly acquireTails = new ByteKeys<LockTail>();
+  private readonly releaseTails = new ByteKeys<LockTail>();
+  private tailCount = 0;
   private readonly irqCache = new Array<IrqCacheEntry | undefined>(64).fill(undefined);
   private readonly seed = (Math.random() * 0x7fffffff) | 0;
   private readonly cpus: (CpuState | undefined)[] = [];
@@ -241,6 +266,7 @@ export class FtraceConverter {
   private curTask = '';
   private curCpu = 0;
   private readonly sc: EventScan = newScan();
+  private readonly taskMemo = newTaskMemo();
   /** the fields of the lock event being read (bytes) */
   private readonly lf = { trylock: false, read: false, nameAt: 0, nameEnd: 0 };
 
@@ -390,7 +416,11 @@ export class FtraceConverter {
   private byteLine(b: Buffer, dv: DataView, start: number, end: number, lineNo: number): void {
     this.lines++;
     const sc = this.sc;
-    if (start === end || b[start] === 35 /* # */ || !scanEventBytes(b, dv, start, end, sc)) {
+    if (
+      start === end ||
+      b[start] === 35 /* # */ ||
+      !scanEventBytesMemo(b, dv, start, end, sc, this.taskMemo)
+    ) {
       this.otherLine(latin1(b, start, end), lineNo);
       return;
     }
@@ -622,7 +652,17 @@ export class FtraceConverter {
     task: Task,
     lineNo: number,
   ): void {
-    let a = skipBlanks(b, dv, this.sc.fields, end);
+    // the fields from their first non-blank: all that the reading below depends on
+    const from = skipBlanks(b, dv, this.sc.fields, end);
+    const tails = acquire ? this.acquireTails : this.releaseTails;
+    const t = end - from <= MAX_TAIL_BYTES ? tails.get(dv, b, from, end - from, end, 0) : undefined;
+    if (t !== undefined) {
+      this.lockEvents++;
+      if (acquire) this.acquire(task, t.it, t.trylock, t.read);
+      else this.release(task, t.it, '');
+      return;
+    }
+    let a = from;
     if (a + 1 < end && b[a] === 48 && (b[a + 1] | 32) === 120 /* 0x */) a += 2;
     const lf = this.lf;
     // Most lines name a lock met before: its address ends at a blank, and its digits were
@@ -646,14 +686,17 @@ export class FtraceConverter {
       }
     }
     this.lockEvents++;
-    if (acquire)
-      this.acquire(
-        task,
-        k ?? this.declare(latin1(b, lf.nameAt, lf.nameEnd), latin1(b, a, addrEnd)),
-        lf.trylock,
-        lf.read,
-      );
-    else this.release(task, k, k ? '' : latin1(b, lf.nameAt, lf.nameEnd));
+    const { trylock, read } = lf;
+    if (acquire) {
+      const it = k ?? this.declare(latin1(b, lf.nameAt, lf.nameEnd), latin1(b, a, addrEnd));
+      this.acquire(task, it, trylock, read);
+      k = it;
+    } else this.release(task, k, k ? '' : latin1(b, lf.nameAt, lf.nameEnd));
+    // the same bytes read the same way next time: an instance, once declared, stays
+    if (k !== undefined && end - from <= MAX_TAIL_BYTES && this.tailCount < MAX_TAILS) {
+      this.tailCount++;
+      tails.add(latin1(b, from, end), '', { it: k, trylock, read });
+    }
   }
 
   /**

@@ -7,6 +7,7 @@
  *
  * Every scan is linear in the line's length (file input is hostile).
  */
+import { sameBytes } from './byteKeys';
 
 /** The columns of one event line. */
 export interface EventLine {
@@ -54,10 +55,17 @@ export const newScan = (): EventScan => ({
   fields: 0,
 });
 
-export const isWs = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
-export const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-export const isWord = (c: number): boolean =>
-  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95;
+// Function declarations, not exported arrow constants: CommonJS output calls an exported
+// constant through the exports object (`(0, exports.isWs)(c)`), a load on every byte.
+export function isWs(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+export function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+export function isWord(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95;
+}
 /** What String.prototype.trim removes and regex `\s` matches (WhiteSpace, LineTerminator). */
 const isJsSpace = (c: number): boolean =>
   c < 128
@@ -76,7 +84,9 @@ const FLAG_CHARS = new Uint8Array(128);
 for (const ch of '.dDXNnpLbBhsHzZ0123456789abcdef') FLAG_CHARS[ch.charCodeAt(0)] = 1;
 
 /** The character at i of a line ending at `end`, or -1 past it (the next line is not this one). */
-export const at = (s: string, i: number, end: number): number => (i < end ? s.charCodeAt(i) : -1);
+export function at(s: string, i: number, end: number): number {
+  return i < end ? s.charCodeAt(i) : -1;
+}
 
 export function skipWs(s: string, i: number, end: number): number {
   while (i < end && isWs(s.charCodeAt(i))) i++;
@@ -349,7 +359,7 @@ function eventColumnsB(
   // The timestamp first: it cannot be a flags column (that ends in a blank, a timestamp in
   // `:`), so trying it first reads the same line the same way, and reads the timestamp
   // once on lines without flags (`trace-cmd report`).
-  let k = timestampEnd(b, j, end);
+  let k = timestampEnd(b, dv, j, end);
   out.flags = -1;
   if (k < 0) {
     // a 4-5 character token of flag characters followed by a blank is the flags column
@@ -359,7 +369,7 @@ function eventColumnsB(
     out.flags = j;
     out.flagsEnd = f;
     j = skipWsB(b, f, end);
-    k = timestampEnd(b, j, end);
+    k = timestampEnd(b, dv, j, end);
     if (k < 0) return false;
   }
   j = skipWsB(b, k + 1, end);
@@ -408,14 +418,24 @@ function eventColumnsB(
 }
 
 /** `\d+\.\d+:` at b[j]: the offset of its `:`, or -1. */
-function timestampEnd(b: Uint8Array, j: number, end: number): number {
-  let k = j;
-  while (k < end && isDigit(b[k])) k++;
+function timestampEnd(b: Uint8Array, dv: DataView, j: number, end: number): number {
+  let k = digitsEnd(b, dv, j, end);
   if (k === j || atB(b, k, end) !== 46 /* . */) return -1;
   const frac = ++k;
-  while (k < end && isDigit(b[k])) k++;
+  k = digitsEnd(b, dv, k, end);
   if (k === frac || atB(b, k, end) !== 58 /* : */) return -1;
   return k;
+}
+
+/** The end of the run of digits at b[i]: four at a time first (a timestamp has ten or so). */
+function digitsEnd(b: Uint8Array, dv: DataView, i: number, end: number): number {
+  for (; i + 4 <= end; i += 4) {
+    const w = dv.getInt32(i, true);
+    // every byte 0x30-0x3f, and none past 0x39 (adding 6 carries into its high nibble)
+    if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
+  }
+  while (i < end && isDigit(b[i])) i++;
+  return i;
 }
 
 const BYTE_FLAGS = new Uint8Array(256);
@@ -460,15 +480,96 @@ export function scanEventBytes(
   end: number,
   out: EventScan,
 ): boolean {
+  return scanBytes(b, dv, start, end, out) >= 0;
+}
+
+/** scanEventBytes, returning where the task columns end (after the CPU's `]`), or -1. */
+function scanBytes(
+  b: Uint8Array,
+  dv: DataView,
+  start: number,
+  end: number,
+  out: EventScan,
+): number {
   const first = skipBlanks(b, dv, start, end);
   for (let dash = dashIn(b, dv, first + 1, end); dash >= 0; dash = dashIn(b, dv, dash + 1, end)) {
     const after = taskColumnsB(b, dash, end, out);
     if (after < 0 || !eventColumnsB(b, dv, after, end, out)) continue;
     out.commStart = first;
     out.dash = dash;
+    return after;
+  }
+  return -1;
+}
+
+/**
+ * The task columns (`  comm-pid [(tgid)] [cpu]`, from the line's start) of the last line
+ * scanEventBytesMemo read in full, and what they said, relative to the line's start.
+ */
+export interface TaskMemo {
+  readonly bytes: Uint8Array;
+  readonly dv: DataView;
+  /** 0: none */
+  len: number;
+  commStart: number;
+  dash: number;
+  pid: number;
+  cpu: number;
+}
+
+/** Task columns longer than this are not remembered (a hostile line costs no copy). */
+const MEMO_BYTES = 128;
+
+export const newTaskMemo = (): TaskMemo => {
+  const bytes = new Uint8Array(MEMO_BYTES);
+  return { bytes, dv: new DataView(bytes.buffer), len: 0, commStart: 0, dash: 0, pid: 0, cpu: 0 };
+};
+
+/**
+ * scanEventBytes, reading the task columns of a line that starts with the same bytes as
+ * the last line read in full (a task's events come in runs) by comparing them, four bytes
+ * at a time. Same result: the `-` that ended the memo's comm is the first whose columns
+ * all follow there, since a failed try at an earlier `-` reads no byte past the next `-`
+ * (no column it reads holds one, bar a tgid, which ends before the `[`), and the CPU's
+ * `]` ends what the successful try reads before the event columns. If the event columns
+ * after the memo's do not read, the line is scanned in full.
+ */
+export function scanEventBytesMemo(
+  b: Uint8Array,
+  dv: DataView,
+  start: number,
+  end: number,
+  out: EventScan,
+  memo: TaskMemo,
+): boolean {
+  const m = memo.len;
+  if (
+    m > 0 &&
+    start + m <= end &&
+    sameBytes(memo.dv, memo.bytes, 0, dv, b, start, m) &&
+    eventColumnsB(b, dv, start + m, end, out)
+  ) {
+    out.commStart = start + memo.commStart;
+    out.dash = start + memo.dash;
+    out.pid = memo.pid;
+    out.cpu = memo.cpu;
     return true;
   }
-  return false;
+  const after = scanBytes(b, dv, start, end, out);
+  if (after < 0) return false;
+  const len = after - start;
+  if (len > MEMO_BYTES) {
+    memo.len = 0;
+    return true;
+  }
+  const mb = memo.bytes;
+  for (let i = 0; i < len; i++) mb[i] = b[start + i];
+  memo.len = len;
+  memo.commStart = out.commStart - start;
+  memo.dash = out.dash - start;
+  memo.pid = out.pid;
+  memo.cpu = out.cpu;
+  return true;
 }
 
 /** Offset of the first NUL in b[p, p + len), or -1: 4 bytes at a time, exactly where one is. */

@@ -11,7 +11,7 @@
  * copy; anything else is decoded as strict UTF-8, and invalid UTF-8 is a located error
  * rather than U+FFFD (two different names would collide).
  */
-import { createReadStream } from 'fs';
+import { close, open, read } from 'fs';
 import { isAscii } from 'buffer';
 import { InteropError } from './errors';
 
@@ -264,6 +264,12 @@ export function forEachLineRange(
   );
 }
 
+/**
+ * Read the file in chunks into two buffers in turn: the next chunk is read (by libuv's
+ * thread pool) while this one is split, so the reading overlaps the parsing instead of
+ * following it, and no buffer is allocated per chunk. The splitter keeps no chunk bytes
+ * past a push (it copies what it holds), so a buffer can be read into again.
+ */
 function readLines(
   path: string,
   make: () => LineSplitter,
@@ -277,30 +283,39 @@ function readLines(
       reject(asError(e));
       return;
     }
-    const input = createReadStream(path, { highWaterMark: options.chunkSize ?? 1 << 20 });
-    let failed = false;
-    input.on('data', (chunk: string | Buffer) => {
-      if (failed) return;
-      try {
-        splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-      } catch (e) {
-        failed = true;
-        input.destroy();
-        reject(asError(e));
+    const size = options.chunkSize ?? 1 << 20;
+    open(path, 'r', (err, fd) => {
+      if (err) {
+        reject(asError(err));
+        return;
       }
-    });
-    input.on('error', (e) => {
-      failed = true;
-      reject(asError(e));
-    });
-    input.on('end', () => {
-      if (failed) return;
-      try {
-        splitter.end();
-        resolve(splitter.lines);
-      } catch (e) {
-        reject(asError(e));
-      }
+      const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+      let cur = 0;
+      // once the read in flight is done: close, then settle
+      const finish = (e: unknown): void =>
+        close(fd, () => (e === undefined ? resolve(splitter.lines) : reject(asError(e))));
+      let failed: unknown;
+      const onRead = (err: Error | null, n: number): void => {
+        if (failed !== undefined) return finish(failed);
+        if (err) return finish(err);
+        if (n === 0) {
+          try {
+            splitter.end();
+          } catch (e) {
+            return finish(e);
+          }
+          return finish(undefined);
+        }
+        const chunk = bufs[cur].subarray(0, n);
+        cur ^= 1;
+        read(fd, bufs[cur], 0, size, null, onRead);
+        try {
+          splitter.push(chunk);
+        } catch (e) {
+          failed = e;
+        }
+      };
+      read(fd, bufs[cur], 0, size, null, onRead);
     });
   });
 }
