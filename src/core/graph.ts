@@ -89,10 +89,12 @@ export class DepGraph {
   /** classes by position in the topological order */
   private readonly byOrd: LockClass[] = [];
   private gen = 0;
+  /** work arrays, kept at their largest size (never truncated): a search or a reorder allocates nothing once warm */
   private readonly queue: LockClass[] = [];
   private readonly stack: LockClass[] = [];
   private readonly fwd: LockClass[] = [];
   private readonly bwd: LockClass[] = [];
+  private readonly slots: number[] = [];
   /** search parameters, read by the match and skip functions */
   target: LockClass | null = null;
   targetExclusive = false;
@@ -297,7 +299,6 @@ export class DepGraph {
         st[n++] = d;
       }
     }
-    st.length = 0;
   }
 
   /**
@@ -315,20 +316,20 @@ export class DepGraph {
     const st = this.stack;
     const fwd = this.fwd;
     const bwd = this.bwd;
-    fwd.length = 0;
-    bwd.length = 0;
+    let nf = 0;
+    let nb = 0;
     // forward from next, within [lb, ub]
     let n = 0;
     st[n++] = next;
     next.pkGen = gen;
     while (n > 0) {
       const c = st[--n];
-      fwd.push(c);
-      for (const e of c.after) {
-        const d = e.cls;
+      fwd[nf++] = c;
+      const list = c.after;
+      for (let i = 0; i < list.length; i++) {
+        const d = list[i].cls;
         if (d === prev) {
           this.ordered = false;
-          st.length = 0;
           return;
         }
         if (d.pkGen !== gen && d.ord < ub) {
@@ -342,30 +343,52 @@ export class DepGraph {
     prev.pkGen = gen;
     while (n > 0) {
       const c = st[--n];
-      bwd.push(c);
-      for (const e of c.before) {
-        const d = e.cls;
+      bwd[nb++] = c;
+      const list = c.before;
+      for (let i = 0; i < list.length; i++) {
+        const d = list[i].cls;
         if (d.pkGen !== gen && d.ord > lb) {
           d.pkGen = gen;
           st[n++] = d;
         }
       }
     }
-    st.length = 0;
-    const byOrd = (a: LockClass, b: LockClass): number => a.ord - b.ord;
-    bwd.sort(byOrd);
-    fwd.sort(byOrd);
-    const slots: number[] = [];
-    for (const c of bwd) slots.push(c.ord);
-    for (const c of fwd) slots.push(c.ord);
-    slots.sort((a, b) => a - b);
+    // Both sets are usually a handful of classes: sorted in place, and their positions
+    // merged, so that a reorder allocates nothing (a library sort allocates its work
+    // state at every call, and a graph learned in random order reorders often).
+    sortByOrd(fwd, nf);
+    sortByOrd(bwd, nb);
+    const slots = this.slots;
     let i = 0;
-    for (const c of bwd) this.place(c, slots[i++]);
-    for (const c of fwd) this.place(c, slots[i++]);
+    let j = 0;
+    for (let k = 0; k < nb + nf; k++) {
+      slots[k] = j >= nf || (i < nb && bwd[i].ord < fwd[j].ord) ? bwd[i++].ord : fwd[j++].ord;
+    }
+    for (let k = 0; k < nb; k++) this.place(bwd[k], slots[k]);
+    for (let k = 0; k < nf; k++) this.place(fwd[k], slots[nb + k]);
   }
 
   private place(c: LockClass, ord: number): void {
     c.ord = ord;
     this.byOrd[ord] = c;
+  }
+}
+
+/** Sort the first `n` classes of `a` by position: insertion sort for the usual few, else the library's. */
+function sortByOrd(a: LockClass[], n: number): void {
+  if (n > 32) {
+    a.length = n;
+    a.sort((x, y) => x.ord - y.ord);
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const c = a[i];
+    const o = c.ord;
+    let j = i - 1;
+    while (j >= 0 && a[j].ord > o) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = c;
   }
 }
