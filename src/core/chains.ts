@@ -45,10 +45,20 @@ export class ChainCache {
   /** held-lock slots they use (nr_chain_hlocks) */
   hlocks = 0;
 
-  /** The chain `parent` + (cls, read): iterate_chain_key() and the hash only when it is not `parent`'s last extension. */
+  /** The chain `parent` + (cls, read): iterate_chain_key() and the hash only when it is neither `parent`'s last extension nor `cls`'s remembered one-lock chain. */
   extend(parent: ChainNode, cls: LockClass, read: number): ChainNode {
     const n = parent.next;
     if (n !== null && n.cls === cls && n.read === read) return n;
+    // A chain of one lock is also remembered by its class: a context's first
+    // acquisition finds it without the hash when another class began the last chain.
+    const root = parent === this.root;
+    if (root) {
+      const h = cls.headChain;
+      if (h !== null && h.read === read) {
+        parent.next = h;
+        return h;
+      }
+    }
     const key = iterateChainKey(parent.key, hlockId(cls.id, read));
     let c = this.nodes.get(key);
     if (c === undefined) {
@@ -56,6 +66,7 @@ export class ChainCache {
       this.nodes.add(key, c);
     }
     parent.next = c;
+    if (root) cls.headChain = c;
     return c;
   }
 }

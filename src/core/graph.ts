@@ -159,10 +159,10 @@ export class DepGraph {
       const parentXr = parent.bfsOnlyXr;
       for (let i = 0; i < list.length; i++) {
         const e = list[i];
-        const c = e.cls;
+        const c = forward ? e.cls : e.prev;
         if (c.bfsGen === gen) continue;
         c.bfsGen = gen;
-        let dep = e.dep;
+        let dep = forward ? e.dep : e.depb;
         if (parentXr) dep &= ~(DEP_SR_MASK | DEP_SN_MASK);
         if (!dep) continue;
         const xr = !(dep & (DEP_SN_MASK | DEP_EN_MASK));
@@ -251,11 +251,10 @@ export class DepGraph {
     distance: number,
     at: string,
   ): void {
-    const b: Dependency = { cls: prev, dep: depb, distance, at, back: null };
-    const f: Dependency = { cls: next, dep, distance, at, back: b };
-    prev.after.push(f);
-    next.before.push(b);
-    this.edges.add(prev.id * CLASS_ID_SPAN + next.id, f);
+    const d: Dependency = { cls: next, prev, dep, depb, distance, at };
+    prev.after.push(d);
+    next.before.push(d);
+    this.edges.add(prev.id * CLASS_ID_SPAN + next.id, d);
     this.entries += 2;
     if (this.ordered && prev.ord > next.ord) this.reorder(prev, next);
     this.spread(next, prev.usageBehind, true);
@@ -288,7 +287,7 @@ export class DepGraph {
       const c = st[--n];
       const list = forward ? c.after : c.before;
       for (let i = 0; i < list.length; i++) {
-        const d = list[i].cls;
+        const d = forward ? list[i].cls : list[i].prev;
         if (forward) {
           if ((d.usageBehind & bits) === bits) continue;
           d.usageBehind |= bits;
@@ -346,7 +345,7 @@ export class DepGraph {
       bwd[nb++] = c;
       const list = c.before;
       for (let i = 0; i < list.length; i++) {
-        const d = list[i].cls;
+        const d = list[i].prev;
         if (d.pkGen !== gen && d.ord > lb) {
           d.pkGen = gen;
           st[n++] = d;

@@ -3,6 +3,7 @@
  * that is acquired with it; its wait types and lock type are copied from that
  * instance's map and never change afterwards (register_lock_class()).
  */
+import type { ChainNode } from './chains';
 import type { LockType } from './waitType';
 
 /** A lock_class_key: one per lock initialisation site; names the classes it creates. */
@@ -15,16 +16,24 @@ export class LockClassKey {
   ) {}
 }
 
-/** A dependency list entry (struct lock_list): an edge to `cls`. */
+/**
+ * A dependency prev -> next: the kernel's two struct lock_list entries, the one on
+ * prev's locks_after (an edge to `cls`) and the one on next's locks_before (an edge to
+ * `prev`), as one object in both lists. The two entries always carry the same distance
+ * and trace; only their DEP_* bits differ (calc_dep() and calc_depb()).
+ */
 export interface Dependency {
+  /** next: the class the locks_after entry leads to */
   readonly cls: LockClass;
-  /** DEP_{SR,ER,SN,EN} bits seen for this edge, in this list's direction */
+  /** prev: the class the locks_before entry leads to */
+  readonly prev: LockClass;
+  /** DEP_{SR,ER,SN,EN} bits seen for this edge, as the locks_after entry holds them */
   dep: number;
+  /** the same, as the locks_before entry holds them (calc_depb()) */
+  depb: number;
   distance: number;
   /** where the dependency was first recorded (the lock_list trace) */
   readonly at: string;
-  /** the other list's entry of the same dependency (locks_before for a locks_after entry) */
-  back: Dependency | null;
 }
 
 export class LockClass {
@@ -32,9 +41,9 @@ export class LockClass {
   usageMask = 0;
   /** where each usage bit was first set (usage_traces[]) */
   readonly usageAt: string[] = [];
-  /** locks_after: classes taken while this one is held */
+  /** locks_after: classes taken while this one is held (each entry's `cls`) */
   readonly after: Dependency[] = [];
-  /** locks_before: classes held when this one was taken */
+  /** locks_before: classes held when this one was taken (each entry's `prev`) */
   readonly before: Dependency[] = [];
   /** BFS bookkeeping (kept on the class, as the kernel's dep_gen_id, so a search allocates nothing per node) */
   bfsGen = 0;
@@ -48,6 +57,8 @@ export class LockClass {
   usageAhead = 0;
   /** every irq usage bit of this class and the classes that reach it */
   usageBehind = 0;
+  /** the chain of this class alone (ChainCache), last looked up: its read mode may differ */
+  headChain: ChainNode | null = null;
 
   constructor(
     /** class_idx */
