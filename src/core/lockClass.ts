@@ -36,15 +36,30 @@ export interface Dependency {
   readonly at: string;
 }
 
+/** What dependencyList() puts in and takes out again. */
+const NO_DEPENDENCY = {} as Dependency;
+
+/**
+ * An empty dependency list that already holds objects as far as V8 is concerned: a
+ * fresh `[]` holds small integers, and the first push into it changes its elements
+ * kind, which deoptimizes the code that pushes (and every search that reads the lists
+ * and has only seen one kind), and makes the push a library call from then on.
+ */
+function dependencyList(): Dependency[] {
+  const list = [NO_DEPENDENCY];
+  list.pop();
+  return list;
+}
+
 export class LockClass {
   /** usage bits (LOCKF_*) */
   usageMask = 0;
   /** where each usage bit was first set (usage_traces[]) */
   readonly usageAt: string[] = [];
   /** locks_after: classes taken while this one is held (each entry's `cls`) */
-  readonly after: Dependency[] = [];
+  readonly after: Dependency[] = dependencyList();
   /** locks_before: classes held when this one was taken (each entry's `prev`) */
-  readonly before: Dependency[] = [];
+  readonly before: Dependency[] = dependencyList();
   /** BFS bookkeeping (kept on the class, as the kernel's dep_gen_id, so a search allocates nothing per node) */
   bfsGen = 0;
   bfsParent: LockClass | null = null;
