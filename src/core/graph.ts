@@ -192,13 +192,14 @@ export class DepGraph {
     prev: LockClass,
     prevExclusive: boolean,
   ): BfsResult {
-    this.target = prev;
-    this.targetExclusive = prevExclusive;
     let skip: Skip | null = null;
     if (this.ordered && this.exact()) {
       if (prev.ord < next.ord) return null;
       skip = afterTarget;
     }
+    // (set only for a search: storing a pointer costs a write barrier)
+    this.target = prev;
+    this.targetExclusive = prevExclusive;
     return this.bfs(next, nextOnlyXr, true, matchTarget, skip);
   }
 
