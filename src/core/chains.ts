@@ -7,7 +7,13 @@
  * Nodes are still identified by the kernel's chain key (iterate_chain_key()), so two
  * chains the kernel would confuse are one node here too.
  */
-import { hlockId, INITIAL_CHAIN_KEY, iterateChainKey } from './chainKey';
+import {
+  chainKeyHigh,
+  chainKeyLow,
+  hlockId,
+  INITIAL_CHAIN_KEY,
+  iterateChainKeyHalves,
+} from './chainKey';
 import type { LockClass } from './lockClass';
 import { NumberTable } from './numberTable';
 
@@ -29,11 +35,18 @@ export class ChainNode {
   /** the ctxSig() under which this acquisition last passed every check (-1: none) */
   okSig = -1;
 
+  /** the chain key (iterate_chain_key()), as chainKeyHigh() and chainKeyLow() split it */
+  readonly keyHigh: number;
+  readonly keyLow: number;
+
   constructor(
-    readonly key: number,
+    key: number,
     readonly cls: LockClass | null,
     readonly read: number,
-  ) {}
+  ) {
+    this.keyHigh = chainKeyHigh(key);
+    this.keyLow = chainKeyLow(key);
+  }
 }
 
 export class ChainCache {
@@ -59,7 +72,7 @@ export class ChainCache {
         return h;
       }
     }
-    const key = iterateChainKey(parent.key, hlockId(cls.id, read));
+    const key = iterateChainKeyHalves(parent.keyHigh, parent.keyLow, hlockId(cls.id, read));
     let c = this.nodes.get(key);
     if (c === undefined) {
       c = new ChainNode(key, cls, read);
