@@ -4,12 +4,16 @@
  * instance's map and never change afterwards (register_lock_class()).
  */
 import type { ChainNode } from './chains';
+import { LOCK_USAGE_STATES } from './usage';
 import type { LockType } from './waitType';
 
 /** A lock_class_key: one per lock initialisation site; names the classes it creates. */
 export class LockClassKey {
-  /** classes by subclass (key->subkeys + subclass) */
-  readonly subclasses: (LockClass | undefined)[] = [];
+  /**
+   * classes by subclass (key->subkeys + subclass); one slot to start with, for subclass
+   * 0 (a first store into `[]` would allocate seventeen)
+   */
+  readonly subclasses: (LockClass | undefined)[] = new Array<LockClass | undefined>(1);
   constructor(
     readonly id: number,
     readonly name: string,
@@ -54,8 +58,8 @@ function dependencyList(): Dependency[] {
 export class LockClass {
   /** usage bits (LOCKF_*) */
   usageMask = 0;
-  /** where each usage bit was first set (usage_traces[]) */
-  readonly usageAt: string[] = [];
+  /** where each usage bit was first set (usage_traces[]), sized for every bit up front */
+  readonly usageAt: string[] = new Array<string>(LOCK_USAGE_STATES);
   /** locks_after: classes taken while this one is held (each entry's `cls`) */
   readonly after: Dependency[] = dependencyList();
   /** locks_before: classes held when this one was taken (each entry's `prev`) */
