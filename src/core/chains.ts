@@ -79,7 +79,8 @@ export class ChainCache {
       this.nodes.add(key, c);
     }
     parent.next = c;
-    if (root) cls.headChain = c;
+    // (not a node another chain's key collided with: the hash is the authority for those)
+    if (root && c.cls === cls && c.read === read) cls.headChain = c;
     return c;
   }
 }
