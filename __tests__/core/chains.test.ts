@@ -56,3 +56,23 @@ describe('ChainCache.extend', () => {
     expect(seen.size).toBe(3 + 9);
   });
 });
+
+describe('ChainCache.extend on a chain-key collision', () => {
+  it('the colliding node is what the hash gives, and it is not remembered as another chain', () => {
+    // A collision of two 53-bit chain keys, simulated: the hash answers (root, a) with the
+    // node of the chain x, b. The kernel confuses those two chains; (root, b) stays b's own.
+    const cache = new ChainCache();
+    const [a, b, x] = [cls(1), cls(2), cls(3)];
+    const xb = cache.extend(cache.extend(cache.root, x, 0), b, 0);
+    const justB = cache.extend(cache.root, b, 0);
+    expect(justB).not.toBe(xb);
+    const get = jest.spyOn(NumberTable.prototype, 'get').mockReturnValueOnce(xb);
+    try {
+      expect(cache.extend(cache.root, a, 0)).toBe(xb);
+    } finally {
+      get.mockRestore();
+    }
+    expect(cache.extend(cache.root, b, 0)).toBe(justB);
+    expect(cache.root.next).toBe(justB);
+  });
+});

@@ -78,9 +78,12 @@ export class ChainCache {
       c = new ChainNode(key, cls, read);
       this.nodes.add(key, c);
     }
-    parent.next = c;
-    // (not a node another chain's key collided with: the hash is the authority for those)
-    if (root && c.cls === cls && c.read === read) cls.headChain = c;
+    // Remembered only when it is the node of this very chain: a node whose key another
+    // chain's collided with is found through the hash, which is the authority on keys.
+    if (c.cls === cls && c.read === read) {
+      parent.next = c;
+      if (root) cls.headChain = c;
+    }
     return c;
   }
 }
