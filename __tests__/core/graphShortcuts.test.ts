@@ -8,6 +8,7 @@
 import { runs } from '../helpers/fuzz';
 import fc from 'fast-check';
 import { createKernel, type Kernel, type KernelOptions } from '../../src';
+import type { LockClass } from '../../src/core/lockClass';
 import type { LockdepMap } from '../../src/core/lockdepMap';
 
 type Step =
@@ -155,5 +156,85 @@ describe('graph shortcuts: reports identical to the full __bfs() searches (diffe
     g.shortcuts = false;
     expect(g.findCircular(cb, false, ca, true)).toBeNull();
     expect(bfs).toHaveBeenCalledTimes(1);
+  });
+});
+
+/**
+ * Pearce-Kelly on graphs larger than the 7-lock programs above: dependencies learned
+ * one at a time in random order (lock u; lock v; unlock both, as bench/order.bench.js
+ * builds its DAG), with every read mode, so that reorders move many classes at once and
+ * weak (recursive-read) cycles leave the graph without an order.
+ */
+const WIDE = 40;
+
+function pairs(
+  list: readonly (readonly [number, number, 0 | 1 | 2, 0 | 1 | 2])[],
+  shortcuts: boolean,
+): Kernel {
+  const k = createKernel({ policy: 'collect' });
+  const m = k.machine;
+  m.lockdep.graph.shortcuts = shortcuts;
+  const maps: LockdepMap[] = [];
+  for (let i = 0; i < WIDE; i++) maps.push(k.lockdepMap(`W${i}`, { inner: 'spin' }).map);
+  for (const [u, v, ru, rv] of list) {
+    m.op(() => {
+      m.acquire(maps[u], { read: ru });
+      m.acquire(maps[v], { read: rv });
+      m.release(maps[v]);
+      m.release(maps[u]);
+    });
+  }
+  return k;
+}
+
+/** While an order exists: every dependency between two classes goes forward in it; byOrd inverts ord. */
+function expectTopological(k: Kernel): void {
+  const g = k.machine.lockdep.graph as unknown as { ordered: boolean; byOrd: LockClass[] };
+  const classes = k.machine.lockdep.classes;
+  expect(g.byOrd).toHaveLength(classes.length);
+  for (const c of classes) expect(g.byOrd[c.ord]).toBe(c);
+  if (!g.ordered) return;
+  // (a recursive reader re-taking its own class adds a self-dependency, as the kernel does)
+  for (const c of classes)
+    for (const e of c.after) if (e.cls !== c) expect(c.ord).toBeLessThan(e.cls.ord);
+}
+
+describe('graph shortcuts: the topological order on larger graphs (Pearce-Kelly)', () => {
+  it('stays an order of every dependency, and reports match the full searches', () => {
+    const read = fc.constantFrom(0 as const, 0 as const, 0 as const, 1 as const, 2 as const);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(WIDE - 1), fc.nat(WIDE - 1), read, read), { maxLength: 160 }),
+        (list) => {
+          const fast = pairs(list, true);
+          const full = pairs(list, false);
+          expect(JSON.stringify(fast.violations)).toBe(JSON.stringify(full.violations));
+          expect(fast.stats()).toEqual(full.stats());
+          expectTopological(fast);
+        },
+      ),
+      runs(100, 0x9e7a),
+    );
+  });
+
+  it('a path learned backwards moves the whole path at each step (sets of every size)', () => {
+    // W38 -> W39, W37 -> W38, ...: each new first class is registered last, so each
+    // dependency reorders every class after it; then closing the path is a cycle.
+    const list: [number, number, 0, 0][] = [];
+    for (let i = WIDE - 2; i >= 0; i--) list.push([i, i + 1, 0, 0]);
+    list.push([WIDE - 1, 0, 0, 0]);
+    const fast = pairs(list, true);
+    const full = pairs(list, false);
+    expectTopological(fast);
+    const cycle = fast.violations.find((v) => v.kind === 'circular-dependency');
+    expect(cycle && cycle.kind === 'circular-dependency' && cycle.chain).toHaveLength(WIDE);
+    expect(JSON.stringify(fast.violations)).toBe(JSON.stringify(full.violations));
+    const order = [...fast.machine.lockdep.classes].sort((a, b) => a.ord - b.ord);
+    expect(order.map((c) => c.name)).toEqual(
+      list
+        .slice(0, -1)
+        .map((_, i) => `W${i}`)
+        .concat(`W${WIDE - 1}`),
+    );
   });
 });

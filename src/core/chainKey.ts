@@ -7,11 +7,28 @@ export const INITIAL_CHAIN_KEY = Number.MAX_SAFE_INTEGER;
 const LOW = 0x200000; // 2^21
 
 export function iterateChainKey(key: number, id: number): number {
+  return iterateChainKeyHalves(chainKeyHigh(key), chainKeyLow(key), id);
+}
+
+/**
+ * The key's two halves as iterate_chain_key() mixes them, both small integers (the high
+ * 32 bits as an int32, the low 21 bits): a chain node keeps its key so, where a double
+ * field would cost a heap number per node.
+ */
+export function chainKeyHigh(key: number): number {
   // The same split as floor(key / 2^21) and key % 2^21, without the float modulo (an fmod
   // call in V8): the division by a power of two is exact.
-  const q = Math.floor(key / LOW);
-  let a = q | 0;
-  let b = (key - q * LOW) | 0;
+  return Math.floor(key / LOW) | 0;
+}
+
+export function chainKeyLow(key: number): number {
+  return (key - Math.floor(key / LOW) * LOW) | 0;
+}
+
+/** iterate_chain_key() of the key with halves `high` and `low`. */
+export function iterateChainKeyHalves(high: number, low: number, id: number): number {
+  let a = high;
+  let b = low;
   a = Math.imul(a ^ id, 0x9e3779b1);
   a ^= a >>> 15;
   a = Math.imul(a, 0x85ebca6b) ^ b;

@@ -7,7 +7,13 @@
  * Nodes are still identified by the kernel's chain key (iterate_chain_key()), so two
  * chains the kernel would confuse are one node here too.
  */
-import { hlockId, INITIAL_CHAIN_KEY, iterateChainKey } from './chainKey';
+import {
+  chainKeyHigh,
+  chainKeyLow,
+  hlockId,
+  INITIAL_CHAIN_KEY,
+  iterateChainKeyHalves,
+} from './chainKey';
 import type { LockClass } from './lockClass';
 import { NumberTable } from './numberTable';
 
@@ -29,11 +35,18 @@ export class ChainNode {
   /** the ctxSig() under which this acquisition last passed every check (-1: none) */
   okSig = -1;
 
+  /** the chain key (iterate_chain_key()), as chainKeyHigh() and chainKeyLow() split it */
+  readonly keyHigh: number;
+  readonly keyLow: number;
+
   constructor(
-    readonly key: number,
+    key: number,
     readonly cls: LockClass | null,
     readonly read: number,
-  ) {}
+  ) {
+    this.keyHigh = chainKeyHigh(key);
+    this.keyLow = chainKeyLow(key);
+  }
 }
 
 export class ChainCache {
@@ -45,17 +58,32 @@ export class ChainCache {
   /** held-lock slots they use (nr_chain_hlocks) */
   hlocks = 0;
 
-  /** The chain `parent` + (cls, read): iterate_chain_key() and the hash only when it is not `parent`'s last extension. */
+  /** The chain `parent` + (cls, read): iterate_chain_key() and the hash only when it is neither `parent`'s last extension nor `cls`'s remembered one-lock chain. */
   extend(parent: ChainNode, cls: LockClass, read: number): ChainNode {
     const n = parent.next;
     if (n !== null && n.cls === cls && n.read === read) return n;
-    const key = iterateChainKey(parent.key, hlockId(cls.id, read));
+    // A chain of one lock is also remembered by its class: a context's first
+    // acquisition finds it without the hash when another class began the last chain.
+    const root = parent === this.root;
+    if (root) {
+      const h = cls.headChain;
+      if (h !== null && h.read === read) {
+        parent.next = h;
+        return h;
+      }
+    }
+    const key = iterateChainKeyHalves(parent.keyHigh, parent.keyLow, hlockId(cls.id, read));
     let c = this.nodes.get(key);
     if (c === undefined) {
       c = new ChainNode(key, cls, read);
       this.nodes.add(key, c);
     }
-    parent.next = c;
+    // Remembered only when it is the node of this very chain: a node whose key another
+    // chain's collided with is found through the hash, which is the authority on keys.
+    if (c.cls === cls && c.read === read) {
+      parent.next = c;
+      if (root) cls.headChain = c;
+    }
     return c;
   }
 }

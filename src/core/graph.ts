@@ -89,10 +89,12 @@ export class DepGraph {
   /** classes by position in the topological order */
   private readonly byOrd: LockClass[] = [];
   private gen = 0;
+  /** work arrays, kept at their largest size (never truncated): a search or a reorder allocates nothing once warm */
   private readonly queue: LockClass[] = [];
   private readonly stack: LockClass[] = [];
   private readonly fwd: LockClass[] = [];
   private readonly bwd: LockClass[] = [];
+  private readonly slots: number[] = [];
   /** search parameters, read by the match and skip functions */
   target: LockClass | null = null;
   targetExclusive = false;
@@ -157,10 +159,10 @@ export class DepGraph {
       const parentXr = parent.bfsOnlyXr;
       for (let i = 0; i < list.length; i++) {
         const e = list[i];
-        const c = e.cls;
+        const c = forward ? e.cls : e.prev;
         if (c.bfsGen === gen) continue;
         c.bfsGen = gen;
-        let dep = e.dep;
+        let dep = forward ? e.dep : e.depb;
         if (parentXr) dep &= ~(DEP_SR_MASK | DEP_SN_MASK);
         if (!dep) continue;
         const xr = !(dep & (DEP_SN_MASK | DEP_EN_MASK));
@@ -190,13 +192,14 @@ export class DepGraph {
     prev: LockClass,
     prevExclusive: boolean,
   ): BfsResult {
-    this.target = prev;
-    this.targetExclusive = prevExclusive;
     let skip: Skip | null = null;
     if (this.ordered && this.exact()) {
       if (prev.ord < next.ord) return null;
       skip = afterTarget;
     }
+    // (set only for a search: storing a pointer costs a write barrier)
+    this.target = prev;
+    this.targetExclusive = prevExclusive;
     return this.bfs(next, nextOnlyXr, true, matchTarget, skip);
   }
 
@@ -249,11 +252,10 @@ export class DepGraph {
     distance: number,
     at: string,
   ): void {
-    const b: Dependency = { cls: prev, dep: depb, distance, at, back: null };
-    const f: Dependency = { cls: next, dep, distance, at, back: b };
-    prev.after.push(f);
-    next.before.push(b);
-    this.edges.add(prev.id * CLASS_ID_SPAN + next.id, f);
+    const d: Dependency = { cls: next, prev, dep, depb, distance, at };
+    prev.after.push(d);
+    next.before.push(d);
+    this.edges.add(prev.id * CLASS_ID_SPAN + next.id, d);
     this.entries += 2;
     if (this.ordered && prev.ord > next.ord) this.reorder(prev, next);
     this.spread(next, prev.usageBehind, true);
@@ -286,7 +288,7 @@ export class DepGraph {
       const c = st[--n];
       const list = forward ? c.after : c.before;
       for (let i = 0; i < list.length; i++) {
-        const d = list[i].cls;
+        const d = forward ? list[i].cls : list[i].prev;
         if (forward) {
           if ((d.usageBehind & bits) === bits) continue;
           d.usageBehind |= bits;
@@ -297,7 +299,6 @@ export class DepGraph {
         st[n++] = d;
       }
     }
-    st.length = 0;
   }
 
   /**
@@ -315,20 +316,20 @@ export class DepGraph {
     const st = this.stack;
     const fwd = this.fwd;
     const bwd = this.bwd;
-    fwd.length = 0;
-    bwd.length = 0;
+    let nf = 0;
+    let nb = 0;
     // forward from next, within [lb, ub]
     let n = 0;
     st[n++] = next;
     next.pkGen = gen;
     while (n > 0) {
       const c = st[--n];
-      fwd.push(c);
-      for (const e of c.after) {
-        const d = e.cls;
+      fwd[nf++] = c;
+      const list = c.after;
+      for (let i = 0; i < list.length; i++) {
+        const d = list[i].cls;
         if (d === prev) {
           this.ordered = false;
-          st.length = 0;
           return;
         }
         if (d.pkGen !== gen && d.ord < ub) {
@@ -342,30 +343,52 @@ export class DepGraph {
     prev.pkGen = gen;
     while (n > 0) {
       const c = st[--n];
-      bwd.push(c);
-      for (const e of c.before) {
-        const d = e.cls;
+      bwd[nb++] = c;
+      const list = c.before;
+      for (let i = 0; i < list.length; i++) {
+        const d = list[i].prev;
         if (d.pkGen !== gen && d.ord > lb) {
           d.pkGen = gen;
           st[n++] = d;
         }
       }
     }
-    st.length = 0;
-    const byOrd = (a: LockClass, b: LockClass): number => a.ord - b.ord;
-    bwd.sort(byOrd);
-    fwd.sort(byOrd);
-    const slots: number[] = [];
-    for (const c of bwd) slots.push(c.ord);
-    for (const c of fwd) slots.push(c.ord);
-    slots.sort((a, b) => a - b);
+    // Both sets are usually a handful of classes: sorted in place, and their positions
+    // merged, so that a reorder allocates nothing (a library sort allocates its work
+    // state at every call, and a graph learned in random order reorders often).
+    sortByOrd(fwd, nf);
+    sortByOrd(bwd, nb);
+    const slots = this.slots;
     let i = 0;
-    for (const c of bwd) this.place(c, slots[i++]);
-    for (const c of fwd) this.place(c, slots[i++]);
+    let j = 0;
+    for (let k = 0; k < nb + nf; k++) {
+      slots[k] = j >= nf || (i < nb && bwd[i].ord < fwd[j].ord) ? bwd[i++].ord : fwd[j++].ord;
+    }
+    for (let k = 0; k < nb; k++) this.place(bwd[k], slots[k]);
+    for (let k = 0; k < nf; k++) this.place(fwd[k], slots[nb + k]);
   }
 
   private place(c: LockClass, ord: number): void {
     c.ord = ord;
     this.byOrd[ord] = c;
+  }
+}
+
+/** Sort the first `n` classes of `a` by position: insertion sort for the usual few, else the library's. */
+function sortByOrd(a: LockClass[], n: number): void {
+  if (n > 32) {
+    a.length = n;
+    a.sort((x, y) => x.ord - y.ord);
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const c = a[i];
+    const o = c.ord;
+    let j = i - 1;
+    while (j >= 0 && a[j].ord > o) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = c;
   }
 }

@@ -3,39 +3,67 @@
  * that is acquired with it; its wait types and lock type are copied from that
  * instance's map and never change afterwards (register_lock_class()).
  */
+import type { ChainNode } from './chains';
+import { LOCK_USAGE_STATES } from './usage';
 import type { LockType } from './waitType';
 
 /** A lock_class_key: one per lock initialisation site; names the classes it creates. */
 export class LockClassKey {
-  /** classes by subclass (key->subkeys + subclass) */
-  readonly subclasses: (LockClass | undefined)[] = [];
+  /**
+   * classes by subclass (key->subkeys + subclass); one slot to start with, for subclass
+   * 0 (a first store into `[]` would allocate seventeen)
+   */
+  readonly subclasses: (LockClass | undefined)[] = new Array<LockClass | undefined>(1);
   constructor(
     readonly id: number,
     readonly name: string,
   ) {}
 }
 
-/** A dependency list entry (struct lock_list): an edge to `cls`. */
+/**
+ * A dependency prev -> next: the kernel's two struct lock_list entries, the one on
+ * prev's locks_after (an edge to `cls`) and the one on next's locks_before (an edge to
+ * `prev`), as one object in both lists. The two entries always carry the same distance
+ * and trace; only their DEP_* bits differ (calc_dep() and calc_depb()).
+ */
 export interface Dependency {
+  /** next: the class the locks_after entry leads to */
   readonly cls: LockClass;
-  /** DEP_{SR,ER,SN,EN} bits seen for this edge, in this list's direction */
+  /** prev: the class the locks_before entry leads to */
+  readonly prev: LockClass;
+  /** DEP_{SR,ER,SN,EN} bits seen for this edge, as the locks_after entry holds them */
   dep: number;
+  /** the same, as the locks_before entry holds them (calc_depb()) */
+  depb: number;
   distance: number;
   /** where the dependency was first recorded (the lock_list trace) */
   readonly at: string;
-  /** the other list's entry of the same dependency (locks_before for a locks_after entry) */
-  back: Dependency | null;
+}
+
+/** What dependencyList() puts in and takes out again. */
+const NO_DEPENDENCY = {} as Dependency;
+
+/**
+ * An empty dependency list that already holds objects as far as V8 is concerned: a
+ * fresh `[]` holds small integers, and the first push into it changes its elements
+ * kind, which deoptimizes the code that pushes (and every search that reads the lists
+ * and has only seen one kind), and makes the push a library call from then on.
+ */
+function dependencyList(): Dependency[] {
+  const list = [NO_DEPENDENCY];
+  list.length = 0; // (no storage kept: an empty list costs no more than `[]`)
+  return list;
 }
 
 export class LockClass {
   /** usage bits (LOCKF_*) */
   usageMask = 0;
-  /** where each usage bit was first set (usage_traces[]) */
-  readonly usageAt: string[] = [];
-  /** locks_after: classes taken while this one is held */
-  readonly after: Dependency[] = [];
-  /** locks_before: classes held when this one was taken */
-  readonly before: Dependency[] = [];
+  /** where each usage bit was first set (usage_traces[]), sized for every bit up front */
+  readonly usageAt: string[] = new Array<string>(LOCK_USAGE_STATES);
+  /** locks_after: classes taken while this one is held (each entry's `cls`) */
+  readonly after: Dependency[] = dependencyList();
+  /** locks_before: classes held when this one was taken (each entry's `prev`) */
+  readonly before: Dependency[] = dependencyList();
   /** BFS bookkeeping (kept on the class, as the kernel's dep_gen_id, so a search allocates nothing per node) */
   bfsGen = 0;
   bfsParent: LockClass | null = null;
@@ -48,6 +76,8 @@ export class LockClass {
   usageAhead = 0;
   /** every irq usage bit of this class and the classes that reach it */
   usageBehind = 0;
+  /** the chain of this class alone (ChainCache), last looked up: its read mode may differ */
+  headChain: ChainNode | null = null;
 
   constructor(
     /** class_idx */

@@ -1000,11 +1000,7 @@ export class Lockdep {
       // Is the <prev> -> <next> dependency already present? Update both list entries.
       if (distance === 1) existing.distance = 1;
       existing.dep |= calcDep(prev.read, next.read);
-      const back = existing.back;
-      if (back) {
-        if (distance === 1) back.distance = 1;
-        back.dep |= calcDepb(prev.read, next.read);
-      }
+      existing.depb |= calcDepb(prev.read, next.read);
       return true;
     }
     if (this.graph.entries + 2 > this.limits.maxEntries) {

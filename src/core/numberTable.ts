@@ -42,12 +42,20 @@ export class NumberTable<T> {
     const oldKeys = this.keys;
     const oldValues = this.values;
     const n = oldKeys.length * 2;
-    this.keys = new Float64Array(n).fill(EMPTY);
-    this.values = new Array<T | undefined>(n);
-    this.mask = n - 1;
-    this.size = 0;
-    for (let i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] !== EMPTY) this.add(oldKeys[i], oldValues[i] as T);
+    const keys = new Float64Array(n).fill(EMPTY);
+    const values = new Array<T | undefined>(n);
+    const mask = n - 1;
+    // every key is known to be absent: place each without add()'s checks
+    for (let j = 0; j < oldKeys.length; j++) {
+      const key = oldKeys[j];
+      if (key === EMPTY) continue;
+      let i = NumberTable.slot(key, mask);
+      while (keys[i] !== EMPTY) i = (i + 1) & mask;
+      keys[i] = key;
+      values[i] = oldValues[j];
     }
+    this.keys = keys;
+    this.values = values;
+    this.mask = mask;
   }
 }
