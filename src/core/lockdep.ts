@@ -325,8 +325,9 @@ export class Lockdep {
     const bits = task.ctxBits;
     const irqContext = bits & CTX_IRQ_CONTEXT;
     const top = depth > 0 ? task.held[depth - 1] : null;
-    const node = (top !== null && top.irqContext === irqContext ? top.chain : this.chains.root)
-      .next;
+    // a context's first lock: the class remembers its one-lock chain, so chains that
+    // begin with different classes do not evict each other
+    const node = top !== null && top.irqContext === irqContext ? top.chain.next : cls.headChain;
     if (
       node === null ||
       node.cls !== cls ||
