@@ -96,7 +96,7 @@ function engineChain(k, prefix) {
     for (let i = 3; i >= 0; i--) ld.release(task, maps[i], 'bench');
   };
   acquireAll();
-  return { locks, maps, acquireAll, constant };
+  return { locks, acquireAll, constant };
 }
 
 /** The same 4-deep chain through the public raw_spin_lock()/raw_spin_unlock(). */

@@ -49,6 +49,7 @@ export class HeldLock {
     this.sync = false;
     this.plain = true;
   }
+
   /**
    * check_wait_context() bookkeeping, so a check costs O(1) instead of a walk of the
    * held stack: the context ceiling this entry was pushed under, the running limit

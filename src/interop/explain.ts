@@ -16,7 +16,7 @@ import {
 } from './replay';
 import { escapeText } from '../report/escape';
 import type { PrimitiveLookup } from './infer';
-import { reconstruct, type Scenario, type ScenarioLock } from './reconstruct';
+import { isPreemptUnderflow, reconstruct, type Scenario, type ScenarioLock } from './reconstruct';
 import { isParseError, parseReports, type ParsedReport, type ReportKind } from './splatParser';
 
 export interface ExplainOptions {
@@ -74,12 +74,6 @@ export interface ExplainResult {
   readonly exitCode: 0 | 2;
 }
 
-/** The DEBUG_LOCKS_WARN_ON() conditions of a preempt_count underflow in preempt_count_sub(). */
-const UNDERFLOW = new Set([
-  'val > preempt_count()',
-  '(val < PREEMPT_MASK) && !(preempt_count() & PREEMPT_MASK)',
-]);
-
 /**
  * A preempt_count underflow after a "scheduling while atomic" of the same task is that
  * bug's echo: schedule_debug() forced the count back to the scheduler's own, so the
@@ -91,8 +85,7 @@ function linkScheduleBugEchoes(reports: ReportExplanation[]): void {
     const r = reports[i];
     if (!r.ok || r.kind !== 'debug-locks-warning' || r.scenario.task === null) continue;
     const condition = r.scenario.detail?.condition;
-    if (typeof condition !== 'string' || !UNDERFLOW.has(condition.replace(/\s+/g, ' ').trim()))
-      continue;
+    if (typeof condition !== 'string' || !isPreemptUnderflow(condition)) continue;
     const { pid } = r.scenario.task;
     let bug: ExplainedReport | null = null;
     for (let j = i - 1; j >= 0 && bug === null; j--) {

@@ -1101,16 +1101,24 @@ function buildLockdepLimit(r: ParsedLockdepLimit, b: Builder, origin: Scenario['
   return { lock: null, held, reproducible: true, detail, why: null, limits };
 }
 
+/** The DEBUG_LOCKS_WARN_ON() conditions of a preempt_count underflow, as printed. */
+const PREEMPT_UNDERFLOW = new Set([
+  'val > preempt_count()',
+  'pc - uval > pc',
+  '(val < PREEMPT_MASK) && !(preempt_count() & PREEMPT_MASK)',
+]);
+
+/** Does this DEBUG_LOCKS_WARN_ON() condition report a preempt_count underflow? */
+export function isPreemptUnderflow(condition: string): boolean {
+  return PREEMPT_UNDERFLOW.has(condition.replace(/\s+/g, ' ').trim());
+}
+
 /** DEBUG_LOCKS_WARN_ON() conditions the model checks, with the unbalanced step that fires each. */
 function debugStep(r: ParsedDebugLocksWarning): { ops: string[]; why: string } | null {
   const c = r.condition.replace(/\s+/g, ' ').trim();
   const w = r.where ?? '';
   const bt = r.backtrace.join(' ');
-  if (
-    c === 'val > preempt_count()' ||
-    c === 'pc - uval > pc' ||
-    c === '(val < PREEMPT_MASK) && !(preempt_count() & PREEMPT_MASK)'
-  ) {
+  if (isPreemptUnderflow(c)) {
     if (/^__irq_exit|^irq_exit/.test(w) || /\b(?:__irq_exit_rcu|irq_exit_rcu|irq_exit)\b/.test(bt))
       return {
         ops: ['irq_exit'],
